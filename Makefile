@@ -1,0 +1,65 @@
+# cnum — the developer and user interface. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
+DEPS := pyproject.toml requirements/constraints.txt
+
+.DEFAULT_GOAL := help
+.PHONY: help run demo test quality bench install install-test clean screenshots
+
+help: ## Liste des commandes
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "cnum needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): $(BIN)/python $(DEPS)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e .
+	@touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[test]"
+	@touch $@
+
+install: $(INSTALLED) ## Installe l'application dans .venv
+
+install-test: $(TEST_INSTALLED) ## Installe aussi les outils de test
+
+run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur http://127.0.0.1:$(PORT)
+	@mkdir -p var
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) load_territories --if-empty
+	$(MANAGE) demo --if-empty
+	$(MANAGE) demo_accounts
+	$(MANAGE) collectstatic --noinput -v 0
+	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
+
+demo: $(INSTALLED) ## Remet la base à zéro et recharge les données de démonstration
+	@mkdir -p var
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) demo --reset
+	$(MANAGE) demo_accounts
+
+quality: $(TEST_INSTALLED) ## ruff, format, migrations manquantes, contrat de couches
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports
+
+test: quality ## Qualité puis suite de tests complète
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(TEST_INSTALLED) ## Mesures de performance (résultats dans bench/results/)
+	$(BIN)/python -m bench
+
+screenshots: $(TEST_INSTALLED) ## Captures d'écran des pages principales dans docs/screenshots/
+	$(BIN)/python tools/screenshots.py
+
+clean: ## Supprime .venv et la base locale
+	rm -rf $(VENV) var/cnum.sqlite3*

@@ -1,0 +1,23 @@
+from django.urls import reverse
+
+from cnum.accounts import perms
+
+
+def roles(request):
+    """Header data: the active role, the others to switch to, and the navigation the active role gets."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"active_role": None, "other_roles": [], "role_navigation": []}
+    active = user.active_role
+    navigation = [{"label": "Tableau de bord", "url": reverse("core:dashboard")}]
+    if perms.can_view_audit_log(user):
+        navigation.append({"label": "Journal d'audit", "url": reverse("core:audit_log")})
+    navigation.append({"label": "Mon compte", "url": reverse("accounts:profile")})
+    current = request.path
+    for item in navigation:
+        item["current"] = current.startswith(item["url"])
+    return {
+        "active_role": active,
+        "other_roles": [a for a in user.role_assignments if active is None or a.pk != active.pk],
+        "role_navigation": navigation,
+    }

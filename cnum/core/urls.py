@@ -1,0 +1,15 @@
+from django.urls import path
+
+from cnum.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("journal/", views.audit_log, name="audit_log"),
+    path("accessibilite/", views.legal_page, {"page": "accessibilite"}, name="accessibility"),
+    path("mentions-legales/", views.legal_page, {"page": "mentions-legales"}, name="legal_notice"),
+    path("donnees-personnelles/", views.legal_page, {"page": "donnees-personnelles"}, name="privacy"),
+    path("plan-du-site/", views.legal_page, {"page": "plan-du-site"}, name="sitemap"),
+]

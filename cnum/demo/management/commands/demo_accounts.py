@@ -1,0 +1,19 @@
+from cnum.core.commands import CnumCommand
+from cnum.demo.accounts import demo_accounts_table
+
+
+class Command(CnumCommand):
+    help = "Affiche les comptes de démonstration (un par rôle) et leur mot de passe."
+    changes_data = False
+
+    def handle(self, *args, **options):
+        rows = demo_accounts_table()
+        if not rows:
+            self.stdout.write("Aucun compte de démonstration : lancez `python manage.py demo`.")
+            return
+        width = max(len(email) for email, _, _ in rows)
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Comptes de démonstration (mot de passe identique pour tous)"))
+        for email, password, roles in rows:
+            self.stdout.write(f"  {email.ljust(width)}  {password}  {roles}")
+        self.stdout.write("")

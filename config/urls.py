@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cnum.core import views as core_views
+
+urlpatterns = [
+    path("", include("cnum.accounts.urls")),
+    path("", include("cnum.core.urls")),
+    path("territoires/", include("cnum.territories.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = core_views.error_403
+handler404 = core_views.error_404
+handler500 = core_views.error_500

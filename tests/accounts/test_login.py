@@ -1,0 +1,95 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.accounts.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, email, password):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+
+def test_login_with_email_and_password(client):
+    user = UserFactory(email="Agent@Exemple.fr", advisor=True)
+    response = _login(client, "AGENT@exemple.fr", PASSWORD)
+    assert response.status_code == 302
+    assert response.url == reverse("core:dashboard")
+    page = client.get(reverse("core:dashboard"))
+    assert "Conseiller numérique" in page.content.decode()
+    assert page.wsgi_request.user == user
+
+
+def test_wrong_password_shows_a_french_error_and_keeps_the_email(client):
+    UserFactory(email="agent@exemple.fr")
+    response = _login(client, "agent@exemple.fr", "mauvais")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Adresse électronique ou mot de passe incorrect." in html
+    assert 'value="agent@exemple.fr"' in html
+
+
+def test_login_is_locked_after_repeated_failures_even_with_the_right_password(client, settings):
+    UserFactory(email="cible@exemple.fr")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "cible@exemple.fr", "mauvais")
+    response = _login(client, "cible@exemple.fr", PASSWORD)
+    assert response.status_code == 429
+    assert "Connexion temporairement bloquée" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_account_not_for_everyone(client, settings):
+    UserFactory(email="cible@exemple.fr")
+    UserFactory(email="autre@exemple.fr")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "cible@exemple.fr", "mauvais")
+    assert _login(client, "autre@exemple.fr", PASSWORD).status_code == 302
+
+
+def test_logout_is_a_post(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_by_email(client):
+    UserFactory(email="oubli@exemple.fr")
+    response = client.post(reverse("accounts:password_reset"), {"email": "oubli@exemple.fr"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["oubli@exemple.fr"]
+    assert "réinitialisation" in message.subject
+    link = re.search(r"http://testserver(/mot-de-passe/nouveau/\S+)", message.body).group(1)
+    form_page = client.get(link, follow=True)
+    new_password = "Nouveau-mot-de-passe-2026"
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}
+    )
+    assert response.status_code == 302
+    assert _login(client, "oubli@exemple.fr", new_password).status_code == 302
+
+
+def test_password_reset_says_nothing_about_unknown_addresses(client):
+    response = client.post(reverse("accounts:password_reset"), {"email": "inconnu@exemple.fr"}, follow=True)
+    assert "Vérifiez votre messagerie" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_session_expires_after_inactivity(client, settings):
+    client.force_login(UserFactory())
+    client.get(reverse("core:dashboard"))
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+
+
+def test_pages_for_signed_in_users_redirect_anonymous_visitors_to_login(client):
+    response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))

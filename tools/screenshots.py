@@ -1,0 +1,62 @@
+"""Screenshots of the main pages, for docs/screenshots/ (run `make screenshots` while `make run` serves).
+
+Uses Playwright with Debian's Chromium (/usr/bin/chromium); no browser is downloaded.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE_URL = os.environ.get("CNUM_URL", "http://127.0.0.1:8000")
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "cnum-demo-2026"
+
+PAGES = [
+    (None, "/", "accueil"),
+    (None, "/connexion/", "connexion"),
+    ("national@demo.cnum.fr", "/tableau-de-bord/", "tableau-de-bord-national"),
+    ("national@demo.cnum.fr", "/journal/", "journal-audit"),
+    ("structure@demo.cnum.fr", "/compte/", "mon-compte-deux-roles"),
+    (None, "/page-inexistante/", "erreur-404"),
+]
+
+
+def login(page, email):
+    page.goto(f"{BASE_URL}/connexion/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{BASE_URL}/tableau-de-bord/")
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for email, path, name in PAGES:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+            page = context.new_page()
+            if email:
+                login(page, email)
+            page.goto(f"{BASE_URL}{path}")
+            page.screenshot(path=OUT / f"{name}.png", full_page=True)
+            print(f"docs/screenshots/{name}.png")
+            context.close()
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
