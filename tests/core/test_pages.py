@@ -109,3 +109,16 @@ def test_audit_log_lists_filters_and_paginates(client, django_assert_max_num_que
     assert "Aucun événement ne correspond" in empty
     invalid = client.get(url, {"since": "2026-02-01", "until": "2026-01-01"}).content.decode()
     assert "La date de début doit précéder la date de fin." in invalid
+
+
+def test_audit_log_shows_field_labels_and_values_in_french(client):
+    with audit.acting_as(audit.Actor(label="commande essai")):
+        user = UserFactory(email="libelles@exemple.fr", first_name="Anne")
+        user.first_name = "Annie"
+        user.is_active = False
+        user.save()
+    client.force_login(UserFactory(programme_team=True))
+    page = client.get(reverse("core:audit_log"), {"object_id": user.pk, "action": "update"}).content.decode()
+    text = " ".join(page.split())
+    assert "prénom</span> : Anne → Annie" in text
+    assert "actif</span> : oui → non" in text
