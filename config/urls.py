@@ -1,12 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cnum.api.api import api
 from cnum.core import views as core_views
 
 urlpatterns = [
     path("", include("cnum.accounts.urls")),
     path("", include("cnum.core.urls")),
     path("territoires/", include("cnum.territories.urls")),
+    path("structures/", include("cnum.structures.urls")),
+    path("lieux/", include("cnum.sites.urls")),
+    path("conseillers/", include("cnum.advisors.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

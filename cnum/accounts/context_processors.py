@@ -10,6 +10,8 @@ def roles(request):
         return {"active_role": None, "other_roles": [], "role_navigation": []}
     active = user.active_role
     navigation = [{"label": "Tableau de bord", "url": reverse("core:dashboard")}]
+    if user.has_perm("core.import_files"):
+        navigation.append({"label": "Imports", "url": reverse("core:import_upload")})
     if perms.can_view_audit_log(user):
         navigation.append({"label": "Journal d'audit", "url": reverse("core:audit_log")})
     navigation.append({"label": "Mon compte", "url": reverse("accounts:profile")})

@@ -11,6 +11,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROGRAMME_TEAM: frozenset(
         {
             "core.view_auditevent",
+            "core.import_files",
             "accounts.view_user",
             "accounts.view_roleassignment",
         }

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from dsfr.forms import DsfrBaseForm
 
+from cnum.core import imports
 from cnum.core.enums import AuditAction
 from cnum.core.models import AuditEvent
 
@@ -60,3 +61,28 @@ class AuditFilterForm(BaseForm):
         if data["until"]:
             events = events.filter(at__date__lt=data["until"] + datetime.timedelta(days=1))
         return events
+
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+class ImportUploadForm(BaseForm):
+    format = forms.ChoiceField(label="Format du fichier")
+    file = forms.FileField(label="Fichier", help_text="CSV ou JSON, 50 Mo au plus.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = [(f.name, f"{f.label} ({f.target})") for f in imports.formats()]
+
+    def clean_format(self):
+        return imports.get_format(self.cleaned_data["format"])
+
+    def clean(self):
+        data = super().clean()
+        upload, import_format = data.get("file"), data.get("format")
+        if upload and upload.size > MAX_IMPORT_BYTES:
+            self.add_error("file", "Le fichier dépasse 50 Mo : découpez-le ou utilisez la commande d'import.")
+        if upload and import_format and not upload.name.lower().endswith(import_format.extensions):
+            expected = ", ".join(import_format.extensions)
+            self.add_error("file", f"Ce format attend un fichier {expected}.")
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cnum.core import views
+from cnum.core import views, views_imports
 
 app_name = "core"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
     path("journal/", views.audit_log, name="audit_log"),
+    path("imports/", views_imports.upload, name="import_upload"),
+    path("imports/confirmer/", views_imports.confirm, name="import_confirm"),
     path("accessibilite/", views.legal_page, {"page": "accessibilite"}, name="accessibility"),
     path("mentions-legales/", views.legal_page, {"page": "mentions-legales"}, name="legal_notice"),
     path("donnees-personnelles/", views.legal_page, {"page": "donnees-personnelles"}, name="privacy"),

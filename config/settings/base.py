@@ -36,10 +36,15 @@ INSTALLED_APPS = [
     "dsfr",
     "widget_tweaks",
     "django_htmx",
+    "ninja",
     "axes",
     "cnum.core",
     "cnum.territories",
     "cnum.accounts",
+    "cnum.structures",
+    "cnum.sites",
+    "cnum.advisors",
+    "cnum.api",
     "cnum.demo",
 ]
 

@@ -1,0 +1,101 @@
+"""One shape for every file import (command line and upload page alike).
+
+An importer is a function `run(*, path, dry_run, options) -> ImportReport` registered under a format name. It reads
+the whole file, rejects bad rows with their line and reason, and applies the good ones in one transaction — or
+nothing at all with `dry_run`. The upload page (core.views_imports) shows the dry-run report before the user
+confirms, then runs the same function for real.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int  # 1-based line (CSV: header is line 1) or record number (JSON)
+    reason: str  # in French
+    value: str = ""  # the offending value, for the reader
+
+
+@dataclass
+class ImportReport:
+    format: str
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def accepted(self) -> int:
+        return self.total - len(self.rejected)
+
+    @property
+    def figures(self) -> list[tuple[str, int]]:
+        return [
+            ("lignes lues", self.total),
+            ("créées", self.created),
+            ("mises à jour", self.updated),
+            ("inchangées", self.unchanged),
+            ("rejetées", len(self.rejected)),
+            ("avertissements", len(self.warnings)),
+        ]
+
+    def reject(self, line: int, reason: str, value: str = "") -> None:
+        self.rejected.append(RowProblem(line=line, reason=reason, value=str(value)[:200]))
+
+    def warn(self, line: int, reason: str, value: str = "") -> None:
+        self.warnings.append(RowProblem(line=line, reason=reason, value=str(value)[:200]))
+
+    def summary(self) -> str:
+        verb = "seraient" if self.dry_run else "ont été"
+        return (
+            f"{self.total} lignes lues : {self.created} {verb} créées, {self.updated} mises à jour, "
+            f"{self.unchanged} inchangées, {len(self.rejected)} rejetées, {len(self.warnings)} avertissements."
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "format": self.format,
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": [vars(p) for p in self.rejected],
+            "warnings": [vars(p) for p in self.warnings],
+            "dry_run": self.dry_run,
+        }
+
+
+Runner = Callable[..., ImportReport]
+
+
+@dataclass(frozen=True)
+class ImportFormat:
+    name: str  # the --format value, e.g. "cnfs-v0-json"
+    label: str  # French, for the upload page
+    target: str  # what it imports, e.g. "structures" or "lieux"
+    extensions: tuple[str, ...]  # accepted file extensions, e.g. (".csv",)
+    runner: Runner
+
+
+_formats: dict[str, ImportFormat] = {}
+
+
+def register(import_format: ImportFormat) -> None:
+    _formats[import_format.name] = import_format
+
+
+def get_format(name: str) -> ImportFormat:
+    return _formats[name]
+
+
+def formats(target: str | None = None) -> list[ImportFormat]:
+    return [f for f in _formats.values() if target is None or f.target == target]
+
+
+def run_import(*, format_name: str, path: Path, dry_run: bool, **options) -> ImportReport:
+    return get_format(format_name).runner(path=Path(path), dry_run=dry_run, **options)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SitesConfig(AppConfig):
+    name = "cnum.sites"
+    label = "sites"
+    verbose_name = "Lieux d'activité"
+
+    def ready(self):
+        from cnum.core import audit
+        from cnum.sites.models import Site
+
+        audit.register(Site)
