@@ -1,7 +1,12 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.core.management.commands import flush
 
 from cnum.core.audit import audit_maintenance
+from cnum.territories.lookup import reset_index
+from cnum.territories.models import Commune
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -16,3 +21,33 @@ def _flush_may_empty_the_audit_log():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+@pytest.fixture(scope="session")
+def cog_first_load(django_db_setup, django_db_blocker) -> str:
+    """Load the real COG 2026 once per test session, outside the tests' transactions; return the command's output.
+
+    Every test rolls back to this state, so the 37,590 communes are written once, not once per test.
+    """
+    out = io.StringIO()
+    with django_db_blocker.unblock():
+        call_command("load_territories", stdout=out)
+    reset_index()
+    return out.getvalue()
+
+
+@pytest.fixture
+def cog(cog_first_load, db):
+    """The real COG in the test database, loaded again if a transactional test has emptied the tables since."""
+    if not Commune.objects.exists():
+        call_command("load_territories", verbosity=0, stdout=io.StringIO())
+        reset_index()
+    return cog_first_load
+
+
+@pytest.fixture
+def fresh_index():
+    """For tests that change communes: the lookup index sees their changes, and forgets them afterwards."""
+    reset_index()
+    yield
+    reset_index()

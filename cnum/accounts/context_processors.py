@@ -2,6 +2,9 @@ from django.urls import reverse
 
 from cnum.accounts import perms
 
+#: Registry pages every role reaches; each page shows only what the active role may see.
+REGISTRY_PAGES: list[tuple[str, str]] = [("Structures", "structures:list"), ("Conseillers", "advisors:list")]
+
 
 def roles(request):
     """Header data: the active role, the others to switch to, and the navigation the active role gets."""
@@ -10,6 +13,8 @@ def roles(request):
         return {"active_role": None, "other_roles": [], "role_navigation": []}
     active = user.active_role
     navigation = [{"label": "Tableau de bord", "url": reverse("core:dashboard")}]
+    for label, url_name in REGISTRY_PAGES:
+        navigation.append({"label": label, "url": reverse(url_name)})
     if user.has_perm("core.import_files"):
         navigation.append({"label": "Imports", "url": reverse("core:import_upload")})
     if perms.can_view_audit_log(user):

@@ -8,6 +8,8 @@ class SitesConfig(AppConfig):
 
     def ready(self):
         from cnum.core import audit
+        from cnum.sites.importers import register_formats
         from cnum.sites.models import Site
 
         audit.register(Site)
+        register_formats()

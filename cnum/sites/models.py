@@ -5,10 +5,84 @@ Fields follow the national open-data standard "lieux de médiation numérique" v
 given in its help text. Multi-valued fields are JSON lists of the schema's values (joined with "|" on export).
 """
 
+import json
+
 from django.db import models
 
+from cnum.sites import schema
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune, Departement
+
+
+class ListContains(models.Lookup):
+    """True when a JSON list field holds `value`: `Site.objects.filter(ListContains(F("services"), "…"))`.
+
+    Django's `__contains` on JSONField is not available on SQLite, the embedded engine; this one is, on both.
+    """
+
+    lookup_name = "list_contains"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} @> %s::jsonb", [*params, json.dumps([self.rhs])]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)", [*params, self.rhs]
+
+
+class SiteQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def visible_to(self, user):
+        """Sites are open data: everyone, signed in or not, sees every published site (cnum.sites.perms)."""
+        from cnum.sites.perms import visible_sites
+
+        return visible_sites(self, user)
+
+    def in_region(self, code: str):
+        return self.filter(departement__region_id=code)
+
+    def in_departement(self, code: str):
+        return self.filter(departement_id=code)
+
+    def offering(self, service: str):
+        return self.filter(ListContains(models.F("services"), service))
+
+    def in_programme(self, programme: str):
+        return self.filter(ListContains(models.F("national_programmes"), programme))
+
+    def france_services(self):
+        return self.in_programme(schema.FRANCE_SERVICES)
+
+    def itinerant(self):
+        return self.filter(ListContains(models.F("mobility"), schema.ITINERANT))
+
+    def near_place(self, text: str):
+        """Sites whose postal code starts with the digits typed, or whose commune name contains the text typed."""
+        text = text.strip()
+        if text.isdigit():
+            return self.filter(postal_code__startswith=text)
+        return self.filter(models.Q(commune_name__icontains=text) | models.Q(commune__name__icontains=text))
+
+    def filtered(self, *, region="", departement="", place="", service="", france_services=False, itinerant=False):
+        """The filters of the public list and of the API, in one place."""
+        sites = self
+        if region:
+            sites = sites.in_region(region)
+        if departement:
+            sites = sites.in_departement(departement)
+        if place and place.strip():
+            sites = sites.near_place(place)
+        if service:
+            sites = sites.offering(service)
+        if france_services:
+            sites = sites.france_services()
+        if itinerant:
+            sites = sites.itinerant()
+        return sites
 
 
 class Site(models.Model):
@@ -74,8 +148,13 @@ class Site(models.Model):
     accessibility_url = models.URLField("fiche Acceslibre", max_length=500, blank=True, help_text="fiche_acces_libre")
     booking_url = models.URLField("prise de rendez-vous", max_length=500, blank=True, help_text="prise_rdv")
     updated_on = models.DateField("date de mise à jour", help_text="date_maj")
+    is_published = models.BooleanField(
+        "publié", default=True, help_text="Un lieu publié figure sur les pages publiques, l'API et les exports."
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = SiteQuerySet.as_manager()
 
     class Meta:
         verbose_name = "lieu d'activité"
@@ -98,4 +177,20 @@ class Site(models.Model):
 
     @property
     def is_itinerant(self) -> bool:
-        return "Itinérant" in self.mobility
+        return schema.ITINERANT in self.mobility
+
+    @property
+    def is_france_services(self) -> bool:
+        return schema.FRANCE_SERVICES in self.national_programmes
+
+    @property
+    def phone_display(self) -> str:
+        """+33450568749 → 04 50 56 87 49; other numbers as stored."""
+        if self.phone.startswith("+33") and len(self.phone) == 12:
+            digits = "0" + self.phone[3:]
+            return " ".join(digits[index : index + 2] for index in range(0, 10, 2))
+        return self.phone
+
+    @property
+    def insee_code(self) -> str:
+        return self.commune.code if self.commune_id else ""

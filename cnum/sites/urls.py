@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 — routes are added as the pages are built
+from django.urls import path
+
+from cnum.sites import views
 
 app_name = "sites"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.site_list, name="list"),
+    path("<int:pk>/", views.site_detail, name="detail"),
+    path("<int:pk>/modifier/", views.site_edit, name="edit"),
+]

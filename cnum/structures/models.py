@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from cnum.structures.enums import (
@@ -18,6 +19,7 @@ from cnum.structures.enums import (
     PostStatus,
     StructureType,
 )
+from cnum.structures.identifiers import format_identifier
 from cnum.territories.models import Commune, Departement, Region
 
 #: DOMAIN.md: "a post vacant > 6 months is returned".
@@ -69,6 +71,25 @@ class StructureQuerySet(models.QuerySet):
 
     def in_departements(self, codes):
         return self.filter(departement_id__in=codes)
+
+    def in_region(self, region_code: str):
+        return self.filter(departement__region_id=region_code)
+
+    def search(self, text: str):
+        """Name, identifier (as typed, with spaces or dots) or commune name containing `text`."""
+        text = text.strip()
+        if not text:
+            return self
+        compact = "".join(char for char in text if char.isalnum()).upper()
+        matches = models.Q(name__icontains=text) | models.Q(commune__name__icontains=text)
+        if compact:
+            matches |= models.Q(identifier__contains=compact)
+        return self.filter(matches)
+
+    def with_active_posts_count(self):
+        return self.annotate(
+            active_posts_count=models.Count("posts", filter=models.Q(posts__status=PostStatus.ACTIVE), distinct=True)
+        )
 
     def visible_to(self, user):
         """Defined in cnum.structures.perms (scopes by role); kept here so every caller finds it on the model."""
@@ -144,9 +165,17 @@ class Structure(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if self.commune_id and not self.departement_id:
+        # The département follows the commune, also when the commune changes.
+        if self.commune_id and self.commune.departement_id != self.departement_id:
             self.departement_id = self.commune.departement_id
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("structures:detail", args=[self.pk])
+
+    @property
+    def identifier_display(self) -> str:
+        return format_identifier(self.identifier_kind, self.identifier)
 
     @property
     def is_public(self) -> bool:
@@ -169,6 +198,14 @@ class CoselecDecision(models.Model):
     outcome = models.CharField("avis", max_length=10, choices=CoselecOutcome.choices, default=CoselecOutcome.APPROVED)
     posts_granted = models.PositiveSmallIntegerField("postes accordés", default=0)
     comment = models.TextField("commentaire", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistrée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "décision COSELEC"
@@ -176,7 +213,8 @@ class CoselecDecision(models.Model):
         ordering = ["-date", "-id"]
 
     def __str__(self):
-        return f"COSELEC {self.number or self.date:%d/%m/%Y} — {self.structure}"
+        # A format spec after `or` would apply to the number too: format the date on its own.
+        return f"COSELEC {self.number or f'{self.date:%d/%m/%Y}'} — {self.structure}"
 
 
 class PostQuerySet(models.QuerySet):
@@ -225,6 +263,22 @@ class Post(models.Model):
     status = models.CharField("statut", max_length=10, choices=PostStatus.choices, default=PostStatus.ACTIVE)
     returned_on = models.DateField("rendu le", null=True, blank=True)
     vacant_since = models.DateField("vacant depuis", null=True, blank=True)
+    added_by = models.ForeignKey(
+        "PostAmendment",
+        verbose_name="ajouté par l'avenant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="added_posts",
+    )
+    returned_by = models.ForeignKey(
+        "PostAmendment",
+        verbose_name="rendu par l'avenant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="returned_posts",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -253,6 +307,14 @@ class PostAmendment(models.Model):
     posts_count = models.PositiveSmallIntegerField("nombre de postes")
     requested_on = models.DateField("demandé le", default=timezone.localdate)
     reason = models.TextField("motif", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     prefecture_opinion = models.CharField("avis de la préfecture", max_length=15, choices=Opinion.choices, blank=True)
     prefecture_comment = models.TextField("commentaire de la préfecture", blank=True)
     opinion_by = models.ForeignKey(
@@ -284,3 +346,11 @@ class PostAmendment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.posts_count}) — {self.structure}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decision != Decision.PENDING
+
+    @property
+    def has_opinion(self) -> bool:
+        return bool(self.prefecture_opinion)

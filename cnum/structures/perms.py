@@ -19,6 +19,11 @@ def register_scope_filter(role: str, scope_filter: ScopeFilter) -> None:
     _scope_filters[role] = scope_filter
 
 
+def _is_programme_team(user) -> bool:
+    assignment = user.active_role if user.is_authenticated else None
+    return assignment is not None and assignment.role == Role.PROGRAMME_TEAM
+
+
 def departement_codes_in_scope(assignment) -> set[str] | None:
     """Département codes a territorial role covers; None for the national scope; empty for others."""
     if assignment is None:
@@ -50,7 +55,9 @@ def visible_structures(structures: QuerySet, user) -> QuerySet:
     if role in (Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION, Role.HUB):
         return structures.filter(departement_id__in=departement_codes_in_scope(assignment))
     if role == Role.NATIONAL_NETWORK and assignment.scope_id:
-        return structures.filter(networks__id=assignment.scope_id).distinct()
+        # A subquery rather than a join + distinct(), so that callers may still annotate counts.
+        members = structures.model.networks.through.objects.filter(network_id=assignment.scope_id)
+        return structures.filter(pk__in=members.values("structure_id"))
     if role == Role.STRUCTURE_MANAGER and assignment.scope_id:
         return structures.filter(pk=assignment.scope_id)
     if role in _scope_filters:
@@ -72,9 +79,16 @@ def can_edit_structure(user, structure) -> bool:
     return assignment.role == Role.STRUCTURE_MANAGER and str(assignment.scope_id) == str(structure.pk)
 
 
+def can_edit_structure_identity(user, structure) -> bool:
+    """Identity, type, zoning, hub, networks and statuses decide funding: only the programme team changes them.
+
+    A structure manager keeps their address and contact up to date (can_edit_structure).
+    """
+    return _is_programme_team(user)
+
+
 def can_create_structure(user) -> bool:
-    assignment = user.active_role if user.is_authenticated else None
-    return assignment is not None and assignment.role == Role.PROGRAMME_TEAM
+    return _is_programme_team(user)
 
 
 def can_give_prefecture_opinion(user, amendment) -> bool:
@@ -86,8 +100,23 @@ def can_give_prefecture_opinion(user, amendment) -> bool:
 
 
 def can_decide_amendment(user, amendment) -> bool:
-    assignment = user.active_role if user.is_authenticated else None
-    return assignment is not None and assignment.role == Role.PROGRAMME_TEAM
+    """The programme team decides nationally, after the prefecture's opinion (DOMAIN.md)."""
+    return _is_programme_team(user)
+
+
+def can_record_coselec_decision(user, structure) -> bool:
+    """COSELEC decisions are recorded by the programme team, which runs the national committee."""
+    return _is_programme_team(user)
+
+
+def can_request_amendment(user, structure) -> bool:
+    """A structure asks for more posts or gives some back: its manager, or the programme team on its behalf."""
+    return can_edit_structure(user, structure)
+
+
+def can_view_structure_history(user) -> bool:
+    """The audit trail of a structure is shown to whoever reads the audit log (core.view_auditevent)."""
+    return user.is_authenticated and user.has_perm("core.view_auditevent")
 
 
 def can_import_registry(user) -> bool:

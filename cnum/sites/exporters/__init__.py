@@ -1,0 +1,1 @@
+"""Site exporters, one module per file format."""

@@ -1,19 +1,26 @@
-from django.core.management import call_command
+import random
 
+from django.core.management import call_command
+from faker import Faker
+
+from cnum.core import audit
 from cnum.core.audit import audit_maintenance
 from cnum.core.commands import CnumCommand
+from cnum.demo import registry
 from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
+from cnum.structures.models import Structure
 
 
 class Command(CnumCommand):
-    help = "Charge les données de démonstration (comptes par rôle et jeu de données cohérent)."
+    help = "Charge les données de démonstration : territoires, lieux réels, structures, postes, conseillers, comptes."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--reset", action="store_true", help="Vide toute la base avant de recharger.")
         parser.add_argument("--if-empty", action="store_true", help="Ne fait rien si la démonstration existe déjà.")
+        parser.add_argument("--seed", type=int, default=2021, help="Graine du tirage (démonstration reproductible).")
 
-    def handle(self, *args, reset=False, if_empty=False, **options):
+    def handle(self, *args, reset=False, if_empty=False, seed=2021, **options):
         if reset:
             self.stdout.write("Remise à zéro de la base…")
             with audit_maintenance():
@@ -21,6 +28,37 @@ class Command(CnumCommand):
         elif if_empty and demo_accounts_exist():
             self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
             return
-        call_command("load_territories", if_empty=True, verbosity=options["verbosity"], stdout=self.stdout)
-        users = demo_accounts_create()
+        verbosity = options["verbosity"]
+        call_command("load_territories", if_empty=True, verbosity=verbosity, stdout=self.stdout)
+        call_command("load_hubs", verbosity=0)
+        scopes = self.build_registry(seed)
+        users = demo_accounts_create(scopes=scopes)
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête : {len(users)} comptes."))
+
+    def build_registry(self, seed: int) -> dict:
+        if Structure.objects.filter(source="demo-cnfs-2022").exists():
+            return registry.demo_scopes(structures={s.source_id: s for s in Structure.objects.all()})
+        rng, fake = random.Random(seed), Faker("fr_FR")
+        fake.seed_instance(seed)
+        groups = registry.group_by_employer(registry.read_cnfs_records())
+        self.stdout.write("Structures, décisions COSELEC et postes…")
+        structures = registry.build_structures(groups=groups, rng=rng)
+        posts = registry.build_posts(groups=groups, structures=structures, rng=rng)
+        self.stdout.write("Lieux réels (permanences CnFS 2022, France Services)…")
+        counts = registry.import_real_sites()
+        sites = registry.link_sites(groups=groups, structures=structures)
+        self.stdout.write("Conseillers, contrats, lieux d'exercice, formations, équipes…")
+        advisors = registry.build_advisors(
+            groups=groups, structures=structures, posts_by_structure=posts, sites=sites, rng=rng, fake=fake
+        )
+        teams = registry.build_teams(structures=structures, rng=rng)
+        summary = {
+            "structures": len(structures),
+            "postes": sum(len(p) for p in posts.values()),
+            "lieux": counts,
+            "conseillers": len(advisors),
+            "équipes": len(teams),
+        }
+        audit.record_bulk(Structure, summary=summary, description="Population de démonstration")
+        self.stdout.write(f"  {summary}")
+        return registry.demo_scopes(structures=structures)

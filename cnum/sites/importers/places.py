@@ -1,0 +1,70 @@
+"""The commune of a site's address, through the national lookup (cnum.territories.lookup.find_commune).
+
+National files of sites often write a locality or a shortened name ("Brive", "La Saline", "Meudon la forêt") or a
+postal code of a neighbouring distribution office. When the lookup finds nothing (NOT_FOUND, never when AMBIGUOUS or
+INVALID), three narrower readings are tried, in this order, each only when it designates exactly one commune, and
+each reported as a correction (docs/sites-mapping.md, "Commune"):
+
+1. the name is exactly that of one commune of the postal code's département, under another postal code;
+2. among the communes of the postal code, one only has a name that, without its article, starts with the given
+   name without its article ("Louhans" → Louhans-Châteaurenaud, "Kremlin-Bicêtre" → Le Kremlin-Bicêtre);
+3. the postal code serves one commune only, and the name is no commune's name anywhere in France: the name is read
+   as a locality of that commune ("La Saline", 97422 → Saint-Paul).
+
+Anything else stays rejected with the lookup's reason.
+"""
+
+from dataclasses import replace
+
+from cnum.territories.enums import LookupStatus
+from cnum.territories.lookup import (
+    LookupResult,
+    commune_by_insee,
+    commune_by_postal_code_and_name,
+    find_commune,
+    normalize_name,
+)
+from cnum.territories.models import PostalCode
+
+ARTICLES = ("LE ", "LA ", "LES ", "L ")
+
+
+def _without_article(name: str) -> str:
+    for article in ARTICLES:
+        if name.startswith(article):
+            return name[len(article) :]
+    return name
+
+
+def _corrected(result: LookupResult, note: str) -> LookupResult:
+    return replace(result, status=LookupStatus.CORRECTED, notes=(note,))
+
+
+def resolve_commune(*, insee=None, postal_code: str, name=None) -> LookupResult:
+    """find_commune, then the narrower readings above when it finds nothing; the lookup's failure otherwise."""
+    result = find_commune(insee=insee or None, postal_code=postal_code, name=name or None)
+    if result.ok or result.status != LookupStatus.NOT_FOUND or not name:
+        return result
+    served = set(PostalCode.objects.filter(code=postal_code).values_list("commune__code", flat=True))
+    elsewhere = [(code, label) for code, label in result.candidates if code not in served]
+    if len(elsewhere) == 1:
+        found = commune_by_insee(elsewhere[0][0])
+        if found.ok:
+            note = f"« {name} » n'est pas desservie par le code postal {postal_code} : commune retenue par son nom."
+            return _corrected(found, note)
+    wanted = _without_article(normalize_name(name))
+    starting = {
+        code: label
+        for code, label in result.candidates
+        if code in served and f"{_without_article(normalize_name(label))} ".startswith(f"{wanted} ")
+    }
+    if len(starting) == 1:
+        code, label = starting.popitem()
+        found = commune_by_insee(code)
+        if found.ok:
+            return _corrected(found, f"« {name} » lu comme le nom abrégé de {label} ({code}).")
+    only = commune_by_postal_code_and_name(postal_code=postal_code, name=None)
+    if only.ok and find_commune(name=name).status == LookupStatus.NOT_FOUND:
+        note = f"« {name} » lu comme un lieu-dit de {only.name}, seule commune du code postal {postal_code}."
+        return _corrected(only, note)
+    return result

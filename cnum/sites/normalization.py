@@ -1,0 +1,150 @@
+"""Contact details and identifiers of a site, put into the form the national schema v1.0.2 requires.
+
+Each function returns the normalized value, or raises `Unfixable` with a French reason: importers then drop the value
+and warn, forms show the reason. Nothing is guessed: a phone number is only rewritten by the French numbering plan,
+and an address or identifier that cannot be checked is refused.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+
+from cnum.sites import schema
+
+#: National prefixes of overseas numbers and the country code they take in international form (ARCEP plan).
+OVERSEAS_PREFIXES = {
+    "0590": "+590",  # Guadeloupe, Saint-Barthélemy, Saint-Martin (fixed)
+    "0690": "+590",
+    "0691": "+590",
+    "0594": "+594",  # Guyane
+    "0694": "+594",
+    "0596": "+596",  # Martinique
+    "0696": "+596",
+    "0697": "+596",
+    "0262": "+262",  # La Réunion
+    "0263": "+262",
+    "0692": "+262",
+    "0693": "+262",
+    "0269": "+262",  # Mayotte
+    "0639": "+262",
+    "0508": "+508",  # Saint-Pierre-et-Miquelon
+}
+SEPARATORS = re.compile(r"[\s.\-/()]")
+MULTI_SPLIT = re.compile(r"[|;,\s]+")
+URL_SPLIT = re.compile(r"[|;\s]+")
+ZERO_PIVOT = re.compile(r"0+")
+PIVOT = re.compile(r"[A-Za-z0-9]{9,14}")
+LA_POSTE_SIREN = "356000000"
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class Unfixable(ValueError):
+    """A value that cannot be put into the schema's form; the message (French) says why."""
+
+
+def phone_pattern() -> re.Pattern:
+    return schema.pattern("telephone")
+
+
+def normalize_phone(value) -> str:
+    """A phone number in the schema's international form: "04 50 56 87 49" → "+33450568749", "0590…" → "+590590…".
+
+    Accepts spaces, dots, dashes, "+33 (0)…" and "0033…". Raises Unfixable for anything else.
+    """
+    raw = str(value or "").strip()
+    text = SEPARATORS.sub("", raw.replace("(0)", ""))
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if text.startswith("+33") and text[3:4] == "0":
+        text = "+33" + text[4:]
+    if re.fullmatch(r"0\d{9}", text):
+        country = OVERSEAS_PREFIXES.get(text[:4], "+33")
+        text = country + text[1:]
+    if not phone_pattern().fullmatch(text):
+        raise Unfixable(f"Téléphone « {raw} » non reconnu : numéro à 10 chiffres ou au format +33… attendu.")
+    return text
+
+
+def normalize_emails(value) -> list[str]:
+    """Addresses separated by |, ; , or spaces. Raises Unfixable naming the first invalid one (the others are lost)."""
+    emails = [item for item in MULTI_SPLIT.split(str(value or "").strip()) if item]
+    for email in emails:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Unfixable(f"Courriel « {email} » invalide.") from None
+    return list(dict.fromkeys(emails))
+
+
+def split_emails(value) -> tuple[list[str], list[str]]:
+    """(valid addresses, invalid ones), for importers that keep what they can."""
+    valid, invalid = [], []
+    for email in (item for item in MULTI_SPLIT.split(str(value or "").strip()) if item):
+        try:
+            validate_email(email)
+        except ValidationError:
+            invalid.append(email)
+        else:
+            valid.append(email)
+    return list(dict.fromkeys(valid)), invalid
+
+
+def normalize_url(value) -> str:
+    text = str(value or "").strip()
+    try:
+        _url_validator(text)
+    except ValidationError:
+        raise Unfixable(f"Adresse web « {text} » invalide (http:// ou https:// attendu).") from None
+    return text
+
+
+def split_urls(value) -> tuple[list[str], list[str]]:
+    """(valid web addresses, invalid ones); several may be separated by |, ; or spaces."""
+    valid, invalid = [], []
+    for url in (item for item in URL_SPLIT.split(str(value or "").strip()) if item):
+        try:
+            valid.append(normalize_url(url))
+        except Unfixable:
+            invalid.append(url)
+    return list(dict.fromkeys(valid)), invalid
+
+
+def is_valid_siret(siret: str) -> bool:
+    """Luhn checksum of a SIRET; La Poste's establishments (SIREN 356000000) use a digit sum multiple of 5 instead."""
+    if not re.fullmatch(r"\d{14}", siret):
+        return False
+    if siret.startswith(LA_POSTE_SIREN):
+        return sum(int(digit) for digit in siret) % 5 == 0
+    total = 0
+    for position, digit in enumerate(reversed(siret)):
+        number = int(digit) * (2 if position % 2 else 1)
+        total += number - 9 if number > 9 else number
+    return total % 10 == 0
+
+
+def normalize_pivot(value) -> str:
+    """The pivot (SIRET, SIREN, RNA or RIDET) as the schema writes it, "" when unknown.
+
+    "00000000000000" is the CnFS export's way of saying "unknown": it becomes "". A 14-digit value must be a real
+    SIRET (checksum); anything else must match the schema's pattern ^[a-zA-Z0-9]{9,14}$. Raises Unfixable otherwise.
+    """
+    raw = str(value or "").strip()
+    text = re.sub(r"\s", "", raw).upper()
+    if not text or ZERO_PIVOT.fullmatch(text):
+        return ""
+    if re.fullmatch(r"\d{14}", text) and not is_valid_siret(text):
+        raise Unfixable(f"SIRET « {raw} » invalide (clé de contrôle) : pivot laissé vide.")
+    if not PIVOT.fullmatch(text):
+        raise Unfixable(f"Pivot « {raw} » invalide (SIRET, SIREN, RNA ou RIDET attendu) : laissé vide.")
+    return text
+
+
+def fix_mojibake(text: str) -> str:
+    """UTF-8 read as Windows-1252 ("LÃ©guillon") back to "Léguillon"; other text unchanged."""
+    if "Ã" not in text and "â€" not in text:
+        return text
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return text
