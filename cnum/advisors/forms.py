@@ -1,43 +1,14 @@
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 
 from cnum.advisors import perms
 from cnum.advisors.enums import AdvisorStatus, ContractKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
-from cnum.core.forms import BaseForm
+from cnum.core.forms import BaseForm, BaseModelForm, DateInput
 from cnum.sites.models import Site
 from cnum.structures.enums import PostStatus
 from cnum.structures.models import Post, Structure
 from cnum.territories.models import Departement, Region
-
-
-def errors_for(form: forms.BaseForm, error: ValidationError) -> ValidationError:
-    """`error` with the messages about fields the form does not show moved to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        return error
-    shown: dict[str, list] = {}
-    for field, messages in error.error_dict.items():
-        key = field if field in form.fields else NON_FIELD_ERRORS
-        shown.setdefault(key, []).extend(messages)
-    return ValidationError(shown)
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it reads and writes ISO dates."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class BaseModelForm(BaseForm, forms.ModelForm):
-    """A DSFR model form. The model's own rules (`clean`, constraints) validate it; a rule about a field the form
-    does not show is reported at the top of the form rather than lost."""
-
-    def _update_errors(self, errors):
-        super()._update_errors(errors_for(self, errors))
 
 
 class PostChoiceField(forms.ModelChoiceField):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 
 from cnum.advisors import forms, perms, services
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
+from cnum.core.forms import errors_for
 
 PAGE_SIZE = 50
 
@@ -41,7 +42,7 @@ def _saved(form, save) -> bool:
     try:
         save()
     except ValidationError as error:
-        form.add_error(None, forms.errors_for(form, error))
+        form.add_error(None, errors_for(form, error))
         return False
     return True
 
@@ -130,7 +131,7 @@ def advisor_create(request):
         try:
             advisor = services.advisor_create(**advisor_form.cleaned_data, **contract)
         except ValidationError as error:
-            contract_form.add_error(None, forms.errors_for(contract_form, error))
+            contract_form.add_error(None, errors_for(contract_form, error))
         else:
             messages.success(request, f"Le conseiller {advisor} est enregistré.")
             return redirect(advisor)

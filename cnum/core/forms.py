@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from dsfr.forms import DsfrBaseForm
 
 from cnum.core import imports
@@ -18,6 +19,34 @@ class BaseForm(DsfrBaseForm):
         return context
 
 
+def errors_for(form: forms.BaseForm, error: ValidationError) -> ValidationError:
+    """`error` with the messages about fields the form does not show moved to the top of the form."""
+    if not hasattr(error, "error_dict"):
+        return error
+    shown: dict[str, list] = {}
+    for field, messages in error.error_dict.items():
+        key = field if field in form.fields else NON_FIELD_ERRORS
+        shown.setdefault(key, []).extend(messages)
+    return ValidationError(shown)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it reads and writes ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class BaseModelForm(BaseForm, forms.ModelForm):
+    """A DSFR model form. The model's own rules (`clean`, constraints) validate it; a rule about a field the form
+    does not show is reported at the top of the form rather than lost."""
+
+    def _update_errors(self, errors):
+        super()._update_errors(errors_for(self, errors))
+
+
 class AuditFilterForm(BaseForm):
     actor = forms.CharField(label="Auteur", required=False)
     content_type = forms.ModelChoiceField(
@@ -27,8 +56,8 @@ class AuditFilterForm(BaseForm):
         empty_label="Tous",
     )
     action = forms.ChoiceField(label="Action", choices=[("", "Toutes"), *AuditAction.choices], required=False)
-    since = forms.DateField(label="Du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="Au", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label="Du", required=False, widget=DateInput())
+    until = forms.DateField(label="Au", required=False, widget=DateInput())
     object_id = forms.CharField(label="Identifiant de l'objet", required=False)
 
     def __init__(self, *args, **kwargs):

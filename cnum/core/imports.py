@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """French agreement: 0 and 1 take the singular."""
+    return f"{count} {singular if abs(count) < 2 else plural_form}"
+
+
 @dataclass(frozen=True)
 class RowProblem:
     line: int  # 1-based line (CSV: header is line 1) or record number (JSON)
@@ -51,11 +56,19 @@ class ImportReport:
         self.warnings.append(RowProblem(line=line, reason=reason, value=str(value)[:200]))
 
     def summary(self) -> str:
-        verb = "seraient" if self.dry_run else "ont été"
-        return (
-            f"{self.total} lignes lues : {self.created} {verb} créées, {self.updated} mises à jour, "
-            f"{self.unchanged} inchangées, {len(self.rejected)} rejetées, {len(self.warnings)} avertissements."
-        )
+        """One French sentence: "13 lignes lues : 6 créées, 0 mise à jour, 0 inchangée, 7 rejetées, …"."""
+        if self.dry_run:
+            done = [f"{self.created} à créer", f"{self.updated} à mettre à jour"]
+        else:
+            done = [plural(self.created, "créée", "créées"), plural(self.updated, "mise à jour", "mises à jour")]
+        parts = [
+            *done,
+            plural(self.unchanged, "inchangée", "inchangées"),
+            plural(len(self.rejected), "rejetée", "rejetées"),
+            plural(len(self.warnings), "avertissement", "avertissements"),
+        ]
+        prefix = "Simulation, rien n'est enregistré — " if self.dry_run else ""
+        return f"{prefix}{plural(self.total, 'ligne lue', 'lignes lues')} : {', '.join(parts)}."
 
     def as_dict(self) -> dict:
         return {

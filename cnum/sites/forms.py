@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cnum.core.forms import BaseForm
+from cnum.core.forms import BaseForm, BaseModelForm
 from cnum.sites import opening_hours, schema
 from cnum.sites.models import Site
 from cnum.sites.normalization import Unfixable, normalize_emails, normalize_phone, normalize_url
@@ -62,7 +62,7 @@ def enumerated_field(column: str, label: str) -> forms.MultipleChoiceField:
     )
 
 
-class SiteForm(BaseForm, forms.ModelForm):
+class SiteForm(BaseModelForm):
     """Edit a site. The commune is found from the postal code and name (cnum.territories.lookup); the phone is put into
     the schema's international form; opening hours must be valid OpenStreetMap syntax."""
 

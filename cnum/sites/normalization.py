@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
 from cnum.sites import schema
+from cnum.structures.identifiers import validate_siret
 
 #: National prefixes of overseas numbers and the country code they take in international form (ARCEP plan).
 OVERSEAS_PREFIXES = {
@@ -35,7 +36,6 @@ MULTI_SPLIT = re.compile(r"[|;,\s]+")
 URL_SPLIT = re.compile(r"[|;\s]+")
 ZERO_PIVOT = re.compile(r"0+")
 PIVOT = re.compile(r"[A-Za-z0-9]{9,14}")
-LA_POSTE_SIREN = "356000000"
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -111,16 +111,12 @@ def split_urls(value) -> tuple[list[str], list[str]]:
 
 
 def is_valid_siret(siret: str) -> bool:
-    """Luhn checksum of a SIRET; La Poste's establishments (SIREN 356000000) use a digit sum multiple of 5 instead."""
-    if not re.fullmatch(r"\d{14}", siret):
+    """The registry's SIRET rule (Luhn key, or La Poste's digit sum): see cnum.structures.identifiers."""
+    try:
+        validate_siret(siret)
+    except ValidationError:
         return False
-    if siret.startswith(LA_POSTE_SIREN):
-        return sum(int(digit) for digit in siret) % 5 == 0
-    total = 0
-    for position, digit in enumerate(reversed(siret)):
-        number = int(digit) * (2 if position % 2 else 1)
-        total += number - 9 if number > 9 else number
-    return total % 10 == 0
+    return bool(re.fullmatch(r"\d{14}", siret))
 
 
 def normalize_pivot(value) -> str:

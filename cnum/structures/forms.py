@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cnum.core.forms import BaseForm
+from cnum.core.forms import BaseForm, BaseModelForm, DateInput
 from cnum.structures.enums import (
     AmendmentKind,
     ApplicationStatus,
@@ -55,7 +55,7 @@ class StructureFilterForm(BaseForm):
         return structures
 
 
-class StructureForm(BaseForm, forms.ModelForm):
+class StructureForm(BaseModelForm):
     """Create or edit a structure. The commune is typed as an INSEE code, or a postal code and a name, and found
     through cnum.territories.lookup; the identifier is checked by cnum.structures.identifiers."""
 
@@ -156,7 +156,7 @@ class StructureForm(BaseForm, forms.ModelForm):
 
 
 class CoselecDecisionForm(BaseForm):
-    date = forms.DateField(label="Date du COSELEC", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="Date du COSELEC", widget=DateInput())
     number = forms.CharField(label="Numéro du COSELEC", max_length=30, required=False)
     phase = forms.TypedChoiceField(label="Phase", choices=Phase.choices, coerce=int)
     outcome = forms.ChoiceField(label="Avis", choices=CoselecOutcome.choices, widget=forms.RadioSelect)

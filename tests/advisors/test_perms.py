@@ -48,12 +48,13 @@ def territory():
     }
 
 
-def visible(user) -> set[str]:
-    return set(Advisor.objects.visible_to(user).values_list("last_name", flat=True))
+def visible(user) -> set[int]:
+    return set(Advisor.objects.visible_to(user).values_list("pk", flat=True))
 
 
-def names(*advisors) -> set[str]:
-    return {advisor.last_name for advisor in advisors}
+def names(*advisors) -> set[int]:
+    """The advisors' keys (names may repeat: Faker draws them)."""
+    return {advisor.pk for advisor in advisors}
 
 
 def test_anonymous_people_and_users_without_a_role_see_nobody(territory):

@@ -342,7 +342,7 @@ def test_the_command_prints_every_rejected_line_and_the_summary(tmp_path):
     text = out.getvalue()
     for line in (3, 4, 5, 6, 7, 8, 9):
         assert f"ligne {line} rejetée : " in text
-    assert "8 lignes lues : 1 seraient créées, 0 mises à jour, 0 inchangées, 7 rejetées" in text
+    assert "8 lignes lues : 1 à créer, 0 à mettre à jour, 0 inchangée, 7 rejetées" in text
     assert "Simulation (--dry-run) : aucune modification enregistrée." in text
     assert not Site.objects.exists()
 
@@ -351,7 +351,7 @@ def test_the_command_lists_warnings_at_verbosity_2(tmp_path):
     shutil.copy(EXAMPLE, tmp_path / "exemple.csv")
     out = io.StringIO()
     call_command("import_sites", "--format", "lieux-v1-csv", str(tmp_path / "exemple.csv"), "-v", "2", stdout=out)
-    assert "1 lignes lues : 1 ont été créées" in out.getvalue()
+    assert "1 ligne lue : 1 créée" in out.getvalue()
 
 
 def test_pivot_siret_of_a_cnfs_record_links_its_structure(tmp_path):
@@ -366,10 +366,10 @@ def test_the_upload_page_analyses_then_imports_a_sites_file(client, settings, tm
     client.force_login(UserFactory(programme_team=True))
     upload = SimpleUploadedFile("lieux.csv", EXAMPLE.read_bytes())
     response = client.post(reverse("core:import_upload"), {"format": "lieux-v1-csv", "file": upload})
-    assert response.status_code == 200 and "1 seraient créées" in response.content.decode()
+    assert response.status_code == 200 and "1 à créer" in response.content.decode()
     assert not Site.objects.exists()
     response = client.post(reverse("core:import_confirm"), {"token": response.context["token"]})
-    assert "1 ont été créées" in response.content.decode()
+    assert "1 créée" in response.content.decode()
     assert Site.objects.get().name == "Anonymal"
 
 

@@ -18,7 +18,7 @@ from cnum.sites.models import Site
 DATA = settings.REFERENCE_DIR / "mediation-numerique"
 CNFS, FRANCE_SERVICES = DATA / "cnfs-permanences-2022-12.json", DATA / "france-services-2022-12-01.csv"
 CNFS_ROWS, FRANCE_SERVICES_ROWS = 4930, 2683
-SUMMARY = re.compile(r"(\d+) lignes lues : (\d+) ont été créées, (\d+) mises à jour, (\d+) inchangées, (\d+) rejetées")
+SUMMARY = re.compile(r"(\d+) lignes? lues? : (\d+) créées?, (\d+) mises? à jour, (\d+) inchangées?, (\d+) rejetées?")
 REJECTED_LINE = re.compile(r"^  ligne (\d+) rejetée : (.+)$", re.MULTILINE)
 
 pytestmark = pytest.mark.django_db

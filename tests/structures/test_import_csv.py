@@ -76,7 +76,7 @@ def rejected_lines(output: str) -> dict[int, str]:
 def test_valid_rows_are_imported_and_every_rejected_line_is_printed_with_its_reason(sample):
     output = import_file(sample)
 
-    assert "13 lignes lues : 6 ont été créées, 0 mises à jour, 0 inchangées, 7 rejetées" in output
+    assert "13 lignes lues : 6 créées, 0 mise à jour, 0 inchangée, 7 rejetées" in output
     problems = rejected_lines(output.split("Avertissements")[0])
     assert set(problems) == REJECTED
     assert "SIRET invalide : la clé de contrôle (Luhn) ne correspond pas" in problems[5]
@@ -128,7 +128,7 @@ def test_a_second_import_of_the_same_file_changes_nothing(sample):
     import_file(sample)
     before = AuditEvent.objects.count()
     output = import_file(sample)
-    assert "13 lignes lues : 0 ont été créées, 0 mises à jour, 6 inchangées, 7 rejetées" in output
+    assert "13 lignes lues : 0 créée, 0 mise à jour, 6 inchangées, 7 rejetées" in output
     assert AuditEvent.objects.count() == before
     assert Network.objects.count() == 2
 
@@ -142,7 +142,7 @@ def test_changed_rows_are_updated_and_absent_columns_left_alone(tmp_path, sample
         name="update.csv",
     )
     output = import_file(renamed)
-    assert "2 lignes lues : 0 ont été créées, 1 mises à jour, 1 inchangées, 0 rejetées" in output
+    assert "2 lignes lues : 0 créée, 1 mise à jour, 1 inchangée, 0 rejetée" in output
     lyon = Structure.objects.get(identifier="21690123100011")
     assert lyon.name == "Mairie de Lyon"
     assert lyon.france_services and lyon.hub is not None  # columns the file does not have
@@ -153,13 +153,13 @@ def test_changed_rows_are_updated_and_absent_columns_left_alone(tmp_path, sample
 def test_a_row_with_an_id_follows_its_structure_when_the_identifier_changes(tmp_path, cog):
     import_file(write(tmp_path, "siret;nom;type;insee;id\n21690123100011;Lyon;commune;69123;L1\n", name="a.csv"))
     output = import_file(write(tmp_path, "siret;nom;type;insee;id\nW691234567;Lyon;commune;69123;L1\n", name="b.csv"))
-    assert "1 mises à jour" in output
+    assert "1 mise à jour" in output
     assert Structure.objects.get().identifier == "W691234567"
 
 
 def test_dry_run_reports_and_writes_nothing(sample):
     output = import_file(sample, "--dry-run")
-    assert "6 seraient créées" in output
+    assert "6 à créer" in output
     assert "Simulation (--dry-run) : aucune modification enregistrée." in output
     assert not Structure.objects.exists()
     assert not Network.objects.exists()
@@ -171,7 +171,7 @@ def test_windows_1252_file_with_semicolons(tmp_path, cog):
     text += "21690123100011;Régie numérique de l'Hôtel de Ville;Collectivité;;69001;Lyon\r\n"
     path = write(tmp_path, text, encoding="cp1252")
     output = import_file(path)
-    assert "1 lignes lues : 1 ont été créées" in output
+    assert "1 ligne lue : 1 créée" in output
     structure = Structure.objects.get()
     assert structure.name == "Régie numérique de l'Hôtel de Ville"
     assert structure.type == StructureType.COLLECTIVITE
