@@ -29,6 +29,11 @@ PAGES = [
     ("national@demo.cnum.fr", "/tableau-de-bord/", "tableau-de-bord-national"),
     ("national@demo.cnum.fr", "/journal/", "journal-audit"),
     ("structure@demo.cnum.fr", "/compte/", "mon-compte-deux-roles"),
+    ("national@demo.cnum.fr", "/structures/", "structures-national"),
+    ("prefecture-69@demo.cnum.fr", "/structures/", "structures-prefecture-69"),
+    ("structure@demo.cnum.fr", "/conseillers/", "conseillers-structure"),
+    (None, "/lieux/", "lieux-public"),
+    ("national@demo.cnum.fr", "/imports/", "imports"),
     (None, "/page-inexistante/", "erreur-404"),
 ]
 
