@@ -11,6 +11,7 @@ urlpatterns = [
     path("structures/", include("cnum.structures.urls")),
     path("lieux/", include("cnum.sites.urls")),
     path("conseillers/", include("cnum.advisors.urls")),
+    path("activites/", include("cnum.activities.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cnum.structures",
     "cnum.sites",
     "cnum.advisors",
+    "cnum.activities",
     "cnum.api",
     "cnum.demo",
 ]

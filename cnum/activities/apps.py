@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "cnum.activities"
+    label = "activities"
+    verbose_name = "Activité"
+
+    def ready(self):
+        from cnum.activities import models
+        from cnum.core import audit
+
+        audit.register(models.Activity, exclude=["created_at", "updated_at"])
+        # Followed beneficiaries hold personal data: the trail records that they changed, never the values.
+        audit.register(
+            models.Beneficiary,
+            exclude=["first_name", "last_name", "birth_year", "phone", "email", "notes", "normalized_name"],
+        )

@@ -1,0 +1,179 @@
+"""Activities (comptes rendus d'activité), the people accompanied, and each accompaniment.
+
+Counting rules (docs/activities.md):
+- an individual activity has exactly one accompaniment;
+- a collective activity has one accompaniment per *followed* participant listed, and `anonymous_participants`
+  more people counted only (total participants = listed + anonymous);
+- a person's first accompaniment is flagged `is_first` (kept right by services when activities change);
+  for anonymous collective participants, `anonymous_first_time` says how many came for the first time.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cnum.activities.enums import (
+    ActivityType,
+    AgeBracket,
+    Autonomy,
+    Genre,
+    Level,
+    PlaceType,
+    Progress,
+    RedirectionCategory,
+    SocialStatus,
+)
+from cnum.advisors.models import Advisor
+from cnum.sites.models import Site
+from cnum.structures.models import Structure
+from cnum.territories.models import Commune
+
+
+class Activity(models.Model):
+    type = models.CharField("type", max_length=12, choices=ActivityType.choices)
+    date = models.DateField("date", db_index=True)
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
+    place_type = models.CharField("lieu", max_length=15, choices=PlaceType.choices)
+    site = models.ForeignKey(
+        Site,
+        verbose_name="lieu d'activité",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name="commune", null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    themes = models.JSONField("thématiques", default=list)
+    demarche_themes = models.JSONField("thématiques de démarche", default=list, blank=True)
+    equipment = models.JSONField("matériel utilisé", default=list, blank=True)
+    autonomy = models.CharField("autonomie", max_length=25, choices=Autonomy.choices, blank=True)
+    level = models.CharField("niveau de l'atelier", max_length=15, choices=Level.choices, blank=True)
+    title = models.CharField("titre de l'atelier", max_length=200, blank=True)
+    redirection_category = models.CharField(
+        "orientation vers", max_length=40, choices=RedirectionCategory.choices, blank=True
+    )
+    redirection_site = models.ForeignKey(
+        Site,
+        verbose_name="lieu d'orientation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="redirected_activities",
+    )
+    redirection_other = models.CharField("autre lieu d'orientation", max_length=200, blank=True)
+    notes = models.TextField("notes", blank=True)
+    # Collective sessions: the people counted without being named.
+    anonymous_participants = models.PositiveIntegerField("participants anonymes", default=0)
+    anonymous_first_time = models.PositiveIntegerField("dont venus pour la première fois", default=0)
+    anonymous_progressed = models.PositiveIntegerField("dont disent avoir progressé", default=0)
+    anonymous_asked = models.PositiveIntegerField("dont interrogés sur leur progression", default=0)
+    anonymous_breakdown = models.JSONField(
+        "répartition des participants anonymes",
+        default=dict,
+        blank=True,
+        help_text='{"genre": {"feminin": 3, …}, "tranche_age": {…}, "statut_social": {…}}',
+    )
+    advisor = models.ForeignKey(
+        Advisor, verbose_name="conseiller", on_delete=models.PROTECT, related_name="activities"
+    )
+    structure = models.ForeignKey(
+        Structure, verbose_name="structure employeuse", on_delete=models.PROTECT, related_name="activities"
+    )
+    source = models.CharField("source", max_length=30, blank=True)
+    source_id = models.CharField("identifiant dans la source", max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisi par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "activité"
+        verbose_name_plural = "activités"
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"], condition=~Q(source_id=""), name="unique_activity_source_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["advisor", "-date"]), models.Index(fields=["structure", "date"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()} du {self.date:%d/%m/%Y}"
+
+
+class Beneficiary(models.Model):
+    """A person accompanied. Anonymous unless followed (with consent): then the personal data is their advisor's
+    only. Erasure blanks the personal data and keeps the row, so the counts stay true."""
+
+    advisor = models.ForeignKey(
+        Advisor, verbose_name="conseiller", on_delete=models.PROTECT, related_name="beneficiaries"
+    )
+    is_followed = models.BooleanField("suivi", default=False)
+    first_name = models.CharField("prénom", max_length=100, blank=True)
+    last_name = models.CharField("nom", max_length=100, blank=True)
+    normalized_name = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    birth_year = models.PositiveSmallIntegerField("année de naissance", null=True, blank=True)
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name="commune de résidence",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    consent_date = models.DateField("date du consentement", null=True, blank=True)
+    genre = models.CharField("genre", max_length=15, choices=Genre.choices, default=Genre.UNKNOWN)
+    age_bracket = models.CharField(
+        "tranche d'âge", max_length=25, choices=AgeBracket.choices, default=AgeBracket.UNKNOWN
+    )
+    social_status = models.CharField(
+        "statut", max_length=15, choices=SocialStatus.choices, default=SocialStatus.UNKNOWN
+    )
+    notes = models.TextField("notes", blank=True)
+    erased_at = models.DateTimeField("anonymisé le", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bénéficiaire"
+        verbose_name_plural = "bénéficiaires"
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self):
+        if self.is_followed and not self.erased_at:
+            return f"{self.first_name} {self.last_name}".strip() or f"Bénéficiaire n° {self.pk}"
+        return f"Bénéficiaire anonyme n° {self.pk}"
+
+
+class Accompaniment(models.Model):
+    """One person in one activity."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name="activité", on_delete=models.CASCADE, related_name="accompaniments"
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name="bénéficiaire", on_delete=models.PROTECT, related_name="accompaniments"
+    )
+    is_first = models.BooleanField("premier accompagnement de la personne", default=True)
+    progressed = models.CharField(
+        "dit avoir progressé", max_length=12, choices=Progress.choices, default=Progress.NOT_ASKED
+    )
+
+    class Meta:
+        verbose_name = "accompagnement"
+        verbose_name_plural = "accompagnements"
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "beneficiary"], name="unique_accompaniment_per_activity"),
+        ]
+
+    def __str__(self):
+        return f"{self.beneficiary} — {self.activity}"
