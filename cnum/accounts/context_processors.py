@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from cnum.accounts import perms
+from cnum.accounts.enums import Role
 
 #: Registry pages every role reaches; each page shows only what the active role may see.
 REGISTRY_PAGES: list[tuple[str, str]] = [("Structures", "structures:list"), ("Conseillers", "advisors:list")]
@@ -13,6 +14,10 @@ def roles(request):
         return {"active_role": None, "other_roles": [], "role_navigation": []}
     active = user.active_role
     navigation = [{"label": "Tableau de bord", "url": reverse("core:dashboard")}]
+    if active is not None and active.role == Role.ADVISOR:
+        navigation.append({"label": "Mes activités", "url": reverse("activities:list")})
+    if active is not None and active.role in (Role.ADVISOR, Role.STRUCTURE_MANAGER):
+        navigation.append({"label": "Jetons d'API", "url": reverse("api_tokens:list")})
     for label, url_name in REGISTRY_PAGES:
         navigation.append({"label": label, "url": reverse(url_name)})
     if user.has_perm("core.import_files"):

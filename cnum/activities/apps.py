@@ -16,3 +16,6 @@ class ActivitiesConfig(AppConfig):
             models.Beneficiary,
             exclude=["first_name", "last_name", "birth_year", "phone", "email", "notes", "normalized_name"],
         )
+        from cnum.activities.importers.formats import register_formats
+
+        register_formats()

@@ -29,6 +29,22 @@ from cnum.structures.models import Structure
 from cnum.territories.models import Commune
 
 
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Defined in cnum.activities.perms (scopes by role)."""
+        from cnum.activities.perms import visible_activities
+
+        return visible_activities(self, user)
+
+
+class BeneficiaryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Only the owning advisor sees a beneficiary (cnum.activities.perms)."""
+        from cnum.activities.perms import visible_beneficiaries
+
+        return visible_beneficiaries(self, user)
+
+
 class Activity(models.Model):
     type = models.CharField("type", max_length=12, choices=ActivityType.choices)
     date = models.DateField("date", db_index=True)
@@ -94,6 +110,8 @@ class Activity(models.Model):
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
+    objects = ActivityQuerySet.as_manager()
+
     class Meta:
         verbose_name = "activité"
         verbose_name_plural = "activités"
@@ -143,6 +161,8 @@ class Beneficiary(models.Model):
     erased_at = models.DateTimeField("anonymisé le", null=True, blank=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
+    objects = BeneficiaryQuerySet.as_manager()
+
     class Meta:
         verbose_name = "bénéficiaire"
         verbose_name_plural = "bénéficiaires"
@@ -176,4 +196,37 @@ class Accompaniment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.beneficiary} — {self.activity}"
+        # The beneficiary's number, never their name: accompaniments show in pages other than their advisor's.
+        return f"Bénéficiaire n° {self.beneficiary_id} — {self.activity}"
+
+
+# --- Reminders sent (owned by the send_reminders command) -------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    ADVISOR_30 = "advisor_30", "Conseiller, 30 jours sans activité"
+    STRUCTURE_45 = "structure_45", "Structure, 45 jours sans activité"
+
+
+class ReminderSent(models.Model):
+    """A reminder e-mailed about an advisor's silence, remembered so that one silence brings one reminder of each
+    kind. `period_start` is the day the silence began (the day after the last activity, or the contract start)."""
+
+    advisor = models.ForeignKey(
+        Advisor, verbose_name="conseiller", on_delete=models.CASCADE, related_name="reminders_sent"
+    )
+    kind = models.CharField("type de relance", max_length=15, choices=ReminderKind.choices)
+    period_start = models.DateField("début de la période sans activité")
+    recipient = models.EmailField("destinataire")
+    sent_at = models.DateTimeField("envoyée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "relance envoyée"
+        verbose_name_plural = "relances envoyées"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["advisor", "kind", "period_start"], name="unique_reminder_per_silence"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.advisor}"

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401 — routes are added as the pages are built
+from django.urls import path
+
+from cnum.activities import views
 
 app_name = "activities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("nouvelle/", views.activity_create, name="create"),
+    path("<int:pk>/modifier/", views.activity_update, name="update"),
+    path("<int:pk>/supprimer/", views.activity_delete, name="delete"),
+    path("beneficiaires/", views.beneficiary_list, name="beneficiary_list"),
+    path("beneficiaires/nouveau/", views.beneficiary_create, name="beneficiary_create"),
+    path("beneficiaires/<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
+    path("beneficiaires/<int:pk>/fusionner/", views.beneficiary_merge, name="beneficiary_merge"),
+    path("beneficiaires/<int:pk>/effacer/", views.beneficiary_erase, name="beneficiary_erase"),
+]

@@ -1,13 +1,38 @@
 """The REST API (django-ninja, OpenAPI at /api/docs). Each business area adds its router here."""
 
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
 
+from cnum.api.activities import router as activities_router
 from cnum.api.sites import router as sites_router
 
 api = NinjaAPI(
     title="API cnum",
     version="1",
-    description="API du dispositif Conseiller numérique ; les données publiques sont ouvertes sans authentification.",
+    description=(
+        "API du dispositif Conseiller numérique ; les données publiques sont ouvertes sans authentification. "
+        "L'API partenaires (/api/v1/) demande un jeton : `Authorization: Bearer <jeton>`."
+    ),
     urls_namespace="api",
 )
 api.add_router("/lieux/", sites_router)
+api.add_router("/v1/activities", activities_router)
+
+PARTNER_PREFIX = "/api/v1/"
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "Jeton d'accès absent, inconnu ou révoqué."}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    """The partner API answers every invalid field as French messages per field, as its own checks do."""
+    if not request.path.startswith(PARTNER_PREFIX):
+        return api.create_response(request, {"detail": exc.errors}, status=422)
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "payload", "filters")]
+        errors.setdefault(".".join(location) or "__all__", []).append("Valeur manquante ou invalide.")
+    return api.create_response(request, {"errors": errors}, status=422)

@@ -1,9 +1,15 @@
+import datetime
+
 import pytest
 from django.core.management import call_command
+from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from cnum.accounts.enums import Role
 from cnum.accounts.models import RoleAssignment, User
+from cnum.activities.enums import ActivityType
+from cnum.activities.models import Accompaniment, Activity
 from cnum.advisors.models import Advisor, Contract, Team
 from cnum.demo.accounts import DEMO_PASSWORD
 from cnum.sites.models import Site
@@ -37,6 +43,8 @@ def test_demo_builds_a_programme_shaped_registry_and_one_account_per_role(capsys
         assert user.email in out
     assert Advisor.objects.filter(user__email="conseiller@demo.cnum.fr").exists()
 
+    assert_demo_activities()
+
     client.post(reverse("accounts:login"), {"username": "structure@demo.cnum.fr", "password": DEMO_PASSWORD})
     page = client.get(reverse("structures:list")).content.decode()
     manager = RoleAssignment.objects.get(role=Role.STRUCTURE_MANAGER)
@@ -51,10 +59,40 @@ def test_demo_builds_a_programme_shaped_registry_and_one_account_per_role(capsys
     assert User.objects.get(email="national@demo.cnum.fr").first_name == "Modifié"
 
 
+def assert_demo_activities():
+    for email in ("conseiller@demo.cnum.fr", "coordinateur@demo.cnum.fr", "structure@demo.cnum.fr"):
+        activities = Activity.objects.filter(advisor__user__email=email)
+        types = dict(activities.values_list("type").annotate(n=Count("pk")))
+        assert types.get(ActivityType.INDIVIDUAL, 0) > 50, email
+        assert types.get(ActivityType.COLLECTIVE, 0) > 5, email
+    dates = Activity.objects.order_by("date").values_list("date", flat=True)
+    assert dates.first() >= datetime.date(2021, 11, 1)
+    assert dates.last() <= timezone.localdate()
+    total = Activity.objects.count()
+    assert 0.12 <= Activity.objects.filter(type=ActivityType.COLLECTIVE).count() / total <= 0.22
+    collective = Activity.objects.filter(type=ActivityType.COLLECTIVE)
+    assert not collective.filter(anonymous_participants=0).exists()
+    individual = Accompaniment.objects.filter(activity__type=ActivityType.INDIVIDUAL)
+    assert 0.2 <= individual.filter(beneficiary__is_followed=False).count() / individual.count() <= 0.4
+    august = Activity.objects.filter(date__month=8).count()
+    october = Activity.objects.filter(date__month=10).count()
+    assert august < 0.6 * october
+    # First accompaniments: exactly one per person accompanied, the earliest.
+    assert individual.filter(is_first=True).count() == individual.values("beneficiary").distinct().count()
+
+
+def activities_fingerprint() -> tuple:
+    rows = Activity.objects.order_by("pk").values_list("date", "type", "duration_minutes", "themes")
+    totals = Activity.objects.aggregate(minutes=Sum("duration_minutes"), people=Sum("anonymous_participants"))
+    return Activity.objects.count(), totals, list(rows[:200])
+
+
 def test_demo_reset_starts_again_from_scratch(capsys):
     call_command("demo")
     User.objects.filter(email="national@demo.cnum.fr").update(first_name="Modifié")
     first_names = list(Advisor.objects.order_by("pk").values_list("first_name", flat=True)[:20])
+    activities = activities_fingerprint()
     call_command("demo", reset=True)
     assert User.objects.get(email="national@demo.cnum.fr").first_name == "Paul"
     assert list(Advisor.objects.order_by("pk").values_list("first_name", flat=True)[:20]) == first_names
+    assert activities_fingerprint() == activities

@@ -8,6 +8,7 @@ from cnum.core.audit import audit_maintenance
 from cnum.core.commands import CnumCommand
 from cnum.demo import registry
 from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
+from cnum.demo.activities import demo_activities_create
 from cnum.structures.models import Structure
 
 
@@ -52,13 +53,18 @@ class Command(CnumCommand):
             groups=groups, structures=structures, posts_by_structure=posts, sites=sites, rng=rng, fake=fake
         )
         teams = registry.build_teams(structures=structures, rng=rng)
+        scopes = registry.demo_scopes(structures=structures)
+        self.stdout.write("Activités (comptes rendus) d'une partie des conseillers…")
+        # A generator of its own, so that the registry drawn above does not depend on the activities.
+        activities = demo_activities_create(structure=scopes["structure"], rng=random.Random(seed + 1))
         summary = {
             "structures": len(structures),
             "postes": sum(len(p) for p in posts.values()),
             "lieux": counts,
             "conseillers": len(advisors),
             "équipes": len(teams),
+            "activités": activities,
         }
         audit.record_bulk(Structure, summary=summary, description="Population de démonstration")
         self.stdout.write(f"  {summary}")
-        return registry.demo_scopes(structures=structures)
+        return scopes

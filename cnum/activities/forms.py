@@ -1,0 +1,278 @@
+"""Recording an activity in one page, and following a beneficiary (DSFR forms, French labels)."""
+
+from django import forms
+from django.db.models import F
+from django.utils import timezone
+
+from cnum.activities.enums import (
+    DURATION_PRESETS,
+    ActivityType,
+    AgeBracket,
+    Autonomy,
+    DemarcheTheme,
+    Equipment,
+    Genre,
+    Level,
+    PlaceType,
+    Progress,
+    RedirectionCategory,
+    SocialStatus,
+    Theme,
+)
+from cnum.activities.models import Activity, Beneficiary
+from cnum.activities.validation import BREAKDOWNS, validate_activity
+from cnum.core.forms import BaseForm, BaseModelForm, DateInput
+from cnum.sites.models import ListContains, Site
+from cnum.territories.lookup import commune_by_insee
+
+OTHER_DURATION = "autre"
+INDIVIDUAL_ONLY = ("autonomy", "beneficiary", "genre", "age_bracket", "social_status", "progressed")
+COLLECTIVE_ONLY = ("level", "title", "anonymous_participants", "anonymous_first_time", "anonymous_asked")
+COLLECTIVE_ONLY += ("anonymous_progressed", "beneficiaries")
+BREAKDOWN_TITLES = {"genre": "Par genre", "tranche_age": "Par tranche d'âge", "statut_social": "Par statut"}
+EDITABLE_FIELDS = (
+    "type",
+    "date",
+    "place_type",
+    "themes",
+    "demarche_themes",
+    "equipment",
+    "autonomy",
+    "title",
+    "level",
+)
+EDITABLE_FIELDS += ("anonymous_participants", "anonymous_first_time", "anonymous_asked", "anonymous_progressed")
+EDITABLE_FIELDS += ("redirection_category", "redirection_other", "notes")
+
+
+def _blank(choices):
+    return [("", "—"), *choices]
+
+
+class ActivityForm(BaseForm):
+    """Every field of an activity; the individual and collective fieldsets are shown according to the type."""
+
+    type = forms.ChoiceField(label="Type", choices=ActivityType.choices, widget=forms.RadioSelect)
+    date = forms.DateField(label="Date", widget=DateInput())
+    duration_preset = forms.ChoiceField(
+        label="Durée",
+        choices=[*((str(m), f"{m} min") for m in DURATION_PRESETS), (OTHER_DURATION, "Autre durée")],
+        widget=forms.RadioSelect,
+    )
+    duration_other = forms.IntegerField(label="Autre durée (minutes)", required=False, min_value=1, max_value=600)
+    place_type = forms.ChoiceField(label="Lieu", choices=PlaceType.choices, widget=forms.RadioSelect)
+    site = forms.ModelChoiceField(label="Lieu d'activité", queryset=Site.objects.none(), required=False)
+    commune = forms.CharField(
+        label="Commune (code INSEE)",
+        required=False,
+        max_length=5,
+        help_text="Pour une activité à domicile ou ailleurs.",
+    )
+    themes = forms.MultipleChoiceField(
+        label="Thématiques",
+        choices=Theme.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins une thématique."},  # validate_activity's words
+    )
+    demarche_themes = forms.MultipleChoiceField(
+        label="Démarches administratives",
+        choices=DemarcheTheme.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    equipment = forms.MultipleChoiceField(
+        label="Matériel utilisé", choices=Equipment.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    # Individual
+    beneficiary = forms.ModelChoiceField(
+        label="Bénéficiaire suivi",
+        queryset=Beneficiary.objects.none(),
+        required=False,
+        empty_label="Personne anonyme",
+    )
+    genre = forms.ChoiceField(label="Genre", choices=Genre.choices, initial=Genre.UNKNOWN, required=False)
+    age_bracket = forms.ChoiceField(
+        label="Tranche d'âge", choices=AgeBracket.choices, initial=AgeBracket.UNKNOWN, required=False
+    )
+    social_status = forms.ChoiceField(
+        label="Statut", choices=SocialStatus.choices, initial=SocialStatus.UNKNOWN, required=False
+    )
+    autonomy = forms.ChoiceField(label="Autonomie", choices=_blank(Autonomy.choices), required=False)
+    progressed = forms.ChoiceField(
+        label="La personne dit avoir progressé", choices=Progress.choices, initial=Progress.NOT_ASKED, required=False
+    )
+    # Collective
+    title = forms.CharField(label="Titre de l'atelier", max_length=200, required=False)
+    level = forms.ChoiceField(label="Niveau", choices=_blank(Level.choices), required=False)
+    beneficiaries = forms.ModelMultipleChoiceField(
+        label="Bénéficiaires suivis présents", queryset=Beneficiary.objects.none(), required=False
+    )
+    anonymous_participants = forms.IntegerField(label="Participants anonymes", min_value=0, initial=0, required=False)
+    anonymous_first_time = forms.IntegerField(
+        label="Dont venus pour la première fois", min_value=0, initial=0, required=False
+    )
+    anonymous_asked = forms.IntegerField(
+        label="Dont interrogés sur leur progression", min_value=0, initial=0, required=False
+    )
+    anonymous_progressed = forms.IntegerField(
+        label="Dont disent avoir progressé", min_value=0, initial=0, required=False
+    )
+    # Both
+    redirection_category = forms.ChoiceField(
+        label="Orientation vers", choices=_blank(RedirectionCategory.choices), required=False
+    )
+    redirection_other = forms.CharField(label="Lieu d'orientation", max_length=200, required=False)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, advisor, default_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.advisor = advisor
+        self.fields["site"].queryset = Site.objects.order_by("name")
+        followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True)
+        self.fields["beneficiary"].queryset = followed
+        self.fields["beneficiaries"].queryset = followed
+        for key, choices in BREAKDOWNS.items():
+            for value, label in choices.choices:
+                self.fields[f"breakdown_{key}_{value}"] = forms.IntegerField(label=label, min_value=0, required=False)
+        if not self.is_bound and not self.initial:
+            self.initial = {
+                "type": ActivityType.INDIVIDUAL,
+                "date": timezone.localdate(),
+                "duration_preset": "30",
+                "place_type": PlaceType.SITE,
+                "site": default_site,
+            }
+
+    def breakdown_groups(self):
+        """The breakdown fields of anonymous participants, by genre, age bracket and status, for the template."""
+        return [
+            (title, [self[f"breakdown_{key}_{value}"] for value in BREAKDOWNS[key].values])
+            for key, title in BREAKDOWN_TITLES.items()
+        ]
+
+    def _breakdown(self, data) -> dict:
+        breakdown = {}
+        for key, choices in BREAKDOWNS.items():
+            counts = {value: data.pop(f"breakdown_{key}_{value}", None) for value in choices.values}
+            counts = {value: count for value, count in counts.items() if count}
+            if counts:
+                breakdown[key] = counts
+        return breakdown
+
+    @classmethod
+    def initial_from(cls, activity: Activity) -> dict:
+        """The form's values for an activity recorded earlier."""
+        minutes = activity.duration_minutes
+        initial = {field: getattr(activity, field) for field in EDITABLE_FIELDS}
+        initial |= {
+            "duration_preset": str(minutes) if minutes in DURATION_PRESETS else OTHER_DURATION,
+            "duration_other": None if minutes in DURATION_PRESETS else minutes,
+            "site": activity.site_id,
+            "commune": activity.commune.code if activity.commune_id else "",
+        }
+        accompaniments = list(activity.accompaniments.select_related("beneficiary"))
+        if activity.type == ActivityType.COLLECTIVE:
+            initial["beneficiaries"] = [a.beneficiary_id for a in accompaniments]
+        elif accompaniments:
+            person = accompaniments[0].beneficiary
+            initial["progressed"] = accompaniments[0].progressed
+            if person.is_followed:
+                initial["beneficiary"] = person.pk
+            else:
+                initial |= {"genre": person.genre, "age_bracket": person.age_bracket}
+                initial["social_status"] = person.social_status
+        for key, counts in (activity.anonymous_breakdown or {}).items():
+            initial |= {f"breakdown_{key}_{value}": count for value, count in counts.items()}
+        return initial
+
+    def clean_commune(self):
+        code = self.cleaned_data["commune"].strip()
+        if not code:
+            return None
+        found = commune_by_insee(code)
+        if not found.ok:
+            raise forms.ValidationError(found.reason or "Code INSEE inconnu.")
+        return found.commune
+
+    def clean(self):
+        data = super().clean()
+        # Fields of the other type may have been typed before switching type: they are dropped, not refused.
+        other = COLLECTIVE_ONLY if data.get("type") == ActivityType.INDIVIDUAL else INDIVIDUAL_ONLY
+        for field in other:
+            data.pop(field, None)
+        # Minutes typed win over the preset left checked by default.
+        preset = data.get("duration_preset")
+        chosen = int(preset) if preset and preset != OTHER_DURATION else None
+        data["duration_minutes"] = data.get("duration_other") or chosen
+        data["anonymous_breakdown"] = self._breakdown(data) if data.get("type") == ActivityType.COLLECTIVE else {}
+        if data.get("place_type") != PlaceType.SITE:
+            data["site"] = None
+        if data.get("place_type") not in (PlaceType.HOME, PlaceType.OTHER):
+            data["commune"] = None
+        if Theme.PROCEDURES not in data.get("themes", []):
+            data["demarche_themes"] = []
+        followed = len(data.get("beneficiaries") or [])
+        for field, messages in validate_activity({**data, "followed_participants": followed}).items():
+            target = field if field in self.fields else "duration_other" if field == "duration_minutes" else None
+            for message in messages:
+                if target is None or target not in self.errors:
+                    self.add_error(target, message)
+        return data
+
+    def activity_data(self) -> dict:
+        """What cnum.activities.services records."""
+        data = dict(self.cleaned_data)
+        for field in ("duration_preset", "duration_other"):
+            data.pop(field, None)
+        for field in [field for field in data if field.startswith("breakdown_")]:
+            data.pop(field)
+        for field in ("anonymous_participants", "anonymous_first_time", "anonymous_asked", "anonymous_progressed"):
+            data[field] = data.get(field) or 0
+        return data
+
+
+class ActivityFilterForm(BaseForm):
+    since = forms.DateField(label="Du", required=False, widget=DateInput())
+    until = forms.DateField(label="Au", required=False, widget=DateInput())
+    type = forms.ChoiceField(label="Type", choices=[("", "Tous"), *ActivityType.choices], required=False)
+    theme = forms.ChoiceField(label="Thématique", choices=[("", "Toutes"), *Theme.choices], required=False)
+    site = forms.ModelChoiceField(label="Lieu", queryset=Site.objects.none(), required=False, empty_label="Tous")
+
+    def __init__(self, *args, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(pk__in=activities.values("site_id")).order_by("name")
+
+    def filter(self, activities):
+        data = self.cleaned_data
+        if data["since"]:
+            activities = activities.filter(date__gte=data["since"])
+        if data["until"]:
+            activities = activities.filter(date__lte=data["until"])
+        if data["type"]:
+            activities = activities.filter(type=data["type"])
+        if data["theme"]:
+            activities = activities.filter(ListContains(F("themes"), data["theme"]))
+        if data["site"]:
+            activities = activities.filter(site=data["site"])
+        return activities
+
+
+class BeneficiaryForm(BaseModelForm):
+    class Meta:
+        model = Beneficiary
+        fields = ["first_name", "last_name", "birth_year", "phone", "email", "consent_date", "notes"]
+        widgets = {"consent_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_date"].required = True
+        self.fields["consent_date"].help_text = "La personne a accepté que vous gardiez ses coordonnées."
+
+
+class MergeForm(BaseForm):
+    merge = forms.ModelChoiceField(label="Fusionner dans cette fiche", queryset=Beneficiary.objects.none())
+
+    def __init__(self, *args, keep, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = keep.advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).exclude(pk=keep.pk)
+        self.fields["merge"].queryset = candidates

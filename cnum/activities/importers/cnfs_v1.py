@@ -1,0 +1,314 @@
+"""Import activities exported from the first national platform (v1, 2021–2024): `cnfs-v1-csv`.
+
+Every mapping decision (themes, canal, durations, age buckets, structures, placeholder advisors) is documented and
+justified in docs/activities-mapping.md. Streaming, atomicity and idempotency: cnum.activities.importers.pipeline.
+"""
+
+import functools
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from cnum.activities.enums import (
+    ActivityType,
+    AgeBracket,
+    Genre,
+    PlaceType,
+    Progress,
+    RedirectionCategory,
+    SocialStatus,
+)
+from cnum.activities.importers.lookups import Lookups
+from cnum.activities.importers.pipeline import ActivityImportReport, Draft, RowRejected, checked_activity, run_pipeline
+from cnum.activities.importers.reading import header_columns
+from cnum.activities.importers.values import is_null, parse_count, parse_date, split_values
+from cnum.activities.models import Accompaniment, Beneficiary
+from cnum.advisors.models import Advisor
+from cnum.sites.importers.files import UnreadableFile
+from cnum.sites.models import Site
+from cnum.structures.enums import StructureType
+from cnum.structures.identifiers import identify
+from cnum.structures.importers.values import key, parse_structure_type
+from cnum.structures.models import Structure
+
+SOURCE = "cnfs-v1"
+FORMAT_NAME = "cnfs-v1-csv"
+PLACEHOLDER_FIRST_NAME = "Conseiller importé (v1)"
+PLACEHOLDER_EMAIL = "v1-structure-{pk}@import.invalid"  # .invalid (RFC 2606): never delivered, stable look-up key
+REQUIRED = ("id", "canal", "activite", "nb_participants", "themes", "duree", "date_accompagnement")
+
+THEMES = {
+    key(v1): v2
+    for v1, v2 in {
+        "equipement informatique": "prendre_en_main_du_materiel",
+        "vocabulaire": "culture_numerique",
+        "internet": "navigation_sur_internet",
+        "securite": "securite_numerique",
+        "courriel": "email",
+        "echanger": "reseaux_sociaux",
+        "traitement texte": "bureautique",
+        "contenus numeriques": "gere_ses_contenus_numeriques",
+        "trouver emploi": "insertion_professionnelle",
+        "tpe/pme": "entrepreneuriat",
+        "accompagner enfant": "parentalite",
+        "demarche en ligne": "aide_aux_demarches_administratives",
+        "fraude et harcelement": "securite_numerique",
+        "sante": "sante",
+        "smartphone": "prendre_en_main_du_materiel",
+        "budget": "banque_et_achats_en_ligne",
+        "scolaire": "scolarite_et_numerique",
+        "diagnostic": "diagnostic_numerique",
+        "autre": "culture_numerique",
+    }.items()
+}
+CANALS = {
+    "rattachement": PlaceType.SITE,
+    "autrelieu": PlaceType.OTHER,
+    "autre": PlaceType.OTHER,
+    "distance": PlaceType.REMOTE,
+    "adistance": PlaceType.REMOTE,
+    "domicile": PlaceType.HOME,
+}
+TYPES = {
+    "individuel": ActivityType.INDIVIDUAL,
+    "ponctuel": ActivityType.INDIVIDUAL,
+    "collectif": ActivityType.COLLECTIVE,
+}
+#: v1 duration buckets → a representative number of minutes (the middle, which falls in the same v2 bucket).
+DURATIONS = {"030": 15, "3060": 45}
+#: v1 age columns → v2 bracket; 18–35, 35–60 and 60+ straddle v2 brackets: "non communiqué", raw counts in notes.
+AGES = {
+    "age_moins_12_ans": AgeBracket.UNDER_12,
+    "age_de_12_a_18_ans": AgeBracket.FROM_12,
+    "age_de_18_a_35_ans": AgeBracket.UNKNOWN,
+    "age_de_35_a_60_ans": AgeBracket.UNKNOWN,
+    "age_plus_60_ans": AgeBracket.UNKNOWN,
+}
+STATUSES = {
+    "statut_etudiant": SocialStatus.STUDENT,
+    "statut_sans_emploi": SocialStatus.UNEMPLOYED,
+    "statut_en_emploi": SocialStatus.EMPLOYED,
+    "statut_retraite": SocialStatus.RETIRED,
+    "statut_heterogene": SocialStatus.UNKNOWN,
+}
+
+
+def run(
+    *, path: Path, dry_run: bool, allow_partial=False, progress=None, batch_size=None, **_
+) -> ActivityImportReport:
+    def make_parser(header, report):
+        return RowParser(header_columns(header, {}), report)
+
+    extra = {"batch_size": batch_size} if batch_size else {}
+    return run_pipeline(
+        path=path,
+        source=FORMAT_NAME,
+        make_parser=make_parser,
+        dry_run=dry_run,
+        allow_partial=allow_partial,
+        progress=progress,
+        **extra,
+    )
+
+
+class RowParser:
+    def __init__(self, columns: dict[str, int], report: ActivityImportReport):
+        missing = [name for name in REQUIRED if name not in columns]
+        if missing:
+            raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête v1 : {', '.join(missing)}.")
+        self.columns, self.report, self.lookups = columns, report, Lookups()
+        self.structures: dict[str, tuple[int, int, int | None, int | None]] = {}
+
+    def __call__(self, line: int, cells: list[str]) -> Draft:
+        get = functools.partial(_cell, cells, self.columns)
+        problems: list[str] = []
+
+        def attempt(function, *args, default=None):
+            try:
+                return function(*args)
+            except (ValueError, RowRejected) as error:
+                problems.append(str(error))
+                return default
+
+        source_id = get("id")
+        if not source_id:
+            problems.append("id manquant.")
+        values = {"source": FORMAT_NAME, "source_id": source_id[:100], "notes": ""}
+        kind = TYPES.get(key(get("activite")))
+        if kind is None:
+            problems.append(f"activite « {get('activite')} » inconnue : individuel, ponctuel ou collectif attendu.")
+        values["date"] = attempt(parse_date, get("date_accompagnement"))
+        values["duration_minutes"] = attempt(_duration, get("duree"))
+        values["themes"] = attempt(self._themes, line, get("themes"), default=[])
+        participants = attempt(parse_count, get("nb_participants"), "nb_participants", 100, default=0)
+        recurrent = attempt(
+            parse_count, get("nb_participants_recurrents"), "nb_participants_recurrents", 100, default=0
+        )
+        ages = {column: attempt(parse_count, get(column), column, 100, default=0) for column in AGES}
+        statuses = {column: attempt(parse_count, get(column), column, 100, default=0) for column in STATUSES}
+        structure = attempt(self._structure, line, get)
+        if structure:
+            attempt(self._place, line, get, structure, values)
+        if problems:
+            raise RowRejected(problems, source_id)
+        if participants < 1:
+            raise RowRejected(["nb_participants doit valoir au moins 1."], get("nb_participants"))
+        if recurrent > participants:
+            self.report.warn(
+                line, f"{recurrent} participants récurrents pour {participants} : ramené à {participants}."
+            )
+            recurrent = participants
+        values["structure_id"], values["advisor_id"] = structure[0], structure[1]
+        if parse_count(get("accompagnement_redirection"), "accompagnement_redirection", 1000):
+            values["redirection_category"] = RedirectionCategory.OTHER
+            values["redirection_other"] = "Orientation enregistrée dans la plateforme v1"
+        raw_ages = {column: count for column, count in ages.items() if count and AGES[column] == AgeBracket.UNKNOWN}
+        if raw_ages:
+            values["notes"] = "Tranches d'âge v1 : " + ", ".join(
+                f"{column[4:]} = {n}" for column, n in raw_ages.items()
+            )
+        if kind == ActivityType.INDIVIDUAL and participants > 1:
+            self.report.warn(line, f"Accompagnement individuel à {participants} participants : importé en collectif.")
+            kind = ActivityType.COLLECTIVE
+        values["type"] = kind
+        if kind == ActivityType.COLLECTIVE:
+            values.update(_collective_counts(participants, recurrent, ages, statuses))
+            return Draft(line=line, activity=checked_activity(values))
+        beneficiary = Beneficiary(
+            advisor_id=values["advisor_id"],
+            genre=Genre.UNKNOWN,
+            age_bracket=_single(ages, AGES),
+            social_status=_single(statuses, STATUSES),
+        )
+        accompaniment = Accompaniment(is_first=recurrent == 0, progressed=Progress.NOT_ASKED)
+        return Draft(line=line, activity=checked_activity(values), people=[(beneficiary, accompaniment)])
+
+    def _themes(self, line: int, value: str) -> list[str]:
+        themes, unknown = [], []
+        for item in split_values(value):
+            theme = THEMES.get(key(item))
+            (themes if theme else unknown).append(theme or item)
+        if unknown and not themes:
+            raise ValueError(f"Thème(s) v1 inconnu(s) : {', '.join(unknown)} ; aucun thème reconnu.")
+        if unknown:
+            self.report.warn(line, f"Thème(s) v1 inconnu(s), ignoré(s) : {', '.join(unknown)}.", value)
+        return list(dict.fromkeys(themes))
+
+    def _structure(self, line: int, get) -> tuple[int, int, int | None, int | None]:
+        """(structure id, placeholder advisor id, its site id if it has exactly one, its commune id)."""
+        cache_key = get("structure_siret") or get("structure_id")
+        if not cache_key or is_null(cache_key):
+            raise ValueError("Structure manquante : ni structure_siret ni structure_id.")
+        if cache_key not in self.structures:
+            structure = self._find_or_create_structure(line, get)
+            advisor, _ = Advisor.objects.get_or_create(
+                email=PLACEHOLDER_EMAIL.format(pk=structure.pk),
+                defaults={"first_name": PLACEHOLDER_FIRST_NAME, "last_name": structure.name[:150]},
+            )
+            sites = list(Site.objects.filter(structure=structure).values_list("pk", flat=True)[:2])
+            site_id = sites[0] if len(sites) == 1 else None
+            self.structures[cache_key] = (structure.pk, advisor.pk, site_id, structure.commune_id)
+        return self.structures[cache_key]
+
+    def _find_or_create_structure(self, line: int, get) -> Structure:
+        siret, v1_id = get("structure_siret"), get("structure_id")
+        identifier = None
+        if not is_null(siret):
+            try:
+                identifier = identify(siret)
+            except ValidationError as error:
+                self.report.warn(line, f"SIRET de structure invalide, ignoré : {' '.join(error.messages)}", siret)
+        found = None
+        if identifier is not None:
+            found = Structure.objects.filter(identifier=identifier.value).first()
+        if found is None and not is_null(v1_id):
+            found = Structure.objects.filter(source=SOURCE, source_id=v1_id).first()
+        if found is not None:
+            return found
+        name = get("structure_nom")
+        if is_null(name):
+            raise ValueError("Structure inconnue du registre et sans nom (structure_nom) : impossible de la créer.")
+        commune_id, _ = self.lookups.commune(
+            *(get(c) for c in ("structure_code_commune", "structure_code_postal", "structure_nom_commune"))
+        )
+        structure_type = parse_structure_type(get("structure_type"))
+        if structure_type is None:
+            structure_type = (
+                StructureType.COLLECTIVITE if key(get("structure_type")) == "public" else StructureType.PRIVATE
+            )
+            self.report.warn(
+                line, f"Type de structure v1 « {get('structure_type')} » : enregistré « {structure_type.label} »."
+            )
+        structure = Structure(
+            name=name[:255],
+            type=structure_type,
+            identifier=identifier.value if identifier else "",
+            identifier_kind=identifier.kind if identifier else "",
+            commune_id=commune_id,
+            postal_code=get("structure_code_postal")[:5] if not is_null(get("structure_code_postal")) else "",
+            source=SOURCE,
+            source_id="" if is_null(v1_id) else v1_id,
+        )
+        structure.save()
+        self.report.warn(line, f"Structure « {structure.name} » inconnue du registre : créée (source {SOURCE}).")
+        return structure
+
+    def _place(self, line: int, get, structure, values: dict) -> None:
+        _, _, site_id, structure_commune_id = structure
+        place = CANALS.get(key(get("canal")))
+        if place is None:
+            raise ValueError(
+                f"canal « {get('canal')} » inconnu : rattachement, autre lieu, distance ou domicile attendu."
+            )
+        values["site_id"] = values["commune_id"] = None
+        if place == PlaceType.REMOTE:
+            values["place_type"] = place
+            return
+        if place == PlaceType.SITE and site_id:
+            values["place_type"], values["site_id"] = place, site_id
+            return
+        values["place_type"] = PlaceType.OTHER if place == PlaceType.SITE else place
+        commune = [get(c) for c in ("code_commune", "code_postal", "nom_commune")]
+        commune = ["" if is_null(part) else part for part in commune]
+        commune_id = self.lookups.commune(*commune)[0] if any(commune) else None
+        values["commune_id"] = commune_id or structure_commune_id
+        if not commune_id and structure_commune_id:
+            self.report.warn(line, "Commune de l'activité inconnue : celle de la structure est retenue.")
+
+
+def _duration(value: str) -> int:
+    text = key(value)
+    if text in DURATIONS:
+        return DURATIONS[text]
+    minutes = parse_count(value, "duree", 600)
+    if minutes < 1:
+        raise ValueError(f"duree « {value} » : 0-30, 30-60 ou un nombre de minutes attendu.")
+    return minutes
+
+
+def _single(counts: dict[str, int], mapping: dict) -> str:
+    """The bracket of the one person an individual row counts, or non_communique."""
+    ticked = [mapping[column] for column, count in counts.items() if count]
+    return ticked[0] if len(ticked) == 1 else "non_communique"
+
+
+def _collective_counts(participants, recurrent, ages, statuses) -> dict:
+    breakdown = {}
+    for name, counts, mapping in (("tranche_age", ages, AGES), ("statut_social", statuses, STATUSES)):
+        merged: dict[str, int] = {}
+        for column, count in counts.items():
+            if count:
+                merged[mapping[column]] = merged.get(mapping[column], 0) + count
+        if merged and sum(merged.values()) <= participants:
+            breakdown[name] = merged
+    return {
+        "anonymous_participants": participants,
+        "anonymous_first_time": participants - recurrent,
+        "anonymous_breakdown": breakdown,
+    }
+
+
+def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
+    position = columns.get(name)
+    value = cells[position].strip() if position is not None and position < len(cells) else ""
+    return "" if value.lower() == "null" else value

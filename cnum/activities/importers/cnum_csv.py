@@ -1,0 +1,244 @@
+"""Import activities from cnum's own v2 format, CSV (`cnum-csv`) or XLSX (`xlsx`): one row per activity.
+
+Columns and accepted values: docs/activities-mapping.md. Values are read liberally (case, accents, value or French
+label); a row with any problem is rejected with all its reasons (cnum.activities.validation holds the national
+rules). Streaming, atomicity and idempotency: cnum.activities.importers.pipeline.
+"""
+
+import functools
+from pathlib import Path
+
+from cnum.activities.enums import (
+    ActivityType,
+    AgeBracket,
+    Autonomy,
+    DemarcheTheme,
+    Equipment,
+    Genre,
+    Level,
+    PlaceType,
+    Progress,
+    RedirectionCategory,
+    SocialStatus,
+    Theme,
+)
+from cnum.activities.importers.lookups import Lookups
+from cnum.activities.importers.pipeline import ActivityImportReport, Draft, RowRejected, checked_activity, run_pipeline
+from cnum.activities.importers.reading import header_columns
+from cnum.activities.importers.values import (
+    choice_index,
+    is_null,
+    parse_choice,
+    parse_choices,
+    parse_count,
+    parse_date,
+)
+from cnum.activities.models import Accompaniment, Beneficiary
+from cnum.sites.importers.files import UnreadableFile
+
+ALIASES = {
+    "source_id": "id",
+    "identifiant": "id",
+    "date_accompagnement": "date",
+    "type_activite": "type",
+    "duree_minutes": "duree",
+    "lieu": "type_lieu",
+    "site_id": "lieu_id",
+    "insee": "code_insee",
+    "code_commune": "code_insee",
+    "cp": "code_postal",
+    "nom_commune": "commune",
+    "themes": "thematiques",
+    "demarches": "thematiques_demarche",
+    "equipement": "materiel",
+    "conseiller": "conseiller_email",
+    "email_conseiller": "conseiller_email",
+    "age": "tranche_age",
+    "statut": "statut_social",
+    "nb_participants": "participants",
+}
+REQUIRED = ("id", "date", "type", "duree", "type_lieu", "thematiques")
+
+INDEX = {
+    "type": choice_index(ActivityType, individuel="individuel", ponctuel="individuel", atelier="collectif"),
+    "type_lieu": choice_index(PlaceType, lieu="lieu_activite", distance="a_distance", **{"à domicile": "domicile"}),
+    "thematiques": choice_index(Theme),
+    "thematiques_demarche": choice_index(DemarcheTheme),
+    "materiel": choice_index(Equipment),
+    "autonomie": choice_index(Autonomy),
+    "niveau": choice_index(Level),
+    "orientation": choice_index(RedirectionCategory),
+    "genre": choice_index(Genre, homme="masculin", femme="feminin", h="masculin", f="feminin", m="masculin"),
+    "tranche_age": choice_index(AgeBracket),
+    "statut_social": choice_index(SocialStatus, etudiant="scolarise"),
+    "progression": choice_index(Progress, yes="oui", no="non", **{"": "non_demande"}),
+}
+CHOICES = {
+    "type": ActivityType,
+    "type_lieu": PlaceType,
+    "thematiques": Theme,
+    "thematiques_demarche": DemarcheTheme,
+    "materiel": Equipment,
+    "autonomie": Autonomy,
+    "niveau": Level,
+    "orientation": RedirectionCategory,
+    "genre": Genre,
+    "tranche_age": AgeBracket,
+    "statut_social": SocialStatus,
+    "progression": Progress,
+}
+
+
+def run_csv(*, path: Path, dry_run: bool, **options) -> ActivityImportReport:
+    return _run(path=path, dry_run=dry_run, source="cnum-csv", **options)
+
+
+def run_xlsx(*, path: Path, dry_run: bool, **options) -> ActivityImportReport:
+    return _run(path=path, dry_run=dry_run, source="xlsx", **options)
+
+
+def _run(*, path, dry_run, source, allow_partial=False, advisor_email="", progress=None, batch_size=None, **_):
+    def make_parser(header, report):
+        return RowParser(header_columns(header, ALIASES), advisor_email=advisor_email or "", source=source)
+
+    extra = {"batch_size": batch_size} if batch_size else {}
+    return run_pipeline(
+        path=path,
+        source=source,
+        make_parser=make_parser,
+        dry_run=dry_run,
+        allow_partial=allow_partial,
+        progress=progress,
+        **extra,
+    )
+
+
+class RowParser:
+    def __init__(self, columns: dict[str, int], *, advisor_email: str, source: str):
+        missing = [name for name in REQUIRED if name not in columns]
+        if "conseiller_email" not in columns and not advisor_email:
+            missing.append("conseiller_email (ou --advisor-email pour tout le fichier)")
+        if missing:
+            raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête : {', '.join(missing)}.")
+        self.columns, self.advisor_email, self.source = columns, advisor_email, source
+        self.lookups = Lookups()
+
+    def __call__(self, line: int, cells: list[str]) -> Draft:
+        get = functools.partial(_cell, cells, self.columns)
+        problems: list[str] = []
+
+        def attempt(function, *args, default=None):
+            try:
+                return function(*args)
+            except (ValueError, RowRejected) as error:
+                problems.append(str(error))
+                return default
+
+        source_id = get("id")
+        if not source_id:
+            problems.append("id manquant : chaque ligne doit porter un identifiant stable (idempotence).")
+        values = {"source": self.source, "source_id": source_id[:100]}
+        values["type"] = attempt(self._choice, get, "type", "Type d'activité")
+        values["date"] = attempt(parse_date, get("date"))
+        values["duration_minutes"] = attempt(parse_count, get("duree"), "Durée", 600)
+        attempt(self._place, get, values)
+        values["themes"] = attempt(self._choices, get, "thematiques", "Thématique", default=[])
+        values["demarche_themes"] = attempt(self._choices, get, "thematiques_demarche", "Démarche", default=[])
+        values["equipment"] = attempt(self._choices, get, "materiel", "Matériel", default=[])
+        values["autonomy"] = attempt(self._choice, get, "autonomie", "Autonomie", default="")
+        values["level"] = attempt(self._choice, get, "niveau", "Niveau", default="")
+        values["title"] = get("titre")[:200]
+        values["redirection_category"] = attempt(self._choice, get, "orientation", "Orientation", default="")
+        attempt(self._advisor, get, values)
+        person = attempt(self._person, get, default={})
+        counts = attempt(self._counts, get, default={})
+        if problems:
+            raise RowRejected(problems, source_id)
+        if values["type"] == ActivityType.COLLECTIVE:
+            values.update(
+                {
+                    name: count
+                    for name, count in counts.items()
+                    if name.startswith("anonymous_") and not name.endswith("_already")
+                }
+            )
+            return Draft(line=line, activity=checked_activity(values))
+        activity = checked_activity(values)
+        beneficiary = Beneficiary(
+            advisor_id=values["advisor_id"],
+            genre=person.get("genre") or Genre.UNKNOWN,
+            age_bracket=person.get("tranche_age") or AgeBracket.UNKNOWN,
+            social_status=person.get("statut_social") or SocialStatus.UNKNOWN,
+        )
+        accompaniment = Accompaniment(
+            is_first=not counts.get("anonymous_participants_already"),
+            progressed=person.get("progression") or Progress.NOT_ASKED,
+        )
+        return Draft(line=line, activity=activity, people=[(beneficiary, accompaniment)])
+
+    def _choice(self, get, column: str, what: str) -> str:
+        value = get(column)
+        if is_null(value):
+            return ""
+        return parse_choice(value, INDEX[column], CHOICES[column], what)
+
+    def _choices(self, get, column: str, what: str) -> list[str]:
+        return parse_choices(get(column), INDEX[column], CHOICES[column], what)
+
+    def _place(self, get, values: dict) -> None:
+        values["place_type"] = place = self._choice(get, "type_lieu", "Type de lieu")
+        values["site_id"] = values["commune_id"] = None
+        if place == PlaceType.SITE:
+            site = get("lieu_id")
+            if not site.isdigit() or not self.lookups.site_exists(int(site)):
+                raise ValueError(f"Lieu d'activité « {site} » inconnu : lieu_id doit être l'identifiant d'un lieu.")
+            values["site_id"] = int(site)
+        elif place in (PlaceType.HOME, PlaceType.OTHER):
+            insee, postal_code, name = get("code_insee"), get("code_postal"), get("commune")
+            if not (insee or postal_code or name):
+                return  # the national rules say what is missing
+            commune_id, reason = self.lookups.commune(insee, postal_code, name)
+            if commune_id is None:
+                raise ValueError(reason)
+            values["commune_id"] = commune_id
+
+    def _advisor(self, get, values: dict) -> None:
+        email = get("conseiller_email") or self.advisor_email
+        advisor_id = self.lookups.advisor(email) if email else None
+        if advisor_id is None:
+            raise ValueError(f"Conseiller « {email} » inconnu : indiquez l'adresse électronique d'un conseiller.")
+        values["advisor_id"] = advisor_id
+        if values.get("date") is None:
+            return  # the date's problem is reported; the structure cannot be chosen without it
+        values["structure_id"] = self.lookups.structure_of(advisor_id, values["date"])
+
+    def _person(self, get) -> dict:
+        return {
+            column: self._choice(get, column, what)
+            for column, what in (
+                ("genre", "Genre"),
+                ("tranche_age", "Tranche d'âge"),
+                ("statut_social", "Statut social"),
+                ("progression", "Progression"),
+            )
+        }
+
+    def _counts(self, get) -> dict:
+        participants = parse_count(get("participants"), "Participants")
+        already = parse_count(get("participants_deja_accompagnes"), "Participants déjà accompagnés")
+        progressed = get("participants_progression")
+        if already > participants and participants:
+            raise ValueError(f"Participants déjà accompagnés ({already}) : plus que de participants ({participants}).")
+        return {
+            "anonymous_participants": participants,
+            "anonymous_first_time": max(participants - already, 0),
+            "anonymous_progressed": parse_count(progressed, "Participants ayant progressé"),
+            # A progression count means the participants were asked; without it, nobody was.
+            "anonymous_asked": participants if not is_null(progressed) else 0,
+            "anonymous_participants_already": already,
+        }
+
+
+def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
+    position = columns.get(name)
+    return cells[position].strip() if position is not None and position < len(cells) else ""

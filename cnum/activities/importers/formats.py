@@ -1,0 +1,15 @@
+"""The activity import formats, registered for `import_activities` and the upload page (cnum.core.imports)."""
+
+from cnum.activities.importers import cnfs_v1, cnum_csv
+from cnum.core.imports import ImportFormat, register
+
+FORMATS = (
+    ImportFormat("cnum-csv", "Activités — format cnum (CSV)", "activites", (".csv",), cnum_csv.run_csv),
+    ImportFormat("xlsx", "Activités — format cnum (XLSX)", "activites", (".xlsx",), cnum_csv.run_xlsx),
+    ImportFormat("cnfs-v1-csv", "Activités — export de la plateforme v1 (CSV)", "activites", (".csv",), cnfs_v1.run),
+)
+
+
+def register_formats() -> None:
+    for import_format in FORMATS:
+        register(import_format)

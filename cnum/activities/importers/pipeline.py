@@ -1,0 +1,180 @@
+"""The streaming pipeline every activity importer shares: read a row, check it whole, write in batches.
+
+Memory stays bounded: rows are read one at a time (importers.reading) and written by batches of BATCH_SIZE
+activities with their anonymous beneficiaries and accompaniments (bulk_create); only the source ids already seen are
+kept, to reject duplicates within the file. Everything runs in one transaction: by default (atomic), if any row is
+rejected the transaction is rolled back at the end and every rejected row is reported; with allow_partial the valid
+rows are kept. Idempotent by (source, source_id): a row whose id was imported before is counted unchanged and left as
+it is.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from cnum.activities.importers.reading import iter_rows
+from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.validation import validate_activity
+from cnum.core import audit
+from cnum.core.imports import ImportReport
+from cnum.sites.importers.files import UnreadableFile
+
+BATCH_SIZE = 2_000
+
+
+class RowRejected(Exception):
+    """The row cannot be imported; the message (French) lists every problem found."""
+
+    def __init__(self, reasons: list[str], value: str = ""):
+        super().__init__(" ; ".join(reasons))
+        self.value = value
+
+
+@dataclass
+class Draft:
+    """One activity ready to write: unsaved objects, the accompaniments pointing at their beneficiary by position."""
+
+    line: int
+    activity: Activity
+    people: list[tuple[Beneficiary, Accompaniment]] = field(default_factory=list)
+
+
+@dataclass
+class ActivityImportReport(ImportReport):
+    fatal: str = ""  # why the whole file was refused, or ""
+    rolled_back: bool = False  # atomic mode with rejected rows: nothing was written
+    batches: int = 0
+
+
+class BatchWriter:
+    def __init__(self, *, source: str, report: ActivityImportReport, batch_size: int = BATCH_SIZE):
+        self.source, self.report, self.batch_size = source, report, batch_size
+        self.pending: list[Draft] = []
+        self.write = True
+
+    def add(self, draft: Draft) -> None:
+        self.pending.append(draft)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        drafts, self.pending = self.pending, []
+        if not drafts:
+            return
+        existing = set(
+            Activity.objects.filter(
+                source=self.source, source_id__in=[draft.activity.source_id for draft in drafts]
+            ).values_list("source_id", flat=True)
+        )
+        new = [draft for draft in drafts if draft.activity.source_id not in existing]
+        self.report.unchanged += len(drafts) - len(new)
+        self.report.created += len(new)
+        if self.write and new:
+            self._write(new)
+
+    def _write(self, drafts: list[Draft]) -> None:
+        self.report.batches += 1
+        activities = Activity.objects.bulk_create([draft.activity for draft in drafts])
+        people = [
+            (activity, person) for activity, draft in zip(activities, drafts, strict=True) for person in draft.people
+        ]
+        beneficiaries = Beneficiary.objects.bulk_create([beneficiary for _, (beneficiary, _) in people])
+        accompaniments = []
+        for (activity, (_, accompaniment)), beneficiary in zip(people, beneficiaries, strict=True):
+            accompaniment.activity_id, accompaniment.beneficiary_id = activity.pk, beneficiary.pk
+            accompaniments.append(accompaniment)
+        Accompaniment.objects.bulk_create(accompaniments)
+
+
+RowParser = Callable[[int, list[str]], Draft]
+
+
+def checked_activity(values: dict, *, followed_participants: int = 0) -> Activity:
+    """The unsaved Activity of `values` (model field names), or RowRejected with the national rules' messages
+    (cnum.activities.validation, the same rules as the recording form and the API)."""
+    data = {**values, "site": values.get("site_id"), "commune": values.get("commune_id")}
+    errors = validate_activity({**data, "followed_participants": followed_participants})
+    if errors:
+        raise RowRejected([message for messages in errors.values() for message in messages])
+    return Activity(**values)
+
+
+def run_pipeline(
+    *,
+    path: Path,
+    source: str,
+    make_parser: Callable[[list[str], ActivityImportReport], RowParser],
+    dry_run: bool,
+    allow_partial: bool = False,
+    progress: Callable | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ActivityImportReport:
+    """Read, check and write the rows of `path`; see the module docstring for atomicity and idempotency."""
+    report = ActivityImportReport(format=source, dry_run=dry_run)
+    try:
+        rows = iter_rows(Path(path))
+        _, header = next(rows, (1, []))
+        if not header:
+            raise UnreadableFile("Fichier vide : une ligne d'en-tête est attendue.")
+        parse = make_parser(header, report)
+    except UnreadableFile as error:
+        return _refuse(report, str(error))
+    with transaction.atomic():
+        writer = BatchWriter(source=source, report=report, batch_size=batch_size)
+        _consume(rows, parse, writer, report, allow_partial, progress)
+        writer.flush()
+        report.rolled_back = bool(report.fatal or (report.rejected and not allow_partial))
+        if report.rolled_back or dry_run:
+            transaction.set_rollback(True)
+        elif report.created:
+            audit.record_bulk(
+                Activity,
+                summary={"source": source, "created": report.created, "unchanged": report.unchanged},
+                description=f"Import {source} {Path(path).name}",
+            )
+    if report.rolled_back:
+        report.created = 0
+        report.warn(
+            1,
+            f"Import annulé, rien n'a été enregistré : {len(report.rejected)} ligne(s) rejetée(s). "
+            "Corrigez-les, ou importez les seules lignes valides (--allow-partial).",
+        )
+    return report
+
+
+def _consume(rows: Iterable, parse: RowParser, writer: BatchWriter, report, allow_partial, progress) -> None:
+    iterator, seen = iter(rows), {}
+    bar = progress(total=None, desc="Activités") if progress else None
+    while True:
+        try:
+            line, cells = next(iterator)
+        except StopIteration:
+            break
+        except UnreadableFile as error:
+            report.fatal = str(error)
+            report.reject(report.total + 2, f"Fichier refusé, rien n'a été enregistré : {error}")
+            break
+        report.total += 1
+        if bar is not None:
+            bar.update(1)
+        try:
+            draft = parse(line, cells)
+            first = seen.setdefault(draft.activity.source_id, line)
+            if first != line:
+                raise RowRejected([f"Doublon de la ligne {first} (même id)."], draft.activity.source_id)
+            writer.add(draft)
+        except RowRejected as error:
+            report.reject(line, str(error), error.value)
+            # Atomic mode: nothing will be kept, so stop writing and only check the remaining rows.
+            writer.write = writer.write and allow_partial
+    if bar is not None:
+        bar.close()
+
+
+def _refuse(report: ActivityImportReport, reason: str) -> ActivityImportReport:
+    report.fatal = reason
+    report.rolled_back = True
+    report.reject(1, f"Fichier refusé, rien n'a été enregistré : {reason}")
+    return report

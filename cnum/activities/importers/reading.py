@@ -1,0 +1,100 @@
+"""Stream the rows of the files activity importers receive, one at a time, in bounded memory.
+
+CSV: UTF-8 (with or without BOM) or Windows-1252, detected by decoding the file incrementally once; delimiter
+sniffed from the header line (cnum.sites.importers.files); read with csv.reader, never whole. XLSX: the first sheet
+through openpyxl's read-only mode (iter_rows), cells turned into the text a CSV would hold.
+"""
+
+import codecs
+import csv
+import datetime
+from collections.abc import Iterator
+from pathlib import Path
+
+from cnum.sites.importers.files import DELIMITERS, UnreadableFile, header_key
+
+CHUNK = 1 << 16
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file decodes as UTF-8, else cp1252 (as spreadsheets on Windows save CSV)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    except OSError as error:
+        raise UnreadableFile(f"Fichier illisible : {error.strerror or error}.") from None
+    return "utf-8-sig"
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def iter_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line, cells), the header first (line 1); blank lines skipped; a malformed line raises UnreadableFile."""
+    encoding = detect_encoding(path)
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        first = handle.readline()
+        if not first.strip():
+            raise UnreadableFile("Fichier vide : une ligne d'en-tête est attendue.")
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=_delimiter(first))
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise UnreadableFile(f"CSV mal formé à la ligne {line} : {error}.") from None
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells as text) of the first sheet, the header first; empty rows skipped."""
+    from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not an XLSX workbook
+        raise UnreadableFile(f"Classeur XLSX illisible : {error}.") from None
+    try:
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            cells = [_text(value) for value in values]
+            if any(cell.strip() for cell in cells):
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+def iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    path = Path(path)
+    return iter_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else iter_csv(path)
+
+
+def header_columns(header: list[str], aliases: dict[str, str]) -> dict[str, int]:
+    """Canonical column → position (first occurrence), header names compared by header_key and aliases."""
+    columns: dict[str, int] = {}
+    for position, name in enumerate(header):
+        canonical = aliases.get(header_key(name), header_key(name))
+        columns.setdefault(canonical, position)
+    return columns

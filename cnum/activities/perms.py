@@ -1,0 +1,65 @@
+"""Who sees and records which activities and beneficiaries (DOMAIN.md "Roles (who sees what)").
+
+Activities, for the role the user acts in now:
+- advisor: their own (the Advisor linked to their account);
+- coordinator: those of the current members of their team;
+- structure manager, prefectures, hub, national network, programme team: those of the structures they see
+  (cnum.structures.perms: their structure, their départements, their network's members, or all).
+
+Beneficiaries are personal data: only the advisor who follows them sees them — never their coordinator, their
+structure nor the programme team.
+"""
+
+from django.db.models import QuerySet
+
+from cnum.accounts.enums import Role
+from cnum.advisors.perms import current_team_member_ids
+from cnum.structures.models import Structure
+
+
+def _assignment(user):
+    return user.active_role if user.is_authenticated else None
+
+
+def acting_advisor(user):
+    """The Advisor the user records activities as: acting in the advisor role, with a linked Advisor."""
+    assignment = _assignment(user)
+    if assignment is None or assignment.role != Role.ADVISOR:
+        return None
+    return getattr(user, "advisor", None)
+
+
+def visible_activities(activities: QuerySet, user) -> QuerySet:
+    assignment = _assignment(user)
+    if assignment is None:
+        return activities.none()
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return activities
+    if assignment.role == Role.ADVISOR:
+        return activities.filter(advisor__user_id=user.pk)
+    if assignment.role == Role.COORDINATOR:
+        if not assignment.scope_id:
+            return activities.none()
+        return activities.filter(advisor_id__in=current_team_member_ids(assignment.scope_id))
+    return activities.filter(structure__in=Structure.objects.visible_to(user))
+
+
+def visible_beneficiaries(beneficiaries: QuerySet, user) -> QuerySet:
+    advisor = acting_advisor(user)
+    return beneficiaries.filter(advisor=advisor) if advisor is not None else beneficiaries.none()
+
+
+def can_record_activity(user) -> bool:
+    """Advisors record their own activities."""
+    return acting_advisor(user) is not None
+
+
+def can_edit_activity(user, activity) -> bool:
+    """An activity is changed or deleted by the advisor who recorded it, only."""
+    advisor = acting_advisor(user)
+    return advisor is not None and activity.advisor_id == advisor.pk
+
+
+def can_view_beneficiary(user, beneficiary) -> bool:
+    advisor = acting_advisor(user)
+    return advisor is not None and beneficiary.advisor_id == advisor.pk

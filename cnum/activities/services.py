@@ -1,0 +1,286 @@
+"""Recording activities and keeping beneficiaries right.
+
+`data` is a dict of Activity field names (as `cnum.activities.validation.validate_activity` reads them), where
+`site`, `commune` and `redirection_site` are objects or ids, plus, for an individual activity: `beneficiary` (a
+followed Beneficiary of the advisor, or None for an anonymous person), `genre`, `age_bracket`, `social_status` (of
+an anonymous person) and `progressed`; for a collective one: `beneficiaries`, the followed beneficiaries listed.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cnum.activities.enums import ActivityType, AgeBracket, Genre, Progress, SocialStatus
+from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.validation import validate_activity
+from cnum.advisors.models import Contract
+
+#: Activity fields copied from `data` as they are.
+PLAIN_FIELDS = (
+    "type",
+    "date",
+    "duration_minutes",
+    "place_type",
+    "themes",
+    "demarche_themes",
+    "equipment",
+    "autonomy",
+    "level",
+    "title",
+    "redirection_category",
+    "redirection_other",
+    "notes",
+    "anonymous_participants",
+    "anonymous_first_time",
+    "anonymous_progressed",
+    "anonymous_asked",
+    "anonymous_breakdown",
+    "source",
+    "source_id",
+)
+RELATED_FIELDS = ("site", "commune", "redirection_site")
+#: Personal data blanked when a beneficiary is erased.
+PERSONAL_FIELDS = {
+    "first_name": "",
+    "last_name": "",
+    "normalized_name": "",
+    "birth_year": None,
+    "commune": None,
+    "phone": "",
+    "email": "",
+    "notes": "",
+}
+
+
+# --- activities -------------------------------------------------------------------------------------------------
+
+
+def current_employer(advisor):
+    """The structure of the advisor's current contract (the latest one started, if they hold several)."""
+    contract = Contract.objects.current().filter(advisor=advisor).select_related("structure").first()
+    if contract is None:
+        raise ValidationError("Aucun contrat en cours : l'activité ne peut pas être rattachée à une structure.")
+    return contract.structure
+
+
+def _check(data: dict, advisor) -> None:
+    followed = _followed(data, advisor)
+    errors = validate_activity({**data, "followed_participants": len(followed)})
+    if errors:
+        raise ValidationError(errors)
+
+
+def _followed(data: dict, advisor) -> list[Beneficiary]:
+    """The followed beneficiaries the activity names; they must be this advisor's (DOMAIN.md: privacy)."""
+    if data.get("type") == ActivityType.INDIVIDUAL:
+        people = [data["beneficiary"]] if data.get("beneficiary") else []
+    else:
+        people = list(data.get("beneficiaries") or [])
+    for person in people:
+        if person.advisor_id != advisor.pk or not person.is_followed or person.erased_at:
+            raise ValidationError({"beneficiary": "Ce bénéficiaire n'est pas suivi par ce conseiller."})
+    return people
+
+
+def _assign(activity: Activity, data: dict) -> None:
+    for field in PLAIN_FIELDS:
+        if data.get(field) is not None:
+            setattr(activity, field, data[field])
+    for field in RELATED_FIELDS:
+        value = data.get(field)
+        setattr(activity, f"{field}_id", getattr(value, "pk", value) or None)
+    if activity.type == ActivityType.INDIVIDUAL:
+        activity.anonymous_participants = activity.anonymous_first_time = 0
+        activity.anonymous_progressed = activity.anonymous_asked = 0
+        activity.anonymous_breakdown = {}
+
+
+def _anonymous_person(advisor, data: dict, reuse: Beneficiary | None = None) -> Beneficiary:
+    person = reuse or Beneficiary(advisor=advisor)
+    person.genre = data.get("genre") or Genre.UNKNOWN
+    person.age_bracket = data.get("age_bracket") or AgeBracket.UNKNOWN
+    person.social_status = data.get("social_status") or SocialStatus.UNKNOWN
+    person.save()
+    return person
+
+
+def _accompany(activity: Activity, data: dict, previous: list[Beneficiary]) -> set[int]:
+    """Create the accompaniments of `activity`; return the ids of the beneficiaries concerned."""
+    if activity.type == ActivityType.INDIVIDUAL:
+        person = data.get("beneficiary")
+        if person is None:
+            reuse = next((p for p in previous if not p.is_followed), None)
+            person = _anonymous_person(activity.advisor, data, reuse)
+        progressed = data.get("progressed") or Progress.NOT_ASKED
+        Accompaniment.objects.create(activity=activity, beneficiary=person, progressed=progressed)
+        return {person.pk}
+    people = list(data.get("beneficiaries") or [])
+    Accompaniment.objects.bulk_create([Accompaniment(activity=activity, beneficiary=p) for p in people])
+    return {person.pk for person in people}
+
+
+@transaction.atomic
+def activity_record(*, advisor, data: dict, by=None) -> Activity:
+    """Record an activity of `advisor`, for the structure that employs them now, with its accompaniments.
+
+    Raises ValidationError (messages per field) when the data breaks the national rules or the advisor has no
+    current contract.
+    """
+    _check(data, advisor)
+    activity = Activity(advisor=advisor, structure=current_employer(advisor), created_by=by)
+    _assign(activity, data)
+    activity.save()
+    recompute_first_accompaniments(_accompany(activity, data, previous=[]))
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, data: dict, by=None) -> Activity:
+    """Change an activity; its accompaniments are rebuilt, an anonymous person's row is kept or removed."""
+    _check(data, activity.advisor)
+    previous = [a.beneficiary for a in activity.accompaniments.select_related("beneficiary")]
+    _assign(activity, data)
+    activity.save()
+    activity.accompaniments.all().delete()
+    concerned = _accompany(activity, data, previous)
+    _delete_orphans(previous)
+    recompute_first_accompaniments(concerned | {person.pk for person in previous})
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by=None) -> None:
+    """Delete an activity; the anonymous people it alone counted go with it, followed ones stay."""
+    previous = [a.beneficiary for a in activity.accompaniments.select_related("beneficiary")]
+    activity.delete()
+    _delete_orphans(previous)
+    recompute_first_accompaniments({person.pk for person in previous})
+
+
+def _delete_orphans(people: list[Beneficiary]) -> None:
+    anonymous = [person.pk for person in people if not person.is_followed]
+    Beneficiary.objects.filter(pk__in=anonymous, is_followed=False, accompaniments__isnull=True).delete()
+
+
+def recompute_first_accompaniments(beneficiary_ids) -> None:
+    """For each beneficiary, exactly their earliest accompaniment (activity date, then id) is their first.
+
+    "New beneficiaries" counts these flags (DOMAIN.md), so they follow every change of date, creation and deletion.
+    """
+    rows = (
+        Accompaniment.objects.filter(beneficiary_id__in=list(beneficiary_ids))
+        .order_by("beneficiary_id", "activity__date", "activity_id", "id")
+        .values_list("id", "beneficiary_id", "is_first")
+    )
+    seen, make_first, make_not_first = set(), [], []
+    for pk, beneficiary_id, is_first in rows:
+        first = beneficiary_id not in seen
+        seen.add(beneficiary_id)
+        if first and not is_first:
+            make_first.append(pk)
+        elif not first and is_first:
+            make_not_first.append(pk)
+    Accompaniment.objects.filter(pk__in=make_first).update(is_first=True)
+    Accompaniment.objects.filter(pk__in=make_not_first).update(is_first=False)
+
+
+# --- beneficiaries ----------------------------------------------------------------------------------------------
+
+
+def normalize_person_name(first_name: str, last_name: str) -> str:
+    """Names compared without accents, case, hyphens or apostrophes: "Jean-Éric" and "jean eric" match."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    text = "".join(char for char in text if not unicodedata.combining(char)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _digits(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return "0" + digits[2:] if digits.startswith("33") and len(digits) == 11 else digits
+
+
+@transaction.atomic
+def beneficiary_follow(*, advisor, first_name: str, last_name: str, consent_date, **fields) -> Beneficiary:
+    """Follow a person by name: only with their consent, whose date is recorded (GDPR)."""
+    errors = {}
+    if not consent_date:
+        errors["consent_date"] = ["Indiquez la date à laquelle la personne a donné son accord."]
+    if not (first_name or "").strip() and not (last_name or "").strip():
+        errors["last_name"] = ["Indiquez le nom ou le prénom de la personne."]
+    if errors:
+        raise ValidationError(errors)
+    fields["email"] = (fields.get("email") or "").strip().lower()
+    person = Beneficiary(
+        advisor=advisor,
+        is_followed=True,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        consent_date=consent_date,
+        **fields,
+    )
+    person.normalized_name = normalize_person_name(person.first_name, person.last_name)
+    person.full_clean()
+    person.save()
+    return person
+
+
+def find_duplicates(advisor) -> list[list[Beneficiary]]:
+    """Groups of the advisor's followed beneficiaries that look like one person: same name (normalised), phone
+    or e-mail. Each group holds at least two people, oldest first."""
+    people = list(advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).order_by("pk"))
+    parent = {person.pk: person.pk for person in people}
+
+    def root(pk):
+        while parent[pk] != pk:
+            pk = parent[pk]
+        return pk
+
+    keys: dict[tuple, int] = {}
+    for person in people:
+        name = person.normalized_name or normalize_person_name(person.first_name, person.last_name)
+        for key in (("name", name), ("phone", _digits(person.phone)), ("email", person.email.strip().lower())):
+            if not key[1]:
+                continue
+            if key in keys:
+                parent[root(person.pk)] = root(keys[key])
+            else:
+                keys[key] = person.pk
+    groups = defaultdict(list)
+    for person in people:
+        groups[root(person.pk)].append(person)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+@transaction.atomic
+def beneficiaries_merge(*, keep: Beneficiary, merge: Beneficiary) -> Beneficiary:
+    """`merge` is the same person as `keep`: their accompaniments move to `keep`, blanks of `keep` are filled from
+    `merge`, then `merge` is deleted. Both must be followed by the same advisor."""
+    if keep.pk == merge.pk or keep.advisor_id != merge.advisor_id:
+        raise ValidationError("Seuls deux bénéficiaires distincts d'un même conseiller peuvent être fusionnés.")
+    shared = keep.accompaniments.values("activity_id")
+    # The same person listed twice in one activity was counted twice: the duplicate goes.
+    merge.accompaniments.filter(activity_id__in=shared).delete()
+    merge.accompaniments.update(beneficiary=keep)
+    for field in ("first_name", "last_name", "birth_year", "commune", "phone", "email", "consent_date"):
+        if not getattr(keep, field) and getattr(merge, field):
+            setattr(keep, field, getattr(merge, field))
+    keep.normalized_name = normalize_person_name(keep.first_name, keep.last_name)
+    keep.save()
+    merge.delete()
+    recompute_first_accompaniments([keep.pk])
+    return keep
+
+
+@transaction.atomic
+def beneficiary_erase(*, beneficiary: Beneficiary) -> Beneficiary:
+    """Erase a person's personal data (GDPR right to erasure). The row and its accompaniments stay, still counted
+    as followed, so that the statistics already reported do not change."""
+    for field, blank in PERSONAL_FIELDS.items():
+        setattr(beneficiary, field, blank)
+    beneficiary.erased_at = timezone.now()
+    beneficiary.save()
+    return beneficiary

@@ -1,0 +1,186 @@
+"""The advisor's pages: record an activity in one page, list, change and delete their activities, and follow
+beneficiaries. Other roles get 403 (cnum.activities.perms); someone else's activity or beneficiary answers 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cnum.activities import forms, perms, services
+from cnum.activities.models import Activity, Beneficiary
+from cnum.advisors.models import SiteAssignment
+from cnum.core.forms import errors_for
+
+PAGE_SIZE = 50
+
+
+def _advisor(request):
+    advisor = perms.acting_advisor(request.user)
+    if advisor is None:
+        raise PermissionDenied
+    return advisor
+
+
+def _own_activity(request, pk) -> Activity:
+    _advisor(request)
+    activity = get_object_or_404(Activity.objects.visible_to(request.user), pk=pk)
+    if not perms.can_edit_activity(request.user, activity):
+        raise PermissionDenied
+    return activity
+
+
+def _own_beneficiary(request, pk) -> Beneficiary:
+    _advisor(request)
+    return get_object_or_404(Beneficiary.objects.visible_to(request.user).filter(is_followed=True), pk=pk)
+
+
+def default_site(advisor):
+    """The site of the advisor's last activity recorded at a site, else the site they are assigned to now."""
+    last = advisor.activities.filter(site__isnull=False).order_by("-created_at", "-pk").first()
+    if last is not None:
+        return last.site_id
+    assignment = SiteAssignment.objects.current().filter(advisor=advisor).first()
+    return assignment.site_id if assignment else None
+
+
+def _saved(form, save) -> bool:
+    try:
+        save()
+    except ValidationError as error:
+        form.add_error(None, errors_for(form, error))
+        return False
+    return True
+
+
+# --- activities -------------------------------------------------------------------------------------------------
+
+
+@login_required
+def activity_list(request):
+    """The advisor's own activities, filtered, 50 a page."""
+    _advisor(request)
+    activities = Activity.objects.visible_to(request.user)
+    form = forms.ActivityFilterForm(request.GET or None, activities=activities)
+    if form.is_valid():
+        activities = form.filter(activities)
+    activities = activities.select_related("site", "commune").order_by("-date", "-pk")
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"title": "Mes activités", "form": form, "page": page, "query": query.urlencode()}
+    return render(request, "activities/activity_list.html", context)
+
+
+@login_required
+def activity_create(request):
+    advisor = _advisor(request)
+    form = forms.ActivityForm(request.POST or None, advisor=advisor, default_site=default_site(advisor))
+    if request.method == "POST" and form.is_valid():
+        if _saved(form, lambda: services.activity_record(advisor=advisor, data=form.activity_data(), by=request.user)):
+            messages.success(request, "Activité enregistrée.")
+            return redirect("activities:create" if "another" in request.POST else "activities:list")
+    return render(request, "activities/activity_form.html", {"title": "Nouvelle activité", "form": form})
+
+
+@login_required
+def activity_update(request, pk):
+    activity = _own_activity(request, pk)
+    initial = forms.ActivityForm.initial_from(activity)
+    form = forms.ActivityForm(request.POST or None, advisor=activity.advisor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _saved(
+            form, lambda: services.activity_update(activity=activity, data=form.activity_data(), by=request.user)
+        ):
+            messages.success(request, "Activité modifiée.")
+            return redirect("activities:list")
+    context = {"title": "Modifier l'activité", "form": form, "activity": activity}
+    return render(request, "activities/activity_form.html", context)
+
+
+@login_required
+def activity_delete(request, pk):
+    """GET asks for confirmation; POST deletes."""
+    activity = _own_activity(request, pk)
+    if request.method == "POST":
+        services.activity_delete(activity=activity, by=request.user)
+        messages.success(request, "Activité supprimée.")
+        return redirect("activities:list")
+    return render(request, "activities/activity_delete.html", {"title": "Supprimer l'activité", "activity": activity})
+
+
+# --- beneficiaries ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def beneficiary_list(request):
+    advisor = _advisor(request)
+    people = Beneficiary.objects.visible_to(request.user).filter(is_followed=True, erased_at__isnull=True)
+    context = {
+        "title": "Mes bénéficiaires suivis",
+        "beneficiaries": people.order_by("last_name", "first_name", "pk"),
+        "duplicates": services.find_duplicates(advisor),
+    }
+    return render(request, "activities/beneficiary_list.html", context)
+
+
+@login_required
+def beneficiary_create(request):
+    advisor = _advisor(request)
+    form = forms.BeneficiaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {key: value for key, value in data.items() if key not in ("first_name", "last_name", "consent_date")}
+
+        def follow():
+            return services.beneficiary_follow(
+                advisor=advisor,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                consent_date=data["consent_date"],
+                **fields,
+            )
+
+        if _saved(form, follow):
+            messages.success(request, "Bénéficiaire enregistré.")
+            return redirect("activities:beneficiary_list")
+    return render(request, "activities/beneficiary_form.html", {"title": "Suivre un bénéficiaire", "form": form})
+
+
+@login_required
+def beneficiary_detail(request, pk):
+    person = _own_beneficiary(request, pk)
+    accompaniments = person.accompaniments.select_related("activity").order_by("-activity__date", "-pk")
+    context = {
+        "title": str(person),
+        "beneficiary": person,
+        "accompaniments": accompaniments,
+        "merge_form": forms.MergeForm(keep=person) if not person.erased_at else None,
+    }
+    return render(request, "activities/beneficiary_detail.html", context)
+
+
+@login_required
+@require_POST
+def beneficiary_merge(request, pk):
+    keep = _own_beneficiary(request, pk)
+    form = forms.MergeForm(request.POST, keep=keep)
+    if form.is_valid():
+        services.beneficiaries_merge(keep=keep, merge=form.cleaned_data["merge"])
+        messages.success(request, "Les deux fiches ont été fusionnées.")
+    else:
+        messages.error(request, "Choisissez la fiche à fusionner.")
+    return redirect("activities:beneficiary_detail", pk=keep.pk)
+
+
+@login_required
+def beneficiary_erase(request, pk):
+    """GET asks for confirmation; POST blanks the personal data (the accompaniments stay counted)."""
+    person = _own_beneficiary(request, pk)
+    if request.method == "POST":
+        services.beneficiary_erase(beneficiary=person)
+        messages.success(request, "Les données personnelles ont été effacées.")
+        return redirect("activities:beneficiary_list")
+    context = {"title": "Effacer les données personnelles", "beneficiary": person}
+    return render(request, "activities/beneficiary_erase.html", context)

@@ -1,0 +1,218 @@
+"""Partner API for activities (comptes rendus d'activité), with a bearer token (cnum.api.auth).
+
+A token scoped to an advisor records and reads that advisor's activities; a token scoped to a structure reads
+the structure's activities and records for one of its advisors in post, named by `advisor`. Fields carry the
+Activity field names, with the national v2 values (DOMAIN.md). Errors are French messages per field:
+422 `{"errors": {"champ": ["message"]}}`.
+"""
+
+import base64
+import binascii
+import datetime
+import json
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from ninja import Field, Query, Router, Schema, Status
+
+from cnum.activities.enums import ActivityType
+from cnum.activities.models import Activity
+from cnum.activities.services import activity_record
+from cnum.activities.validation import validate_activity
+from cnum.advisors.models import Advisor, Contract
+from cnum.api.auth import TokenAuth
+from cnum.api.models import ApiToken
+from cnum.sites.models import Site
+from cnum.territories.models import Commune
+
+router = Router(tags=["Activités"], auth=TokenAuth())
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+
+
+class Errors(Schema):
+    errors: dict[str, list[str]] = Field(description="Messages d'erreur par champ.")
+
+
+class ActivityIn(Schema):
+    advisor: int | None = Field(None, description="Conseiller (obligatoire avec un jeton de structure).")
+    type: str = Field(description="individuel ou collectif.")
+    date: str = Field(description="Date de l'activité (AAAA-MM-JJ).")
+    duration_minutes: int | None = None
+    place_type: str = Field(description="lieu_activite, domicile, a_distance ou autre.")
+    site: int | None = Field(None, description="Lieu d'activité (identifiant), si place_type vaut lieu_activite.")
+    commune: str | None = Field(None, description="Code INSEE de la commune, si domicile ou autre.")
+    themes: list[str] = []
+    demarche_themes: list[str] = []
+    equipment: list[str] = []
+    autonomy: str = ""
+    level: str = ""
+    title: str = ""
+    redirection_category: str = ""
+    redirection_site: int | None = None
+    redirection_other: str = ""
+    notes: str = ""
+    anonymous_participants: int = 0
+    anonymous_first_time: int = 0
+    anonymous_progressed: int = 0
+    anonymous_asked: int = 0
+    anonymous_breakdown: dict[str, dict[str, int]] = {}
+    genre: str = Field("", description="Personne accompagnée (individuel, anonyme).")
+    age_bracket: str = ""
+    social_status: str = ""
+    progressed: str = ""
+    source_id: str = Field("", description="Votre identifiant de l'activité (un même identifiant est refusé).")
+
+
+class ActivityOut(Schema):
+    id: int
+    advisor: int = Field(alias="advisor_id")
+    structure: int = Field(alias="structure_id")
+    type: str
+    date: datetime.date
+    duration_minutes: int
+    place_type: str
+    site: int | None = Field(alias="site_id")
+    commune: str | None = Field(alias="commune_id")
+    themes: list[str]
+    demarche_themes: list[str]
+    equipment: list[str]
+    autonomy: str
+    level: str
+    title: str
+    redirection_category: str
+    anonymous_participants: int
+    anonymous_first_time: int
+    source: str
+    source_id: str
+    created_at: datetime.datetime
+
+
+class ActivityPage(Schema):
+    items: list[ActivityOut]
+    next: str | None = Field(description="Adresse de la page suivante ; null à la dernière page.")
+
+
+class ActivityFilters(Schema):
+    since: datetime.date | None = Field(None, description="Activités de cette date ou après.")
+    until: datetime.date | None = Field(None, description="Activités de cette date ou avant.")
+    type: str = Field("", description="individuel ou collectif.")
+    cursor: str = Field("", description="Curseur de la page suivante (lien `next`).")
+    limit: int = Field(PAGE_SIZE, description=f"Nombre d'activités par page (au plus {MAX_PAGE_SIZE}).")
+
+
+def scoped_activities(token: ApiToken):
+    """What a token reads: its advisor's activities, or its structure's."""
+    if token.advisor_id:
+        return Activity.objects.filter(advisor_id=token.advisor_id)
+    return Activity.objects.filter(structure_id=token.structure_id)
+
+
+def encode_cursor(activity: Activity) -> str:
+    raw = json.dumps([activity.date.isoformat(), activity.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.date, int] | None:
+    try:
+        day, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.date.fromisoformat(day), int(pk)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def _filter_errors(filters: ActivityFilters) -> dict[str, list[str]]:
+    errors = {}
+    if filters.type and filters.type not in ActivityType.values:
+        errors["type"] = ["Type inconnu : individuel ou collectif."]
+    if not 1 <= filters.limit <= MAX_PAGE_SIZE:
+        errors["limit"] = [f"limit doit être compris entre 1 et {MAX_PAGE_SIZE}."]
+    if filters.cursor and decode_cursor(filters.cursor) is None:
+        errors["cursor"] = ["Curseur invalide : reprenez le lien `next` de la page précédente."]
+    return errors
+
+
+@router.get("", response={200: ActivityPage, 422: Errors}, summary="Activités du périmètre du jeton")
+def list_activities(request, filters: Query[ActivityFilters]):
+    """Most recent first, by pages: follow `next` until it is null. Results stay stable while activities are
+    added, since the cursor is the (date, id) position of the last activity returned."""
+    errors = _filter_errors(filters)
+    if errors:
+        return Status(422, {"errors": errors})
+    activities = scoped_activities(request.auth).order_by("-date", "-id")
+    if filters.since:
+        activities = activities.filter(date__gte=filters.since)
+    if filters.until:
+        activities = activities.filter(date__lte=filters.until)
+    if filters.type:
+        activities = activities.filter(type=filters.type)
+    if filters.cursor:
+        day, pk = decode_cursor(filters.cursor)
+        activities = activities.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+    page = list(activities[: filters.limit + 1])
+    next_url = None
+    if len(page) > filters.limit:
+        page = page[: filters.limit]
+        query = request.GET.copy()
+        query["cursor"] = encode_cursor(page[-1])
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return Status(200, {"items": page, "next": next_url})
+
+
+def _advisor(token: ApiToken, advisor_id: int | None) -> tuple[Advisor | None, dict[str, list[str]]]:
+    if token.advisor_id:
+        if advisor_id not in (None, token.advisor_id):
+            return None, {"advisor": ["Ce jeton n'enregistre que les activités de son conseiller."]}
+        return token.advisor, {}
+    if advisor_id is None:
+        return None, {"advisor": ["Indiquez le conseiller (jeton de structure)."]}
+    in_post = Contract.objects.current().filter(structure_id=token.structure_id, advisor_id=advisor_id)
+    if not in_post.exists():
+        return None, {"advisor": ["Ce conseiller n'est pas en poste dans la structure du jeton."]}
+    return Advisor.objects.get(pk=advisor_id), {}
+
+
+def _related(payload: ActivityIn) -> tuple[dict, dict[str, list[str]]]:
+    """Site, commune and redirection site as objects; unknown ids are errors."""
+    found, errors = {}, {}
+    lookups = [
+        ("site", Site, payload.site, "Lieu d'activité inconnu."),
+        ("commune", Commune, payload.commune, "Commune inconnue (code INSEE attendu)."),
+        ("redirection_site", Site, payload.redirection_site, "Lieu d'orientation inconnu."),
+    ]
+    for field, model, value, message in lookups:
+        if value in (None, ""):
+            found[field] = None
+            continue
+        found[field] = model.objects.filter(pk=value).first()
+        if found[field] is None:
+            errors[field] = [message]
+    return found, errors
+
+
+@router.post("", response={201: ActivityOut, 422: Errors}, summary="Enregistrer une activité")
+def create_activity(request, payload: ActivityIn):
+    """Held to the same national rules as the recording form; recorded for the advisor's current employer."""
+    token = request.auth
+    advisor, errors = _advisor(token, payload.advisor)
+    related, related_errors = _related(payload)
+    data = {**payload.dict(exclude={"advisor", "source_id"}), **related}
+    data.update(source="api", source_id=payload.source_id)
+    errors = {**errors, **related_errors}
+    for field, messages in validate_activity(data).items():
+        errors.setdefault(field, []).extend(messages)
+    if payload.source_id and Activity.objects.filter(source="api", source_id=payload.source_id).exists():
+        errors.setdefault("source_id", []).append("Une activité porte déjà cet identifiant.")
+    if errors:
+        return Status(422, {"errors": errors})
+    data["date"] = datetime.date.fromisoformat(payload.date)  # valid: validate_activity checked it
+    try:
+        activity = activity_record(advisor=advisor, data=data, by=token.owner)
+    except ValidationError as error:
+        return Status(422, {"errors": _messages(error)})
+    return Status(201, activity)
+
+
+def _messages(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
+    return {"__all__": list(error.messages)}

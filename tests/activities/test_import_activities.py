@@ -1,0 +1,177 @@
+import csv
+import datetime
+import io
+import tracemalloc
+
+import pytest
+from django.core.management import call_command
+
+from cnum.activities.importers import pipeline
+from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.core.imports import formats, run_import
+from cnum.structures.models import Structure
+from tests.activities.factories import ActivityFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "id",
+    "date",
+    "type",
+    "duree",
+    "type_lieu",
+    "lieu_id",
+    "thematiques",
+    "conseiller_email",
+    "genre",
+    "tranche_age",
+    "participants",
+    "participants_deja_accompagnes",
+]
+
+
+@pytest.fixture
+def advisor():
+    advisor = AdvisorFactory(email="camille@exemple.fr")
+    ContractFactory(advisor=advisor, start=datetime.date(2024, 1, 1))
+    return advisor
+
+
+@pytest.fixture
+def site():
+    return SiteFactory()
+
+
+def write_csv(path, rows, header=HEADER):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def row(number, site, *, bad=False, collective=False):
+    kind = "Atelier collectif" if collective else "individuel"
+    return [
+        f"A{number}",
+        "15/03/2025" if not bad else "2025-13-45",
+        kind,
+        "45",
+        "Lieu d'activité",
+        site.pk,
+        "email|Navigation sur internet",
+        "Camille@exemple.fr",
+        "Féminin",
+        "",
+        "8" if collective else "",
+        "3" if collective else "",
+    ]
+
+
+def test_formats_are_registered_for_the_upload_page():
+    assert {f.name for f in formats("activites")} == {"cnum-csv", "xlsx", "cnfs-v1-csv"}
+
+
+def test_individual_and_collective_rows_are_imported(tmp_path, advisor, site):
+    path = write_csv(tmp_path / "a.csv", [row(1, site), row(2, site, collective=True)])
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    assert report.rejected == [] and report.created == 2
+    individual, collective = Activity.objects.get(source_id="A1"), Activity.objects.get(source_id="A2")
+    assert individual.themes == ["email", "navigation_sur_internet"] and individual.duration_minutes == 45
+    assert individual.structure_id == advisor.contracts.get().structure_id
+    assert individual.accompaniments.get().beneficiary.genre == "feminin"
+    assert (collective.anonymous_participants, collective.anonymous_first_time) == (8, 5)
+
+
+def test_reimport_changes_nothing(tmp_path, advisor, site):
+    path = write_csv(tmp_path / "a.csv", [row(1, site), row(2, site, collective=True)])
+    run_import(format_name="cnum-csv", path=path, dry_run=False)
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    assert (report.created, report.unchanged) == (0, 2)
+    assert Activity.objects.count() == 2 and Beneficiary.objects.count() == 1
+
+
+def test_a_thousand_rows_with_three_bad_ones(tmp_path, advisor, site):
+    bad = {10, 500, 999}
+    rows = [row(n, site, bad=n in bad) for n in range(1, 1001)]
+    rows[599][6] = "astrologie"  # an unknown theme, on the line 601
+    bad.add(600)
+    rows[9][6] = "astrologie"  # two problems on one row: still one rejected row
+    path = write_csv(tmp_path / "a.csv", rows)
+
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    assert sorted(p.line for p in report.rejected) == sorted(n + 1 for n in bad)
+    assert "Date « 2025-13-45 » illisible" in report.rejected[0].reason and "astrologie" in report.rejected[0].reason
+    assert report.rolled_back and Activity.objects.count() == 0
+
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False, allow_partial=True)
+    assert len(report.rejected) == 4 and report.created == 996 == Activity.objects.count()
+
+
+def test_exactly_three_bad_rows_reported_then_997_with_allow_partial(tmp_path, advisor, site):
+    bad = {2, 400, 1000}
+    path = write_csv(tmp_path / "a.csv", [row(n, site, bad=n in bad) for n in range(1, 1001)])
+    out = io.StringIO()
+    call_command("import_activities", str(path), format="cnum-csv", stdout=out)
+    assert Activity.objects.count() == 0
+    assert [line for line in out.getvalue().splitlines() if "rejetée :" in line] == [
+        f"Ligne {n + 1} rejetée : Date « 2025-13-45 » illisible : AAAA-MM-JJ ou JJ/MM/AAAA attendu."
+        for n in sorted(bad)
+    ]
+    call_command("import_activities", str(path), format="cnum-csv", allow_partial=True, stdout=io.StringIO())
+    assert Activity.objects.count() == 997 and Accompaniment.objects.count() == 997
+
+
+def test_dry_run_writes_nothing(tmp_path, advisor, site):
+    path = write_csv(tmp_path / "a.csv", [row(1, site)])
+    call_command("import_activities", str(path), format="cnum-csv", dry_run=True, stdout=io.StringIO())
+    assert Activity.objects.count() == 0
+
+
+def test_duplicate_ids_and_unknown_advisor_are_rejected(tmp_path, advisor, site):
+    stranger = row(3, site)
+    stranger[7] = "inconnu@exemple.fr"
+    path = write_csv(tmp_path / "a.csv", [row(1, site), row(1, site), stranger])
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False, allow_partial=True)
+    reasons = {p.line: p.reason for p in report.rejected}
+    assert reasons[3] == "Doublon de la ligne 2 (même id)." and "inconnu@exemple.fr" in reasons[4]
+
+
+def test_missing_columns_refuse_the_file(tmp_path):
+    path = write_csv(tmp_path / "a.csv", [["1"]], header=["id"])
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    assert report.fatal.startswith("Colonne(s) obligatoire(s) absente(s)") and "date" in report.fatal
+
+
+def test_xlsx_reads_the_same_columns(tmp_path, advisor, site):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    cells = row(1, site)
+    cells[1] = datetime.datetime(2025, 3, 15)
+    workbook.active.append(cells)
+    workbook.save(tmp_path / "a.xlsx")
+    report = run_import(format_name="xlsx", path=tmp_path / "a.xlsx", dry_run=False)
+    assert report.created == 1 and Activity.objects.get().date == datetime.date(2025, 3, 15)
+
+
+def test_streaming_import_writes_in_batches(tmp_path, advisor, site, monkeypatch):
+    """5,000 rows by batches of 500: ten bulk writes, and Python's peak memory far below what holding them takes."""
+    path = write_csv(tmp_path / "a.csv", [row(n, site, collective=n % 2 == 0) for n in range(1, 5001)])
+    tracemalloc.start()
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False, batch_size=500)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert report.batches == 10 and Activity.objects.count() == 5000
+    # Holding 5,000 unsaved activities costs several MB; one batch of 500 about a tenth of it.
+    assert peak < 8 * 1024 * 1024
+
+
+def test_existing_activities_keep_their_data(tmp_path, advisor, site):
+    ActivityFactory(source="cnum-csv", source_id="A1", duration_minutes=90, advisor=advisor)
+    path = write_csv(tmp_path / "a.csv", [row(1, site)])
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    assert report.unchanged == 1 and Activity.objects.get(source_id="A1").duration_minutes == 90
+    assert Structure.objects.count() >= 1 and pipeline.BATCH_SIZE == 2000

@@ -1,0 +1,177 @@
+import datetime
+import re
+
+import pytest
+
+from cnum.activities.models import Activity
+from cnum.api.models import ApiToken
+from tests.activities.factories import ActivityFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/activities"
+
+
+@pytest.fixture
+def contract():
+    return ContractFactory(advisor=AdvisorFactory(with_account=True))
+
+
+@pytest.fixture
+def advisor_token(contract):
+    return ApiToken.issue(name="Outil", owner=contract.advisor.user, advisor=contract.advisor)
+
+
+@pytest.fixture
+def structure_token(contract):
+    return ApiToken.issue(name="SI", owner=contract.advisor.user, structure=contract.structure)
+
+
+def bearer(secret):
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def payload(**fields):
+    return {
+        "type": "individuel",
+        "date": "2025-03-10",
+        "duration_minutes": 30,
+        "place_type": "lieu_activite",
+        "site": SiteFactory().pk,
+        "themes": ["aide_aux_demarches_administratives"],
+        "demarche_themes": ["logement"],
+        "genre": "feminin",
+        **fields,
+    }
+
+
+def test_an_advisor_token_records_an_activity(client, advisor_token, contract):
+    token, secret = advisor_token
+    response = client.post(URL, payload(), content_type="application/json", headers=bearer(secret))
+
+    assert response.status_code == 201, response.json()
+    activity = Activity.objects.get()
+    assert response.json()["id"] == activity.pk
+    assert (activity.advisor, activity.structure, activity.source) == (contract.advisor, contract.structure, "api")
+    assert activity.accompaniments.get().beneficiary.genre == "feminin"
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_invalid_activities_get_french_messages_per_field(client, advisor_token):
+    _, secret = advisor_token
+    data = payload(date="2019-12-31", themes=[], demarche_themes=[], site=None, duration_minutes=None)
+    response = client.post(URL, data, content_type="application/json", headers=bearer(secret))
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"date", "themes", "site", "duration_minutes"}
+    assert errors["themes"] == ["Choisissez au moins une thématique."]
+
+
+def test_badly_typed_fields_are_reported_in_the_same_shape(client, advisor_token):
+    _, secret = advisor_token
+    response = client.post(
+        URL, payload(duration_minutes="long"), content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["duration_minutes"]
+
+
+def test_a_structure_token_records_for_an_advisor_of_the_structure_only(client, structure_token, contract):
+    _, secret = structure_token
+    response = client.post(URL, payload(), content_type="application/json", headers=bearer(secret))
+    assert response.json()["errors"]["advisor"] == ["Indiquez le conseiller (jeton de structure)."]
+
+    outsider = ContractFactory().advisor
+    response = client.post(URL, payload(advisor=outsider.pk), content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 422
+    assert "advisor" in response.json()["errors"]
+
+    response = client.post(
+        URL, payload(advisor=contract.advisor_id), content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 201
+    assert Activity.objects.get().advisor == contract.advisor
+
+
+@pytest.mark.parametrize("header", [None, "Bearer inconnu", "Basic abc"])
+def test_unknown_or_missing_tokens_get_401_in_french(client, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.get(URL, headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Jeton d'accès absent, inconnu ou révoqué."}
+
+
+def test_revoked_tokens_are_refused(client, advisor_token):
+    token, secret = advisor_token
+    token.revoke()
+    assert client.get(URL, headers=bearer(secret)).status_code == 401
+
+
+def test_the_list_is_paginated_by_cursor_within_the_token_scope(client, advisor_token, contract):
+    _, secret = advisor_token
+    advisor = contract.advisor
+    day = datetime.date(2025, 1, 1)
+    mine = [
+        ActivityFactory(advisor=advisor, structure=contract.structure, date=day + datetime.timedelta(days=i // 2))
+        for i in range(7)
+    ]
+    ActivityFactory(date=day)  # another advisor's
+
+    seen, url = [], f"{URL}?limit=3"
+    while url:
+        response = client.get(url, headers=bearer(secret))
+        assert response.status_code == 200
+        body = response.json()
+        seen += [item["id"] for item in body["items"]]
+        url = body["next"]
+    expected = sorted(mine, key=lambda a: (a.date, a.pk), reverse=True)
+    assert seen == [a.pk for a in expected]
+
+
+def test_the_list_filters_by_dates_and_type(client, advisor_token, contract):
+    _, secret = advisor_token
+    kw = {"advisor": contract.advisor, "structure": contract.structure}
+    ActivityFactory(date=datetime.date(2025, 1, 5), **kw)
+    kept = ActivityFactory(date=datetime.date(2025, 2, 5), collective=True, **kw)
+    ActivityFactory(date=datetime.date(2025, 2, 6), **kw)
+    ActivityFactory(date=datetime.date(2025, 3, 5), collective=True, **kw)
+
+    response = client.get(f"{URL}?since=2025-02-01&until=2025-02-28&type=collectif", headers=bearer(secret))
+    assert [item["id"] for item in response.json()["items"]] == [kept.pk]
+    assert response.json()["next"] is None
+
+
+def test_a_structure_token_lists_the_structure_activities(client, structure_token, contract):
+    _, secret = structure_token
+    colleague = ActivityFactory(structure=contract.structure)
+    ActivityFactory()
+    response = client.get(URL, headers=bearer(secret))
+    assert [item["id"] for item in response.json()["items"]] == [colleague.pk]
+
+
+def test_a_bad_cursor_is_a_french_422(client, advisor_token):
+    _, secret = advisor_token
+    response = client.get(f"{URL}?cursor=nimportequoi", headers=bearer(secret))
+    assert response.status_code == 422
+    assert "cursor" in response.json()["errors"]
+
+
+def test_openapi_and_docs_render_without_external_hosts(client):
+    assert client.get("/api/openapi.json").status_code == 200
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", page)
+    assert "/static/" in page
+
+
+def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contract, django_assert_max_num_queries):
+    _, secret = advisor_token
+    for _ in range(10):
+        ActivityFactory(advisor=contract.advisor, structure=contract.structure)
+    client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute at most
+    with django_assert_max_num_queries(2):
+        response = client.get(URL, headers=bearer(secret))
+    assert len(response.json()["items"]) == 10
