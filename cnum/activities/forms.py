@@ -1,7 +1,7 @@
 """Recording an activity in one page, and following a beneficiary (DSFR forms, French labels)."""
 
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cnum.activities.enums import (
@@ -47,6 +47,24 @@ EDITABLE_FIELDS += ("redirection_category", "redirection_other", "notes")
 
 def _blank(choices):
     return [("", "—"), *choices]
+
+
+def sites_of(advisor):
+    """The sites an advisor records at: where they are or were assigned, and their employers' sites — not the
+    whole national list."""
+    return (
+        Site.objects.filter(
+            Q(assignments__advisor=advisor) | Q(structure__contracts__advisor=advisor, structure__isnull=False)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def france_services_near(advisor):
+    """France Services sites of the départements where the advisor's employers are."""
+    departements = advisor.contracts.values("structure__departement")
+    return Site.objects.published().france_services().filter(departement__in=departements).order_by("name")
 
 
 class ActivityForm(BaseForm):
@@ -121,13 +139,21 @@ class ActivityForm(BaseForm):
     redirection_category = forms.ChoiceField(
         label="Orientation vers", choices=_blank(RedirectionCategory.choices), required=False
     )
-    redirection_other = forms.CharField(label="Lieu d'orientation", max_length=200, required=False)
+    redirection_site = forms.ModelChoiceField(
+        label="Espace France Services",
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label="—",
+        help_text="Les espaces France Services du département de votre structure.",
+    )
+    redirection_other = forms.CharField(label="Autre lieu d'orientation", max_length=200, required=False)
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, advisor, default_site=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.advisor = advisor
-        self.fields["site"].queryset = Site.objects.order_by("name")
+        self.fields["site"].queryset = sites_of(advisor)
+        self.fields["redirection_site"].queryset = france_services_near(advisor)
         followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True)
         self.fields["beneficiary"].queryset = followed
         self.fields["beneficiaries"].queryset = followed
@@ -168,6 +194,7 @@ class ActivityForm(BaseForm):
             "duration_preset": str(minutes) if minutes in DURATION_PRESETS else OTHER_DURATION,
             "duration_other": None if minutes in DURATION_PRESETS else minutes,
             "site": activity.site_id,
+            "redirection_site": activity.redirection_site_id,
             "commune": activity.commune.code if activity.commune_id else "",
         }
         accompaniments = list(activity.accompaniments.select_related("beneficiary"))

@@ -268,3 +268,20 @@ def test_admin_shows_activities_without_names(client):
     assert client.get(reverse("admin:activities_activity_changelist")).status_code == 200
     response = client.get(reverse("admin:activities_activity_change", args=[activity.pk]))
     assert response.status_code == 200 and name not in response.content.decode()
+
+
+def test_the_recording_page_offers_the_advisors_own_sites_and_nearby_france_services(advisor_client, advisor, cog):
+    from cnum.activities.forms import ActivityForm
+    from cnum.sites.models import Site
+    from tests.sites.factories import SiteFactory
+
+    elsewhere = SiteFactory(name="Lieu d'un autre conseiller")
+    form = ActivityForm(advisor=advisor)
+    offered = set(form.fields["site"].queryset)
+    assert elsewhere not in offered
+    assert offered <= set(
+        Site.objects.filter(assignments__advisor=advisor) | Site.objects.filter(structure__contracts__advisor=advisor)
+    )
+    page = advisor_client.get(reverse("activities:create")).content.decode()
+    assert "Lieu d&#x27;un autre conseiller" not in page
+    assert 'name="redirection_site"' in page
