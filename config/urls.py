@@ -12,6 +12,7 @@ urlpatterns = [
     path("lieux/", include("cnum.sites.urls")),
     path("conseillers/", include("cnum.advisors.urls")),
     path("activites/", include("cnum.activities.urls")),
+    path("statistiques/", include("cnum.stats.urls")),
     path("jetons-api/", include("cnum.api.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cnum.sites",
     "cnum.advisors",
     "cnum.activities",
+    "cnum.stats",
     "cnum.api",
     "cnum.demo",
 ]

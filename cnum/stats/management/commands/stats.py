@@ -1,0 +1,87 @@
+"""python manage.py stats --scope national|region:<code>|departement:<code>|structure:<siret>|advisor:<id>
+[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]"""
+
+import argparse
+import datetime
+import json
+
+from cnum.activities.enums import ActivityType, Theme
+from cnum.core.commands import CnumCommand
+from cnum.stats import indicators
+from cnum.stats.scopes import SYNTAX, Scope, ScopeError, activities
+
+
+def iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu : AAAA-MM-JJ)") from None
+
+
+class Command(CnumCommand):
+    help = "Affiche les indicateurs d'activité d'un périmètre et d'une période, calculés en direct."
+    changes_data = False
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--scope", default="national", help=f"Périmètre : {SYNTAX}.")
+        parser.add_argument("--from", dest="since", type=iso_date, help="Premier jour inclus (AAAA-MM-JJ).")
+        parser.add_argument("--to", dest="until", type=iso_date, help="Dernier jour inclus (AAAA-MM-JJ).")
+        parser.add_argument("--json", action="store_true", help="Sortie JSON (clés en anglais).")
+
+    def handle(self, *args, **options):
+        # call_command(since="2025-01-01") hands the text over without argparse's conversion.
+        since, until = (iso_date(d) if isinstance(d, str) else d for d in (options["since"], options["until"]))
+        if since and until and since > until:
+            self.fail("La date de début (--from) est postérieure à la date de fin (--to).")
+        try:
+            scope = Scope.parse(options["scope"])
+            scope.check_exists()
+        except ScopeError as error:
+            self.fail(str(error))
+        figures = indicators.summary(activities(scope, since, until))
+        if options["json"]:
+            period = {"from": since.isoformat() if since else None, "to": until.isoformat() if until else None}
+            payload = {"scope": str(scope), **period, **figures}
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write("\n".join(text_lines(scope, since, until, figures)))
+
+
+def text_lines(scope: Scope, since, until, figures: dict) -> list[str]:
+    rate = figures["progressed_rate"]
+    lines = [
+        f"Statistiques — {scope.label}, {_period(since, until)}",
+        f"Activités : {figures['activities']}",
+        f"Accompagnements : {figures['accompaniments']}",
+        f"Personnes accompagnées : {figures['beneficiaries']}",
+        f"Nouvelles personnes accompagnées : {figures['new_beneficiaries']}",
+        "Part des personnes qui disent avoir progressé : "
+        + ("sans objet (personne n'a été interrogé)" if rate is None else f"{rate:.0%}".replace("%", " %")),
+        f"Heures d'accompagnement : {figures['hours']}".replace(".", ","),
+        "Individuel ou collectif :",
+    ]
+    for kind, counts in figures["individual_vs_collective"].items():
+        lines.append(f"  {ActivityType(kind).label} : {counts['activities']} activités ({counts['share']} %)")
+    employers = figures["by_employer_type"]
+    lines.append(
+        f"Employeur public : {employers['public']['share']} %, privé : {employers['private']['share']} % des activités"
+    )
+    lines.append("Thématiques (activités) :")
+    labels = dict(Theme.choices)
+    lines += [f"  {labels.get(theme, theme)} : {count}" for theme, count in figures["by_theme"].items()]
+    lines.append("Par mois (activités / accompagnements) :")
+    lines += [f"  {month} : {c['activities']} / {c['accompaniments']}" for month, c in figures["by_month"].items()]
+    lines.append("Par département (activités / accompagnements) :")
+    lines += [f"  {code} : {c['activities']} / {c['accompaniments']}" for code, c in figures["by_departement"].items()]
+    return lines
+
+
+def _period(since, until) -> str:
+    if since and until:
+        return f"du {since:%d/%m/%Y} au {until:%d/%m/%Y}"
+    if since:
+        return f"depuis le {since:%d/%m/%Y}"
+    if until:
+        return f"jusqu'au {until:%d/%m/%Y}"
+    return "toute la période"
