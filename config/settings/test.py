@@ -14,3 +14,7 @@ STORAGES = {
 # Serve static files straight from the apps (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Close connections after each request: the live server's threads must not keep the test database open,
+# or PostgreSQL refuses to drop it at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
