@@ -58,6 +58,7 @@ test: quality ## Qualité puis suite de tests complète
 
 bench: $(TEST_INSTALLED) ## Mesures de performance (résultats dans bench/results/)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.activities_import --rows $${BENCH_IMPORT_ROWS:-20000}
 
 screenshots: $(TEST_INSTALLED) ## Captures d'écran des pages principales dans docs/screenshots/
 	$(BIN)/python tools/screenshots.py
