@@ -34,6 +34,9 @@ PAGES = [
     ("structure@demo.cnum.fr", "/conseillers/", "conseillers-structure"),
     (None, "/lieux/", "lieux-public"),
     ("national@demo.cnum.fr", "/imports/", "imports"),
+    ("conseiller@demo.cnum.fr", "/activites/nouvelle/", "saisie-activite"),
+    ("conseiller@demo.cnum.fr", "/activites/", "mes-activites"),
+    (None, "/api/docs", "api-docs"),
     (None, "/page-inexistante/", "erreur-404"),
 ]
 
