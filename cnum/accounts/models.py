@@ -163,7 +163,11 @@ class RoleAssignment(models.Model):
             return "France entière"
         if self.role == Role.ADVISOR and self.scope_id == "":
             return "mon activité"
-        return str(self.scope) if self.scope_id else "périmètre à définir"
+        scope = self.scope if self.scope_id else None
+        if scope is None:
+            # Never assigned, or the object it pointed at (a structure, a team…) no longer exists.
+            return "périmètre à définir"
+        return str(scope)
 
     @property
     def is_national(self) -> bool:

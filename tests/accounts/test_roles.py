@@ -93,3 +93,12 @@ def test_role_assignments_visible_to(client):
     advisor = UserFactory(advisor=True)
     assert RoleAssignment.objects.visible_to(national).count() == 2
     assert list(RoleAssignment.objects.visible_to(advisor)) == advisor.role_assignments
+
+
+def test_a_role_whose_scope_was_deleted_says_so_instead_of_none(rhone):
+    user = UserFactory()
+    assignment = RoleAssignmentFactory(user=user, role=Role.PREFECTURE_DEPARTEMENT, scope=rhone)
+    RoleAssignment.objects.filter(pk=assignment.pk).update(scope_id="00")
+    assignment.refresh_from_db()
+    assert assignment.scope_label == "périmètre à définir"
+    assert str(assignment) == "Préfecture de département — périmètre à définir"
