@@ -19,8 +19,15 @@ from cnum.activities.enums import (
     SocialStatus,
 )
 from cnum.activities.importers.lookups import Lookups
-from cnum.activities.importers.pipeline import ActivityImportReport, Draft, RowRejected, checked_activity, run_pipeline
-from cnum.activities.importers.reading import header_columns
+from cnum.activities.importers.pipeline import (
+    ActivityImportReport,
+    Draft,
+    RowProblems,
+    RowRejected,
+    checked_activity,
+    run_pipeline,
+)
+from cnum.activities.importers.reading import cell, header_columns
 from cnum.activities.importers.values import is_null, parse_count, parse_date, split_values
 from cnum.activities.models import Accompaniment, Beneficiary
 from cnum.advisors.models import Advisor
@@ -121,14 +128,8 @@ class RowParser:
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
         get = functools.partial(_cell, cells, self.columns)
-        problems: list[str] = []
-
-        def attempt(function, *args, default=None):
-            try:
-                return function(*args)
-            except (ValueError, RowRejected) as error:
-                problems.append(str(error))
-                return default
+        problems = RowProblems()
+        attempt = problems.attempt
 
         source_id = get("id")
         if not source_id:
@@ -309,6 +310,6 @@ def _collective_counts(participants, recurrent, ages, statuses) -> dict:
 
 
 def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
-    position = columns.get(name)
-    value = cells[position].strip() if position is not None and position < len(cells) else ""
+    """The v1 export writes a missing value as `null`."""
+    value = cell(cells, columns, name)
     return "" if value.lower() == "null" else value

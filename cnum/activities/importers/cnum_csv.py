@@ -23,8 +23,15 @@ from cnum.activities.enums import (
     Theme,
 )
 from cnum.activities.importers.lookups import Lookups
-from cnum.activities.importers.pipeline import ActivityImportReport, Draft, RowRejected, checked_activity, run_pipeline
-from cnum.activities.importers.reading import header_columns
+from cnum.activities.importers.pipeline import (
+    ActivityImportReport,
+    Draft,
+    RowProblems,
+    RowRejected,
+    checked_activity,
+    run_pipeline,
+)
+from cnum.activities.importers.reading import cell, header_columns
 from cnum.activities.importers.values import (
     choice_index,
     is_null,
@@ -124,15 +131,9 @@ class RowParser:
         self.lookups = Lookups()
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
-        get = functools.partial(_cell, cells, self.columns)
-        problems: list[str] = []
-
-        def attempt(function, *args, default=None):
-            try:
-                return function(*args)
-            except (ValueError, RowRejected) as error:
-                problems.append(str(error))
-                return default
+        get = functools.partial(cell, cells, self.columns)
+        problems = RowProblems()
+        attempt = problems.attempt
 
         source_id = get("id")
         if not source_id:
@@ -237,8 +238,3 @@ class RowParser:
             "anonymous_asked": participants if not is_null(progressed) else 0,
             "anonymous_participants_already": already,
         }
-
-
-def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
-    position = columns.get(name)
-    return cells[position].strip() if position is not None and position < len(cells) else ""

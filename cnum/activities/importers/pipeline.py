@@ -32,6 +32,17 @@ class RowRejected(Exception):
         self.value = value
 
 
+class RowProblems(list):
+    """The French reasons collected while parsing one row; `attempt` runs a parser and records its failure."""
+
+    def attempt(self, function, *args, default=None):
+        try:
+            return function(*args)
+        except (ValueError, RowRejected) as error:
+            self.append(str(error))
+            return default
+
+
 @dataclass
 class Draft:
     """One activity ready to write: unsaved objects, the accompaniments pointing at their beneficiary by position."""

@@ -98,3 +98,9 @@ def header_columns(header: list[str], aliases: dict[str, str]) -> dict[str, int]
         canonical = aliases.get(header_key(name), header_key(name))
         columns.setdefault(canonical, position)
     return columns
+
+
+def cell(cells: list[str], columns: dict[str, int], name: str) -> str:
+    """The stripped value of column `name` in a row, "" when the column is absent or the row is short."""
+    position = columns.get(name)
+    return cells[position].strip() if position is not None and position < len(cells) else ""
