@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cnum.activities.enums import ActivityType, AgeBracket, Genre, Progress, SocialStatus
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.signals import tracking
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Contract
 
@@ -133,8 +134,11 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
     _check(data, advisor)
     activity = Activity(advisor=advisor, structure=current_employer(advisor), created_by=by)
     _assign(activity, data)
-    activity.save()
-    recompute_first_accompaniments(_accompany(activity, data, previous=[]))
+    with tracking(beneficiary_ids=_declared_people(data)) as change:
+        activity.save()
+        concerned = _accompany(activity, data, previous=[])
+        recompute_first_accompaniments(concerned)
+        change.add(activity_ids=[activity.pk], beneficiary_ids=concerned)
     return activity
 
 
@@ -143,12 +147,15 @@ def activity_update(*, activity: Activity, data: dict, by=None) -> Activity:
     """Change an activity; its accompaniments are rebuilt, an anonymous person's row is kept or removed."""
     _check(data, activity.advisor)
     previous = [a.beneficiary for a in activity.accompaniments.select_related("beneficiary")]
-    _assign(activity, data)
-    activity.save()
-    activity.accompaniments.all().delete()
-    concerned = _accompany(activity, data, previous)
-    _delete_orphans(previous)
-    recompute_first_accompaniments(concerned | {person.pk for person in previous})
+    declared = _declared_people(data) | {person.pk for person in previous}
+    with tracking(activity_ids=[activity.pk], beneficiary_ids=declared) as change:
+        _assign(activity, data)
+        activity.save()
+        activity.accompaniments.all().delete()
+        concerned = _accompany(activity, data, previous)
+        _delete_orphans(previous)
+        recompute_first_accompaniments(concerned | {person.pk for person in previous})
+        change.add(beneficiary_ids=concerned)
     return activity
 
 
@@ -156,9 +163,16 @@ def activity_update(*, activity: Activity, data: dict, by=None) -> Activity:
 def activity_delete(*, activity: Activity, by=None) -> None:
     """Delete an activity; the anonymous people it alone counted go with it, followed ones stay."""
     previous = [a.beneficiary for a in activity.accompaniments.select_related("beneficiary")]
-    activity.delete()
-    _delete_orphans(previous)
-    recompute_first_accompaniments({person.pk for person in previous})
+    with tracking(activity_ids=[activity.pk], beneficiary_ids=[person.pk for person in previous]):
+        activity.delete()
+        _delete_orphans(previous)
+        recompute_first_accompaniments({person.pk for person in previous})
+
+
+def _declared_people(data: dict) -> set[int]:
+    """The existing (followed) people an activity's data names, declared before a write (cnum.activities.signals)."""
+    people = [data.get("beneficiary"), *(data.get("beneficiaries") or ())]
+    return {person.pk for person in people if person is not None and person.pk is not None}
 
 
 def _delete_orphans(people: list[Beneficiary]) -> None:
@@ -261,6 +275,12 @@ def beneficiaries_merge(*, keep: Beneficiary, merge: Beneficiary) -> Beneficiary
     `merge`, then `merge` is deleted. Both must be followed by the same advisor."""
     if keep.pk == merge.pk or keep.advisor_id != merge.advisor_id:
         raise ValidationError("Seuls deux bénéficiaires distincts d'un même conseiller peuvent être fusionnés.")
+    with tracking(beneficiary_ids=[keep.pk, merge.pk]):
+        _merge(keep, merge)
+    return keep
+
+
+def _merge(keep: Beneficiary, merge: Beneficiary) -> None:
     shared = keep.accompaniments.values("activity_id")
     # The same person listed twice in one activity was counted twice: the duplicate goes.
     merge.accompaniments.filter(activity_id__in=shared).delete()
@@ -272,7 +292,6 @@ def beneficiaries_merge(*, keep: Beneficiary, merge: Beneficiary) -> Beneficiary
     keep.save()
     merge.delete()
     recompute_first_accompaniments([keep.pk])
-    return keep
 
 
 @transaction.atomic

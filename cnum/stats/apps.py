@@ -5,3 +5,8 @@ class StatsConfig(AppConfig):
     name = "cnum.stats"
     label = "stats"
     verbose_name = "Statistiques"
+
+    def ready(self):
+        from cnum.stats import receivers
+
+        receivers.connect()

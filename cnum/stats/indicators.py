@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from cnum.activities.enums import ActivityType, Progress
+from cnum.activities.enums import (
+    ActivityType,
+    AgeBracket,
+    Genre,
+    Progress,
+    SocialStatus,
+    duration_bucket,
+)
 from cnum.activities.models import Accompaniment
 from cnum.structures.enums import StructureType
 
@@ -20,7 +27,7 @@ COLLECTIVE = Q(type=ActivityType.COLLECTIVE)
 NO_DEPARTEMENT = "sans_departement"
 
 
-def _rows(activities: QuerySet) -> QuerySet:
+def accompaniment_rows(activities: QuerySet) -> QuerySet:
     """The accompaniment rows (individual people, followed workshop participants) of `activities`."""
     return Accompaniment.objects.filter(activity__in=activities.order_by().values("pk"))
 
@@ -39,14 +46,14 @@ def activities_count(activities: QuerySet) -> int:
 def accompaniments(activities: QuerySet) -> int:
     """Accompagnements : une personne dans une activité. Un accompagnement individuel en compte un ; un atelier
     collectif en compte un par participant suivi inscrit, plus ses participants anonymes."""
-    return _rows(activities).count() + _collective_sum(activities, "anonymous_participants")
+    return accompaniment_rows(activities).count() + _collective_sum(activities, "anonymous_participants")
 
 
 def new_beneficiaries(activities: QuerySet) -> int:
     """Nouvelles personnes accompagnées : personnes dont le tout premier accompagnement a lieu dans la période
     (premier accompagnement d'une personne, plus les participants anonymes d'ateliers venus pour la première
     fois). Additif : la somme des mois ou des départements donne celle de l'année ou de la France."""
-    firsts = _rows(activities).filter(is_first=True).count()
+    firsts = accompaniment_rows(activities).filter(is_first=True).count()
     return firsts + _collective_sum(activities, "anonymous_first_time")
 
 
@@ -56,14 +63,14 @@ def beneficiaries(activities: QuerySet) -> int:
     plusieurs fois compte une fois ; les participants anonymes d'ateliers ne pouvant être reconnus d'un atelier à
     l'autre, seuls ceux venus pour la première fois sont comptés. Non additif : une personne vue en janvier et en
     mars compte une fois sur le trimestre, une fois dans chaque mois."""
-    distinct = _rows(activities).values("beneficiary_id").distinct().count()
+    distinct = accompaniment_rows(activities).values("beneficiary_id").distinct().count()
     return distinct + _collective_sum(activities, "anonymous_first_time")
 
 
 def progress_counts(activities: QuerySet) -> tuple[int, int]:
     """(people who say they progressed, people asked): the two additive terms of the progress rate."""
     # Aliases differ from the field names: an alias named `progressed` would shadow the field in the filters.
-    rows = _rows(activities).aggregate(
+    rows = accompaniment_rows(activities).aggregate(
         yes=Count("pk", filter=Q(progressed=Progress.YES)),
         asked=Count("pk", filter=Q(progressed__in=[Progress.YES, Progress.NO])),
     )
@@ -134,6 +141,90 @@ def hours(activities: QuerySet) -> float:
     return round(minutes / 60, 1)
 
 
+def collective_participants(activities: QuerySet) -> int:
+    """Participants aux ateliers : accompagnements des ateliers collectifs (participants suivis inscrits et
+    participants anonymes)."""
+    return accompaniments(activities.filter(COLLECTIVE))
+
+
+def followed_vs_anonymous(activities: QuerySet) -> dict[str, int]:
+    """Suivis ou anonymes : accompagnements de personnes suivies (avec leur accord) et de personnes anonymes
+    (accompagnements individuels anonymes et participants anonymes d'ateliers)."""
+    followed = accompaniment_rows(activities).filter(beneficiary__is_followed=True).count()
+    return {"followed": followed, "anonymous": accompaniments(activities) - followed}
+
+
+def _count_values(activities: QuerySet, field: str, *, many: bool = False, skip_blank: bool = True) -> dict:
+    """Activities per value of `field` (a list field counts once per distinct value)."""
+    counts = Counter()
+    for value in activities.order_by().values_list(field, flat=True).iterator(chunk_size=5_000):
+        values = set(value or ()) if many else {value}
+        counts.update(v for v in values if v or not skip_blank)
+    return sorted_counts(counts)
+
+
+def sorted_counts(counts) -> dict:
+    return dict(sorted(((k, v) for k, v in counts.items() if v), key=lambda item: (-item[1], item[0])))
+
+
+def by_demarche_theme(activities: QuerySet) -> dict[str, int]:
+    """Démarches administratives : nombre d'activités ayant abordé chaque thème de démarche (une activité compte une
+    fois par thème)."""
+    return _count_values(activities, "demarche_themes", many=True)
+
+
+def by_equipment(activities: QuerySet) -> dict[str, int]:
+    """Matériel utilisé : nombre d'activités par matériel (une activité compte une fois par matériel)."""
+    return _count_values(activities, "equipment", many=True)
+
+
+def by_place_type(activities: QuerySet) -> dict[str, int]:
+    """Lieu : nombre d'activités par type de lieu (lieu d'activité, domicile, à distance, autre)."""
+    return _count_values(activities, "place_type")
+
+
+def by_redirection(activities: QuerySet) -> dict[str, int]:
+    """Orientation : nombre d'activités ayant orienté la personne, par type de structure vers laquelle elle a été
+    orientée."""
+    return _count_values(activities, "redirection_category")
+
+
+def by_autonomy(activities: QuerySet) -> dict[str, int]:
+    """Autonomie : nombre d'activités par degré d'autonomie de la personne, quand il est renseigné."""
+    return _count_values(activities, "autonomy")
+
+
+def by_duration(activities: QuerySet) -> dict[str, int]:
+    """Durée : nombre d'activités par tranche de durée (moins de 30 min, 30 à 60 min, 1 à 2 h, 2 h et plus)."""
+    counts = Counter()
+    for minutes in activities.order_by().values_list("duration_minutes", flat=True).iterator(chunk_size=5_000):
+        counts[duration_bucket(minutes)] += 1
+    return sorted_counts(counts)
+
+
+PERSON_BREAKDOWNS = {
+    # indicator key: (beneficiary field, anonymous_breakdown key, "not communicated" value)
+    "by_genre": ("genre", "genre", Genre.UNKNOWN),
+    "by_age": ("age_bracket", "tranche_age", AgeBracket.UNKNOWN),
+    "by_status": ("social_status", "statut_social", SocialStatus.UNKNOWN),
+}
+
+
+def by_person_attribute(activities: QuerySet, key: str) -> dict[str, int]:
+    """Genre, tranche d'âge, statut : accompagnements selon ce que la personne a déclaré ; pour les participants
+    anonymes d'un atelier, selon la répartition saisie, le reste comptant « non communiqué »."""
+    field, breakdown_key, unknown = PERSON_BREAKDOWNS[key]
+    counts = Counter()
+    for row in accompaniment_rows(activities).order_by().values(f"beneficiary__{field}").annotate(n=Count("pk")):
+        counts[row[f"beneficiary__{field}"] or unknown] += row["n"]
+    workshops = activities.filter(COLLECTIVE, anonymous_participants__gt=0).order_by()
+    for participants, breakdown in workshops.values_list("anonymous_participants", "anonymous_breakdown"):
+        given = (breakdown or {}).get(breakdown_key) or {}
+        counts.update({value: n for value, n in given.items() if n})
+        counts[unknown] += participants - sum(given.values())
+    return sorted_counts(counts)
+
+
 def round_shares(counts: Mapping[str, int]) -> dict[str, int]:
     """Whole percentages of `counts` that add up to exactly 100 (largest remainder method); all 0 when empty.
 
@@ -160,7 +251,8 @@ def _grouped(activities: QuerySet, activity_key, accompaniment_key) -> dict:
     for row in per_activity.annotate(n=Count("pk"), anonymous=anonymous):
         groups[row["key"]]["activities"] += row["n"]
         groups[row["key"]]["accompaniments"] += row["anonymous"]
-    for row in _rows(activities).order_by().values(key=_expression(accompaniment_key)).annotate(n=Count("pk")):
+    rows = accompaniment_rows(activities).order_by().values(key=_expression(accompaniment_key))
+    for row in rows.annotate(n=Count("pk")):
         groups[row["key"]]["accompaniments"] += row["n"]
     return dict(groups)
 
@@ -180,7 +272,22 @@ def summary(activities: QuerySet) -> dict:
         "hours": hours(activities),
         "individual_vs_collective": individual_vs_collective(activities),
         "by_employer_type": by_employer_type(activities),
+        "collective_participants": collective_participants(activities),
+        "followed_vs_anonymous": followed_vs_anonymous(activities),
         "by_theme": by_theme(activities),
+        "by_demarche_theme": by_demarche_theme(activities),
+        "by_place_type": by_place_type(activities),
+        "by_duration": by_duration(activities),
+        "by_equipment": by_equipment(activities),
+        "by_redirection": by_redirection(activities),
+        "by_autonomy": by_autonomy(activities),
+        **{key: by_person_attribute(activities, key) for key in PERSON_BREAKDOWNS},
         "by_month": by_month(activities),
         "by_departement": by_departement(activities),
     }
+
+
+def by_day(activities: QuerySet) -> dict[str, dict[str, int]]:
+    """Par jour : activités et accompagnements de chaque jour (AAAA-MM-JJ) de la période."""
+    groups = _grouped(activities, "date", "activity__date")
+    return {f"{day:%Y-%m-%d}": groups[day] for day in sorted(groups)}

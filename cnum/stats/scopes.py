@@ -1,31 +1,44 @@
-"""Which activities a statistic is computed over: the whole country, a région, a département, an employer
-structure or one advisor, and a period.
+"""Which activities a statistic is computed over: a scope (the whole country, a région, a département, an EPCI, a
+commune, a territorial hub, a national network, an employer structure, a team or one advisor), a period and
+filters.
 
 Territories are those of the employer structure stored on the activity (docs/activities.md: the structure is
 stored when the activity is recorded, so a later change of contract never moves past figures). An activity whose
-structure has no département counts nationally only.
+structure has no département counts nationally only. A hub covers the structures of its départements (those it
+lists and those of its régions); a team, the activities its members recorded while they were members.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from django.db.models import Q, QuerySet, TextChoices
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 
+from cnum.activities.enums import ActivityType, PlaceType, Theme
 from cnum.activities.models import Activity
-from cnum.advisors.models import Advisor
-from cnum.structures.models import Structure
-from cnum.territories.models import Departement, Region
+from cnum.advisors.models import Advisor, Team, TeamMembership
+from cnum.structures.enums import StructureType
+from cnum.structures.models import Hub, Network, Structure
+from cnum.territories.models import Commune, Departement, Epci, Region
 
 
 class ScopeKind(TextChoices):
     NATIONAL = "national", "France entière"
     REGION = "region", "Région"
     DEPARTEMENT = "departement", "Département"
+    EPCI = "epci", "EPCI"
+    COMMUNE = "commune", "Commune"
+    HUB = "hub", "Hub territorial"
+    NETWORK = "network", "Réseau national"
     STRUCTURE = "structure", "Structure employeuse"
+    TEAM = "team", "Équipe"
     ADVISOR = "advisor", "Conseiller numérique"
 
 
-SYNTAX = "national, region:<code>, departement:<code>, structure:<siret ou identifiant>, advisor:<identifiant>"
+SYNTAX = (
+    "national, region:<code>, departement:<code>, epci:<siren>, commune:<code insee>, hub:<id>, network:<id>, "
+    "structure:<siret ou identifiant>, team:<id>, advisor:<identifiant>"
+)
+_NUMERIC = {"hub", "network", "team", "advisor"}
 
 
 class ScopeError(ValueError):
@@ -39,7 +52,7 @@ class Scope:
 
     @classmethod
     def parse(cls, text: str) -> "Scope":
-        """Read "national", "region:84", "departement:69", "structure:<siret or pk>" or "advisor:<pk>"."""
+        """Read "national", "region:84", "departement:69", "structure:<siret or pk>", "advisor:<pk>"…"""
         kind, _, code = (text or "").strip().partition(":")
         kind, code = kind.strip().lower(), code.strip()
         if kind not in ScopeKind.values:
@@ -50,8 +63,10 @@ class Scope:
             return cls(ScopeKind.NATIONAL)
         if not code:
             raise ScopeError(f"Précisez le code du périmètre « {kind} », par exemple {kind}:{_example(kind)}.")
-        if kind == ScopeKind.ADVISOR and not code.isdigit():
-            raise ScopeError(f"L'identifiant du conseiller doit être un nombre : « {code} ».")
+        if kind in _NUMERIC and not code.isdigit():
+            raise ScopeError(f"L'identifiant du périmètre « {kind} » doit être un nombre : « {code} ».")
+        if kind in _NUMERIC:
+            code = str(int(code))
         return cls(ScopeKind(kind), code.upper() if kind == ScopeKind.DEPARTEMENT else code)
 
     def __str__(self) -> str:
@@ -59,21 +74,52 @@ class Scope:
 
     @property
     def label(self) -> str:
+        """ "France entière", "Département Rhône (69)", "Conseiller numérique Camille Martin"…"""
         if self.kind == ScopeKind.NATIONAL:
             return ScopeKind.NATIONAL.label
-        return f"{ScopeKind(self.kind).label} {self.code}"
+        name = self.name()
+        kind = ScopeKind(self.kind).label
+        return f"{kind} {name}" if name else f"{kind} {self.code}"
+
+    def name(self) -> str:
+        """The name of the territory or object, with its code for territories; "" when it does not exist."""
+        obj = self.object()
+        if obj is None:
+            return ""
+        if self.kind in (ScopeKind.REGION, ScopeKind.DEPARTEMENT, ScopeKind.COMMUNE):
+            return f"{obj.name} ({self.code})"
+        return str(obj)
+
+    def object(self):
+        """The région, département, structure, advisor… named by the scope (None: national or not found)."""
+        lookups = {
+            ScopeKind.REGION: lambda: Region.objects.filter(code=self.code),
+            ScopeKind.DEPARTEMENT: lambda: Departement.objects.filter(code=self.code),
+            ScopeKind.EPCI: lambda: Epci.objects.filter(siren=self.code),
+            ScopeKind.COMMUNE: lambda: Commune.objects.current().filter(code=self.code),
+            ScopeKind.HUB: lambda: Hub.objects.filter(pk=int(self.code)),
+            ScopeKind.NETWORK: lambda: Network.objects.filter(pk=int(self.code)),
+            ScopeKind.STRUCTURE: lambda: Structure.objects.filter(self._structure_filter("")).order_by("pk"),
+            ScopeKind.TEAM: lambda: Team.objects.filter(pk=int(self.code)),
+            ScopeKind.ADVISOR: lambda: Advisor.objects.filter(pk=int(self.code)),
+        }
+        if self.kind == ScopeKind.NATIONAL:
+            return None
+        return lookups[self.kind]().first()
 
     def check_exists(self) -> None:
-        """Raise ScopeError when the région, département, structure or advisor named does not exist."""
-        exists = {
-            ScopeKind.NATIONAL: lambda: True,
-            ScopeKind.REGION: lambda: Region.objects.filter(code=self.code).exists(),
-            ScopeKind.DEPARTEMENT: lambda: Departement.objects.filter(code=self.code).exists(),
-            ScopeKind.STRUCTURE: lambda: Structure.objects.filter(self._structure_filter("")).exists(),
-            ScopeKind.ADVISOR: lambda: Advisor.objects.filter(pk=int(self.code)).exists(),
-        }[self.kind]
-        if not exists():
+        """Raise ScopeError when the territory, structure, team or advisor named does not exist."""
+        if self.kind != ScopeKind.NATIONAL and self.object() is None:
             raise ScopeError(f"{ScopeKind(self.kind).label} introuvable : « {self.code} ».")
+
+    def canonical(self) -> "Scope":
+        """The same scope with a structure named by its database id (the key of the rollup tables)."""
+        if self.kind != ScopeKind.STRUCTURE:
+            return self
+        structure = self.object()
+        if structure is None:
+            raise ScopeError(f"{ScopeKind.STRUCTURE.label} introuvable : « {self.code} ».")
+        return Scope(ScopeKind.STRUCTURE, str(structure.pk))
 
     def _structure_filter(self, prefix: str) -> Q:
         """A SIRET (or RIDET, RNA) as stored, or the structure's database id when shorter than a SIRET."""
@@ -84,22 +130,111 @@ class Scope:
 
 
 def _example(kind: str) -> str:
-    return {"region": "84", "departement": "69", "structure": "12345678900012", "advisor": "42"}[kind]
+    return {
+        "region": "84",
+        "departement": "69",
+        "epci": "200046977",
+        "commune": "69123",
+        "hub": "3",
+        "network": "2",
+        "structure": "12345678900012",
+        "team": "7",
+        "advisor": "42",
+    }[kind]
 
 
-def activities(scope: Scope, since: datetime.date | None = None, until: datetime.date | None = None) -> QuerySet:
+EMPLOYER_KINDS = {"public": "Employeur public", "private": "Employeur privé"}
+
+
+def employer_kind(structure_type: str) -> str:
+    """ "public" for local authorities, EPCI and public interest groups, else "private" (DOMAIN.md)."""
+    return "public" if structure_type in StructureType.public_types() else "private"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions of the activities counted: activity type, place type, employer kind, theme."""
+
+    type: str = ""
+    place_type: str = ""
+    employer_kind: str = ""
+    theme: str = ""
+
+    CHOICES = {
+        "type": dict(ActivityType.choices),
+        "place_type": dict(PlaceType.choices),
+        "employer_kind": EMPLOYER_KINDS,
+        "theme": dict(Theme.choices),
+    }
+
+    @classmethod
+    def from_mapping(cls, data) -> "Filters":
+        """Read filters from a dict or QueryDict, raising ScopeError on an unknown value."""
+        values = {}
+        for field in fields(cls):
+            value = (data.get(field.name) or "").strip()
+            if value and value not in cls.CHOICES[field.name]:
+                raise ScopeError(f"Filtre « {field.name} » inconnu : « {value} ».")
+            values[field.name] = value
+        return cls(**values)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, field.name) for field in fields(self))
+
+    def as_dict(self) -> dict[str, str]:
+        return {field.name: getattr(self, field.name) for field in fields(self) if getattr(self, field.name)}
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.type:
+            queryset = queryset.filter(type=self.type)
+        if self.place_type:
+            queryset = queryset.filter(place_type=self.place_type)
+        if self.employer_kind:
+            public = Q(structure__type__in=StructureType.public_types())
+            queryset = queryset.filter(public if self.employer_kind == "public" else ~public)
+        if self.theme:
+            # JSON containment differs between engines; an exact match on the quoted value works on both.
+            queryset = queryset.filter(themes__icontains=f'"{self.theme}"')
+        return queryset
+
+
+def activities(
+    scope: Scope,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    filters: Filters | None = None,
+) -> QuerySet:
     """The activities of `scope` dated from `since` to `until`, both included (either may be omitted)."""
     queryset = Activity.objects.all()
+    code = scope.code
     if scope.kind == ScopeKind.REGION:
-        queryset = queryset.filter(structure__departement__region_id=scope.code)
+        queryset = queryset.filter(structure__departement__region_id=code)
     elif scope.kind == ScopeKind.DEPARTEMENT:
-        queryset = queryset.filter(structure__departement_id=scope.code)
+        queryset = queryset.filter(structure__departement_id=code)
+    elif scope.kind == ScopeKind.EPCI:
+        queryset = queryset.filter(structure__commune__epci_id=code)
+    elif scope.kind == ScopeKind.COMMUNE:
+        queryset = queryset.filter(structure__commune__code=code)
+    elif scope.kind == ScopeKind.HUB:
+        hub = Hub.objects.filter(pk=int(code)).first()
+        queryset = queryset.filter(structure__departement_id__in=hub.departement_codes() if hub else ())
+    elif scope.kind == ScopeKind.NETWORK:
+        members = Structure.networks.through.objects.filter(network_id=int(code))
+        queryset = queryset.filter(structure_id__in=members.values("structure_id"))
     elif scope.kind == ScopeKind.STRUCTURE:
         queryset = queryset.filter(scope._structure_filter("structure__"))
+    elif scope.kind == ScopeKind.TEAM:
+        member = TeamMembership.objects.filter(
+            Q(end__isnull=True) | Q(end__gte=OuterRef("date")),
+            team_id=int(code),
+            advisor_id=OuterRef("advisor_id"),
+            start__lte=OuterRef("date"),
+        )
+        queryset = queryset.filter(Exists(member))
     elif scope.kind == ScopeKind.ADVISOR:
-        queryset = queryset.filter(advisor_id=int(scope.code))
+        queryset = queryset.filter(advisor_id=int(code))
     if since is not None:
         queryset = queryset.filter(date__gte=since)
     if until is not None:
         queryset = queryset.filter(date__lte=until)
-    return queryset
+    return (filters or Filters()).apply(queryset)

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from cnum.activities.importers.reading import iter_rows
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.signals import tracking
 from cnum.activities.validation import validate_activity
 from cnum.core import audit
 from cnum.core.imports import ImportReport
@@ -87,6 +88,12 @@ class BatchWriter:
 
     def _write(self, drafts: list[Draft]) -> None:
         self.report.batches += 1
+        # New activities of new anonymous people: nothing existing to declare before the write.
+        with tracking() as change:
+            activities = self._create(drafts)
+            change.add(activity_ids=[activity.pk for activity in activities])
+
+    def _create(self, drafts: list[Draft]) -> list[Activity]:
         activities = Activity.objects.bulk_create([draft.activity for draft in drafts])
         people = [
             (activity, person) for activity, draft in zip(activities, drafts, strict=True) for person in draft.people
@@ -97,6 +104,7 @@ class BatchWriter:
             accompaniment.activity_id, accompaniment.beneficiary_id = activity.pk, beneficiary.pk
             accompaniments.append(accompaniment)
         Accompaniment.objects.bulk_create(accompaniments)
+        return activities
 
 
 RowParser = Callable[[int, list[str]], Draft]

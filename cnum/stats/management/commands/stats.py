@@ -1,5 +1,5 @@
-"""python manage.py stats --scope national|region:<code>|departement:<code>|structure:<siret>|advisor:<id>
-[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]"""
+"""python manage.py stats --scope national|region:<code>|departement:<code>|structure:<siret>|advisor:<id>|…
+[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type …] [--place-type …] [--employer public|private] [--theme …] [--json]"""
 
 import argparse
 import datetime
@@ -7,8 +7,8 @@ import json
 
 from cnum.activities.enums import ActivityType, Theme
 from cnum.core.commands import CnumCommand
-from cnum.stats import indicators
-from cnum.stats.scopes import SYNTAX, Scope, ScopeError, activities
+from cnum.stats import engine
+from cnum.stats.scopes import SYNTAX, Filters, Scope, ScopeError
 
 
 def iso_date(text: str) -> datetime.date:
@@ -19,7 +19,7 @@ def iso_date(text: str) -> datetime.date:
 
 
 class Command(CnumCommand):
-    help = "Affiche les indicateurs d'activité d'un périmètre et d'une période, calculés en direct."
+    help = "Affiche les indicateurs d'activité d'un périmètre et d'une période (tables d'agrégats ou calcul direct)."
     changes_data = False
 
     def add_arguments(self, parser):
@@ -27,6 +27,9 @@ class Command(CnumCommand):
         parser.add_argument("--scope", default="national", help=f"Périmètre : {SYNTAX}.")
         parser.add_argument("--from", dest="since", type=iso_date, help="Premier jour inclus (AAAA-MM-JJ).")
         parser.add_argument("--to", dest="until", type=iso_date, help="Dernier jour inclus (AAAA-MM-JJ).")
+        for name, choices in Filters.CHOICES.items():
+            option = {"employer_kind": "--employer"}.get(name, "--" + name.replace("_", "-"))
+            parser.add_argument(option, dest=name, choices=list(choices), help=f"Filtre : {', '.join(choices)}.")
         parser.add_argument("--json", action="store_true", help="Sortie JSON (clés en anglais).")
 
     def handle(self, *args, **options):
@@ -37,12 +40,13 @@ class Command(CnumCommand):
         try:
             scope = Scope.parse(options["scope"])
             scope.check_exists()
+            filters = Filters.from_mapping({name: options.get(name) for name in Filters.CHOICES})
         except ScopeError as error:
             self.fail(str(error))
-        figures = indicators.summary(activities(scope, since, until))
+        figures = engine.figures(scope, since, until, filters)
         if options["json"]:
             period = {"from": since.isoformat() if since else None, "to": until.isoformat() if until else None}
-            payload = {"scope": str(scope), **period, **figures}
+            payload = {"scope": str(scope), **period, "filters": filters.as_dict(), **figures}
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
             self.stdout.write("\n".join(text_lines(scope, since, until, figures)))

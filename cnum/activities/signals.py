@@ -1,0 +1,55 @@
+"""Announcements of changes to activities and accompaniments, for the layers above (the statistics keep their
+rollup tables up to date with them) without this app importing them.
+
+Every write that changes what activities count goes through `tracking()`:
+
+    with tracking(activity_ids=[activity.pk], beneficiary_ids=people) as change:
+        ...write...
+        change.add(activity_ids=[new.pk], beneficiary_ids=new_people)
+
+`activities_changing` is sent before the write, `activities_changed` after it, both with the same `change`.
+Declare up front every existing activity and every existing beneficiary the write touches (a listener reads
+their state before the write); ids of rows the write creates are added afterwards with `change.add`. A nested
+`tracking()` joins the outer one, whose declared rows must then cover it.
+"""
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.dispatch import Signal
+
+activities_changing = Signal()
+activities_changed = Signal()
+
+_local = threading.local()
+
+
+@dataclass
+class ActivityChange:
+    activity_ids: set[int] = field(default_factory=set)
+    beneficiary_ids: set[int] = field(default_factory=set)
+    #: Listeners keep what they read before the write here, under a key of their own.
+    state: dict = field(default_factory=dict)
+
+    def add(self, *, activity_ids=(), beneficiary_ids=()) -> None:
+        self.activity_ids.update(pk for pk in activity_ids if pk is not None)
+        self.beneficiary_ids.update(pk for pk in beneficiary_ids if pk is not None)
+
+
+@contextmanager
+def tracking(*, activity_ids=(), beneficiary_ids=()):
+    outer = getattr(_local, "change", None)
+    if outer is not None:
+        outer.add(activity_ids=activity_ids, beneficiary_ids=beneficiary_ids)
+        yield outer
+        return
+    change = ActivityChange()
+    change.add(activity_ids=activity_ids, beneficiary_ids=beneficiary_ids)
+    activities_changing.send(sender=ActivityChange, change=change)
+    _local.change = change
+    try:
+        yield change
+    finally:
+        _local.change = None
+    activities_changed.send(sender=ActivityChange, change=change)

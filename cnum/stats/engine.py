@@ -1,0 +1,256 @@
+"""The figures of a scope, a period and filters — read from the rollup tables when they can answer exactly, else
+computed live over the activities (cnum.stats.indicators), and said so.
+
+The rollups answer when the period is made of whole months (or is open) and no theme filter is set; the count of
+distinct people comes from them when the period is a calendar month, quarter or year (or all time) and neither
+the place type nor the employer kind is filtered. Every other case is computed live, exactly, more slowly: the
+result's `computed` entry tells which figures came from where, and pages show it.
+
+`figures()` returns the same keys and values as `indicators.summary()` over `scopes.activities()` (property
+tests: tests/stats/test_rollups.py).
+"""
+
+import calendar
+import datetime
+from collections import Counter, defaultdict
+
+from django.db.models import Sum
+
+from cnum.activities.enums import ActivityType
+from cnum.stats import indicators
+from cnum.stats.models import StatBreakdown, StatCell, StatPeople
+from cnum.stats.rollups import ACTIVITY_DIMENSIONS, PERSON_DIMENSIONS, periods_of
+from cnum.stats.scopes import Filters, Scope, ScopeKind, activities
+from cnum.structures.models import Hub, Structure
+from cnum.territories.models import Departement
+
+ROLLUPS, LIVE = "rollups", "live"
+COMPUTED_LABELS = {ROLLUPS: "tables d'agrégats", LIVE: "calcul direct sur les activités"}
+#: Breakdown keys of the figures → dimension of StatBreakdown.
+BREAKDOWN_KEYS = {
+    "by_theme": "theme",
+    "by_demarche_theme": "demarche_theme",
+    "by_duration": "duration",
+    "by_equipment": "equipment",
+    "by_redirection": "redirection",
+    "by_autonomy": "autonomy",
+    **{f"by_{dimension}": dimension for dimension in PERSON_DIMENSIONS},
+}
+assert set(BREAKDOWN_KEYS.values()) == {*ACTIVITY_DIMENSIONS, "duration", *PERSON_DIMENSIONS}
+
+
+def figures(
+    scope: Scope,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    filters: Filters | None = None,
+) -> dict:
+    """Every indicator of `scope` from `since` to `until` (both included, either open), under `filters`."""
+    filters = filters or Filters()
+    if filters.theme or not _whole_months(since, until):
+        result = indicators.summary(activities(scope, since, until, filters))
+        return {**result, "computed": {"figures": LIVE, "people": LIVE}}
+    scope = scope.canonical()
+    cells = _cells(scope, since, until, filters)
+    result = _from_cells(cells)
+    result.update(_breakdowns(scope, since, until, filters))
+    result["by_departement"] = _by_departement(scope, since, until, filters)
+    period = calendar_period(since, until)
+    if period and not filters.place_type and not filters.employer_kind:
+        row = StatPeople.objects.filter(
+            scope_kind=scope.kind, scope_code=scope.code, period=period, type=filters.type
+        ).first()
+        distinct, people = (row.count if row else 0), ROLLUPS
+    else:
+        rows = indicators.accompaniment_rows(activities(scope, since, until, filters))
+        distinct, people = rows.values("beneficiary_id").distinct().count(), LIVE
+    result["beneficiaries"] = distinct + result.pop("anonymous_new")
+    result["computed"] = {"figures": ROLLUPS, "people": people}
+    return {key: result[key] for key in (*_KEYS, "computed")}
+
+
+_KEYS = (
+    "activities",
+    "accompaniments",
+    "beneficiaries",
+    "new_beneficiaries",
+    "progressed_rate",
+    "hours",
+    "individual_vs_collective",
+    "by_employer_type",
+    "collective_participants",
+    "followed_vs_anonymous",
+    "by_theme",
+    "by_demarche_theme",
+    "by_place_type",
+    "by_duration",
+    "by_equipment",
+    "by_redirection",
+    "by_autonomy",
+    "by_genre",
+    "by_age",
+    "by_status",
+    "by_month",
+    "by_departement",
+)
+
+
+def _whole_months(since, until) -> bool:
+    return (since is None or since.day == 1) and (until is None or until == _month_end(until))
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def calendar_period(since, until) -> str | None:
+    """ "all", "2025", "2025-T2" or "2025-04" when [since, until] is exactly that period, else None."""
+    if since is None and until is None:
+        return "all"
+    if since is None or until is None or since.day != 1 or until != _month_end(until) or since.year != until.year:
+        return None
+    months = until.month - since.month + 1
+    _, year, quarter, month = periods_of(since)
+    if months == 12:
+        return year
+    if months == 3 and since.month % 3 == 1:
+        return quarter
+    if months == 1:
+        return month
+    return None
+
+
+def _filtered(queryset, scope: Scope, since, until, filters: Filters, *, scoped=True):
+    if scoped:
+        queryset = queryset.filter(scope_kind=scope.kind, scope_code=scope.code)
+    if since:
+        queryset = queryset.filter(month__gte=since)
+    if until:
+        queryset = queryset.filter(month__lte=until)
+    for name in ("type", "place_type", "employer_kind"):
+        if getattr(filters, name):
+            queryset = queryset.filter(**{name: getattr(filters, name)})
+    return queryset
+
+
+def _cells(scope, since, until, filters):
+    fields = ("month", "type", "place_type", "employer_kind", *StatCell.MEASURES)
+    return list(_filtered(StatCell.objects.order_by(), scope, since, until, filters).values_list(*fields))
+
+
+def _from_cells(cells) -> dict:
+    totals = Counter()
+    by_type, by_employer, by_place = defaultdict(Counter), defaultdict(Counter), Counter()
+    by_month = defaultdict(Counter)
+    for month, kind, place, employer, *values in cells:
+        row = dict(zip(StatCell.MEASURES, values, strict=True))
+        totals.update(row)
+        for target in (by_type[kind], by_employer[employer], by_month[f"{month:%Y-%m}"]):
+            target.update({"activities": row["activities"], "accompaniments": row["accompaniments"]})
+        by_place[place] += row["activities"]
+    types = {kind: _pair(by_type[kind]) for kind in ActivityType.values}
+    employers = {kind: _pair(by_employer[kind]) for kind in ("public", "private")}
+    return {
+        "activities": totals["activities"],
+        "accompaniments": totals["accompaniments"],
+        "new_beneficiaries": totals["new_people"],
+        "anonymous_new": totals["anonymous_new"],
+        "progressed_rate": totals["progressed"] / totals["asked"] if totals["asked"] else None,
+        "hours": round(totals["minutes"] / 60, 1),
+        "individual_vs_collective": _with_shares(types),
+        "by_employer_type": _with_shares(employers),
+        "collective_participants": by_type[ActivityType.COLLECTIVE]["accompaniments"],
+        "followed_vs_anonymous": {
+            "followed": totals["followed"],
+            "anonymous": totals["accompaniments"] - totals["followed"],
+        },
+        "by_place_type": indicators.sorted_counts(by_place),
+        "by_month": {month: _pair(by_month[month]) for month in sorted(by_month)},
+    }
+
+
+def _pair(counter) -> dict[str, int]:
+    return {"activities": counter["activities"], "accompaniments": counter["accompaniments"]}
+
+
+def _with_shares(groups: dict) -> dict:
+    shares = indicators.round_shares({kind: counts["activities"] for kind, counts in groups.items()})
+    return {kind: {**counts, "share": shares[kind]} for kind, counts in groups.items()}
+
+
+def _breakdowns(scope, since, until, filters) -> dict:
+    rows = (
+        _filtered(StatBreakdown.objects.order_by(), scope, since, until, filters)
+        .values("dimension", "value")
+        .annotate(n=Sum("count"))
+    )
+    counts = defaultdict(Counter)
+    for row in rows:
+        counts[row["dimension"]][row["value"]] += row["n"]
+    return {key: indicators.sorted_counts(counts[dimension]) for key, dimension in BREAKDOWN_KEYS.items()}
+
+
+def _by_departement(scope, since, until, filters) -> dict:
+    """Activities and accompaniments per département of the employer structure."""
+    if scope.kind in (ScopeKind.TEAM, ScopeKind.ADVISOR):
+        return indicators.by_departement(activities(scope, since, until, filters))
+    groups = defaultdict(Counter)
+    if scope.kind in (ScopeKind.NATIONAL, ScopeKind.REGION, ScopeKind.HUB, ScopeKind.DEPARTEMENT):
+        cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
+            scope_kind=ScopeKind.DEPARTEMENT, scope_code__in=_departements(scope)
+        )
+        for code, n, m in cells.values_list("scope_code", "activities", "accompaniments"):
+            groups[code].update({"activities": n, "accompaniments": m})
+        if scope.kind == ScopeKind.NATIONAL:
+            # Structures without a département count nationally only.
+            total = Counter()
+            for _, _, _, _, activities_, accompaniments_, *_ in _cells(scope, since, until, filters):
+                total.update({"activities": activities_, "accompaniments": accompaniments_})
+            known = Counter()
+            for counts in groups.values():
+                known.update(counts)
+            missing = total - known
+            if missing:
+                groups[None] = missing
+    else:
+        structures = dict(_structures(scope).values_list("pk", "departement_id"))
+        cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
+            scope_kind=ScopeKind.STRUCTURE, scope_code__in=[str(pk) for pk in structures]
+        )
+        for code, n, m in cells.values_list("scope_code", "activities", "accompaniments"):
+            groups[structures[int(code)]].update({"activities": n, "accompaniments": m})
+    return {
+        code or indicators.NO_DEPARTEMENT: _pair(groups[code])
+        for code in sorted(groups, key=lambda code: code or "~")
+        if groups[code]["activities"] or groups[code]["accompaniments"]
+    }
+
+
+def _departements(scope: Scope) -> list[str]:
+    if scope.kind == ScopeKind.DEPARTEMENT:
+        return [scope.code]
+    if scope.kind == ScopeKind.REGION:
+        return list(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
+    if scope.kind == ScopeKind.HUB:
+        hub = Hub.objects.filter(pk=int(scope.code)).first()
+        return sorted(hub.departement_codes()) if hub else []
+    return list(Departement.objects.values_list("code", flat=True))
+
+
+def _structures(scope: Scope):
+    """The structures of an EPCI, commune, network or structure scope."""
+    structures = Structure.objects.order_by()
+    if scope.kind == ScopeKind.EPCI:
+        return structures.filter(commune__epci_id=scope.code)
+    if scope.kind == ScopeKind.COMMUNE:
+        return structures.filter(commune__code=scope.code)
+    if scope.kind == ScopeKind.NETWORK:
+        return structures.filter(networks=int(scope.code))
+    return structures.filter(pk=int(scope.code))
+
+
+def daily_series(scope: Scope, since: datetime.date, until: datetime.date, filters: Filters | None = None) -> dict:
+    """Par jour : activités et accompagnements de chaque jour de la période (calcul direct, 92 jours au plus)."""
+    if (until - since).days > 92:
+        raise ValueError("La série quotidienne couvre 92 jours au plus.")
+    return indicators.by_day(activities(scope, since, until, filters))

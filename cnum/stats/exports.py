@@ -1,0 +1,329 @@
+"""The dashboard's exports: the figures of `engine.figures()` as titled tables with French headers and labels,
+written as CSV (UTF-8 with BOM, `;`, one block per table) or XLSX (one sheet per table), and the PDF "fiche
+territoriale" of a scope and a period.
+
+Text cells starting with a formula character are neutralised by the activities exporter's `safe_cell` (OWASP CSV
+injection), in the CSV and in the XLSX alike.
+"""
+
+import csv
+import datetime
+import io
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cnum.activities.enums import (
+    ActivityType,
+    AgeBracket,
+    Autonomy,
+    DemarcheTheme,
+    Equipment,
+    Genre,
+    PlaceType,
+    RedirectionCategory,
+    SocialStatus,
+    Theme,
+)
+from cnum.activities.exporters.accompaniments import safe_cell
+from cnum.stats import engine, indicators
+from cnum.stats.scopes import EMPLOYER_KINDS, Filters, Scope, ScopeKind
+from cnum.territories.models import Departement
+
+Table = tuple[str, list[str], list[list]]
+
+DURATION_LABELS = {
+    "moins_30": "Moins de 30 min",
+    "30_60": "De 30 min à 1 h",
+    "60_120": "De 1 h à 2 h",
+    "120_plus": "2 h et plus",
+}
+#: Breakdown key → (title, label of the first column, labels of the values, what is counted).
+BREAKDOWNS = {
+    "by_theme": ("Thématiques", "Thématique", dict(Theme.choices), "Activités"),
+    "by_demarche_theme": ("Démarches administratives", "Démarche", dict(DemarcheTheme.choices), "Activités"),
+    "by_place_type": ("Lieu", "Type de lieu", dict(PlaceType.choices), "Activités"),
+    "by_duration": ("Durée", "Durée", DURATION_LABELS, "Activités"),
+    "by_equipment": ("Matériel utilisé", "Matériel", dict(Equipment.choices), "Activités"),
+    "by_redirection": ("Orientation", "Orientée vers", dict(RedirectionCategory.choices), "Activités"),
+    "by_autonomy": ("Autonomie", "Degré d'autonomie", dict(Autonomy.choices), "Activités"),
+    "by_genre": ("Genre", "Genre", dict(Genre.choices), "Accompagnements"),
+    "by_age": ("Tranche d'âge", "Tranche d'âge", dict(AgeBracket.choices), "Accompagnements"),
+    "by_status": ("Statut", "Statut", dict(SocialStatus.choices), "Accompagnements"),
+}
+#: A multi-valued breakdown counts an activity once per value: its shares are shares of the mentions.
+MULTI_VALUED = {"by_theme", "by_demarche_theme", "by_equipment"}
+NOT_APPLICABLE = "sans objet"
+FILTER_LABELS = {
+    "type": "Type d'activité",
+    "place_type": "Type de lieu",
+    "employer_kind": "Employeur",
+    "theme": "Thématique",
+}
+assert FILTER_LABELS.keys() == Filters.CHOICES.keys()
+#: Key figures: (key, label, one-line definition shown in the fiche).
+KEY_FIGURES = (
+    ("activities", "Activités", "Comptes rendus d'activité (individuels et ateliers) datés dans la période."),
+    (
+        "accompaniments",
+        "Accompagnements",
+        "Une personne dans une activité : un par accompagnement individuel, un par participant d'atelier.",
+    ),
+    (
+        "beneficiaries",
+        "Personnes accompagnées",
+        "Personnes distinctes accompagnées dans la période, plus les participants anonymes venus pour la première "
+        "fois.",
+    ),
+    (
+        "new_beneficiaries",
+        "Nouvelles personnes accompagnées",
+        "Personnes dont le tout premier accompagnement a lieu dans la période.",
+    ),
+    (
+        "progressed_rate",
+        "Part des personnes ayant progressé (%)",
+        "Parmi les personnes à qui la question a été posée, part de celles qui disent avoir progressé.",
+    ),
+    ("hours", "Heures d'accompagnement", "Durée totale des activités (un atelier compte pour sa durée)."),
+    ("collective_participants", "Participants aux ateliers", "Accompagnements des ateliers collectifs."),
+)
+
+
+def figure_tables(figures: dict, programme: dict | None = None) -> list[Table]:
+    """The figures (and the programme's registry figures, when given) as (title, headers, rows) tables."""
+    tables = [_key_figures(figures)]
+    tables.append(
+        _split("Individuel ou collectif", "Type", dict(ActivityType.choices), figures["individual_vs_collective"])
+    )
+    tables.append(_split("Employeur public ou privé", "Employeur", EMPLOYER_KINDS, figures["by_employer_type"]))
+    followed = figures["followed_vs_anonymous"]
+    shares = indicators.round_shares(followed)
+    tables.append(
+        (
+            "Personnes suivies ou anonymes",
+            ["Personnes", "Accompagnements", "Part (%)"],
+            [
+                ["Suivies", followed["followed"], shares["followed"]],
+                ["Anonymes", followed["anonymous"], shares["anonymous"]],
+            ],
+        )
+    )
+    for key, (title, first, labels, counted) in BREAKDOWNS.items():
+        counts = figures[key]
+        shares = indicators.round_shares(counts)
+        share = "Part des mentions (%)" if key in MULTI_VALUED else "Part (%)"
+        rows = [[labels.get(value, value), count, shares[value]] for value, count in counts.items()]
+        tables.append((title, [first, counted, share], rows))
+    months = [[month, c["activities"], c["accompaniments"]] for month, c in figures["by_month"].items()]
+    tables.append(("Par mois", ["Mois", "Activités", "Accompagnements"], months))
+    tables.append(_departements(figures["by_departement"]))
+    if programme is not None:
+        tables += _programme(programme)
+    computed = figures.get("computed") or {}
+    if computed:
+        source = [
+            ["Indicateurs", engine.COMPUTED_LABELS.get(computed.get("figures"), "")],
+            ["Personnes distinctes", engine.COMPUTED_LABELS.get(computed.get("people"), "")],
+        ]
+        tables.append(("Source des calculs", ["Calcul", "Source"], source))
+    return tables
+
+
+def _key_figures(figures: dict) -> Table:
+    rows = [[label, _value(key, figures[key])] for key, label, _ in KEY_FIGURES]
+    followed = figures["followed_vs_anonymous"]
+    rows.append(["Accompagnements de personnes suivies", followed["followed"]])
+    return ("Chiffres clés", ["Indicateur", "Valeur"], rows)
+
+
+def _value(key: str, value):
+    if key == "progressed_rate":
+        return NOT_APPLICABLE if value is None else round(value * 100, 1)
+    return value
+
+
+def _split(title: str, first: str, labels: dict, groups: dict) -> Table:
+    rows = [[labels.get(kind, kind), c["activities"], c["accompaniments"], c["share"]] for kind, c in groups.items()]
+    return (title, [first, "Activités", "Accompagnements", "Part des activités (%)"], rows)
+
+
+def _departements(groups: dict) -> Table:
+    names = dict(Departement.objects.filter(code__in=list(groups)).values_list("code", "name"))
+    rows = []
+    for code, counts in groups.items():
+        if code == indicators.NO_DEPARTEMENT:
+            rows.append(["", "Sans département", counts["activities"], counts["accompaniments"]])
+        else:
+            rows.append([code, names.get(code, ""), counts["activities"], counts["accompaniments"]])
+    return ("Par département", ["Code", "Département", "Activités", "Accompagnements"], rows)
+
+
+def _programme(programme: dict) -> list[Table]:
+    rate = programme.get("activation_rate")
+    rows = [
+        ["Conseillers en poste", programme["advisors_in_post"]],
+        ["Postes accordés", programme["posts_granted"]],
+        ["Postes pourvus", programme["posts_filled"]],
+        ["Taux d'activation des postes (%)", NOT_APPLICABLE if rate is None else round(rate * 100, 1)],
+    ]
+    tables = [("Programme", ["Indicateur", "Valeur"], rows)]
+    structures, posts = programme.get("structures_by_employer"), programme.get("posts_by_employer")
+    if structures and posts:
+        employers = [
+            [label, structures.get(kind, 0), posts.get(kind, 0), posts.get("shares", {}).get(kind, 0)]
+            for kind, label in EMPLOYER_KINDS.items()
+        ]
+        headers = ["Employeur", "Structures", "Postes accordés", "Part des postes (%)"]
+        tables.append(("Structures et postes par employeur", headers, employers))
+    return tables
+
+
+# --- files --------------------------------------------------------------------------------------------------------
+
+
+def as_csv(tables: list[Table]) -> bytes:
+    """One block per table (its title, its headers, its rows), blocks separated by a blank line; UTF-8 with a BOM
+    and `;` so that a spreadsheet in French opens it as is."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for index, (title, headers, rows) in enumerate(tables):
+        if index:
+            writer.writerow([])
+        writer.writerow([safe_cell(title)])
+        writer.writerow([safe_cell(header) for header in headers])
+        for row in rows:
+            writer.writerow([_csv_value(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _csv_value(value):
+    if isinstance(value, float):
+        return str(value).replace(".", ",")
+    return safe_cell(value)
+
+
+def as_xlsx(tables: list[Table]) -> bytes:
+    """One sheet per table (named after it, 31 characters at most, unique), its title on the first line, bold
+    headers, numbers as numbers."""
+    from openpyxl import Workbook  # imported here: only XLSX exports pay for it
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    names = set()
+    bold = Font(bold=True)
+    for title, headers, rows in tables:
+        sheet = workbook.create_sheet(_sheet_name(title, names))
+        sheet.append([safe_cell(title)])
+        sheet["A1"].font = bold
+        sheet.append([safe_cell(header) for header in headers])
+        for cell in sheet[2]:
+            cell.font = bold
+        for row in rows:
+            sheet.append([safe_cell(value) for value in row])
+        for index, header in enumerate(headers, start=1):
+            width = max([len(str(header)), *(len(str(row[index - 1])) for row in rows)])
+            sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = min(60, width + 2)
+    if not tables:
+        workbook.create_sheet("Statistiques")
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+_FORBIDDEN_IN_SHEET_NAMES = str.maketrans({character: " " for character in "[]:*?/\\"})
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """Excel forbids []:*?/\\ in sheet names and more than 31 characters; names must be unique (ignoring case)."""
+    base = " ".join(title.translate(_FORBIDDEN_IN_SHEET_NAMES).split()).strip("'")[:31] or "Tableau"
+    name, number = base, 2
+    while name.lower() in taken:
+        suffix = f" ({number})"
+        name, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(name.lower())
+    return name
+
+
+# --- the fiche territoriale ---------------------------------------------------------------------------------------
+
+
+def fiche_pdf(
+    scope: Scope,
+    since: datetime.date | None,
+    until: datetime.date | None,
+    filters: Filters | None = None,
+) -> bytes:
+    """The "fiche territoriale" of `scope` from `since` to `until`: key figures with their definitions, themes,
+    employer split, monthly series, départements (for a scope that spans several), and the source."""
+    import weasyprint  # imported here: only the PDF pays for it (and for its system libraries)
+
+    rendered = weasyprint.HTML(string=fiche_html(scope, since, until, filters)).render()
+    # The title is also set in the PDF's metadata, where indexers and screen readers look for it.
+    rendered.metadata.title = fiche_title(scope)
+    rendered.metadata.authors = ["Conseiller numérique"]
+    return rendered.write_pdf()
+
+
+def fiche_title(scope: Scope) -> str:
+    return f"Fiche territoriale — {scope.label}"
+
+
+def fiche_html(
+    scope: Scope,
+    since: datetime.date | None,
+    until: datetime.date | None,
+    filters: Filters | None = None,
+) -> str:
+    """The HTML the fiche is printed from (cnum/stats/templates/stats/fiche.html)."""
+    filters = filters or Filters()
+    figures = engine.figures(scope, since, until, filters)
+    tables = {title: (headers, rows) for title, headers, rows in figure_tables(figures)}
+    departements = figures["by_departement"]
+    several = scope.kind not in (ScopeKind.DEPARTEMENT, ScopeKind.COMMUNE) and len(departements) > 1
+    context = {
+        "title": fiche_title(scope),
+        "scope": scope,
+        "period": period_label(since, until),
+        "filters": [
+            f"{FILTER_LABELS[name]} : {Filters.CHOICES[name][value]}" for name, value in filters.as_dict().items()
+        ],
+        "generated": timezone.localtime(),
+        "key_figures": [
+            (label, _display(_value(key, figures[key])), definition) for key, label, definition in KEY_FIGURES
+        ],
+        "sections": [
+            (title, tables[title][0], [[_display(value) for value in row] for row in tables[title][1]])
+            for title in ("Thématiques", "Employeur public ou privé", "Individuel ou collectif", "Par mois")
+            if tables[title][1]
+        ]
+        + ([("Par département", *_named_departements(tables["Par département"]))] if several else []),
+        "computed": tables.get("Source des calculs", (None, []))[1],
+    }
+    return render_to_string("stats/fiche.html", context)
+
+
+def _named_departements(table: tuple[list[str], list[list]]) -> tuple[list[str], list[list]]:
+    """ "Rhône (69)" in one column rather than the code and the name in two."""
+    headers, rows = table
+    named = [[f"{name} ({code})" if code else name, *(_display(v) for v in rest)] for code, name, *rest in rows]
+    return headers[1:], named
+
+
+def _display(value) -> str:
+    """French number display: thin space between thousands, decimal comma."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:,}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def period_label(since: datetime.date | None, until: datetime.date | None) -> str:
+    if since and until:
+        return f"du {since:%d/%m/%Y} au {until:%d/%m/%Y}"
+    if since:
+        return f"depuis le {since:%d/%m/%Y}"
+    if until:
+        return f"jusqu'au {until:%d/%m/%Y}"
+    return "toute la période"

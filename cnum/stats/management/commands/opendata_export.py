@@ -1,0 +1,59 @@
+"""python manage.py opendata_export --output DOSSIER [--from AAAA-MM] [--to AAAA-MM]"""
+
+import argparse
+import datetime
+import io
+from pathlib import Path
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from cnum.core.commands import CnumCommand
+from cnum.stats import opendata
+
+
+def month(text: str) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"mois invalide « {text} » (attendu : AAAA-MM)") from None
+
+
+class Command(CnumCommand):
+    help = (
+        "Écrit les fichiers de données ouvertes : activité par département et mois, par département et thématique "
+        "(secret statistique appliqué), lieux (schéma national), et leur README."
+    )
+    changes_data = False
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--output", required=True, help="Dossier où écrire les fichiers (créé au besoin).")
+        parser.add_argument("--from", dest="first", type=month, help="Premier mois inclus (AAAA-MM).")
+        parser.add_argument(
+            "--to", dest="last", type=month, help="Dernier mois inclus (AAAA-MM ; par défaut le dernier mois achevé)."
+        )
+
+    def handle(self, *args, output, first=None, last=None, **options):
+        first, last = (month(m) if isinstance(m, str) else m for m in (first, last))
+        now = timezone.localtime()
+        last = last or (now.date().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+        if first and first > last:
+            self.fail("Le premier mois (--from) est postérieur au dernier (--to).")
+        period = opendata.Period(first, last)
+        directory = Path(output)
+        directory.mkdir(parents=True, exist_ok=True)
+        months = opendata.departement_months(period)
+        opendata.write_csv(directory / "activite-departement-mois.csv", opendata.MONTH_COLUMNS, months)
+        themes = opendata.departement_themes(period)
+        opendata.write_csv(directory / "activite-departement-theme.csv", opendata.THEME_COLUMNS, themes)
+        sites = io.StringIO()
+        call_command(
+            "export_sites", format="lieux-v1-csv", output=str(directory / "lieux.csv"), stdout=sites, verbosity=0
+        )
+        summary = sites.getvalue().strip().splitlines()[0] if sites.getvalue().strip() else ""
+        (directory / "README.md").write_text(opendata.readme(period, now, months, themes, summary), encoding="utf-8")
+        for name, rows in (("activite-departement-mois.csv", months), ("activite-departement-theme.csv", themes)):
+            counts = opendata.secret_counts(rows)
+            self.stdout.write(f"{name} : {len(rows)} lignes, dont {counts.get('secret', 0)} au secret statistique.")
+        self.stdout.write(self.style.SUCCESS(f"Données ouvertes écrites dans {directory} ({period.label()})."))

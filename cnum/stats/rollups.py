@@ -1,0 +1,331 @@
+"""Keeping the rollup tables (cnum.stats.models) equal to the activities.
+
+One function says what an activity adds to the tables (`contributions`), one what a person adds to the
+distinct-people counts (`people_keys`). A write is applied as a difference: what the rows it touches contributed
+before, subtracted, and what they contribute after, added (cnum.activities.signals tells which rows). A rebuild
+sums the contributions of every activity and person from scratch. Both paths use the same two functions, and the
+property tests compare the tables with the live indicators (cnum.stats.indicators) computed on the raw rows.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from cnum.activities.enums import ActivityType, Progress, duration_bucket
+from cnum.activities.models import Accompaniment, Activity
+from cnum.advisors.models import TeamMembership
+from cnum.stats.indicators import PERSON_BREAKDOWNS
+from cnum.stats.models import BREAKDOWN_KEY, KEY, PEOPLE_KEY, StatBreakdown, StatCell, StatPeople
+from cnum.stats.scopes import ScopeKind, employer_kind
+from cnum.structures.models import Hub, Structure
+
+CHUNK = 2_000
+MEASURES = StatCell.MEASURES
+#: Activity-level breakdowns: dimension → (activity field, is a list).
+ACTIVITY_DIMENSIONS = {
+    "theme": ("themes", True),
+    "demarche_theme": ("demarche_themes", True),
+    "equipment": ("equipment", True),
+    "redirection": ("redirection_category", False),
+    "autonomy": ("autonomy", False),
+}
+#: Person-level breakdowns: dimension → (beneficiary field, anonymous_breakdown key, "not communicated" value).
+PERSON_DIMENSIONS = {key.removeprefix("by_"): spec for key, spec in PERSON_BREAKDOWNS.items()}
+ACTIVITY_FIELDS = (
+    "pk",
+    "date",
+    "type",
+    "place_type",
+    "duration_minutes",
+    "advisor_id",
+    "structure_id",
+    "anonymous_participants",
+    "anonymous_first_time",
+    "anonymous_progressed",
+    "anonymous_asked",
+    "anonymous_breakdown",
+    *(spec[0] for spec in ACTIVITY_DIMENSIONS.values()),
+)
+PERSON_ACTIVITY_FIELDS = (
+    "beneficiary_id",
+    "activity__date",
+    "activity__type",
+    "activity__structure_id",
+    "activity__advisor_id",
+)
+PERSON_FIELDS = tuple(f"beneficiary__{spec[0]}" for spec in PERSON_DIMENSIONS.values())
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def periods_of(day: datetime.date) -> tuple[str, ...]:
+    """The calendar periods distinct people are counted for: all time, year, quarter (T1–T4) and month."""
+    return ("all", f"{day:%Y}", f"{day:%Y}-T{(day.month - 1) // 3 + 1}", f"{day:%Y-%m}")
+
+
+# --- which scopes an activity belongs to --------------------------------------------------------------------------
+
+
+class ScopeContext:
+    """What it takes to list an activity's scopes, read once per batch: its structure's territories, hubs and
+    networks, and its advisor's team memberships."""
+
+    def __init__(self):
+        self.structures: dict[int, tuple[tuple[tuple[str, str], ...], str]] = {}
+        self.memberships: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
+        self._hubs: dict[str, list[int]] | None = None
+
+    def load(self, structure_ids: Iterable[int], advisor_ids: Iterable[int]) -> None:
+        missing = set(structure_ids) - self.structures.keys()
+        if missing:
+            self._load_structures(missing)
+        absent = set(advisor_ids) - self.memberships.keys()
+        if absent:
+            for advisor_id in absent:
+                self.memberships[advisor_id] = []
+            rows = TeamMembership.objects.filter(advisor_id__in=absent)
+            for advisor_id, team_id, start, end in rows.values_list("advisor_id", "team_id", "start", "end"):
+                self.memberships[advisor_id].append((team_id, start, end))
+
+    def _load_structures(self, ids: set[int]) -> None:
+        if self._hubs is None:
+            self._hubs = defaultdict(list)
+            for hub in Hub.objects.order_by("pk"):
+                for code in hub.departement_codes():
+                    self._hubs[code].append(hub.pk)
+        networks = defaultdict(list)
+        for structure_id, network_id in Structure.networks.through.objects.filter(structure_id__in=ids).values_list(
+            "structure_id", "network_id"
+        ):
+            networks[structure_id].append(network_id)
+        fields = ("pk", "type", "departement_id", "departement__region_id", "commune__code", "commune__epci_id")
+        for pk, kind, departement, region, commune, epci in Structure.objects.filter(pk__in=ids).values_list(*fields):
+            keys = [(ScopeKind.NATIONAL.value, ""), (ScopeKind.STRUCTURE.value, str(pk))]
+            territories = ((ScopeKind.REGION, region), (ScopeKind.DEPARTEMENT, departement))
+            territories += ((ScopeKind.EPCI, epci), (ScopeKind.COMMUNE, commune))
+            keys += [(kind_.value, code) for kind_, code in territories if code]
+            keys += [(ScopeKind.HUB.value, str(hub)) for hub in self._hubs.get(departement, ())]
+            keys += [(ScopeKind.NETWORK.value, str(network)) for network in sorted(networks[pk])]
+            self.structures[pk] = (tuple(keys), employer_kind(kind))
+
+    def scopes(self, structure_id: int, advisor_id: int, day: datetime.date) -> list[tuple[str, str]]:
+        keys = [*self.structures[structure_id][0], (ScopeKind.ADVISOR.value, str(advisor_id))]
+        for team_id, start, end in self.memberships.get(advisor_id, ()):
+            if start <= day and (end is None or day <= end):
+                keys.append((ScopeKind.TEAM.value, str(team_id)))
+        return keys
+
+    def employer(self, structure_id: int) -> str:
+        return self.structures[structure_id][1]
+
+
+# --- what activities and people contribute ------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Sums to add to the tables: StatCell vectors, StatBreakdown and StatPeople counts, by key."""
+
+    cells: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0] * len(MEASURES)))
+    breakdowns: Counter = field(default_factory=Counter)
+    people: Counter = field(default_factory=Counter)
+
+    def subtract(self, other: "Tally") -> "Tally":
+        """self − other, keeping only the keys whose sums differ."""
+        result = Tally()
+        for key in self.cells.keys() | other.cells.keys():
+            mine, theirs = self.cells.get(key, [0] * len(MEASURES)), other.cells.get(key, [0] * len(MEASURES))
+            delta = [a - b for a, b in zip(mine, theirs, strict=True)]
+            if any(delta):
+                result.cells[key] = delta
+        for name in ("breakdowns", "people"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            target = getattr(result, name)
+            for key in mine.keys() | theirs.keys():
+                if mine.get(key, 0) != theirs.get(key, 0):
+                    target[key] = mine.get(key, 0) - theirs.get(key, 0)
+        return result
+
+
+def add_contributions(tally: Tally, activity_ids: Iterable[int], context: ScopeContext) -> None:
+    """Add to `tally` what the activities `activity_ids` contribute to StatCell and StatBreakdown."""
+    ids = sorted(set(activity_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = list(Activity.objects.filter(pk__in=chunk).order_by().values(*ACTIVITY_FIELDS))
+        people = defaultdict(list)
+        person_rows = (
+            Accompaniment.objects.filter(activity_id__in=chunk)
+            .order_by()
+            .values_list("activity_id", "is_first", "progressed", "beneficiary__is_followed", *PERSON_FIELDS)
+        )
+        for activity_id, *values in person_rows:
+            people[activity_id].append(values)
+        context.load({row["structure_id"] for row in rows}, {row["advisor_id"] for row in rows})
+        for row in rows:
+            _add_activity(tally, row, people[row["pk"]], context)
+
+
+def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) -> None:
+    collective = row["type"] == ActivityType.COLLECTIVE
+    anonymous = row["anonymous_participants"] if collective else 0
+    first_time = row["anonymous_first_time"] if collective else 0
+    answered = (Progress.YES, Progress.NO)
+    vector = (
+        1,
+        len(people) + anonymous,
+        sum(1 for person in people if person[2]),
+        sum(1 for person in people if person[0]) + first_time,
+        first_time,
+        sum(1 for person in people if person[1] == Progress.YES) + (row["anonymous_progressed"] if collective else 0),
+        sum(1 for person in people if person[1] in answered) + (row["anonymous_asked"] if collective else 0),
+        row["duration_minutes"],
+    )
+    counts = Counter()
+    counts["duration", duration_bucket(row["duration_minutes"])] += 1
+    for dimension, (name, many) in ACTIVITY_DIMENSIONS.items():
+        values = set(row[name] or ()) if many else {row[name]}
+        counts.update((dimension, value) for value in values if value)
+    for index, (dimension, (_, breakdown_key, unknown)) in enumerate(PERSON_DIMENSIONS.items()):
+        counts.update((dimension, person[3 + index] or unknown) for person in people)
+        if anonymous:
+            declared = (row["anonymous_breakdown"] or {}).get(breakdown_key) or {}
+            given = {value: n for value, n in declared.items() if n}
+            counts.update({(dimension, value): n for value, n in given.items()})
+            counts[dimension, unknown] += anonymous - sum(given.values())
+    suffix = (month_of(row["date"]), row["type"], row["place_type"], context.employer(row["structure_id"]))
+    for scope in context.scopes(row["structure_id"], row["advisor_id"], row["date"]):
+        cell = tally.cells[(*scope, *suffix)]
+        for index, value in enumerate(vector):
+            cell[index] += value
+        for (dimension, value), n in counts.items():
+            if n:
+                tally.breakdowns[(*scope, *suffix, dimension, value)] += n
+
+
+def people_keys(beneficiary_ids: Iterable[int], context: ScopeContext) -> dict[int, set[tuple]]:
+    """For each person, the (scope kind, scope code, period, type) cells of StatPeople they count in once."""
+    keys = defaultdict(set)
+    ids = sorted(set(beneficiary_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = list(
+            Accompaniment.objects.filter(beneficiary_id__in=ids[start : start + CHUNK])
+            .order_by()
+            .values_list(*PERSON_ACTIVITY_FIELDS)
+        )
+        context.load({row[3] for row in rows}, {row[4] for row in rows})
+        for beneficiary_id, day, kind, structure_id, advisor_id in rows:
+            _add_person_keys(keys[beneficiary_id], day, kind, structure_id, advisor_id, context)
+    return keys
+
+
+def _add_person_keys(keys: set, day, kind, structure_id, advisor_id, context: ScopeContext) -> None:
+    periods = periods_of(day)
+    for scope in context.scopes(structure_id, advisor_id, day):
+        for period in periods:
+            keys.add((*scope, period, ""))
+            keys.add((*scope, period, kind))
+
+
+# --- writing the tables -------------------------------------------------------------------------------------------
+
+
+def apply(tally: Tally) -> None:
+    """Add the sums of `tally` to the tables (negative sums subtract); rows left at zero are removed."""
+    date = connection.ops.adapt_datefield_value
+    cells = [(*key[:2], date(key[2]), *key[3:], *vector) for key, vector in tally.cells.items()]
+    breakdowns = [(*key[:2], date(key[2]), *key[3:], n) for key, n in tally.breakdowns.items() if n]
+    people = [(*key, n) for key, n in tally.people.items() if n]
+    _upsert(StatCell, KEY, MEASURES, cells)
+    _upsert(StatBreakdown, BREAKDOWN_KEY, ("count",), breakdowns)
+    _upsert(StatPeople, PEOPLE_KEY, ("count",), people)
+    _delete_zeros(StatCell, KEY, [key for key, vector in tally.cells.items() if min(vector) < 0], "activities")
+    _delete_zeros(StatBreakdown, BREAKDOWN_KEY, [key for key, n in tally.breakdowns.items() if n < 0])
+    _delete_zeros(StatPeople, PEOPLE_KEY, [key for key, n in tally.people.items() if n < 0])
+
+
+def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE SET m = m + excluded.m: an additive upsert (SQLite ≥ 3.24, PostgreSQL)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [*key_fields, *measures]
+    updates = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    size = max(1, 900 // len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+                f"VALUES {', '.join([placeholder] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(quote(c) for c in key_fields)}) DO UPDATE SET {updates}",
+                [value for row in chunk for value in row],
+            )
+
+
+def _delete_zeros(model, key_fields, keys: list[tuple], measure: str = "count") -> None:
+    for start in range(0, len(keys), 200):
+        condition = Q()
+        for key in keys[start : start + 200]:
+            condition |= Q(**dict(zip(key_fields, key, strict=True)))
+        model.objects.filter(condition, **{measure: 0}).delete()
+
+
+# --- maintenance on write and rebuild -----------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    activity_ids: set[int]
+    beneficiary_ids: set[int]
+    tally: Tally
+
+
+def snapshot(activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = ()) -> Snapshot:
+    """What the given activities, and every activity and count of the given people, contribute now."""
+    beneficiary_ids = set(beneficiary_ids)
+    activity_ids = set(activity_ids) | set(
+        Accompaniment.objects.filter(beneficiary_id__in=beneficiary_ids).values_list("activity_id", flat=True)
+    )
+    context, tally = ScopeContext(), Tally()
+    add_contributions(tally, activity_ids, context)
+    for keys in people_keys(beneficiary_ids, context).values():
+        tally.people.update(keys)
+    return Snapshot(activity_ids, beneficiary_ids, tally)
+
+
+def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = ()) -> None:
+    """Apply to the tables the difference between `before` and now, for the rows `before` covered plus those
+    given (created by the write)."""
+    after = snapshot(before.activity_ids | set(activity_ids), before.beneficiary_ids | set(beneficiary_ids))
+    apply(after.tally.subtract(before.tally))
+
+
+@transaction.atomic
+def rebuild(progress=None) -> dict[str, int]:
+    """Empty the tables and sum every activity and person again; return the number of rows of each table."""
+    for model in (StatCell, StatBreakdown, StatPeople):
+        model.objects.all().delete()
+    context = ScopeContext()
+    ids = list(Activity.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK * 5):
+        tally = Tally()
+        add_contributions(tally, ids[start : start + CHUNK * 5], context)
+        apply(tally)
+        if progress:
+            progress(len(ids[start : start + CHUNK * 5]))
+    people = Counter()
+    beneficiary_ids = list(Accompaniment.objects.order_by().values_list("beneficiary_id", flat=True).distinct())
+    for start in range(0, len(beneficiary_ids), CHUNK * 5):
+        for keys in people_keys(beneficiary_ids[start : start + CHUNK * 5], context).values():
+            people.update(keys)
+    apply(Tally(people=people))
+    return {model.__name__: model.objects.count() for model in (StatCell, StatBreakdown, StatPeople)}

@@ -1,0 +1,273 @@
+"""The rollup tables stay equal to the activities through every write: random histories of recordings, edits,
+deletions, merges, a structure moving and team memberships, written through the services; then, for random
+scopes, periods and filters, the figures read from the rollups equal the live computation on the raw rows, and the
+tables equal a rebuild from scratch."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cnum.activities import services
+from cnum.activities.models import Activity, Beneficiary
+from cnum.stats import engine, indicators, rollups
+from cnum.stats.models import StatBreakdown, StatCell, StatPeople
+from cnum.stats.scopes import Filters, Scope, activities
+from cnum.structures.enums import StructureType
+from cnum.territories.models import Epci
+from tests.activities.factories import BeneficiaryFactory
+from tests.advisors.factories import (
+    ContractFactory,
+    DepartementFactory,
+    SiteFactory,
+    StructureFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+)
+from tests.structures.factories import CommuneFactory, HubFactory, NetworkFactory
+
+DAY = datetime.date(2025, 1, 1)
+PEOPLE = 2  # followed people per advisor
+PERIODS = [
+    (None, None),
+    (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)),
+    (datetime.date(2025, 1, 1), datetime.date(2025, 3, 31)),
+    (datetime.date(2025, 2, 1), datetime.date(2025, 2, 28)),
+    (datetime.date(2025, 2, 1), datetime.date(2025, 4, 30)),  # whole months, not a calendar period
+    (datetime.date(2025, 1, 15), datetime.date(2025, 3, 10)),  # any days: computed live
+    (None, datetime.date(2025, 2, 28)),
+]
+FILTERS = [
+    Filters(),
+    Filters(type="collectif"),
+    Filters(type="individuel"),
+    Filters(place_type="a_distance"),
+    Filters(employer_kind="public"),
+    Filters(theme="email"),
+]
+progress = st.sampled_from(["oui", "non", "non_demande"])
+themes = st.lists(st.sampled_from(["email", "sante", "aide_aux_demarches_administratives"]), min_size=1, unique=True)
+
+
+@st.composite
+def activity_data(draw):
+    collective = draw(st.booleans())
+    values = {
+        "type": "collectif" if collective else "individuel",
+        "day": draw(st.integers(0, 120)),
+        "remote": draw(st.booleans()),
+        "themes": draw(themes),
+        "duration": draw(st.sampled_from([15, 45, 90, 150])),
+        "equipment": draw(st.lists(st.sampled_from(["ordinateur", "telephone"]), unique=True)),
+    }
+    if collective:
+        anonymous = draw(st.integers(0, 5))
+        asked = draw(st.integers(0, anonymous))
+        women = draw(st.integers(0, anonymous))
+        values.update(
+            listed=draw(st.lists(st.integers(0, PEOPLE - 1), unique=True, min_size=0 if anonymous else 1)),
+            anonymous=anonymous,
+            first_time=draw(st.integers(0, anonymous)),
+            asked=asked,
+            progressed=draw(st.integers(0, asked)),
+            women=women,
+        )
+    else:
+        values.update(person=draw(st.none() | st.integers(0, PEOPLE - 1)), answer=draw(progress))
+        values["genre"] = draw(st.sampled_from(["feminin", "masculin", ""]))
+    return values
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("record"), st.integers(0, 1), activity_data()),
+        st.tuples(st.just("update"), st.integers(0, 20), activity_data()),
+        st.tuples(st.just("delete"), st.integers(0, 20)),
+        st.tuples(st.just("merge"), st.integers(0, 1)),
+        st.tuples(st.just("move"), st.just(0)),
+        st.tuples(st.just("join_team"), st.integers(0, 1)),
+        st.tuples(st.just("join_network"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+class World:
+    def __init__(self):
+        ain = DepartementFactory(code="01", name="Ain")
+        epci = Epci.objects.get_or_create(siren="200046977", defaults={"name": "Métropole de Lyon", "kind": "ME"})[0]
+        lyon = CommuneFactory()
+        lyon.epci = epci
+        lyon.save()
+        self.hub = HubFactory()
+        self.hub.departements.add(lyon.departement)
+        self.network = NetworkFactory()
+        public = StructureFactory(type=StructureType.COMMUNE, commune=lyon, departement=lyon.departement)
+        private = StructureFactory(type=StructureType.ASSOCIATION, departement=ain)
+        public.networks.add(self.network)
+        self.structures = [public, private]
+        self.advisors = [ContractFactory(structure=s).advisor for s in self.structures]
+        self.team = TeamFactory(structure=public, coordinator=self.advisors[0])
+        self.people = {
+            a.pk: [BeneficiaryFactory(advisor=a, followed=True) for _ in range(PEOPLE)] for a in self.advisors
+        }
+        self.site = SiteFactory()
+        self.other = DepartementFactory(code="13", name="Bouches-du-Rhône", region__code="93")
+
+    def data(self, advisor, values) -> dict:
+        day = DAY + datetime.timedelta(days=values["day"])
+        data = {
+            "type": values["type"],
+            "date": day,
+            "duration_minutes": values["duration"],
+            "place_type": "a_distance" if values["remote"] else "lieu_activite",
+            "site": None if values["remote"] else self.site,
+            "themes": values["themes"],
+            "equipment": values["equipment"],
+        }
+        people = self.people[advisor.pk]
+        if values["type"] == "collectif":
+            data.update(
+                level="debutant",
+                beneficiaries=[
+                    people[i] for i in values["listed"] if Beneficiary.objects.filter(pk=people[i].pk).exists()
+                ],
+                anonymous_participants=values["anonymous"],
+                anonymous_first_time=values["first_time"],
+                anonymous_asked=values["asked"],
+                anonymous_progressed=values["progressed"],
+                anonymous_breakdown={"genre": {"feminin": values["women"]}},
+            )
+            if not data["beneficiaries"] and not values["anonymous"]:
+                data["anonymous_participants"] = 1
+        else:
+            person = people[values["person"]] if values["person"] is not None else None
+            if person is not None and not Beneficiary.objects.filter(pk=person.pk).exists():
+                person = None
+            data.update(beneficiary=person, progressed=values["answer"], genre=values["genre"])
+        return data
+
+    def apply(self, operation) -> None:
+        kind, index, *rest = operation
+        existing = list(Activity.objects.order_by("pk"))
+        if kind == "record":
+            advisor = self.advisors[index]
+            services.activity_record(advisor=advisor, data=self.data(advisor, rest[0]))
+        elif kind == "update" and existing:
+            activity = existing[index % len(existing)]
+            services.activity_update(activity=activity, data=self.data(activity.advisor, rest[0]))
+        elif kind == "delete" and existing:
+            services.activity_delete(activity=existing[index % len(existing)])
+        elif kind == "merge":
+            keep, merge = self.people[self.advisors[index].pk]
+            if Beneficiary.objects.filter(pk__in=[keep.pk, merge.pk]).count() == 2:
+                services.beneficiaries_merge(keep=keep, merge=merge)
+        elif kind == "move":
+            structure = self.structures[1]
+            structure.departement = (
+                self.other if structure.departement_id != self.other.pk else self.structures[0].departement
+            )
+            structure.type = (
+                StructureType.EPCI if structure.type == StructureType.ASSOCIATION else StructureType.ASSOCIATION
+            )
+            structure.save()
+        elif kind == "join_team":
+            advisor = self.advisors[index]
+            if not self.team.memberships.filter(advisor=advisor).exists():
+                TeamMembershipFactory(team=self.team, advisor=advisor, start=DAY + datetime.timedelta(days=40))
+        elif kind == "join_network":
+            self.structures[1].networks.add(self.network)
+
+    def scopes(self) -> list[Scope]:
+        public, private = self.structures
+        return [
+            Scope.parse("national"),
+            Scope.parse("region:84"),
+            Scope.parse("departement:69"),
+            Scope.parse(f"departement:{private.departement_id}"),
+            Scope.parse("epci:200046977"),
+            Scope.parse("commune:69123"),
+            Scope.parse(f"hub:{self.hub.pk}"),
+            Scope.parse(f"network:{self.network.pk}"),
+            Scope.parse(f"structure:{private.pk}"),
+            Scope.parse(f"team:{self.team.pk}"),
+            Scope.parse(f"advisor:{self.advisors[0].pk}"),
+        ]
+
+
+def table_rows() -> dict:
+    return {
+        model.__name__: sorted(model.objects.values_list(*model.KEY_FIELDS, *model.MEASURES))
+        for model in (StatCell, StatBreakdown, StatPeople)
+    }
+
+
+def without_computed(figures: dict) -> dict:
+    return {key: value for key, value in figures.items() if key != "computed"}
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ops=operations,
+    checks=st.lists(st.tuples(st.integers(0, 10), st.integers(0, 6), st.integers(0, 5)), min_size=4, max_size=8),
+)
+def test_rollups_equal_live_figures_and_a_rebuild(ops, checks):
+    with transaction.atomic():
+        world = World()
+        for operation in ops:
+            world.apply(operation)
+        scopes = world.scopes()
+        for scope_index, period_index, filter_index in checks:
+            scope, (since, until), filters = scopes[scope_index], PERIODS[period_index], FILTERS[filter_index]
+            read = engine.figures(scope, since, until, filters)
+            live = indicators.summary(activities(scope, since, until, filters))
+            assert without_computed(read) == live, (str(scope), since, until, filters)
+        maintained = table_rows()
+        rollups.rebuild()
+        assert table_rows() == maintained
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_calendar_periods_read_people_from_the_rollups():
+    world = World()
+    world.apply(
+        (
+            "record",
+            0,
+            {
+                "type": "individuel",
+                "day": 40,
+                "remote": True,
+                "themes": ["email"],
+                "duration": 30,
+                "equipment": [],
+                "person": 0,
+                "answer": "oui",
+                "genre": "",
+            },
+        )
+    )
+    scope = Scope.parse("departement:69")
+    assert engine.figures(scope)["computed"] == {"figures": "rollups", "people": "rollups"}
+    year = engine.figures(scope, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+    assert year["beneficiaries"] == 1 and year["computed"]["people"] == "rollups"
+    spring = engine.figures(scope, datetime.date(2025, 2, 1), datetime.date(2025, 4, 30))
+    assert spring["beneficiaries"] == 1 and spring["computed"] == {"figures": "rollups", "people": "live"}
+    days = engine.figures(scope, datetime.date(2025, 2, 3), datetime.date(2025, 2, 20))
+    assert days["activities"] == 1 and days["computed"] == {"figures": "live", "people": "live"}
+
+
+def test_calendar_period_names():
+    d = datetime.date
+    assert engine.calendar_period(None, None) == "all"
+    assert engine.calendar_period(d(2025, 1, 1), d(2025, 12, 31)) == "2025"
+    assert engine.calendar_period(d(2025, 4, 1), d(2025, 6, 30)) == "2025-T2"
+    assert engine.calendar_period(d(2025, 2, 1), d(2025, 2, 28)) == "2025-02"
+    assert engine.calendar_period(d(2025, 2, 1), d(2025, 4, 30)) is None
+    assert engine.calendar_period(d(2025, 1, 1), d(2025, 12, 30)) is None
+    assert engine.calendar_period(d(2024, 12, 1), d(2025, 1, 31)) is None
