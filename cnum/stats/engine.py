@@ -14,19 +14,17 @@ import calendar
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Sum
-
 from cnum.activities.enums import ActivityType
 from cnum.stats import indicators
-from cnum.stats.models import StatBreakdown, StatCell, StatPeople
-from cnum.stats.rollups import ACTIVITY_DIMENSIONS, PERSON_DIMENSIONS, periods_of
+from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
+from cnum.stats.rollups import PERSON_DIMENSIONS, periods_of
 from cnum.stats.scopes import Filters, Scope, ScopeKind, activities
 from cnum.structures.models import Hub, Structure
 from cnum.territories.models import Departement
 
 ROLLUPS, LIVE = "rollups", "live"
 COMPUTED_LABELS = {ROLLUPS: "tables d'agrégats", LIVE: "calcul direct sur les activités"}
-#: Breakdown keys of the figures → dimension of StatBreakdown.
+#: Breakdown keys of the figures → dimension of the breakdown columns of StatCell.
 BREAKDOWN_KEYS = {
     "by_theme": "theme",
     "by_demarche_theme": "demarche_theme",
@@ -36,7 +34,7 @@ BREAKDOWN_KEYS = {
     "by_autonomy": "autonomy",
     **{f"by_{dimension}": dimension for dimension in PERSON_DIMENSIONS},
 }
-assert set(BREAKDOWN_KEYS.values()) == {*ACTIVITY_DIMENSIONS, "duration", *PERSON_DIMENSIONS}
+assert set(BREAKDOWN_KEYS.values()) == set(BREAKDOWNS)
 
 
 def figures(
@@ -53,7 +51,6 @@ def figures(
     scope = scope.canonical()
     cells = _cells(scope, since, until, filters)
     result = _from_cells(cells)
-    result.update(_breakdowns(scope, since, until, filters))
     result["by_departement"] = _by_departement(scope, since, until, filters)
     period = calendar_period(since, until)
     if period and not filters.place_type and not filters.employer_kind:
@@ -144,7 +141,7 @@ def _from_cells(cells) -> dict:
     by_month = defaultdict(Counter)
     for month, kind, place, employer, *values in cells:
         row = dict(zip(StatCell.MEASURES, values, strict=True))
-        totals.update(row)
+        totals.update({name: value for name, value in row.items() if value})
         for target in (by_type[kind], by_employer[employer], by_month[f"{month:%Y-%m}"]):
             target.update({"activities": row["activities"], "accompaniments": row["accompaniments"]})
         by_place[place] += row["activities"]
@@ -166,6 +163,10 @@ def _from_cells(cells) -> dict:
         },
         "by_place_type": indicators.sorted_counts(by_place),
         "by_month": {month: _pair(by_month[month]) for month in sorted(by_month)},
+        **{
+            key: indicators.sorted_counts({v: totals[column_name(d, v)] for v in BREAKDOWNS[d]})
+            for key, d in BREAKDOWN_KEYS.items()
+        },
     }
 
 
@@ -176,18 +177,6 @@ def _pair(counter) -> dict[str, int]:
 def _with_shares(groups: dict) -> dict:
     shares = indicators.round_shares({kind: counts["activities"] for kind, counts in groups.items()})
     return {kind: {**counts, "share": shares[kind]} for kind, counts in groups.items()}
-
-
-def _breakdowns(scope, since, until, filters) -> dict:
-    rows = (
-        _filtered(StatBreakdown.objects.order_by(), scope, since, until, filters)
-        .values("dimension", "value")
-        .annotate(n=Sum("count"))
-    )
-    counts = defaultdict(Counter)
-    for row in rows:
-        counts[row["dimension"]][row["value"]] += row["n"]
-    return {key: indicators.sorted_counts(counts[dimension]) for key, dimension in BREAKDOWN_KEYS.items()}
 
 
 def _by_departement(scope, since, until, filters) -> dict:

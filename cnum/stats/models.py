@@ -1,10 +1,12 @@
 """Rollup tables: the indicators pre-aggregated per scope, so that a dashboard reads a few hundred rows instead of
 scanning the activities (docs/statistics.md, "Rollups").
 
-Each activity adds to one row per scope it belongs to (France, its région, département, EPCI, commune, hub,
-networks, employer structure, teams and advisor) × its month × the filter dimensions (activity type, place type,
-employer kind). Rows hold counts only — rates and shares are computed when read. Distinct people, which cannot
-be summed, are counted per scope and calendar period (month, quarter, year, all time) in StatPeople.
+Each activity adds to one row of StatCell per scope it belongs to (France, its région, département, EPCI,
+commune, hub, networks, employer structure, teams and advisor) × its month × the filter dimensions (activity
+type, place type, employer kind). A row holds counts only — rates and shares are computed when read — and one
+column per breakdown value (theme, age bracket…): a wide row keeps national scale to one row per cell, where a
+row per value would multiply the table by the ~65 values. Distinct people, which cannot be summed, are counted
+per scope and calendar period (month, quarter, year, all time) in StatPeople.
 
 The tables are maintained on every write (cnum.stats.rollups listens to cnum.activities.signals) and rebuilt from
 scratch by `python manage.py stats_rebuild`.
@@ -12,20 +14,43 @@ scratch by `python manage.py stats_rebuild`.
 
 from django.db import models
 
+from cnum.activities.enums import (
+    DURATION_BUCKETS,
+    AgeBracket,
+    Autonomy,
+    DemarcheTheme,
+    Equipment,
+    Genre,
+    RedirectionCategory,
+    SocialStatus,
+    Theme,
+)
+
 KEY = ("scope_kind", "scope_code", "month", "type", "place_type", "employer_kind")
-BREAKDOWN_KEY = (*KEY, "dimension", "value")
 PEOPLE_KEY = ("scope_kind", "scope_code", "period", "type")
+COUNTS = ("activities", "accompaniments", "followed", "new_people", "anonymous_new", "progressed", "asked", "minutes")
+#: Breakdown dimension → its values; each (dimension, value) is a column of StatCell named by `column_name`.
+BREAKDOWNS = {
+    "theme": tuple(Theme.values),
+    "demarche_theme": tuple(DemarcheTheme.values),
+    "equipment": tuple(Equipment.values),
+    "redirection": tuple(RedirectionCategory.values),
+    "autonomy": tuple(Autonomy.values),
+    "duration": tuple(name for name, _, _ in DURATION_BUCKETS),
+    "genre": tuple(Genre.values),
+    "age": tuple(AgeBracket.values),
+    "status": tuple(SocialStatus.values),
+}
 
 
-class RollupRow(models.Model):
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return " · ".join(str(getattr(self, name)) for name in self.KEY_FIELDS if getattr(self, name) != "")
+def column_name(dimension: str, value: str) -> str:
+    return f"b_{dimension}_{value}"
 
 
-class StatCell(RollupRow):
+BREAKDOWN_COLUMNS = tuple(column_name(d, v) for d, values in BREAKDOWNS.items() for v in values)
+
+
+class StatCell(models.Model):
     scope_kind = models.CharField(max_length=12)
     scope_code = models.CharField(max_length=20)
     month = models.DateField()
@@ -40,40 +65,26 @@ class StatCell(RollupRow):
     progressed = models.IntegerField(default=0)
     asked = models.IntegerField(default=0)
     minutes = models.BigIntegerField(default=0)
+    # + one IntegerField per breakdown value (BREAKDOWN_COLUMNS), added below.
 
     KEY_FIELDS = KEY
-    MEASURES = ("activities", "accompaniments", "followed", "new_people", "anonymous_new", "progressed", "asked")
-    MEASURES += ("minutes",)
+    MEASURES = COUNTS + BREAKDOWN_COLUMNS
 
     class Meta:
         verbose_name = "cellule agrégée"
         verbose_name_plural = "cellules agrégées"
         constraints = [models.UniqueConstraint(fields=KEY, name="unique_stat_cell")]
 
-
-class StatBreakdown(RollupRow):
-    """Counts by one dimension (theme, age bracket…) within a cell of StatCell."""
-
-    scope_kind = models.CharField(max_length=12)
-    scope_code = models.CharField(max_length=20)
-    month = models.DateField()
-    type = models.CharField(max_length=12)
-    place_type = models.CharField(max_length=15)
-    employer_kind = models.CharField(max_length=7)
-    dimension = models.CharField(max_length=20)
-    value = models.CharField(max_length=50)
-    count = models.IntegerField(default=0)
-
-    KEY_FIELDS = BREAKDOWN_KEY
-    MEASURES = ("count",)
-
-    class Meta:
-        verbose_name = "répartition agrégée"
-        verbose_name_plural = "répartitions agrégées"
-        constraints = [models.UniqueConstraint(fields=BREAKDOWN_KEY, name="unique_stat_breakdown")]
+    def __str__(self):
+        return " · ".join(str(getattr(self, name)) for name in KEY if getattr(self, name) != "")
 
 
-class StatPeople(RollupRow):
+for _dimension, _values in BREAKDOWNS.items():
+    for _value in _values:
+        StatCell.add_to_class(column_name(_dimension, _value), models.IntegerField(default=0))
+
+
+class StatPeople(models.Model):
     """Distinct people accompanied (beneficiary rows) per scope, calendar period and activity type ("" = all)."""
 
     scope_kind = models.CharField(max_length=12)
@@ -89,3 +100,6 @@ class StatPeople(RollupRow):
         verbose_name = "personnes distinctes agrégées"
         verbose_name_plural = "personnes distinctes agrégées"
         constraints = [models.UniqueConstraint(fields=PEOPLE_KEY, name="unique_stat_people")]
+
+    def __str__(self):
+        return " · ".join(str(getattr(self, name)) for name in PEOPLE_KEY if getattr(self, name) != "")

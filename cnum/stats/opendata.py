@@ -23,7 +23,7 @@ from django.db.models import Sum
 from cnum.activities.enums import Theme
 from cnum.activities.exporters.accompaniments import safe_cell
 from cnum.stats.disclosure import COLUMNS, ROWS, suppress
-from cnum.stats.models import StatBreakdown, StatCell, StatPeople
+from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
 from cnum.stats.scopes import ScopeKind
 from cnum.territories.models import Departement
 
@@ -137,12 +137,13 @@ def _share(progressed: int, asked: int) -> float | None:
 
 def departement_themes(period: Period) -> list[dict]:
     """One row per département and theme: activities that addressed the theme in the period."""
-    breakdowns = period.filter(
-        StatBreakdown.objects.filter(scope_kind=ScopeKind.DEPARTEMENT, dimension="theme").order_by()
-    )
+    cells = period.filter(StatCell.objects.filter(scope_kind=ScopeKind.DEPARTEMENT).order_by())
+    columns = {column_name("theme", theme): theme for theme in BREAKDOWNS["theme"]}
     counts = Counter()
-    for row in breakdowns.values("scope_code", "value").annotate(n=Sum("count")):
-        counts[row["scope_code"], row["value"]] += row["n"]
+    for row in cells.values("scope_code").annotate(**{column: Sum(column) for column in columns}):
+        for column, theme in columns.items():
+            if row[column]:
+                counts[row["scope_code"], theme] += row[column]
     hidden = suppress(dict(counts), THRESHOLD, (COLUMNS,))
     names, labels = _names({code for code, _ in counts}), dict(Theme.choices)
     return [

@@ -19,12 +19,13 @@ from cnum.activities.enums import ActivityType, Progress, duration_bucket
 from cnum.activities.models import Accompaniment, Activity
 from cnum.advisors.models import TeamMembership
 from cnum.stats.indicators import PERSON_BREAKDOWNS
-from cnum.stats.models import BREAKDOWN_KEY, KEY, PEOPLE_KEY, StatBreakdown, StatCell, StatPeople
+from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
 from cnum.stats.scopes import ScopeKind, employer_kind
 from cnum.structures.models import Hub, Structure
 
 CHUNK = 2_000
 MEASURES = StatCell.MEASURES
+COLUMN_INDEX = {name: index for index, name in enumerate(MEASURES)}
 #: Activity-level breakdowns: dimension → (activity field, is a list).
 ACTIVITY_DIMENSIONS = {
     "theme": ("themes", True),
@@ -130,10 +131,9 @@ class ScopeContext:
 
 @dataclass
 class Tally:
-    """Sums to add to the tables: StatCell vectors, StatBreakdown and StatPeople counts, by key."""
+    """Sums to add to the tables: StatCell vectors and StatPeople counts, by key."""
 
     cells: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0] * len(MEASURES)))
-    breakdowns: Counter = field(default_factory=Counter)
     people: Counter = field(default_factory=Counter)
 
     def subtract(self, other: "Tally") -> "Tally":
@@ -144,17 +144,14 @@ class Tally:
             delta = [a - b for a, b in zip(mine, theirs, strict=True)]
             if any(delta):
                 result.cells[key] = delta
-        for name in ("breakdowns", "people"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            target = getattr(result, name)
-            for key in mine.keys() | theirs.keys():
-                if mine.get(key, 0) != theirs.get(key, 0):
-                    target[key] = mine.get(key, 0) - theirs.get(key, 0)
+        for key in self.people.keys() | other.people.keys():
+            if self.people.get(key, 0) != other.people.get(key, 0):
+                result.people[key] = self.people.get(key, 0) - other.people.get(key, 0)
         return result
 
 
 def add_contributions(tally: Tally, activity_ids: Iterable[int], context: ScopeContext) -> None:
-    """Add to `tally` what the activities `activity_ids` contribute to StatCell and StatBreakdown."""
+    """Add to `tally` what the activities `activity_ids` contribute to StatCell."""
     ids = sorted(set(activity_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -177,7 +174,8 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
     anonymous = row["anonymous_participants"] if collective else 0
     first_time = row["anonymous_first_time"] if collective else 0
     answered = (Progress.YES, Progress.NO)
-    vector = (
+    vector = [0] * len(MEASURES)
+    vector[: len(COUNTS)] = (
         1,
         len(people) + anonymous,
         sum(1 for person in people if person[2]),
@@ -199,14 +197,14 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
             given = {value: n for value, n in declared.items() if n}
             counts.update({(dimension, value): n for value, n in given.items()})
             counts[dimension, unknown] += anonymous - sum(given.values())
+    for (dimension, value), n in counts.items():
+        vector[COLUMN_INDEX[column_name(dimension, value)]] += n
     suffix = (month_of(row["date"]), row["type"], row["place_type"], context.employer(row["structure_id"]))
     for scope in context.scopes(row["structure_id"], row["advisor_id"], row["date"]):
         cell = tally.cells[(*scope, *suffix)]
         for index, value in enumerate(vector):
-            cell[index] += value
-        for (dimension, value), n in counts.items():
-            if n:
-                tally.breakdowns[(*scope, *suffix, dimension, value)] += n
+            if value:
+                cell[index] += value
 
 
 def people_keys(beneficiary_ids: Iterable[int], context: ScopeContext) -> dict[int, set[tuple]]:
@@ -240,13 +238,10 @@ def apply(tally: Tally) -> None:
     """Add the sums of `tally` to the tables (negative sums subtract); rows left at zero are removed."""
     date = connection.ops.adapt_datefield_value
     cells = [(*key[:2], date(key[2]), *key[3:], *vector) for key, vector in tally.cells.items()]
-    breakdowns = [(*key[:2], date(key[2]), *key[3:], n) for key, n in tally.breakdowns.items() if n]
     people = [(*key, n) for key, n in tally.people.items() if n]
     _upsert(StatCell, KEY, MEASURES, cells)
-    _upsert(StatBreakdown, BREAKDOWN_KEY, ("count",), breakdowns)
     _upsert(StatPeople, PEOPLE_KEY, ("count",), people)
     _delete_zeros(StatCell, KEY, [key for key, vector in tally.cells.items() if min(vector) < 0], "activities")
-    _delete_zeros(StatBreakdown, BREAKDOWN_KEY, [key for key, n in tally.breakdowns.items() if n < 0])
     _delete_zeros(StatPeople, PEOPLE_KEY, [key for key, n in tally.people.items() if n < 0])
 
 
@@ -259,7 +254,7 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
     columns = [*key_fields, *measures]
     updates = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    size = max(1, 900 // len(columns))
+    size = max(1, 30_000 // len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
@@ -312,7 +307,7 @@ def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary
 @transaction.atomic
 def rebuild(progress=None) -> dict[str, int]:
     """Empty the tables and sum every activity and person again; return the number of rows of each table."""
-    for model in (StatCell, StatBreakdown, StatPeople):
+    for model in (StatCell, StatPeople):
         model.objects.all().delete()
     context = ScopeContext()
     ids = list(Activity.objects.order_by("pk").values_list("pk", flat=True))
@@ -328,4 +323,4 @@ def rebuild(progress=None) -> dict[str, int]:
         for keys in people_keys(beneficiary_ids[start : start + CHUNK * 5], context).values():
             people.update(keys)
     apply(Tally(people=people))
-    return {model.__name__: model.objects.count() for model in (StatCell, StatBreakdown, StatPeople)}
+    return {model.__name__: model.objects.count() for model in (StatCell, StatPeople)}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cnum.activities import services
 from cnum.activities.models import Activity, Beneficiary
 from cnum.stats import engine, indicators, rollups
-from cnum.stats.models import StatBreakdown, StatCell, StatPeople
+from cnum.stats.models import StatCell, StatPeople
 from cnum.stats.scopes import Filters, Scope, activities
 from cnum.structures.enums import StructureType
 from cnum.territories.models import Epci
@@ -201,7 +201,7 @@ class World:
 def table_rows() -> dict:
     return {
         model.__name__: sorted(model.objects.values_list(*model.KEY_FIELDS, *model.MEASURES))
-        for model in (StatCell, StatBreakdown, StatPeople)
+        for model in (StatCell, StatPeople)
     }
 
 

@@ -15,7 +15,7 @@ class Command(CnumCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Tables d'agrégats reconstruites à partir de {total} activités : "
-                f"{counts['StatCell']} cellules, {counts['StatBreakdown']} répartitions, "
+                f"{counts['StatCell']} cellules, "
                 f"{counts['StatPeople']} comptes de personnes distinctes."
             )
         )
