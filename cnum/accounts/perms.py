@@ -12,10 +12,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "core.view_auditevent",
             "core.import_files",
+            "sites.review_duplicates",
             "accounts.view_user",
             "accounts.view_roleassignment",
+            "funding.view_budgetline",
+            "funding.view_convention",
+            "funding.view_simulationscenario",
+            "funding.add_simulationscenario",
         }
     ),
+    # Prefectures read the conventions of their territory (cnum.funding.perms).
+    Role.PREFECTURE_DEPARTEMENT: frozenset({"funding.view_convention"}),
+    Role.PREFECTURE_REGION: frozenset({"funding.view_convention"}),
 }
 
 

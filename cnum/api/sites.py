@@ -78,7 +78,8 @@ def api_record(site: Site) -> dict:
 
 
 def _published(request):
-    return Site.objects.visible_to(request.user).select_related("commune", "structure").order_by("pk")
+    sites = Site.objects.visible_to(request.user).select_related("commune", "structure")
+    return sites.prefetch_related("provenance").order_by("pk")
 
 
 @router.get("/", response=SitePage, summary="Lieux publiés, filtrés et paginés")

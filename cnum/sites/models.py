@@ -5,11 +5,14 @@ Fields follow the national open-data standard "lieux de médiation numérique" v
 given in its help text. Multi-valued fields are JSON lists of the schema's values (joined with "|" on export).
 """
 
+import datetime
 import json
 
+from django.conf import settings
 from django.db import models
 
 from cnum.sites import schema
+from cnum.sites.enums import DuplicateStatus
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune, Departement
 
@@ -148,6 +151,12 @@ class Site(models.Model):
     accessibility_url = models.URLField("fiche Acceslibre", max_length=500, blank=True, help_text="fiche_acces_libre")
     booking_url = models.URLField("prise de rendez-vous", max_length=500, blank=True, help_text="prise_rdv")
     updated_on = models.DateField("date de mise à jour", help_text="date_maj")
+    review_notes = models.JSONField(
+        "à vérifier",
+        default=list,
+        blank=True,
+        help_text="Valeurs abîmées ou illisibles dans le fichier d'origine, gardées telles quelles : à vérifier.",
+    )
     is_published = models.BooleanField(
         "publié", default=True, help_text="Un lieu publié figure sur les pages publiques, l'API et les exports."
     )
@@ -194,3 +203,106 @@ class Site(models.Model):
     @property
     def insee_code(self) -> str:
         return self.commune.code if self.commune_id else ""
+
+    @property
+    def sources(self) -> list[str]:
+        """The site's own source first, then every other source that described it (provenance), once each."""
+        names = [self.source] if self.source else []
+        names += sorted(record.source for record in self.provenance.all() if record.source not in names)
+        return names
+
+    @property
+    def latest_update(self):
+        """The most recent `date_maj` any of its sources gave (the site's own one when no provenance is known)."""
+        dates = [self.updated_on]
+        for record in self.provenance.all():
+            if record.fields.get("updated_on"):
+                dates.append(record.updated_on)
+        return max(date for date in dates if date is not None)
+
+
+class SiteSource(models.Model):
+    """One source that described a site: its identifier there, and the values it gave (provenance).
+
+    A site imported from two files, or merged from a duplicate, keeps one record per source, so that what each
+    source said and when stays known after the values are merged (docs/sites-mapping.md, "Provenance").
+    """
+
+    site = models.ForeignKey(Site, verbose_name="lieu", on_delete=models.CASCADE, related_name="provenance")
+    source = models.CharField("source", max_length=100)
+    source_id = models.CharField("identifiant dans la source", max_length=100, blank=True)
+    fields = models.JSONField("valeurs données par la source", default=dict, blank=True)
+    updated_at = models.DateTimeField("dernière mise à jour par la source")
+
+    class Meta:
+        verbose_name = "source d'un lieu"
+        verbose_name_plural = "sources des lieux"
+        ordering = ["site", "source"]
+        constraints = [models.UniqueConstraint(fields=["site", "source"], name="unique_site_source")]
+        indexes = [models.Index(fields=["source", "source_id"])]
+
+    def __str__(self):
+        return f"{self.source} ({self.source_id or 'sans identifiant'})"
+
+    @property
+    def updated_on(self):
+        """The `date_maj` this source gave, as a date."""
+        value = self.fields.get("updated_on")
+        return datetime.date.fromisoformat(value) if value else None
+
+
+class SiteSourceMapping(models.Model):
+    """The column mapping last used to import a source's file ("csv-auto"), reused for its next file."""
+
+    source = models.CharField("source", max_length=100, unique=True)
+    mapping = models.JSONField("correspondance des colonnes", default=dict)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "correspondance de colonnes d'une source"
+        verbose_name_plural = "correspondances de colonnes des sources"
+
+    def __str__(self):
+        return self.source
+
+
+class SiteDuplicateCandidateQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=DuplicateStatus.PENDING)
+
+
+class SiteDuplicateCandidate(models.Model):
+    """A row of another source that looks like an existing site: proposed for review rather than created."""
+
+    site = models.ForeignKey(Site, verbose_name="lieu existant", on_delete=models.CASCADE, related_name="duplicates")
+    source = models.CharField("source proposée", max_length=100)
+    source_id = models.CharField("identifiant dans la source", max_length=100, blank=True)
+    proposed = models.JSONField("valeurs proposées", default=dict)
+    score = models.FloatField("ressemblance")
+    reasons = models.JSONField("raisons", default=list)
+    status = models.CharField("statut", max_length=10, choices=DuplicateStatus, default=DuplicateStatus.PENDING)
+    created_site = models.ForeignKey(
+        Site,
+        verbose_name="lieu créé",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Le lieu créé quand la ligne n'était pas un doublon.",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="décidé par", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    created_at = models.DateTimeField("proposé le", auto_now_add=True)
+
+    objects = SiteDuplicateCandidateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "doublon possible"
+        verbose_name_plural = "doublons possibles"
+        ordering = ["-score", "pk"]
+        permissions = [("review_duplicates", "Examiner les doublons de lieux")]
+
+    def __str__(self):
+        return f"{self.proposed.get('name', '')} ({self.source}) ≈ {self.site}"

@@ -51,7 +51,12 @@ def bulk_events():
 
 
 def test_the_three_formats_are_registered_for_the_upload_page():
-    assert [f.name for f in imports.formats(target="lieux")] == ["cnfs-v0-json", "lieux-v1-csv", "france-services-csv"]
+    assert [f.name for f in imports.formats(target="lieux")] == [
+        "cnfs-v0-json",
+        "lieux-v1-csv",
+        "france-services-csv",
+        "csv-auto",
+    ]
 
 
 # --- lieux-v1-csv -------------------------------------------------------------------------------------------

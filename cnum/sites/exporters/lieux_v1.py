@@ -5,6 +5,9 @@ Each row is checked against the schema's own constraints (required, pattern, max
 CSV validates against the official Table Schema. The schema requires `pivot` (SIRET, RNA or RIDET); a site whose
 pivot is unknown gets its linked structure's identifier, and otherwise is left out of the export and counted — unless
 `unknown_pivot="zeros"` asks for the CnFS export's convention "00000000000000" (docs/sites-mapping.md, "Export").
+
+`source` lists every source that described the site (its own first, then its provenance, joined with "|") and
+`date_maj` is the latest date any of them gave (docs/sites-mapping.md, "Provenance").
 """
 
 import csv
@@ -37,7 +40,9 @@ class Excluded(Exception):
 
 
 def export_queryset():
-    return Site.objects.published().select_related("commune", "structure").order_by("pk")
+    return (
+        Site.objects.published().select_related("commune", "structure").prefetch_related("provenance").order_by("pk")
+    )
 
 
 def pivot_for(site: Site, unknown_pivot: str = "exclude") -> str:
@@ -61,7 +66,9 @@ def site_record(site: Site, *, unknown_pivot: str = "exclude") -> dict:
         elif name == "code_insee":
             record[name] = site.commune.code if site.commune_id else ""
         elif name == "date_maj":
-            record[name] = site.updated_on.isoformat()
+            record[name] = site.latest_update.isoformat()
+        elif name == "source":
+            record[name] = schema.MULTI_VALUE_SEPARATOR.join(site.sources)
         else:
             record[name] = getattr(site, schema.FIELD_ATTRIBUTES[name])
     return record

@@ -7,7 +7,8 @@ Rules (docs/sites-mapping.md, "Règles communes"):
   with a warning, the row is kept;
 - an existing site is matched by (source, source id), then by pivot + normalized address + postal code; the rows are
   written in one transaction (nothing with dry_run), with one audit summary; re-importing a file changes nothing;
-- `structure` follows the pivot: the Structure whose identifier equals it; without one, an existing link is kept.
+- `structure` follows the pivot: the Structure whose identifier equals it; without one, an existing link is kept;
+- every written row leaves its provenance: one SiteSource per (site, source) holding the values the source gave.
 """
 
 import datetime
@@ -23,7 +24,7 @@ from cnum.core import audit
 from cnum.core.imports import ImportReport
 from cnum.sites import opening_hours, schema
 from cnum.sites.importers.places import resolve_commune
-from cnum.sites.models import Site
+from cnum.sites.models import Site, SiteSource
 from cnum.sites.normalization import Unfixable, normalize_phone, normalize_pivot, split_emails, split_urls
 from cnum.structures.models import Structure
 from cnum.territories.lookup import normalize_name, normalize_postal_code
@@ -222,32 +223,63 @@ class Plan:
     updates: dict[int, Site] = field(default_factory=dict)
     changed_fields: set[str] = field(default_factory=set)
     unchanged: int = 0
+    rows: list[tuple[Row, Site]] = field(default_factory=list)  # every row and its site, for the provenance
+    fields: tuple[str, ...] = ()
+
+
+def provided(values: dict, fields: tuple[str, ...]) -> dict:
+    """The non-empty values a source gave for a site, as JSON (dates in ISO form): its SiteSource.fields."""
+    given = {}
+    for name in fields:
+        value = values.get(name)
+        if name in ("source", "source_id") or value in (None, "", []):
+            continue
+        given[name] = value.isoformat() if isinstance(value, datetime.date) else value
+    return given
 
 
 def apply_rows(
-    rows: list[Row], *, report: ImportReport, fields: tuple[str, ...], dry_run: bool, path: Path
+    rows: list[Row],
+    *,
+    report: ImportReport,
+    fields: tuple[str, ...],
+    dry_run: bool,
+    path: Path,
+    match_across_sources: bool = True,
+    match_names: bool = False,
 ) -> ImportReport:
-    """Match the checked rows with existing sites, then create and update them in one transaction."""
+    """Match the checked rows with existing sites, then create and update them in one transaction.
+
+    `match_across_sources=False` leaves out the pivot + address match with other sources' sites (csv-auto proposes
+    those as duplicates instead); `match_names` matches a row without identifier with the site of the same source,
+    normalized name and commune.
+    """
     rows = _without_duplicate_ids(rows, report)
     structures = dict(Structure.objects.exclude(identifier="").values_list("identifier", "id"))
-    matches = _matches(rows)
+    matches = _matches(rows, across_sources=match_across_sources, by_name=match_names)
     for row in rows:
         # A link follows the pivot; an import never removes one (it may come from elsewhere, e.g. the demo data).
         current = matches[row.line].structure_id if row.line in matches else None
         row.values["structure_id"] = structures.get(row.values.get("pivot") or "") or current
     plan = _plan(rows, matches, attributes=(*fields, "commune_id", "departement_id", "structure_id"))
+    plan.fields = fields
     report.created, report.updated, report.unchanged = len(plan.creates), len(plan.updates), plan.unchanged
     if not dry_run:
         _write(plan, report=report, path=path)
     return report
 
 
-def _matches(rows: list[Row]) -> dict[int, Site]:
-    """line → existing site: by (source, source id) first, then by pivot + address among the sites still free."""
+def name_key(values: dict) -> tuple[str, str, int | None]:
+    return values.get("source", ""), normalize_name(values.get("name", "")), values.get("commune_id")
+
+
+def _matches(rows: list[Row], *, across_sources: bool = True, by_name: bool = False) -> dict[int, Site]:
+    """line → existing site: by (source, source id) first; then, when asked, by (source, name, commune) for rows
+    without identifier; then by pivot + address among the sites still free, unless `across_sources` is False."""
     existing = list(Site.objects.order_by("pk"))
     by_source_id = {(site.source, site.source_id): site for site in existing if site.source_id}
     by_address: dict[tuple, list[Site]] = {}
-    for site in existing:
+    for site in existing if across_sources else ():
         key = address_key({"pivot": site.pivot, "address": site.address, "postal_code": site.postal_code})
         if key:
             by_address.setdefault(key, []).append(site)
@@ -257,6 +289,13 @@ def _matches(rows: list[Row]) -> dict[int, Site]:
         if row.values.get("source_id") and site is not None:
             matches[row.line] = site
             claimed.add(site.pk)
+    if by_name:
+        by_source_name = {name_key(vars(site)): site for site in existing if not site.source_id}
+        for row in rows:
+            site = by_source_name.get(name_key(row.values))
+            if not row.values.get("source_id") and site is not None and site.pk not in claimed:
+                matches[row.line] = site
+                claimed.add(site.pk)
     for row in rows:
         candidates = [site for site in by_address.get(address_key(row.values), []) if site.pk not in claimed]
         if row.line not in matches and candidates:
@@ -270,8 +309,11 @@ def _plan(rows: list[Row], matches: dict[int, Site], *, attributes: tuple[str, .
     for row in rows:
         site = matches.get(row.line)
         if site is None:
-            plan.creates.append(Site(**{name: row.values[name] for name in attributes if name in row.values}))
+            site = Site(**{name: row.values[name] for name in attributes if name in row.values})
+            plan.creates.append(site)
+            plan.rows.append((row, site))
             continue
+        plan.rows.append((row, site))
         changes = _changes(site, row.values, attributes)
         if not changes:
             plan.unchanged += 1
@@ -316,6 +358,7 @@ def _write(plan: Plan, *, report: ImportReport, path: Path) -> None:
         Site.objects.bulk_update(
             list(plan.updates.values()), fields=[*sorted(plan.changed_fields), "updated_at"], batch_size=BATCH_SIZE
         )
+    record_provenance([(row.values, site) for row, site in plan.rows], fields=plan.fields)
     audit.record_bulk(
         Site,
         summary={
@@ -330,6 +373,27 @@ def _write(plan: Plan, *, report: ImportReport, path: Path) -> None:
         },
         description=f"Import des lieux ({report.format}) : {Path(path).name}",
     )
+
+
+def record_provenance(pairs: list[tuple[dict, Site]], *, fields: tuple[str, ...]) -> None:
+    """One SiteSource per (site, source of the row), holding what the row gave; touched only when that changed."""
+    now = timezone.now()
+    sites = {site.pk for _values, site in pairs}
+    known = {(record.site_id, record.source): record for record in SiteSource.objects.filter(site_id__in=sites)}
+    creates, updates = [], []
+    for values, site in pairs:
+        source = values.get("source") or site.source
+        given, source_id = provided(values, fields), values.get("source_id", "")
+        record = known.get((site.pk, source))
+        if record is None:
+            record = SiteSource(site=site, source=source, source_id=source_id, fields=given, updated_at=now)
+            known[(site.pk, source)] = record
+            creates.append(record)
+        elif record.fields != given or record.source_id != source_id:
+            record.fields, record.source_id, record.updated_at = given, source_id, now
+            updates.append(record)
+    SiteSource.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+    SiteSource.objects.bulk_update(updates, fields=["fields", "source_id", "updated_at"], batch_size=BATCH_SIZE)
 
 
 def collect(report: ImportReport, row: Row, build) -> Row | None:

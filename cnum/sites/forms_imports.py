@@ -1,0 +1,77 @@
+"""Forms of the import assistant (third-party CSV, "csv-auto") and of the duplicate review. French messages."""
+
+import re
+
+from django import forms
+
+from cnum.core.forms import BaseForm
+from cnum.sites.importers import mapping
+from cnum.sites.services import EXISTING, PROPOSED
+
+MAX_BYTES = 50 * 1024 * 1024
+SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class WizardUploadForm(BaseForm):
+    file = forms.FileField(label="Fichier CSV", help_text="Séparé par des virgules, points-virgules ou tabulations.")
+    source = forms.CharField(
+        label="Nom de la source",
+        max_length=100,
+        help_text="Qui a produit la liste, en minuscules et tirets (ex. hub-xyz). Sa correspondance de colonnes "
+        "sera enregistrée et reprise au prochain fichier.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("Un fichier .csv est attendu.")
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError("Le fichier dépasse 50 Mo : découpez-le ou utilisez la commande d'import.")
+        return upload
+
+    def clean_source(self):
+        source = self.cleaned_data["source"].strip().lower()
+        if not SOURCE_NAME.fullmatch(source):
+            raise forms.ValidationError("Lettres minuscules sans accent, chiffres et tirets seulement (ex. hub-xyz).")
+        return source
+
+
+class MappingForm(BaseForm):
+    """One select per column of the file: the schema column it holds, or « ignorée »."""
+
+    IGNORED = ""
+
+    def __init__(self, *args, columns: dict[str, str | None], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.columns = list(columns)
+        choices = [(self.IGNORED, "— ignorée —"), *mapping.targets()]
+        for index, (column, target) in enumerate(columns.items()):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=f"Colonne « {column} »", choices=choices, required=False, initial=target or self.IGNORED
+            )
+
+    def clean(self):
+        data = super().clean()
+        for problem in mapping.problems(self.chosen(data)):
+            self.add_error(None, problem)
+        return data
+
+    def chosen(self, data=None) -> dict[str, str | None]:
+        data = self.cleaned_data if data is None else data
+        return {column: data.get(f"column_{index}") or None for index, column in enumerate(self.columns)}
+
+
+class MergeForm(BaseForm):
+    """For each group of fields that differs, which value to keep."""
+
+    def __init__(self, *args, rows: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in rows:
+            if not row["differs"]:
+                continue
+            self.fields[row["group"]] = forms.ChoiceField(
+                label=row["label"].capitalize(),
+                choices=[(EXISTING, "Garder la valeur existante"), (PROPOSED, "Prendre la valeur proposée")],
+                initial=row["default"],
+                widget=forms.RadioSelect,
+            )

@@ -1,0 +1,213 @@
+"""One row of a third-party file ("csv-auto") checked into Site values: every value put into the schema's form, and
+each change said (docs/sites-mapping.md, "Fichiers tiers").
+
+- codes that lost their leading zero (`4070`, `4070.0`) get it back; the phone is written in the schema's form and
+  reported in the national one; e-mails are trimmed and lower-cased; a web address without scheme gets `https://`;
+- opening hours written in French are read into OSM syntax; text that cannot be read leaves the hours empty and is
+  kept in the site's review notes;
+- services and publics in free text are mapped to the schema's lists when unambiguous (importers.vocabulary);
+- text read twice (UTF-8 read as Windows-1252, "Ã©") is repaired; a character lost for good (U+FFFD "�") is
+  kept and flagged for review, except in the commune name, replaced by the official name when the codes designate
+  the commune.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from cnum.sites import opening_hours
+from cnum.sites.importers import base
+from cnum.sites.importers.vocabulary import map_free_text
+from cnum.sites.normalization import Unfixable, fix_mojibake, normalize_phone, normalize_url, split_emails
+from cnum.sites.opening_hours_text import from_text as hours_from_text
+from cnum.territories.lookup import normalize_insee, normalize_name, normalize_postal_code
+from cnum.territories.models import PostalCode
+
+DAMAGED = "\ufffd"
+#: U+FFFD written in UTF-8 inside a Windows-1252 file reads "ï¿½".
+DAMAGED_READ_TWICE = "ï¿½"
+SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+BARE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[/?#]\S*)?$", re.IGNORECASE)
+URL_SPLIT = re.compile(r"[|;\s]+")
+ENUMERATED = (
+    "typologie",
+    "itinerance",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+)
+
+
+@dataclass
+class AutoRow(base.Row):
+    """A row of a third-party file: besides its warnings, what was normalised and what needs a human look."""
+
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+
+    def note(self, reason: str, value="") -> None:
+        self.notes.append((reason, str(value)))
+
+    def flag(self, reason: str, value="") -> None:
+        self.review.append(reason)
+        self.warn(f"{reason} À vérifier.", value)
+
+
+def text(row: AutoRow, label: str, value) -> str:
+    """The value on one line; double encoding repaired (noted); a lost character kept and flagged for review."""
+    cleaned = base.text(value).replace(DAMAGED_READ_TWICE, DAMAGED)
+    repaired = fix_mojibake(cleaned)
+    if repaired != cleaned:
+        row.note(f"{label} : double encodage réparé (« {cleaned} » → « {repaired} »).", cleaned)
+        cleaned = repaired
+    if DAMAGED in cleaned and label != "Commune":
+        row.flag(f"{label} « {cleaned} » : caractère illisible (�) gardé tel quel.", cleaned)
+    return cleaned
+
+
+def code(row: AutoRow, label: str, value, normalize) -> str:
+    """A postal or INSEE code with its lost leading zero back (noted); the raw value when it cannot be one."""
+    raw = base.text(value)
+    normalized = normalize(raw) if raw else None
+    if normalized and normalized != raw:
+        row.note(f"{label} « {raw} » → {normalized} (zéro initial perdu ou format tableur).", raw)
+    return normalized or raw
+
+
+def _official_name(postal_code: str, damaged: str) -> str:
+    """The one commune of the postal code whose name fits the damaged one (each "�" standing for one letter or two);
+    the damaged name itself when none or several fit, so that the lookup reports it."""
+    pattern = re.escape(normalize_name(damaged.replace(DAMAGED, "9"))).replace("9", "[A-Z]{1,2}")
+    names = {
+        name
+        for name in PostalCode.objects.filter(code=postal_code).values_list("commune__name", flat=True)
+        if re.fullmatch(pattern, normalize_name(name))
+    }
+    return names.pop() if len(names) == 1 else damaged
+
+
+def set_place(row: AutoRow, record: dict, *, places) -> None:
+    postal_code = code(row, "Code postal", record.get("code_postal"), normalize_postal_code)
+    insee = code(row, "Code INSEE", record.get("code_insee"), normalize_insee)
+    name = written = text(row, "Commune", record.get("commune"))
+    damaged = DAMAGED in name
+    if damaged:
+        name = "" if normalize_insee(insee) else _official_name(postal_code, name)
+    address = text(row, "Adresse", record.get("adresse"))
+    base.set_place(row, address=address, postal_code=postal_code, commune_name=name, insee=insee, place_index=places)
+    if damaged:
+        official = row.values["commune_name"]
+        row.note(f"Commune « {written} » abîmée : nom officiel « {official} » retenu.", written)
+
+
+def set_phone(row: AutoRow, value) -> None:
+    raw = base.text(value)
+    row.values["phone"] = ""
+    if not raw:
+        return
+    try:
+        phone = normalize_phone(raw)
+    except Unfixable as error:
+        row.warn(f"{error} Numéro ignoré.", raw)
+        return
+    row.values["phone"] = phone
+    national = "0" + phone[3:] if phone.startswith("+33") else phone
+    if len(national) == 10:
+        national = " ".join(national[index : index + 2] for index in range(0, 10, 2))
+    if raw != national:
+        row.note(f"Téléphone « {raw} » → {national}.", raw)
+
+
+def set_emails(row: AutoRow, value) -> None:
+    raw = base.text(value)
+    valid, invalid = split_emails(raw.lower())
+    for email in invalid:
+        row.warn("Courriel invalide, ignoré.", email)
+    if valid and raw != raw.lower():
+        row.note(f"Courriel(s) mis en minuscules : {', '.join(valid)}.", raw)
+    row.values["emails"] = valid
+
+
+def urls(row: AutoRow, value) -> list[str]:
+    """Web addresses; `https://` is added to a bare domain (noted); anything else invalid is dropped (warning)."""
+    valid = []
+    for item in (part for part in URL_SPLIT.split(base.text(value)) if part):
+        url = item
+        if not SCHEME.match(item) and BARE_DOMAIN.match(item):
+            url = f"https://{item}"
+            row.note(f"Adresse web « {item} » complétée : {url}.", item)
+        try:
+            valid.append(normalize_url(url))
+        except Unfixable:
+            row.warn("Adresse web invalide, ignorée.", item)
+    return list(dict.fromkeys(valid))
+
+
+def set_opening_hours(row: AutoRow, value) -> None:
+    raw = " ".join(str(value or "").split())
+    row.values["opening_hours"] = ""
+    if not raw:
+        return
+    try:
+        row.values["opening_hours"] = hours_from_text(value)
+    except opening_hours.OpeningHoursError as error:
+        row.flag(f"Horaires non repris : {error}", raw)
+        return
+    if row.values["opening_hours"] != raw:
+        row.note(f"Horaires « {raw} » → {row.values['opening_hours']}.", raw)
+
+
+def set_free_text(row: AutoRow, column: str, attribute: str, value) -> None:
+    mapped = map_free_text(column, value)
+    row.values[attribute] = mapped.values
+    for note, item in mapped.notes:
+        row.note(note, item)
+    for problem, item in mapped.problems:
+        row.warn(problem, item)
+
+
+def set_updated_on(row: AutoRow, value) -> None:
+    if base.text(value):
+        try:
+            row.values["updated_on"] = base.parse_date(value)
+            return
+        except base.Reject as error:
+            row.warn(f"{error.reason} Date du jour retenue.", value)
+    row.values["updated_on"] = timezone.localdate()
+
+
+def build(row: AutoRow, record: dict, *, places, source: str) -> None:
+    values = row.values
+    values["source"] = source
+    values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")
+    values["name"] = base.limited(base.required(text(row, "Nom", record.get("nom")), "Nom"), "Nom", "name")
+    set_place(row, record, places=places)
+    base.set_coordinates(row, record.get("latitude"), record.get("longitude"))
+    set_updated_on(row, record.get("date_maj"))
+    for column, attribute, label in (
+        ("complement_adresse", "address_complement", "Complément d'adresse"),
+        ("structure_parente", "parent_structure", "Structure parente"),
+        ("presentation_resume", "summary", "Présentation résumée"),
+    ):
+        values[attribute] = base.limited(text(row, label, record.get(column)), label, attribute)
+    values["description"] = (record.get("presentation_detail") or "").strip()
+    values["other_training_labels"] = base.split_list(record.get("autres_formations_labels"))
+    base.set_pivot(row, record.get("pivot"))
+    set_phone(row, record.get("telephone"))
+    set_emails(row, record.get("courriels"))
+    values["websites"] = urls(row, record.get("site_web"))
+    for column, attribute in (("prise_rdv", "booking_url"), ("fiche_acces_libre", "accessibility_url")):
+        found = urls(row, record.get(column))
+        values[attribute] = found[0] if found else ""
+    set_opening_hours(row, record.get("horaires"))
+    set_free_text(row, "services", "services", record.get("services"))
+    set_free_text(
+        row, "publics_specifiquement_adresses", "specific_publics", record.get("publics_specifiquement_adresses")
+    )
+    for column in ENUMERATED:
+        base.set_enumerated(row, column, base.split_list(record.get(column)))
+    values["review_notes"] = list(row.review)

@@ -1,0 +1,99 @@
+"""Import assistant for a third-party CSV ("csv-auto"): upload → detected encoding, separator and column mapping,
+corrected in a form → analysis without writing (dry run) → confirmed import. Programme team only, as /imports/."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+
+from cnum.core import imports
+from cnum.sites.forms_imports import MappingForm, WizardUploadForm
+from cnum.sites.importers import csv_auto, mapping
+from cnum.sites.importers.files import UnreadableFile
+from cnum.sites.importers.sniffing import sniff
+
+SESSION_KEY = "cnum_site_wizard"
+SHOWN = 500
+
+
+def _check(request):
+    if not request.user.has_perm("core.import_files"):
+        raise PermissionDenied
+
+
+def _pending(request, token: str) -> dict | None:
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    return entry if entry and Path(entry["path"]).exists() else None
+
+
+@login_required
+def wizard_upload(request):
+    _check(request)
+    form = WizardUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        folder = Path(settings.MEDIA_ROOT) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex
+        path = folder / f"{token}.csv"
+        with path.open("wb") as destination:
+            for chunk in form.cleaned_data["file"].chunks():
+                destination.write(chunk)
+        pending = request.session.get(SESSION_KEY, {})
+        pending[token] = {
+            "path": str(path),
+            "name": form.cleaned_data["file"].name,
+            "source": form.cleaned_data["source"],
+        }
+        request.session[SESSION_KEY] = pending
+        return redirect("sites:import_wizard_mapping", token=token)
+    return render(request, "sites/imports/wizard_upload.html", {"title": "Assistant d'import de lieux", "form": form})
+
+
+@login_required
+def wizard_mapping(request, token: str):
+    """GET shows the guess; POST "analyser" checks the mapping and runs a dry run; POST "importer" imports."""
+    _check(request)
+    entry = _pending(request, token)
+    if entry is None:
+        return redirect("sites:import_wizard")
+    try:
+        sniffed = sniff(Path(entry["path"]))
+    except UnreadableFile as error:
+        return render(
+            request,
+            "sites/imports/wizard_upload.html",
+            {"title": "Assistant d'import de lieux", "form": WizardUploadForm(), "error": str(error)},
+        )
+    chosen = mapping.choose(sniffed.header, given=entry.get("columns"), source=entry["source"])
+    form = MappingForm(request.POST or None, columns=chosen.columns)
+    context = {
+        "title": "Correspondance des colonnes",
+        "entry": entry,
+        "sniffed": sniffed,
+        "mapping": chosen,
+        "form": form,
+        "token": token,
+    }
+    if request.method == "POST" and form.is_valid():
+        entry["columns"] = form.chosen()
+        request.session.modified = True
+        dry_run = request.POST.get("action") != "importer" or entry.get("analysed") != entry["columns"]
+        context["changed"] = dry_run and request.POST.get("action") == "importer"
+        entry["analysed"] = entry["columns"]
+        report = imports.run_import(
+            format_name=csv_auto.FORMAT,
+            path=Path(entry["path"]),
+            dry_run=dry_run,
+            columns=entry["columns"],
+            source=entry["source"],
+        )
+        context.update(report=report, rejected=report.rejected[:SHOWN], normalised=report.normalised[:SHOWN])
+        if not dry_run:
+            Path(entry["path"]).unlink(missing_ok=True)
+            request.session[SESSION_KEY].pop(token, None)
+            request.session.modified = True
+            return render(request, "sites/imports/wizard_done.html", {**context, "title": "Import terminé"})
+    return render(request, "sites/imports/wizard_mapping.html", context)

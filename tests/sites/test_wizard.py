@@ -1,0 +1,164 @@
+"""The import assistant: upload → detected shape and mapping form → dry-run analysis → confirmed import."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cnum.sites.models import Site, SiteSourceMapping
+from tests.accounts.factories import PASSWORD, UserFactory
+from tests.sites.regional import regional_file
+
+pytestmark = pytest.mark.usefixtures("cog")
+SMALL = "Lieu;Emplacement;CP;Ville;Notes\r\nMédiathèque;1 place Bellecour;69002;Lyon;vu\r\n".encode("cp1252")
+
+
+def upload(client, data=SMALL, name="lieux.csv", source="hub-xyz"):
+    return client.post(
+        reverse("sites:import_wizard"), {"file": SimpleUploadedFile(name, data, "text/csv"), "source": source}
+    )
+
+
+@pytest.fixture
+def team(client):
+    client.force_login(UserFactory(programme_team=True))
+    return client
+
+
+def mapping_data(response, **changes) -> dict:
+    """What the mapping form posts: its selects' current values, with `changes` by column name."""
+    form = response.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    for index, column in enumerate(form.columns):
+        if column in changes:
+            data[f"column_{index}"] = changes[column] or ""
+    return data
+
+
+def test_the_assistant_is_for_the_programme_team_and_linked_from_imports(client):
+    assert client.get(reverse("sites:import_wizard")).status_code == 302
+    client.force_login(UserFactory(advisor=True))
+    assert client.get(reverse("sites:import_wizard")).status_code == 403
+    client.force_login(UserFactory(programme_team=True))
+    assert reverse("sites:import_wizard") in client.get(reverse("core:import_upload")).content.decode()
+
+
+def test_upload_shows_detected_shape_and_guessed_mapping(team):
+    response = upload(team)
+    assert response.status_code == 302
+    page = team.get(response.url)
+    text = page.content.decode()
+    assert "Encodage détecté : Windows-1252" in text and "point-virgule" in text and "CRLF" in text
+    form = page.context["form"]
+    assert [form[name].value() for name in form.fields] == ["", "", "code_postal", "commune", ""]
+
+
+def test_a_wrong_upload_keeps_the_source_typed(team):
+    response = upload(team, name="lieux.txt", source="Hub XYZ")
+    assert response.status_code == 200
+    assert "Un fichier .csv est attendu." in response.content.decode()
+    assert "Lettres minuscules" in response.content.decode()
+    assert response.context["form"]["source"].value() == "Hub XYZ"
+
+
+def test_an_incomplete_mapping_is_refused_and_the_choices_are_kept(team):
+    url = upload(team).url
+    page = team.get(url)
+    response = team.post(url, {**mapping_data(page, Lieu="nom"), "action": "analyser"})
+    text = response.content.decode()
+    assert "Aucune colonne du fichier ne fournit « adresse », obligatoire." in text
+    assert response.context["form"]["column_0"].value() == "nom"
+    assert "report" not in response.context and not Site.objects.exists()
+
+
+def test_analysis_writes_nothing_then_confirmation_imports_and_saves_the_mapping(team):
+    url = upload(team).url
+    data = mapping_data(team.get(url), Lieu="nom", Emplacement="adresse")
+    analysis = team.post(url, {**data, "action": "analyser"})
+    assert analysis.context["report"].dry_run and analysis.context["report"].created == 1
+    assert "Confirmer l'import" in analysis.content.decode() and not Site.objects.exists()
+    done = team.post(url, {**data, "action": "importer"})
+    assert "Import de « lieux.csv » terminé" in done.content.decode()
+    assert Site.objects.get().name == "Médiathèque"
+    assert SiteSourceMapping.objects.get(source="hub-xyz").mapping == {
+        "Lieu": "nom",
+        "Emplacement": "adresse",
+        "CP": "code_postal",
+        "Ville": "commune",
+        "Notes": None,
+    }
+    # The next file of the same source starts from the saved mapping.
+    page = team.get(upload(team, name="suivant.csv").url)
+    assert page.context["form"]["column_0"].value() == "nom"
+    assert "enregistrée pour la source « hub-xyz »" in page.content.decode()
+
+
+def test_confirming_a_mapping_changed_since_the_analysis_analyses_again(team):
+    url = upload(team).url
+    data = mapping_data(team.get(url), Lieu="nom", Emplacement="adresse")
+    team.post(url, {**data, "action": "analyser"})
+    changed = {**data, "column_4": "presentation_detail"}
+    response = team.post(url, {**changed, "action": "importer"})
+    assert "La correspondance a changé" in response.content.decode() and not Site.objects.exists()
+
+
+# --- in a real browser ----------------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")
+def test_the_wizard_end_to_end_in_chromium(live_server, page, transactional_db, cog, tmp_path):
+    user = UserFactory(programme_team=True)
+    path = regional_file(france_services=20, cnfs=5).write(tmp_path / "region.csv")
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+
+    page.goto(live_server.url + reverse("core:import_upload"))
+    page.get_by_role("link", name="assistant d'import de lieux").click()
+    page.get_by_label("Fichier CSV").set_input_files(str(path))
+    page.get_by_label("Nom de la source").fill("region-ara")
+    page.get_by_role("button", name="Lire le fichier").click()
+    assert "Encodage détecté : Windows-1252" in page.content()
+    assert page.get_by_label("Colonne « CP »").input_value() == "code_postal"
+    page.get_by_label("Colonne « Remarque interne »").select_option("presentation_detail")
+
+    page.get_by_role("button", name="Analyser sans rien enregistrer").click()
+    summary = page.locator("main").inner_text()
+    assert re.search(r"25 lignes lues : 25 à créer", summary)
+    assert page.get_by_label("Colonne « Remarque interne »").input_value() == "presentation_detail"
+    assert not Site.objects.exists()
+
+    page.get_by_role("button", name="Confirmer l'import").click()
+    page.get_by_role("heading", name=re.compile("terminé")).wait_for()
+    assert Site.objects.filter(source="region-ara").count() == 25
+    assert Site.objects.filter(description="à revoir").count() == 20
+
+
+def test_the_plain_upload_page_offers_csv_auto_and_says_what_it_detected(team):
+    data = "nom;adresse;cp;ville\r\nMédiathèque;1 place Bellecour;69002;Lyon\r\n".encode("cp1252")
+    upload = SimpleUploadedFile("lieux.csv", data, "text/csv")
+    response = team.post(reverse("core:import_upload"), {"format": "csv-auto", "file": upload})
+    text = response.content.decode()
+    assert "Encodage détecté : Windows-1252" in text and "1 à créer" in text
+    assert not Site.objects.exists()
