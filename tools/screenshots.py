@@ -36,6 +36,9 @@ PAGES = [
     ("national@demo.cnum.fr", "/imports/", "imports"),
     ("conseiller@demo.cnum.fr", "/activites/nouvelle/", "saisie-activite"),
     ("conseiller@demo.cnum.fr", "/activites/", "mes-activites"),
+    (None, "/statistiques/", "statistiques-publiques"),
+    ("national@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-national"),
+    ("prefecture-69@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-prefecture-69"),
     (None, "/api/docs", "api-docs"),
     (None, "/page-inexistante/", "erreur-404"),
 ]

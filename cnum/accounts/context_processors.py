@@ -20,6 +20,8 @@ def roles(request):
         navigation.append({"label": "Jetons d'API", "url": reverse("api_tokens:list")})
     for label, url_name in REGISTRY_PAGES:
         navigation.append({"label": label, "url": reverse(url_name)})
+    if active is not None:
+        navigation.append({"label": "Statistiques", "url": reverse("stats:dashboard")})
     if user.has_perm("core.import_files"):
         navigation.append({"label": "Imports", "url": reverse("core:import_upload")})
     if perms.can_view_audit_log(user):

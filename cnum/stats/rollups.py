@@ -255,7 +255,10 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
     updates = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     size = max(1, 30_000 // len(columns))
-    with connection.cursor() as cursor:
+    with connection.cursor() as wrapper:
+        # The database's own cursor: Django's debug wrapper (DEBUG = True) would format every statement's thousands
+        # of parameters for its query log, which costs more than the statements themselves.
+        cursor = getattr(wrapper, "cursor", wrapper)
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
             cursor.execute(

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 — routes are added as the pages are built
+from django.urls import path, re_path
+
+from cnum.stats import views
 
 app_name = "stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.public, name="public"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    re_path(r"^tableau-de-bord/export\.(?P<fmt>csv|xlsx|pdf)$", views.export, name="export"),
+]

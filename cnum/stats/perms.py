@@ -1,0 +1,148 @@
+"""Which statistics scopes a user may see, always for the role they act in now (`user.active_role`).
+
+- programme team: every scope, France entière by default;
+- prefecture of a région, of a département, territorial hub: their territory and everything inside it (its
+  régions when the hub covers them whole, départements, EPCI and communes within them, the structures of those
+  départements, their teams and the advisors they employ);
+- national network: the network, its member structures, their teams and the advisors they employ;
+- structure manager: their structure, its teams and the advisors it employs or employed;
+- coordinator: their team (the role's scope, and any team whose coordinator is the advisor linked to the user) and
+  the current members of those teams;
+- advisor: their own figures only;
+- the anonymous public and users without a role: none (the public statistics page is for them).
+
+Who is "inside" reuses the registry's rules (cnum.structures.perms, cnum.advisors.perms), so the statistics never
+show a structure or an advisor that the registry pages hide.
+"""
+
+from cnum.accounts.enums import Role
+from cnum.advisors.models import Advisor, Team, TeamMembership
+from cnum.advisors.perms import can_view_advisor, visible_advisors, visible_teams
+from cnum.stats.scopes import Scope, ScopeKind
+from cnum.structures.models import Structure
+from cnum.structures.perms import departement_codes_in_scope, visible_structures
+from cnum.territories.models import Commune, Departement
+
+TERRITORIAL_ROLES = (Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION, Role.HUB)
+#: Roles that see structures, their teams and advisors through the registry's rules.
+REGISTRY_ROLES = (*TERRITORIAL_ROLES, Role.NATIONAL_NETWORK, Role.STRUCTURE_MANAGER)
+#: The scope kind each role's own scope object is read as.
+ROLE_SCOPE_KINDS = {
+    Role.COORDINATOR: ScopeKind.TEAM,
+    Role.STRUCTURE_MANAGER: ScopeKind.STRUCTURE,
+    Role.PREFECTURE_DEPARTEMENT: ScopeKind.DEPARTEMENT,
+    Role.PREFECTURE_REGION: ScopeKind.REGION,
+    Role.HUB: ScopeKind.HUB,
+    Role.NATIONAL_NETWORK: ScopeKind.NETWORK,
+}
+
+
+def _assignment(user):
+    return user.active_role if user.is_authenticated else None
+
+
+def own_advisor(user) -> Advisor | None:
+    """The Advisor linked to the user's account, if any."""
+    return Advisor.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+
+
+def default_scope(user) -> Scope | None:
+    """The scope the dashboard opens on: the active role's own scope (None when the role has none)."""
+    assignment = _assignment(user)
+    if assignment is None:
+        return None
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return Scope(ScopeKind.NATIONAL)
+    if assignment.role == Role.ADVISOR:
+        advisor = own_advisor(user)
+        return Scope(ScopeKind.ADVISOR, str(advisor.pk)) if advisor else None
+    if not assignment.scope_id or assignment.role not in ROLE_SCOPE_KINDS:
+        return None
+    return Scope(ROLE_SCOPE_KINDS[assignment.role], str(assignment.scope_id))
+
+
+def coordinated_team_ids(user, assignment) -> set[int]:
+    """A coordinator's teams: the role's team, and those whose coordinator is the advisor linked to the user."""
+    ids = set(Team.objects.filter(coordinator__user_id=user.pk).values_list("pk", flat=True))
+    if assignment.scope_id:
+        ids.add(int(assignment.scope_id))
+    return ids
+
+
+def can_view(user, scope: Scope) -> bool:
+    """Whether the active role may see the statistics of `scope` (module docstring)."""
+    assignment = _assignment(user)
+    if assignment is None:
+        return False
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return True
+    if scope.kind == ScopeKind.NATIONAL:
+        return False
+    if assignment.role == Role.ADVISOR:
+        return scope == default_scope(user)
+    if assignment.role == Role.COORDINATOR:
+        return _coordinator_sees(user, assignment, scope)
+    if assignment.role not in REGISTRY_ROLES:
+        return False
+    target = scope.object()
+    if target is None:
+        return False
+    if scope.kind == ScopeKind.STRUCTURE:
+        return visible_structures(type(target).objects.filter(pk=target.pk), user).exists()
+    if scope.kind == ScopeKind.TEAM:
+        return visible_teams(Team.objects.filter(pk=target.pk), user).exists()
+    if scope.kind == ScopeKind.ADVISOR:
+        return can_view_advisor(user, target)
+    if scope.kind in (ScopeKind.HUB, ScopeKind.NETWORK):
+        return ROLE_SCOPE_KINDS[assignment.role] == scope.kind and str(assignment.scope_id) == scope.code
+    return _territory_inside(assignment, scope)
+
+
+def viewable(user, scopes: list[Scope]) -> set[Scope]:
+    """The scopes of a list the user may see, as can_view says, in one query for structures (named by their id)
+    and one for advisors whatever the length of the list; other kinds are checked one by one."""
+    assignment = _assignment(user)
+    if assignment is None:
+        return set()
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return set(scopes)
+    bulk = {ScopeKind.STRUCTURE: [], ScopeKind.ADVISOR: []}
+    result = set()
+    for scope in scopes:
+        if scope.kind in bulk and scope.code.isdigit() and assignment.role in REGISTRY_ROLES:
+            bulk[scope.kind].append(int(scope.code))
+        elif can_view(user, scope):
+            result.add(scope)
+    structures = visible_structures(Structure.objects.filter(pk__in=bulk[ScopeKind.STRUCTURE]), user)
+    result |= {Scope(ScopeKind.STRUCTURE, str(pk)) for pk in structures.values_list("pk", flat=True)}
+    advisors = visible_advisors(Advisor.objects.filter(pk__in=bulk[ScopeKind.ADVISOR]), user)
+    result |= {Scope(ScopeKind.ADVISOR, str(pk)) for pk in advisors.values_list("pk", flat=True)}
+    return result
+
+
+def _coordinator_sees(user, assignment, scope: Scope) -> bool:
+    teams = coordinated_team_ids(user, assignment)
+    if scope.kind == ScopeKind.TEAM:
+        return int(scope.code) in teams
+    if scope.kind == ScopeKind.ADVISOR:
+        members = TeamMembership.objects.current().filter(team_id__in=teams)
+        return members.filter(advisor_id=int(scope.code)).exists()
+    return False
+
+
+def _territory_inside(assignment, scope: Scope) -> bool:
+    """A région, département, EPCI or commune lying wholly within the départements a territorial role covers."""
+    if assignment.role not in TERRITORIAL_ROLES:
+        return False
+    codes = departement_codes_in_scope(assignment)
+    if scope.kind == ScopeKind.DEPARTEMENT:
+        return scope.code in codes
+    if scope.kind == ScopeKind.REGION:
+        inside = set(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
+    elif scope.kind == ScopeKind.EPCI:
+        inside = set(Commune.objects.current().filter(epci_id=scope.code).values_list("departement_id", flat=True))
+    elif scope.kind == ScopeKind.COMMUNE:
+        inside = set(Commune.objects.current().filter(code=scope.code).values_list("departement_id", flat=True))
+    else:
+        return False
+    return bool(inside) and inside <= codes

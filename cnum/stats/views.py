@@ -1,0 +1,454 @@
+"""Statistics pages: the dashboard of a scope (login required, cnum.stats.perms), its exports, and the public page.
+
+Thin views: the figures come from cnum.stats.engine; what is drawn from cnum.stats.charts and cnum.stats.maps. A
+scope that cannot be read or does not exist is a 404; a scope outside the active role's reach is a 403. Every
+definition shown is the docstring of the indicator (cnum.stats.indicators), so the page and the code never disagree.
+"""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from cnum.activities.enums import (
+    DURATION_BUCKETS,
+    ActivityType,
+    AgeBracket,
+    Autonomy,
+    DemarcheTheme,
+    Equipment,
+    Genre,
+    PlaceType,
+    RedirectionCategory,
+    SocialStatus,
+    Theme,
+)
+from cnum.advisors.models import Advisor, Contract
+from cnum.stats import charts, engine, exports, indicators, maps, perms
+from cnum.stats.forms import DashboardForm, period_label, period_slug
+from cnum.stats.programme import programme_figures
+from cnum.stats.scopes import EMPLOYER_KINDS, Scope, ScopeError, ScopeKind, activities
+from cnum.structures.models import Structure
+from cnum.territories.models import Departement, Region
+
+MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+DURATION_LABELS = {
+    "moins_30": "Moins de 30 min",
+    "30_60": "30 min à 1 h",
+    "60_120": "1 h à 2 h",
+    "120_plus": "2 h et plus",
+}
+#: Breakdowns drawn as bar charts: figure key → (labels of the values, whether the labels' order is natural).
+BREAKDOWNS = {
+    "by_theme": (dict(Theme.choices), False),
+    "by_demarche_theme": (dict(DemarcheTheme.choices), False),
+    "by_place_type": (dict(PlaceType.choices), False),
+    "by_duration": ({name: DURATION_LABELS[name] for name, _, _ in DURATION_BUCKETS}, True),
+    "by_equipment": (dict(Equipment.choices), False),
+    "by_redirection": (dict(RedirectionCategory.choices), False),
+    "by_autonomy": (dict(Autonomy.choices), True),
+    "by_genre": (dict(Genre.choices), True),
+    "by_age": (dict(AgeBracket.choices), True),
+    "by_status": (dict(SocialStatus.choices), True),
+}
+PERSON_KEYS = {"by_genre": "Genre", "by_age": "Tranche d'âge", "by_status": "Statut"}
+#: Figure key → the indicator whose docstring defines it.
+INDICATORS = {
+    "activities": indicators.activities_count,
+    "accompaniments": indicators.accompaniments,
+    "beneficiaries": indicators.beneficiaries,
+    "new_beneficiaries": indicators.new_beneficiaries,
+    "progressed_rate": indicators.progressed_rate,
+    "hours": indicators.hours,
+    "collective_participants": indicators.collective_participants,
+    "individual_vs_collective": indicators.individual_vs_collective,
+    "by_employer_type": indicators.by_employer_type,
+    "followed_vs_anonymous": indicators.followed_vs_anonymous,
+    "by_theme": indicators.by_theme,
+    "by_demarche_theme": indicators.by_demarche_theme,
+    "by_place_type": indicators.by_place_type,
+    "by_duration": indicators.by_duration,
+    "by_equipment": indicators.by_equipment,
+    "by_redirection": indicators.by_redirection,
+    "by_autonomy": indicators.by_autonomy,
+    **dict.fromkeys(PERSON_KEYS, indicators.by_person_attribute),
+    "by_month": indicators.by_month,
+    "by_departement": indicators.by_departement,
+}
+TILE_KEYS = (
+    "activities",
+    "accompaniments",
+    "beneficiaries",
+    "new_beneficiaries",
+    "progressed_rate",
+    "hours",
+    "collective_participants",
+)
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def definition(key: str) -> dict[str, str]:
+    """{"label", "text"} of a figure, read from its indicator's docstring ("Libellé : définition.")."""
+    text = " ".join((INDICATORS[key].__doc__ or "").split())
+    label, _, body = text.partition(" : ")
+    return {"label": PERSON_KEYS.get(key, label), "text": body[:1].upper() + body[1:]}
+
+
+def definitions() -> list[dict[str, str]]:
+    seen, result = set(), []
+    for key in INDICATORS:
+        item = definition(key)
+        if item["text"] not in seen or key in PERSON_KEYS:
+            seen.add(item["text"])
+            result.append({"key": key, **item})
+    return result
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    scope = _requested_scope(request)
+    form = DashboardForm(request.GET)
+    context = {"title": f"Statistiques — {scope.label}", "scope": scope, "form": form}
+    context["breadcrumb"] = _breadcrumb(request, scope)
+    if form.is_valid():
+        since, until = form.period
+        figures = engine.figures(scope, since, until, form.filters)
+        context.update(_figure_context(figures, "tableau", lambda code: _departement_link(request, code)))
+        context.update(_programme_context(programme_figures(scope, on=_registry_day(until))))
+        context.update(
+            {
+                "period": period_label(since, until),
+                "children": _children(request, scope, figures, since, until, form.filters),
+                "query": request.GET.urlencode(),
+                "exports": [(fmt.upper(), reverse("stats:export", args=[fmt])) for fmt in CONTENT_TYPES],
+            }
+        )
+    return render(request, "stats/dashboard.html", context)
+
+
+@login_required
+def export(request, fmt: str):
+    """The dashboard's figures as CSV, XLSX (cnum.stats.exports.figure_tables) or the PDF fact sheet."""
+    scope = _requested_scope(request)
+    form = DashboardForm(request.GET)
+    if not form.is_valid():
+        errors = " ".join(message for messages in form.errors.values() for message in messages)
+        return HttpResponseBadRequest(f"Période ou filtres invalides : {errors}", content_type="text/plain")
+    since, until = form.period
+    if fmt == "pdf":
+        content = exports.fiche_pdf(scope, since, until, form.filters)
+    else:
+        figures = engine.figures(scope, since, until, form.filters)
+        tables = exports.figure_tables(figures, programme_figures(scope, on=_registry_day(until)))
+        content = exports.as_csv(tables) if fmt == "csv" else exports.as_xlsx(tables)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    filename = f"statistiques-{str(scope).replace(':', '-')}-{period_slug(since, until)}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def public(request):
+    """The programme's national figures since the beginning, for everyone: aggregates only, never a name."""
+    scope = Scope(ScopeKind.NATIONAL)
+    figures = engine.figures(scope)
+    context = {
+        "title": "Statistiques publiques du programme",
+        **_programme_context(programme_figures(scope, on=timezone.localdate())),
+        "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
+        **_figure_context(figures, "public", lambda code: None),
+    }
+    return render(request, "stats/public.html", context)
+
+
+def _registry_day(until):
+    """The day the registry is read on: the end of the period, or today when the period runs on or is open."""
+    today = timezone.localdate()
+    return min(until, today) if until else today
+
+
+# --- scope and navigation ----------------------------------------------------------------------------------------
+
+
+def _requested_scope(request) -> Scope:
+    text = request.GET.get("scope", "").strip()
+    if text:
+        try:
+            scope = Scope.parse(text)
+            scope.check_exists()
+        except ScopeError as error:
+            raise Http404(str(error)) from None
+    else:
+        scope = perms.default_scope(request.user)
+        if scope is None:
+            raise PermissionDenied("Votre rôle ne donne accès à aucune statistique.")
+    if not perms.can_view(request.user, scope):
+        raise PermissionDenied("Ces statistiques sont hors de votre périmètre.")
+    return scope
+
+
+def scope_url(request, scope: Scope) -> str:
+    """The dashboard of `scope` for the same period and filters."""
+    query = request.GET.copy()
+    query["scope"] = str(scope)
+    return f"{reverse('stats:dashboard')}?{query.urlencode()}"
+
+
+def _link(request, scope: Scope) -> str | None:
+    return scope_url(request, scope) if perms.can_view(request.user, scope) else None
+
+
+def _departement_link(request, code: str) -> str | None:
+    if code == indicators.NO_DEPARTEMENT:
+        return None
+    return _link(request, Scope(ScopeKind.DEPARTEMENT, code))
+
+
+def _ancestors(scope: Scope) -> list[Scope]:
+    """The scopes above `scope`, widest first: France, région, département, structure."""
+    target = scope.object()
+    if scope.kind == ScopeKind.ADVISOR:
+        contracts = Contract.objects.filter(advisor_id=target.pk)
+        contract = contracts.current().first() or contracts.order_by("-start").first()
+        if contract is None:
+            return [Scope(ScopeKind.NATIONAL)]
+        structure = Scope(ScopeKind.STRUCTURE, str(contract.structure_id))
+        return [*_ancestors(structure), structure]
+    if scope.kind == ScopeKind.TEAM and target.structure_id:
+        structure = Scope(ScopeKind.STRUCTURE, str(target.structure_id))
+        return [*_ancestors(structure), structure]
+    national = Scope(ScopeKind.NATIONAL)
+    if scope.kind == ScopeKind.NATIONAL:
+        return []
+    if scope.kind == ScopeKind.DEPARTEMENT:
+        return [national, Scope(ScopeKind.REGION, target.region_id)]
+    departement = target.departement if scope.kind in (ScopeKind.STRUCTURE, ScopeKind.COMMUNE) else None
+    if departement is None:
+        # A région, an EPCI (which may straddle départements), a hub, a network, a structure without département.
+        return [national]
+    return [national, Scope(ScopeKind.REGION, departement.region_id), Scope(ScopeKind.DEPARTEMENT, departement.code)]
+
+
+def _breadcrumb(request, scope: Scope) -> list[dict]:
+    items = [{"label": ancestor.label, "url": _link(request, ancestor)} for ancestor in _ancestors(scope)]
+    return [*items, {"label": scope.label, "url": None, "current": True}]
+
+
+def _children(request, scope: Scope, figures: dict, since, until, filters) -> dict | None:
+    """The scopes one level down, with their activities and accompaniments, each linked when the user may see it."""
+    if scope.kind in (ScopeKind.NATIONAL, ScopeKind.REGION, ScopeKind.HUB):
+        departements = Departement.objects.select_related("region").in_bulk(figures["by_departement"].keys())
+        if scope.kind == ScopeKind.NATIONAL:
+            return _by_region(request, figures["by_departement"], departements)
+        rows = [
+            (Scope(ScopeKind.DEPARTEMENT, code), str(departements[code]), counts)
+            for code, counts in figures["by_departement"].items()
+            if code in departements
+        ]
+        return _rows(request, "Départements", rows)
+    queryset = activities(scope, since, until, filters)
+    if scope.kind in (ScopeKind.DEPARTEMENT, ScopeKind.EPCI, ScopeKind.COMMUNE, ScopeKind.NETWORK):
+        counts = _counts_by(queryset, "structure_id")
+        names = Structure.objects.in_bulk(counts.keys())
+        rows = [(Scope(ScopeKind.STRUCTURE, str(pk)), names[pk].name, counts[pk]) for pk in counts if pk in names]
+        return _rows(request, "Structures employeuses", rows)
+    if scope.kind in (ScopeKind.STRUCTURE, ScopeKind.TEAM):
+        counts = _counts_by(queryset, "advisor_id")
+        advisors = Advisor.objects.in_bulk(counts.keys())
+        rows = [(Scope(ScopeKind.ADVISOR, str(pk)), advisors[pk].full_name, counts[pk]) for pk in counts]
+        return _rows(request, "Conseillers numériques", rows, hide_unreachable=True)
+    return None
+
+
+def _by_region(request, by_departement: dict, departements: dict) -> dict:
+    totals: dict[str, dict[str, int]] = {}
+    for code, counts in by_departement.items():
+        if code in departements:
+            region = totals.setdefault(departements[code].region_id, {"activities": 0, "accompaniments": 0})
+            region["activities"] += counts["activities"]
+            region["accompaniments"] += counts["accompaniments"]
+    names = Region.objects.in_bulk(totals.keys())
+    rows = [(Scope(ScopeKind.REGION, code), str(names[code]), counts) for code, counts in totals.items()]
+    return _rows(request, "Régions", rows)
+
+
+def _rows(request, title: str, rows: list, *, hide_unreachable: bool = False) -> dict:
+    """Rows sorted by accompaniments; a name the user may not open is hidden when it is a person's name."""
+    allowed = perms.viewable(request.user, [row[0] for row in rows])
+    result = []
+    for scope, name, counts in sorted(rows, key=lambda row: (-row[2]["accompaniments"], row[1])):
+        url = scope_url(request, scope) if scope in allowed else None
+        label = name if url or not hide_unreachable else "Conseiller hors de votre périmètre"
+        result.append({"label": label, "url": url, **counts})
+    return {"title": title, "rows": result}
+
+
+def _counts_by(queryset, field: str) -> dict:
+    """Activities and accompaniments per value of an activity field, counted as indicators.accompaniments does."""
+    counts = {}
+    anonymous = Coalesce(Sum("anonymous_participants", filter=indicators.COLLECTIVE), 0)
+    for row in queryset.order_by().values(field).annotate(n=Count("pk"), anonymous=anonymous):
+        counts[row[field]] = {"activities": row["n"], "accompaniments": row["anonymous"]}
+    rows = indicators.accompaniment_rows(queryset).order_by().values(f"activity__{field}").annotate(n=Count("pk"))
+    for row in rows:
+        counts[row[f"activity__{field}"]]["accompaniments"] += row["n"]
+    return counts
+
+
+# --- what the figures look like ---------------------------------------------------------------------------------
+
+
+def _figure_context(figures: dict, prefix: str, link) -> dict:
+    """Tiles, charts with their tables, and the map of `figures`; ids are prefixed so that two pages never clash."""
+    return {
+        "figures": figures,
+        "live": engine.LIVE in figures["computed"].values(),
+        "tiles": [_tile(figures, key) for key in TILE_KEYS],
+        "monthly": _monthly(figures["by_month"], f"{prefix}-mois"),
+        "shares": _shares(figures, prefix),
+        "breakdowns": [_breakdown(figures, key, f"{prefix}-{key}") for key in BREAKDOWNS],
+        "map": _map(figures["by_departement"], f"{prefix}-carte", link),
+        "definitions": definitions(),
+    }
+
+
+def _programme_context(programme: dict) -> dict:
+    return {
+        "programme": programme,
+        "programme_on": datetime.date.fromisoformat(programme["on"]),
+        "programme_definition": " ".join(programme_figures.__doc__.split()),
+        "programme_tiles": [
+            ("Conseillers en poste", "advisors_in_post", charts.number(programme["advisors_in_post"])),
+            ("Postes accordés", "posts_granted", charts.number(programme["posts_granted"])),
+            ("Postes pourvus", "posts_filled", charts.number(programme["posts_filled"])),
+            ("Taux d'activation", "activation_rate", percent(programme["activation_rate"])),
+        ],
+        "employer_kinds": [("public", "Employeur public"), ("private", "Employeur privé")],
+    }
+
+
+def _tile(figures: dict, key: str) -> dict:
+    value = figures[key]
+    shown = percent(value) if key == "progressed_rate" else charts.number(value)
+    return {"key": key, "value": shown, **definition(key)}
+
+
+def percent(rate: float | None) -> str:
+    """A rate between 0 and 1 as a whole percentage ("42 %"), "sans objet" when there is none."""
+    return "sans objet" if rate is None else f"{round(rate * 100)}\u202f%"
+
+
+def month_label(month: str) -> str:
+    """ "2025-03" → "mars 2025"."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+def _monthly(by_month: dict, chart_id: str) -> dict:
+    labels = [month_label(month) for month in by_month]
+    series = [
+        ("Activités", [counts["activities"] for counts in by_month.values()]),
+        ("Accompagnements", [counts["accompaniments"] for counts in by_month.values()]),
+    ]
+    title = "Activités et accompagnements par mois"
+    return {
+        "id": chart_id,
+        "title": title,
+        "definition": definition("by_month")["text"],
+        "chart": charts.column_chart(chart_id, title, labels, series),
+        "headers": ["Mois", "Activités", "Accompagnements"],
+        "rows": [[label, *(values[index] for _, values in series)] for index, label in enumerate(labels)],
+    }
+
+
+def _shares(figures: dict, prefix: str) -> list[dict]:
+    followed = figures["followed_vs_anonymous"]
+    followed_shares = indicators.round_shares(followed)
+    people = {
+        kind: {"accompaniments": followed[kind], "share": followed_shares[kind]} for kind in ("followed", "anonymous")
+    }
+    specs = [
+        ("individual_vs_collective", "Individuel ou collectif", dict(ActivityType.choices), "activities"),
+        ("by_employer_type", "Employeur public ou privé", EMPLOYER_KINDS, "activities"),
+        ("followed_vs_anonymous", "Personnes suivies ou anonymes", {"followed": "Suivies", "anonymous": "Anonymes"}),
+    ]
+    result = []
+    for key, title, labels, *measure in specs:
+        groups = people if key == "followed_vs_anonymous" else figures[key]
+        value_key = measure[0] if measure else "accompaniments"
+        items = [charts.Item(labels[kind], counts[value_key], counts["share"]) for kind, counts in groups.items()]
+        chart_id = f"{prefix}-{key}"
+        headers = ["", "Activités", "Accompagnements", "Part des activités"]
+        rows = [
+            [labels[kind], counts.get("activities"), counts["accompaniments"], f"{counts['share']} %"]
+            for kind, counts in groups.items()
+        ]
+        if not measure:
+            headers = ["", "Accompagnements", "Part des accompagnements"]
+            rows = [[row[0], row[2], row[3]] for row in rows]
+        result.append(
+            {
+                "id": chart_id,
+                "title": title,
+                "definition": definition(key)["text"],
+                "chart": charts.share_bar(chart_id, title, items),
+                "headers": headers,
+                "rows": rows,
+            }
+        )
+    return result
+
+
+def _breakdown(figures: dict, key: str, chart_id: str) -> dict:
+    labels, natural = BREAKDOWNS[key]
+    counts = figures[key]
+    order = [value for value in labels if value in counts] if natural else list(counts)
+    order += [value for value in counts if value not in order]
+    items = [charts.Item(labels.get(value, value), counts[value]) for value in order]
+    item = definition(key)
+    measure = "Accompagnements" if key in PERSON_KEYS else "Activités"
+    return {
+        "id": chart_id,
+        "title": item["label"],
+        "definition": item["text"],
+        "chart": charts.bar_chart(chart_id, item["label"], items),
+        "headers": ["", measure],
+        "rows": [[entry.label, entry.value] for entry in items],
+    }
+
+
+def _map(by_departement: dict, chart_id: str, link) -> dict:
+    names = dict(Departement.objects.values_list("code", "name"))
+    values = {code: counts["accompaniments"] for code, counts in by_departement.items()}
+    title = "Accompagnements par département de la structure employeuse"
+    drawn = maps.choropleth(chart_id, title, values, names=names, unit="accompagnements", link=link)
+    rows = [
+        {
+            "code": code,
+            "name": names.get(code, "Sans département" if code == indicators.NO_DEPARTEMENT else code),
+            "url": link(code),
+            **counts,
+        }
+        for code, counts in by_departement.items()
+    ]
+    return {
+        **drawn,
+        "id": chart_id,
+        "title": title,
+        "definition": definition("by_departement")["text"],
+        "rows": rows,
+        "attribution": maps.ATTRIBUTION,
+        "attribution_url": maps.ATTRIBUTION_URL,
+    }
