@@ -35,6 +35,7 @@ run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur ht
 	@mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) load_territories --if-empty
+	$(MANAGE) load_funding_reference --if-empty
 	$(MANAGE) demo --if-empty
 	$(MANAGE) demo_accounts
 	$(MANAGE) collectstatic --noinput -v 0

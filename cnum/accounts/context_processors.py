@@ -20,6 +20,9 @@ def roles(request):
         navigation.append({"label": "Jetons d'API", "url": reverse("api_tokens:list")})
     for label, url_name in REGISTRY_PAGES:
         navigation.append({"label": label, "url": reverse(url_name)})
+    if user.has_perm("funding.view_convention"):
+        funding_page = "funding:budget" if user.has_perm("funding.view_budgetline") else "funding:convention_list"
+        navigation.append({"label": "Financement", "url": reverse(funding_page)})
     if active is not None:
         navigation.append({"label": "Statistiques", "url": reverse("stats:dashboard")})
     if user.has_perm("core.import_files"):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cnum.advisors",
     "cnum.activities",
     "cnum.stats",
+    "cnum.funding",
     "cnum.api",
     "cnum.demo",
 ]

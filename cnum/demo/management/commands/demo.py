@@ -9,6 +9,7 @@ from cnum.core.commands import CnumCommand
 from cnum.demo import registry
 from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
 from cnum.demo.activities import demo_activities_create
+from cnum.demo.funding import demo_funding_create
 from cnum.structures.models import Structure
 
 
@@ -33,6 +34,7 @@ class Command(CnumCommand):
         call_command("load_territories", if_empty=True, verbosity=verbosity, stdout=self.stdout)
         call_command("load_hubs", verbosity=0)
         scopes = self.build_registry(seed)
+        demo_funding_create(seed=seed + 2)  # loads the funding reference first if it is missing
         users = demo_accounts_create(scopes=scopes)
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête : {len(users)} comptes."))
 
@@ -57,6 +59,8 @@ class Command(CnumCommand):
         self.stdout.write("Activités (comptes rendus) d'une partie des conseillers…")
         # A generator of its own, so that the registry drawn above does not depend on the activities.
         activities = demo_activities_create(structure=scopes["structure"], rng=random.Random(seed + 1))
+        self.stdout.write("Tables d'agrégats des statistiques…")
+        call_command("stats_rebuild", verbosity=0, stdout=self.stdout)
         summary = {
             "structures": len(structures),
             "postes": sum(len(p) for p in posts.values()),

@@ -1,0 +1,113 @@
+"""The demo's conventions: a phase 1 convention for every demo structure's posts (2021–2022, France Relance)
+and, for the structures that re-engaged (Structure.convention_status, 70 % in the demo as in the written answer
+no. 2656), a phase 2 renewal starting when phase 1 ends, between January 2023 (the degressive terms were announced
+in December 2022) and April 2025 (no new conventions since May 2025). Instalments already due are paid, a few
+weeks later. Assumptions are listed in docs/funding.md.
+"""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from cnum.core import audit
+from cnum.funding.enums import ConventionStatus, EmployerKind, InstalmentStatus
+from cnum.funding.models import Convention, ConventionPost, GrantScheme, Instalment
+from cnum.funding.reference_data import funding_reference_load, funding_reference_loaded
+from cnum.funding.schedules import add_months, convention_end
+from cnum.funding.services import planned_instalments
+from cnum.structures.enums import ConventionStatus as StructureConventionStatus
+from cnum.structures.enums import Phase
+from cnum.structures.models import Structure
+
+PHASE_2_FIRST_START = datetime.date(2023, 1, 1)
+PHASE_2_LAST_START = datetime.date(2025, 4, 1)
+#: Share of a zoned structure's posts that serve the QPV or ZRR itself (≈25 % of posts in zones overall, as the
+#: 630 ZRR + 815 QPV advisors of June 2023 out of ≈4,000 suggest; DOMAIN.md headline figures).
+ZONED_POST_SHARE = 0.75
+#: Posts of a renewal that join later (a new recruit, within months).
+LATE_JOIN_SHARE = 0.1
+
+
+def demo_funding_create(*, seed: int, today: datetime.date | None = None) -> dict:
+    """Conventions, covered posts and the ledger of the demo structures; nothing when conventions exist."""
+    if Convention.objects.exists():
+        return {}
+    if not funding_reference_loaded():
+        funding_reference_load()
+    rng, today = random.Random(seed), today or timezone.localdate()
+    schemes = {(s.phase, s.employer_kind): s for s in GrantScheme.objects.prefetch_related("tranches")}
+    plans = []
+    structures = Structure.objects.filter(source="demo-cnfs-2022").prefetch_related("posts", "coselec_decisions")
+    for structure in structures.order_by("pk"):
+        posts = list(structure.posts.all())
+        decision = min(structure.coselec_decisions.all(), key=lambda d: d.date, default=None)
+        if not posts or decision is None:
+            continue
+        kind = EmployerKind.PUBLIC if structure.is_public else EmployerKind.PRIVATE
+        start = add_months(decision.date.replace(day=1), rng.randint(1, 3))
+        phase_1 = _plan(structure, schemes[(Phase.PHASE_1, kind)], start, posts, rng)
+        plans.append(phase_1)
+        if structure.convention_status == StructureConventionStatus.RENEWAL_VALIDATED:
+            renewal = add_months(phase_1["convention"].end + datetime.timedelta(days=1), rng.randint(0, 4))
+            renewal = min(max(renewal.replace(day=1), PHASE_2_FIRST_START), PHASE_2_LAST_START)
+            plans.append(_plan(structure, schemes[(Phase.PHASE_2, kind)], renewal, posts, rng, late_joins=True))
+    return _save(plans, rng, today)
+
+
+def _plan(structure, scheme: GrantScheme, start, posts, rng, *, late_joins=False) -> dict:
+    end = convention_end(start, scheme.as_schedule_scheme())
+    convention = Convention(
+        structure=structure,
+        number=f"CN{scheme.phase}-{structure.pk:05d}",
+        phase=scheme.phase,
+        scheme=scheme,
+        start=start,
+        end=end,
+        status=ConventionStatus.SIGNED,
+        signed_on=start - datetime.timedelta(days=rng.randint(10, 40)),
+    )
+    covered = []
+    for post in posts:
+        joins = start
+        if late_joins and rng.random() < LATE_JOIN_SHARE:
+            joins = add_months(start, rng.randint(2, 12))
+        covered.append(
+            ConventionPost(
+                convention=convention,
+                post=post,
+                in_qpv=structure.qpv and rng.random() < ZONED_POST_SHARE,
+                in_zrr=structure.zrr and rng.random() < ZONED_POST_SHARE,
+                start=joins,
+                end=end,
+            )
+        )
+    return {"convention": convention, "posts": covered, "scheme": scheme.as_schedule_scheme()}
+
+
+def _save(plans: list[dict], rng: random.Random, today: datetime.date) -> dict:
+    Convention.objects.bulk_create([plan["convention"] for plan in plans], batch_size=500)
+    for plan in plans:
+        for covered in plan["posts"]:
+            covered.convention_id = covered.convention.pk
+    ConventionPost.objects.bulk_create([c for plan in plans for c in plan["posts"]], batch_size=1000)
+    instalments = []
+    for plan in plans:
+        convention = plan["convention"]
+        departement = convention.structure.departement_id or ""
+        for covered in plan["posts"]:
+            for instalment in planned_instalments(covered, scheme=plan["scheme"], departement=departement):
+                paid_on = instalment.due_on + datetime.timedelta(days=rng.randint(15, 60))
+                if paid_on <= today:
+                    instalment.status, instalment.paid_on = InstalmentStatus.PAID, paid_on
+                instalments.append(instalment)
+                convention.committed_amount += instalment.amount
+    Instalment.objects.bulk_create(instalments, batch_size=2000)
+    Convention.objects.bulk_update([plan["convention"] for plan in plans], ["committed_amount"], batch_size=500)
+    summary = {
+        "conventions": len(plans),
+        "postes conventionnés": sum(len(plan["posts"]) for plan in plans),
+        "versements": len(instalments),
+    }
+    audit.record_bulk(Convention, summary=summary, description="Conventions de démonstration")
+    return summary

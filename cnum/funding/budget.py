@@ -1,0 +1,123 @@
+"""The simulator's inputs and outputs in the database: the portfolio of a fiscal year (what each post needs
+from the year's credits), the activity a set of posts carries, and saved scenarios.
+
+The pure rules live in cnum.funding.simulator; this module only reads the ledger and the activity records.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from cnum.activities.models import Activity
+from cnum.advisors.models import Contract
+from cnum.funding.enums import CreditKind
+from cnum.funding.models import Instalment, SimulationScenario
+from cnum.funding.simulator import PostNeed, SimulationResult, cost_of_keeping, simulate
+from cnum.stats import indicators
+
+IMPACT_DAYS = 365
+
+
+def portfolio(*, fiscal_year: int, kind: str = CreditKind.CP) -> list[PostNeed]:
+    """Every post needing credits in `fiscal_year`, with that need.
+
+    CP: the instalments due in the year and not cancelled (paid or not: a paid one has consumed its credits).
+    AE: the whole grant of the conventions signed in the year (their commitment), per post.
+    A post covered by two conventions in the year (a phase 1 ending, its renewal starting) needs both.
+    """
+    instalments = Instalment.objects.not_cancelled()
+    if kind == CreditKind.AE:
+        instalments = instalments.filter(convention_post__convention__signed_on__year=fiscal_year)
+    else:
+        instalments = instalments.due_in(fiscal_year)
+    rows = instalments.values_list(
+        "amount",
+        "convention_post__post_id",
+        "convention_post__post__structure_id",
+        "convention_post__post__structure__name",
+        "convention_post__post__structure__departement_id",
+        "convention_post__convention__start",
+        "convention_post__in_qpv",
+        "convention_post__in_zrr",
+    )
+    needs: dict[int, dict] = defaultdict(lambda: {"need": 0, "in_zone": False})
+    for amount, post_id, structure_id, name, departement, start, in_qpv, in_zrr in rows.order_by():
+        post = needs[post_id]
+        post["need"] += amount
+        post["in_zone"] |= in_qpv or in_zrr
+        post.update(structure_id=structure_id, structure_name=name, departement=departement or "")
+        post["convention_start"] = min(start, post.get("convention_start", start))
+    year_start = datetime.date(fiscal_year, 1, 1)
+    return [
+        PostNeed(post_id=post_id, ongoing=post["convention_start"] < year_start, **post)
+        for post_id, post in sorted(needs.items())
+        if post["need"] > 0
+    ]
+
+
+def activity_impact(post_ids, *, today: datetime.date | None = None) -> dict:
+    """What the advisors now holding these posts recorded over the last twelve months: the activity expected to
+    be lost if the posts go (cnum.stats.indicators definitions)."""
+    today = today or timezone.localdate()
+    since = today - datetime.timedelta(days=IMPACT_DAYS - 1)
+    advisors = Contract.objects.current(today).filter(post_id__in=list(post_ids)).values("advisor_id")
+    activities = Activity.objects.filter(advisor_id__in=advisors, date__gte=since, date__lte=today)
+    return {
+        "advisors": advisors.count(),
+        "activities": activities.count(),
+        "accompaniments": indicators.accompaniments(activities),
+        "beneficiaries": indicators.beneficiaries(activities),
+        "since": since.isoformat(),
+        "until": today.isoformat(),
+    }
+
+
+def result_summary(result: SimulationResult, *, fiscal_year: int, kind: str, today=None) -> dict:
+    """The JSON snapshot of a simulation: what the CLI prints, the page shows and a scenario keeps."""
+    funded, unfunded = len(result.funded), len(result.unfunded)
+    return {
+        "year": fiscal_year,
+        "credits": result.credits,
+        "kind": kind,
+        "rule": result.rule,
+        "posts": funded + unfunded,
+        "posts_funded": funded,
+        "posts_unfunded": unfunded,
+        "cost": result.cost,
+        "demand": result.demand,
+        "unspent": result.credits - result.cost,
+        "by_departement": result.by_departement(),
+        "structures_unfunded": result.structures_unfunded(),
+        "impact": activity_impact([post.post_id for post in result.unfunded], today=today),
+    }
+
+
+def simulation_run(
+    *, fiscal_year: int, credits: int, rule: str, kind: str = CreditKind.CP, keep: int | None = None, today=None
+) -> dict:
+    """Simulate the year's credits over the current portfolio and summarise the outcome; with `keep`, also the
+    credits needed to keep that many posts under the same rule (`keep_cost`, None if fewer posts need credits)."""
+    posts = portfolio(fiscal_year=fiscal_year, kind=kind)
+    summary = result_summary(
+        simulate(posts, credits=credits, rule=rule), fiscal_year=fiscal_year, kind=kind, today=today
+    )
+    if keep is not None:
+        summary["keep"] = keep
+        summary["keep_cost"] = cost_of_keeping(posts, keep, rule=rule)
+    return summary
+
+
+@transaction.atomic
+def scenario_save(*, name: str, results: dict, created_by=None) -> SimulationScenario:
+    """Keep a simulation's inputs and results to compare it with others later."""
+    return SimulationScenario.objects.create(
+        name=name,
+        fiscal_year=results["year"],
+        credits=results["credits"],
+        credit_kind=results["kind"],
+        rule=results["rule"],
+        results=results,
+        created_by=created_by,
+    )
