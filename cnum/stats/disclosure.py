@@ -25,6 +25,8 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
 ROWS, COLUMNS = "rows", "columns"
+#: No published count below this (people or activities): the open-data rule, also applied on public pages.
+THRESHOLD = 5
 Cell = tuple[Hashable, Hashable]
 _FREE = ("free",)
 

@@ -26,6 +26,8 @@ ATTRIBUTION_URL = "https://github.com/VictorCazanave/svg-maps"
 #: Light to dark DSFR blues; the darkest class is the programme's blue France.
 CLASS_COLOURS = ("#e3e3fd", "#b1b1f9", "#7f7ff5", "#3f3fd0", "#000091")
 NO_DATA = "#eeeeee"
+#: Départements whose figures are withheld (secret statistique, fewer than 5): hatched grey, never a class colour.
+SECRET = "#929292"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -88,20 +90,24 @@ def choropleth(
     names: Mapping[str, str],
     unit: str,
     link: Callable[[str], str | None] = lambda code: None,
+    secret: frozenset[str] = frozenset(),
 ) -> dict:
-    """The map (SVG), its legend, and the départements with a value that are not on the map (overseas…)."""
+    """The map (SVG), its legend, and the départements with a value that are not on the map (overseas…).
+    Départements in `secret` show no value (statistical secrecy) and do not count in the classes."""
     view_box, shapes = base_map()
+    values = {code: value for code, value in values.items() if code not in secret}
     map_classes = classes(values)
     drawn, parts = set(), []
     for shape in shapes:
         drawn.add(shape.code)
         value = values.get(shape.code, 0)
-        label = f"{names.get(shape.code, shape.name)} ({shape.code}) : {number(value)} {unit}"
+        shown = "secret statistique" if shape.code in secret else f"{number(value)} {unit}"
+        label = f"{names.get(shape.code, shape.name)} ({shape.code}) : {shown}"
         path = format_html(
             '<path d="{d}" fill="{fill}" stroke="#ffffff" stroke-width="0.6" data-code="{code}"><title>{label}</title>'
             "</path>",
             d=shape.path,
-            fill=colour_of(value, map_classes),
+            fill=SECRET if shape.code in secret else colour_of(value, map_classes),
             code=shape.code,
             label=label,
         )
@@ -128,6 +134,15 @@ def choropleth(
         }
         for code, value in sorted(values.items())
         if code not in drawn and value
+    ] + [
+        {"code": code, "name": names.get(code, code), "value": None, "colour": SECRET, "url": link(code)}
+        for code in sorted(secret - drawn)
     ]
     legend = [{"label": map_class.label, "colour": map_class.colour} for map_class in map_classes]
-    return {"svg": SafeString(svg), "legend": legend, "off_map": off_map, "no_data_colour": NO_DATA}
+    return {
+        "svg": SafeString(svg),
+        "legend": legend,
+        "off_map": off_map,
+        "no_data_colour": NO_DATA,
+        "secret_colour": SECRET if secret else None,
+    }

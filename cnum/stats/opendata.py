@@ -22,12 +22,11 @@ from django.db.models import Sum
 
 from cnum.activities.enums import Theme
 from cnum.activities.exporters.accompaniments import safe_cell
-from cnum.stats.disclosure import COLUMNS, ROWS, suppress
+from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
 from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
 from cnum.stats.scopes import ScopeKind
 from cnum.territories.models import Departement
 
-THRESHOLD = 5
 SECRET = "secret_statistique"
 #: Columns of activite-departement-mois.csv and their definitions (written in the README).
 MONTH_COLUMNS = {

@@ -30,7 +30,7 @@ from cnum.activities.enums import (
     Theme,
 )
 from cnum.advisors.models import Advisor, Contract
-from cnum.stats import charts, engine, exports, indicators, maps, perms
+from cnum.stats import charts, disclosure, engine, exports, indicators, maps, perms
 from cnum.stats.forms import DashboardForm, period_label, period_slug
 from cnum.stats.programme import programme_figures
 from cnum.stats.scopes import EMPLOYER_KINDS, Scope, ScopeError, ScopeKind, activities
@@ -161,16 +161,24 @@ def export(request, fmt: str):
 
 
 def public(request):
-    """The programme's national figures since the beginning, for everyone: aggregates only, never a name."""
+    """The programme's national figures since the beginning, for everyone: aggregates only, never a name, and no
+    département figure under the open-data threshold (secret statistique, cnum.stats.disclosure)."""
     scope = Scope(ScopeKind.NATIONAL)
     figures = engine.figures(scope)
     context = {
         "title": "Statistiques publiques du programme",
         **_programme_context(programme_figures(scope, on=timezone.localdate())),
         "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
-        **_figure_context(figures, "public", lambda code: None),
+        **_figure_context(figures, "public", lambda code: None, secret=public_secret(figures["by_departement"])),
     }
     return render(request, "stats/public.html", context)
+
+
+def public_secret(by_departement: dict) -> frozenset[str]:
+    """Départements whose figures the public page withholds: fewer than 5 activities or accompaniments, plus enough
+    others that none can be recomputed from the national totals shown on the same page."""
+    table = {(code, "total"): min(c["activities"], c["accompaniments"]) for code, c in by_departement.items()}
+    return frozenset(code for code, _ in disclosure.suppress(table, disclosure.THRESHOLD, (disclosure.COLUMNS,)))
 
 
 def _registry_day(until):
@@ -310,7 +318,7 @@ def _counts_by(queryset, field: str) -> dict:
 # --- what the figures look like ---------------------------------------------------------------------------------
 
 
-def _figure_context(figures: dict, prefix: str, link) -> dict:
+def _figure_context(figures: dict, prefix: str, link, secret: frozenset[str] = frozenset()) -> dict:
     """Tiles, charts with their tables, and the map of `figures`; ids are prefixed so that two pages never clash."""
     return {
         "figures": figures,
@@ -319,7 +327,7 @@ def _figure_context(figures: dict, prefix: str, link) -> dict:
         "monthly": _monthly(figures["by_month"], f"{prefix}-mois"),
         "shares": _shares(figures, prefix),
         "breakdowns": [_breakdown(figures, key, f"{prefix}-{key}") for key in BREAKDOWNS],
-        "map": _map(figures["by_departement"], f"{prefix}-carte", link),
+        "map": _map(figures["by_departement"], f"{prefix}-carte", link, secret),
         "definitions": definitions(),
     }
 
@@ -429,17 +437,17 @@ def _breakdown(figures: dict, key: str, chart_id: str) -> dict:
     }
 
 
-def _map(by_departement: dict, chart_id: str, link) -> dict:
+def _map(by_departement: dict, chart_id: str, link, secret: frozenset[str] = frozenset()) -> dict:
     names = dict(Departement.objects.values_list("code", "name"))
     values = {code: counts["accompaniments"] for code, counts in by_departement.items()}
     title = "Accompagnements par département de la structure employeuse"
-    drawn = maps.choropleth(chart_id, title, values, names=names, unit="accompagnements", link=link)
+    drawn = maps.choropleth(chart_id, title, values, names=names, unit="accompagnements", link=link, secret=secret)
     rows = [
         {
             "code": code,
             "name": names.get(code, "Sans département" if code == indicators.NO_DEPARTEMENT else code),
             "url": link(code),
-            **counts,
+            **({"secret": True} if code in secret else counts),
         }
         for code, counts in by_departement.items()
     ]

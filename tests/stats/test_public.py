@@ -95,3 +95,17 @@ def test_public_page_without_any_activity(client, db):
 def test_footer_and_home_link_to_the_public_page(client, db):
     html = client.get(reverse("core:home")).content.decode()
     assert html.count(f'href="{URL}"') == 2
+
+
+def test_public_page_withholds_small_departements_and_one_more(client):
+    """Fewer than 5 in a département is secret; a single secret cell would be the national total minus the others,
+    so a second one is withheld too."""
+    from cnum.stats import views
+
+    by_departement = {
+        "01": {"activities": 3, "accompaniments": 3},
+        "69": {"activities": 40, "accompaniments": 55},
+        "13": {"activities": 12, "accompaniments": 12},
+    }
+    assert views.public_secret(by_departement) == {"01", "13"}
+    assert views.public_secret({"69": {"activities": 40, "accompaniments": 55}}) == set()
