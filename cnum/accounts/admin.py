@@ -20,6 +20,8 @@ class UserAdmin(DjangoUserAdmin):
         ("Identité", {"fields": ["first_name", "last_name"]}),
         ("Accès", {"fields": ["is_active", "is_staff", "is_superuser"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("ProConnect", {"fields": ["proconnect_sub", "proconnect_siret"]}),
     ]
+    readonly_fields = ["proconnect_sub", "proconnect_siret"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     inlines = [RoleAssignmentInline]

@@ -29,3 +29,19 @@ class NewPasswordForm(BaseForm, SetPasswordForm):
 class RoleSwitchForm(forms.Form):
     role = forms.IntegerField(widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class OTPCodeForm(BaseForm):
+    """The 6-digit code of the authenticator app; whether it is right is the view's business (django-otp)."""
+
+    code = forms.RegexField(
+        label="Code à 6 chiffres",
+        help_text="Affiché par votre application d'authentification ; il change toutes les 30 secondes.",
+        regex=r"^\d{6}$",
+        error_messages={"invalid": "Le code est fait de 6 chiffres.", "required": "Saisissez le code à 6 chiffres."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()

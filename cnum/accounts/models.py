@@ -79,6 +79,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("accès à l'administration technique", default=False)
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+    # What ProConnect said at the last sign-in. The SIRET only shows which structure the agent works for: it never
+    # grants a role by itself (an administrator decides).
+    proconnect_sub = models.CharField("identifiant ProConnect", max_length=255, blank=True)
+    proconnect_siret = models.CharField("SIRET déclaré par ProConnect", max_length=14, blank=True)
 
     objects = UserManager()
 
@@ -122,6 +126,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def activate_role(self, assignment: "RoleAssignment | None") -> None:
         self._active_role = assignment
+
+    @cached_property
+    def proconnect_structure(self):
+        """The structure whose SIRET ProConnect gave at the last sign-in, if cnum knows it.
+
+        The registry sits above accounts (docs/architecture.md), so the model is looked up by name, not imported.
+        """
+        if not self.proconnect_siret:
+            return None
+        try:
+            structure_model = apps.get_model("structures", "Structure")
+        except LookupError:
+            return None
+        return structure_model.objects.filter(identifier=self.proconnect_siret).first()
 
 
 class RoleAssignmentQuerySet(models.QuerySet):

@@ -19,12 +19,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "funding.view_convention",
             "funding.view_simulationscenario",
             "funding.add_simulationscenario",
+            "funding.view_campaign",
+            "funding.add_campaign",
         }
     ),
-    # Prefectures read the conventions of their territory (cnum.funding.perms).
-    Role.PREFECTURE_DEPARTEMENT: frozenset({"funding.view_convention"}),
-    Role.PREFECTURE_REGION: frozenset({"funding.view_convention"}),
+    # Prefectures read the conventions and the campaign answers of their territory (cnum.funding.perms).
+    Role.PREFECTURE_DEPARTEMENT: frozenset({"funding.view_convention", "funding.view_campaign"}),
+    Role.PREFECTURE_REGION: frozenset({"funding.view_convention", "funding.view_campaign"}),
+    # A structure manager answers the renewal campaigns concerning their structure.
+    Role.STRUCTURE_MANAGER: frozenset({"funding.add_campaignresponse"}),
 }
+
+
+#: Roles that see a whole territory or the whole country: their accounts need a second factor (issue #8 "Trust").
+SECOND_FACTOR_ROLES = frozenset({Role.PROGRAMME_TEAM, Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION})
 
 
 def role_permissions(assignment) -> frozenset[str]:
@@ -45,3 +53,8 @@ def can_switch_to(user, assignment) -> bool:
 
 def can_view_user_list(user) -> bool:
     return user.is_authenticated and user.has_perm("accounts.view_user")
+
+
+def needs_second_factor(user) -> bool:
+    """Any role of the user (not only the active one: switching is one click) is programme team or prefecture."""
+    return user.is_authenticated and any(a.role in SECOND_FACTOR_ROLES for a in user.role_assignments)

@@ -7,7 +7,10 @@ app_name = "accounts"
 
 urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/proconnect/", views.proconnect_logged_out, name="proconnect_logged_out"),
+    path("double-authentification/", views.otp_verify, name="otp_verify"),
+    path("double-authentification/activation/", views.otp_setup, name="otp_setup"),
     path("compte/", views.profile, name="profile"),
     path("compte/role/", views.switch_role, name="switch_role"),
     path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),

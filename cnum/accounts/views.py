@@ -1,21 +1,53 @@
+import math
+
+import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cnum.accounts import forms, perms
+from cnum.accounts import forms, oidc, otp, perms
 from cnum.accounts.middleware import remember_active_role
 from cnum.accounts.models import RoleAssignment
+
+#: Session key of the TOTP secret shown during enrolment, until the agent confirms it with a right code.
+ENROLMENT_KEY_SESSION_KEY = "cnum_otp_enrolment_key"
 
 
 class LoginView(auth_views.LoginView):
     form_class = forms.LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    extra_context = {"title": "Connexion"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(proconnect_enabled=oidc.proconnect_enabled(), **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends the cnum session and, for an agent who came through ProConnect, the ProConnect session too."""
+
+    def post(self, request, *args, **kwargs):
+        provider_url = oidc.provider_logout_url(request) if request.session.get("oidc_id_token") else None
+        response = super().post(request, *args, **kwargs)
+        if provider_url is None:
+            return response
+        oidc.remember_logout_state(request)
+        return HttpResponseRedirect(provider_url)
+
+
+def proconnect_logged_out(request):
+    """ProConnect sends the agent back here after its own logout, with the state we gave it."""
+    expected = request.session.pop(oidc.LOGOUT_STATE_SESSION_KEY, None)
+    if expected and request.GET.get("state") == expected:
+        messages.success(request, "Vous êtes déconnecté de cnum et de ProConnect.")
+    return redirect("core:home")
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -34,8 +66,16 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def profile(request):
+    user = request.user
+    structure = user.proconnect_structure if not user.role_assignments else None
     return render(
-        request, "accounts/profile.html", {"title": "Mon compte", "assignments": request.user.role_assignments}
+        request,
+        "accounts/profile.html",
+        {
+            "title": "Mon compte",
+            "assignments": user.role_assignments,
+            "no_role_message": oidc.no_role_message(structure) if structure else "",
+        },
     )
 
 
@@ -54,3 +94,58 @@ def switch_role(request):
     if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "core:dashboard"
     return redirect(target)
+
+
+def safe_next(request, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse_lazy("core:dashboard")
+
+
+@login_required
+def otp_verify(request):
+    """The agent types the code of their authenticator app; repeated wrong codes lock it (django-otp throttling)."""
+    device = otp.confirmed_device(request.user)
+    if device is None:
+        return redirect(f"{reverse_lazy('accounts:otp_setup')}?{request.GET.urlencode()}")
+    form = forms.OTPCodeForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    if request.method == "POST" and form.is_valid():
+        allowed, throttle = device.verify_is_allowed()
+        if not allowed:
+            seconds = math.ceil((throttle["locked_until"] - timezone.now()).total_seconds())
+            form.add_error(
+                None, f"Trop de codes erronés : patientez {max(seconds, 1)} secondes avant de saisir un nouveau code."
+            )
+        elif device.verify_token(form.cleaned_data["code"]):
+            django_otp.login(request, device)
+            return redirect(safe_next(request, form.cleaned_data["next"]))
+        else:
+            form.add_error("code", "Code incorrect. Vérifiez l'heure de votre téléphone et saisissez le code affiché.")
+    return render(request, "accounts/otp_verify.html", {"title": "Double authentification", "form": form})
+
+
+@login_required
+def otp_setup(request):
+    """First sign-in of an agent who needs a second factor: scan the QR code, then type the code it gives."""
+    if otp.confirmed_device(request.user) is not None:
+        return redirect("accounts:otp_verify")
+    key = request.session.get(ENROLMENT_KEY_SESSION_KEY)
+    if not key:
+        key = request.session[ENROLMENT_KEY_SESSION_KEY] = otp.new_key()
+    device = otp.enrolment_device(request.user, key)
+    form = forms.OTPCodeForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    if request.method == "POST" and form.is_valid():
+        if otp.enrolment_code_valid(device, form.cleaned_data["code"]):
+            device.save()
+            del request.session[ENROLMENT_KEY_SESSION_KEY]
+            django_otp.login(request, device)
+            messages.success(request, "La double authentification est activée pour votre compte.")
+            return redirect(safe_next(request, form.cleaned_data["next"]))
+        form.add_error("code", "Code incorrect. Scannez de nouveau le QR code ou saisissez la clé, puis réessayez.")
+    context = {
+        "title": "Activer la double authentification",
+        "form": form,
+        "qr_code": otp.qr_code_svg(device),
+        "readable_key": otp.readable_key(device),
+    }
+    return render(request, "accounts/otp_setup.html", context)

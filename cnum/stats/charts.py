@@ -47,7 +47,7 @@ def _short(label: str) -> str:
 def _frame(chart_id: str, title: str, description: str, width: int, height: int, body: str) -> SafeString:
     return format_html(
         '<svg class="cnum-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'style="max-width: 100%; height: auto;" role="img" aria-labelledby="{id}-titre" aria-describedby="{id}-desc" '
+        'role="img" aria-labelledby="{id}-titre" aria-describedby="{id}-desc" '
         'id="{id}"><title id="{id}-titre">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         w=width,
         h=height,

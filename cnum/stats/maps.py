@@ -116,7 +116,6 @@ def choropleth(
     has_links = any(part.startswith("<a ") for part in parts)
     svg = format_html(
         '<svg class="cnum-map" xmlns="http://www.w3.org/2000/svg" viewBox="{vb}" id="{id}" '
-        'style="width: 100%; max-width: 613px; height: auto;" '
         'role="{role}" aria-labelledby="{id}-titre"><title id="{id}-titre">{title}</title>{body}</svg>',
         vb=view_box,
         id=chart_id,

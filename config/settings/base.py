@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CNUM_VAR_DIR", BASE_DIR / "var"))
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cnum.core",
     "cnum.territories",
     "cnum.accounts",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cnum.accounts.middleware.ActiveRoleMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cnum.accounts.otp.SecondFactorMiddleware",
     "cnum.core.middleware.AuditActorMiddleware",
     # Axes must come last: it answers locked-out requests itself.
     "axes.middleware.AxesMiddleware",
@@ -113,6 +119,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "cnum.accounts.oidc.ProConnectBackend",
     "cnum.accounts.backends.RoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -142,6 +149,38 @@ AXES_USERNAME_CALLABLE = "cnum.accounts.backends.login_attempt_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# ProConnect, the State's OpenID Connect for public agents (mozilla-django-oidc). Off until the client id, the
+# secret and the provider are set; the endpoints follow from PROCONNECT_DOMAIN unless given one by one.
+PROCONNECT_DOMAIN = os.environ.get("PROCONNECT_DOMAIN", "").strip()
+
+
+def proconnect_endpoint(variable: str, path: str) -> str:
+    """The endpoint given in `variable`, else ProConnect's own under PROCONNECT_DOMAIN, else "" (ProConnect off)."""
+    default = f"https://{PROCONNECT_DOMAIN}/api/v2/{path}" if PROCONNECT_DOMAIN else ""
+    return os.environ.get(variable, default).strip()
+
+
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email given_name usual_name siret uid"
+OIDC_OP_AUTHORIZATION_ENDPOINT = proconnect_endpoint("OIDC_OP_AUTHORIZATION_ENDPOINT", "authorize")
+OIDC_OP_TOKEN_ENDPOINT = proconnect_endpoint("OIDC_OP_TOKEN_ENDPOINT", "token")
+OIDC_OP_USER_ENDPOINT = proconnect_endpoint("OIDC_OP_USER_ENDPOINT", "userinfo")
+OIDC_OP_JWKS_ENDPOINT = proconnect_endpoint("OIDC_OP_JWKS_ENDPOINT", "jwks")
+OIDC_OP_LOGOUT_ENDPOINT = proconnect_endpoint("OIDC_OP_LOGOUT_ENDPOINT", "session/end")
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")}
+OIDC_CREATE_USER = env_bool("PROCONNECT_CREATE_USERS", True)
+OIDC_STORE_ID_TOKEN = True  # sent back as id_token_hint when the agent logs out
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "cnum.accounts.oidc.ProConnectAuthenticateView"
+OIDC_CALLBACK_CLASS = "cnum.accounts.oidc.ProConnectCallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "cnum.accounts.oidc.provider_logout_url"
+
+# Second factor (django-otp, TOTP): required for the programme team and the prefectures (accounts.perms).
+CNUM_OTP_REQUIRED = env_bool("CNUM_OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "cnum"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -177,10 +216,50 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No personal data in logs: e-mail addresses and phone numbers are masked before any handler writes them.
+    "filters": {"mask_personal_data": {"()": "cnum.core.logging.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
+
+# Partner API rate limits ("requests/period": s, min, hour, day), per token and per address without a token.
+CNUM_API_RATE_PER_TOKEN = os.environ.get("CNUM_API_RATE_PER_TOKEN", "120/min")
+CNUM_API_RATE_PER_IP = os.environ.get("CNUM_API_RATE_PER_IP", "60/min")
+# Reverse proxies in front of cnum whose X-Forwarded-For is trusted; 0 uses the connection's address only.
+NINJA_NUM_PROXIES = int(os.environ.get("CNUM_TRUSTED_PROXIES", 0))
+
+# Retention periods (docs/privacy.md), applied by `manage.py purge`; 0 turns a rule off.
+CNUM_RETENTION = {
+    "inactive_accounts_months": int(os.environ.get("CNUM_RETENTION_ACCOUNTS_MONTHS", 30)),
+    "followed_beneficiaries_inactive_years": int(os.environ.get("CNUM_RETENTION_BENEFICIARIES_YEARS", 3)),
+    "login_logs_months": int(os.environ.get("CNUM_RETENTION_LOGIN_LOGS_MONTHS", 12)),
+    "audit_log_years": int(os.environ.get("CNUM_RETENTION_AUDIT_YEARS", 5)),
+}
+
 # django-dsfr: mark optional fields rather than required ones (the DSFR's current guidance).
 DSFR_MARK_OPTIONAL_FIELDS = True
+
+# Content-Security-Policy (django-csp): nothing inline runs or styles without the request's nonce, nothing is
+# loaded from elsewhere (assets are vendored). Templates give scripts `nonce="{{ request.csp_nonce }}"`; SVG charts
+# and maps are styled by classes of static/cnum/cnum.css, never by style attributes. tests/core/test_csp.py checks
+# every page. ProConnect's domain is added to form-action so that logging out can go on to its end-session page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *([f"https://{PROCONNECT_DOMAIN}"] if PROCONNECT_DOMAIN else [])],
+    }
+}

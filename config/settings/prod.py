@@ -11,6 +11,7 @@ check_production_settings(
     allowed_hosts=ALLOWED_HOSTS,
     databases=DATABASES,
     allow_sqlite=env_bool("CNUM_ALLOW_SQLITE"),
+    otp_required=CNUM_OTP_REQUIRED,
 )
 
 DEBUG = False

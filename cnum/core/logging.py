@@ -1,0 +1,41 @@
+"""No personal data in logs: a filter that masks e-mail addresses and phone numbers in every log record.
+
+It is set on the handlers (config/settings/base.py, LOGGING), so it sees the records of every logger, rendered
+with their arguments and with their exception's traceback, before anything is written.
+"""
+
+import logging
+import re
+
+EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+# French numbers (0X XX XX XX XX, +33 X…, 0033 X…, with spaces, dots or dashes), and any other "+" number.
+FRENCH_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+INTERNATIONAL_PHONE = re.compile(r"(?<![\w+])\+\d(?:[\s.-]?\d){7,14}(?!\d)")
+PHONE_MASK = "[téléphone masqué]"
+
+
+def mask_personal_data(text: str) -> str:
+    """The text with e-mail local parts and phone numbers hidden (the domain stays: it helps and names no one)."""
+    text = EMAIL.sub(r"***@\1", text)
+    text = FRENCH_PHONE.sub(PHONE_MASK, text)
+    return INTERNATIONAL_PHONE.sub(PHONE_MASK, text)
+
+
+class PersonalDataFilter(logging.Filter):
+    """Rewrite the record's message (arguments merged in), traceback and stack with personal data masked."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: mask what there is rather than lose the record
+            message = f"{record.msg} {record.args}"
+        record.msg, record.args = mask_personal_data(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_personal_data(record.stack_info)
+        return True
