@@ -15,6 +15,7 @@ import contextvars
 import datetime
 import decimal
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -34,6 +35,7 @@ class Actor:
 SYSTEM = Actor(label="système")
 _current_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("cnum_audit_actor", default=SYSTEM)
 _registry: dict[type[models.Model], frozenset[str]] = {}
+_labels: dict[type[models.Model], Callable[[models.Model], str]] = {}
 _maintenance = contextvars.ContextVar("cnum_audit_maintenance", default=False)
 ALWAYS_EXCLUDED = frozenset({"password", "last_login"})
 
@@ -55,9 +57,13 @@ def actor_for_user(user) -> Actor:
     return Actor(label=user.get_username(), user_id=user.pk)
 
 
-def register(model: type[models.Model], *, exclude: list[str] | tuple[str, ...] = ()) -> type[models.Model]:
-    """Record every ORM create, update and delete of `model` in the audit trail."""
+def register(
+    model: type[models.Model], *, exclude: list[str] | tuple[str, ...] = (), label: Callable[[models.Model], str] = str
+) -> type[models.Model]:
+    """Record every ORM create, update and delete of `model` in the audit trail. `label` names the object in the
+    trail (its str() by default; models holding personal data name it without them)."""
     _registry[model] = frozenset(exclude) | ALWAYS_EXCLUDED
+    _labels[model] = label
     pre_save.connect(_remember_old_values, sender=model, dispatch_uid=f"audit-pre-{model._meta.label}")
     post_save.connect(_record_save, sender=model, dispatch_uid=f"audit-save-{model._meta.label}")
     post_delete.connect(_record_delete, sender=model, dispatch_uid=f"audit-delete-{model._meta.label}")
@@ -130,7 +136,7 @@ def _write(instance, action: str, changes: dict):
         action=action,
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),
-        object_repr=str(instance)[:300],
+        object_repr=_labels.get(type(instance), str)(instance)[:300],
         changes=changes,
     )
 

@@ -197,3 +197,18 @@ def test_factories():
     assert ActivityFactory(followed=True).accompaniments.get().beneficiary.is_followed
     assert not ActivityFactory(individual=True).accompaniments.get().beneficiary.is_followed
     assert not ActivityFactory(collective=True).accompaniments.exists()
+
+
+def test_the_audit_trail_never_names_a_followed_beneficiary(advisor):
+    from cnum.core.models import AuditEvent
+
+    person = services.beneficiary_follow(
+        advisor=advisor, first_name="Josiane", last_name="Balasko", consent_date=datetime.date(2025, 1, 2)
+    )
+    person.phone, person.genre = "0612345678", "feminin"
+    person.save()
+    events = AuditEvent.objects.filter(object_id=str(person.pk), content_type__model="beneficiary")
+    assert events.count() == 2
+    for event in events:
+        assert event.object_repr == f"Bénéficiaire n° {person.pk}"
+        assert "Balasko" not in str(event.changes) and "0612345678" not in str(event.changes)
