@@ -79,8 +79,11 @@ INDICATORS = {
     "by_autonomy": indicators.by_autonomy,
     **dict.fromkeys(PERSON_KEYS, indicators.by_person_attribute),
     "by_month": indicators.by_month,
+    "by_day": indicators.by_day,
     "by_departement": indicators.by_departement,
 }
+#: The daily series is drawn for periods up to this many days (computed live: docs/statistics.md).
+DAILY_SERIES_DAYS = 92
 TILE_KEYS = (
     "activities",
     "accompaniments",
@@ -128,6 +131,10 @@ def dashboard(request):
         figures = engine.figures(scope, since, until, form.filters)
         context.update(_figure_context(figures, "tableau", lambda code: _departement_link(request, code)))
         context.update(_programme_context(programme_figures(scope, on=_registry_day(until))))
+        if since and until and (until - since).days <= DAILY_SERIES_DAYS:
+            by_day = engine.daily_series(scope, since, until, form.filters)
+            context["daily"] = _series(by_day, "tableau-jour", "Activités et accompagnements par jour", "by_day")
+            context["daily_days"] = DAILY_SERIES_DAYS
         context.update(
             {
                 "period": period_label(since, until),
@@ -365,20 +372,29 @@ def month_label(month: str) -> str:
 
 
 def _monthly(by_month: dict, chart_id: str) -> dict:
-    labels = [month_label(month) for month in by_month]
+    return _series(by_month, chart_id, "Activités et accompagnements par mois", "by_month")
+
+
+def _series(by_period: dict, chart_id: str, title: str, key: str) -> dict:
+    """A column chart of activities and accompaniments per month ("AAAA-MM") or per day ("AAAA-MM-JJ")."""
+    daily = key == "by_day"
+    labels = [_day_label(period) if daily else month_label(period) for period in by_period]
     series = [
-        ("Activités", [counts["activities"] for counts in by_month.values()]),
-        ("Accompagnements", [counts["accompaniments"] for counts in by_month.values()]),
+        ("Activités", [counts["activities"] for counts in by_period.values()]),
+        ("Accompagnements", [counts["accompaniments"] for counts in by_period.values()]),
     ]
-    title = "Activités et accompagnements par mois"
     return {
         "id": chart_id,
         "title": title,
-        "definition": definition("by_month")["text"],
+        "definition": definition(key)["text"],
         "chart": charts.column_chart(chart_id, title, labels, series),
-        "headers": ["Mois", "Activités", "Accompagnements"],
+        "headers": ["Jour" if daily else "Mois", "Activités", "Accompagnements"],
         "rows": [[label, *(values[index] for _, values in series)] for index, label in enumerate(labels)],
     }
+
+
+def _day_label(day: str) -> str:
+    return datetime.date.fromisoformat(day).strftime("%d/%m/%Y")
 
 
 def _shares(figures: dict, prefix: str) -> list[dict]:

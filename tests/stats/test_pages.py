@@ -299,3 +299,12 @@ def test_every_chart_has_its_table(client, data):
     table = table[: table.index("</table>")]
     assert re.search(r"<th scope=\"row\">E-mail</th><td>5</td>", table)
     assert re.search(r"<th scope=\"row\">Santé</th><td>1</td>", table)
+
+
+def test_daily_series_for_short_periods_only(client, data):
+    client.force_login(UserFactory(programme_team=True))
+    html = client.get(URL, {"du": "2025-01-01", "au": "2025-03-31"}).content.decode()
+    assert "Évolution quotidienne" in html
+    assert '<th scope="row">15/01/2025</th><td>1</td><td>1</td>' in html
+    html = client.get(URL, YEAR_2025).content.decode()
+    assert "Évolution quotidienne" not in html
