@@ -23,6 +23,8 @@ def roles(request):
     if user.has_perm("funding.view_convention"):
         funding_page = "funding:budget" if user.has_perm("funding.view_budgetline") else "funding:convention_list"
         navigation.append({"label": "Financement", "url": reverse(funding_page)})
+    if user.has_perm("funding.view_campaign") and not user.has_perm("funding.view_budgetline"):
+        navigation.append({"label": "Campagnes de renouvellement", "url": reverse("funding:campaign_list")})
     if active is not None:
         navigation.append({"label": "Statistiques", "url": reverse("stats:dashboard")})
     if user.has_perm("core.import_files"):

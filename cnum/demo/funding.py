@@ -11,8 +11,23 @@ import random
 from django.utils import timezone
 
 from cnum.core import audit
-from cnum.funding.enums import ConventionStatus, EmployerKind, InstalmentStatus
-from cnum.funding.models import Convention, ConventionPost, GrantScheme, Instalment
+from cnum.funding.enums import (
+    AdvisorChoice,
+    CampaignDecision,
+    ConventionStatus,
+    EmployerKind,
+    InstalmentStatus,
+    NonRenewalReason,
+)
+from cnum.funding.models import (
+    Campaign,
+    CampaignResponse,
+    CampaignTarget,
+    Convention,
+    ConventionPost,
+    GrantScheme,
+    Instalment,
+)
 from cnum.funding.reference_data import funding_reference_load, funding_reference_loaded
 from cnum.funding.schedules import add_months, convention_end
 from cnum.funding.services import planned_instalments
@@ -52,7 +67,9 @@ def demo_funding_create(*, seed: int, today: datetime.date | None = None) -> dic
             renewal = add_months(phase_1["convention"].end + datetime.timedelta(days=1), rng.randint(0, 4))
             renewal = min(max(renewal.replace(day=1), PHASE_2_FIRST_START), PHASE_2_LAST_START)
             plans.append(_plan(structure, schemes[(Phase.PHASE_2, kind)], renewal, posts, rng, late_joins=True))
-    return _save(plans, rng, today)
+    summary = _save(plans, rng, today)
+    summary.update(demo_campaign_create(rng=rng))
+    return summary
 
 
 def _plan(structure, scheme: GrantScheme, start, posts, rng, *, late_joins=False) -> dict:
@@ -111,3 +128,67 @@ def _save(plans: list[dict], rng: random.Random, today: datetime.date) -> dict:
     }
     audit.record_bulk(Convention, summary=summary, description="Conventions de démonstration")
     return summary
+
+
+#: The December 2022 campaign: the degressive phase 2 terms offered to every phase 1 structure (DOMAIN.md).
+CAMPAIGN_SENT = datetime.datetime(2022, 12, 15, 10, 0, tzinfo=datetime.UTC)
+CAMPAIGN_DEADLINE = datetime.date(2023, 3, 31)
+#: Share of the structures that did not re-engage which still answered (saying why); the others never answered.
+NOT_RENEWING_ANSWER_SHARE = 0.35
+CAMPAIGN_TERMS = (
+    "Convention de 36 mois, subvention dégressive par poste : employeurs publics 17 500 €, 12 500 €, 12 500 € "
+    "(+ 2 500 € la 1re année et + 5 000 € la 2e année en QPV ou ZRR) ; employeurs privés 20 000 €, 14 000 €, "
+    "10 000 €. Vous pouvez garder votre conseiller ou en recruter un nouveau dans les 3 mois."
+)
+
+
+def demo_campaign_create(*, rng: random.Random) -> dict:
+    """The renewal campaign of December 2022 as the demo's conventions tell it: every structure with a phase 1
+    convention was concerned; those that re-engaged (a phase 2 convention) answered "renew" for their posts, a
+    share of the others answered "not renew" with a reason, the rest never answered."""
+    scheme = GrantScheme.objects.filter(phase=Phase.PHASE_2, employer_kind=EmployerKind.PUBLIC).first()
+    campaign = Campaign.objects.create(
+        name="Renouvellement 2023 — conditions dégressives",
+        terms=CAMPAIGN_TERMS,
+        scheme=scheme,
+        deadline=CAMPAIGN_DEADLINE,
+        sent_at=CAMPAIGN_SENT,
+        site_url="http://127.0.0.1:8000",
+    )
+    phase_1 = Convention.objects.filter(phase=Phase.PHASE_1).order_by("structure_id")
+    renewed = set(Convention.objects.filter(phase=Phase.PHASE_2).values_list("structure_id", flat=True))
+    targets, responses = [], []
+    for convention in phase_1.prefetch_related("posts"):
+        posts = len(convention.posts.all())
+        targets.append(
+            CampaignTarget(
+                campaign=campaign, structure_id=convention.structure_id, posts=posts, convention_end=convention.end
+            )
+        )
+        answered_at = CAMPAIGN_SENT + datetime.timedelta(days=rng.randint(1, 100), hours=rng.randint(0, 8))
+        if convention.structure_id in renewed:
+            choice = rng.choices(list(AdvisorChoice), weights=[75, 15, 10])[0]
+            responses.append(
+                CampaignResponse(
+                    campaign=campaign,
+                    structure_id=convention.structure_id,
+                    decision=CampaignDecision.RENEW,
+                    posts_requested=posts,
+                    advisor_choice=choice,
+                    new_advisors={AdvisorChoice.KEEP: 0, AdvisorChoice.REPLACE: posts}.get(choice, min(1, posts)),
+                    answered_at=answered_at,
+                )
+            )
+        elif rng.random() < NOT_RENEWING_ANSWER_SHARE:
+            responses.append(
+                CampaignResponse(
+                    campaign=campaign,
+                    structure_id=convention.structure_id,
+                    decision=CampaignDecision.NOT_RENEW,
+                    reason=rng.choices(list(NonRenewalReason), weights=[45, 20, 15, 8, 8, 4])[0],
+                    answered_at=answered_at,
+                )
+            )
+    CampaignTarget.objects.bulk_create(targets, batch_size=1000)
+    CampaignResponse.objects.bulk_create(responses, batch_size=1000)
+    return {"campagne de renouvellement": len(targets), "réponses": len(responses)}

@@ -42,3 +42,37 @@ class PaymentTiming(models.TextChoices):
 
     START = "start", "En début d'année de convention"
     END = "end", "En fin d'année de convention"
+
+
+class CampaignDecision(models.TextChoices):
+    RENEW = "renew", "Nous souhaitons renouveler"
+    NOT_RENEW = "not_renew", "Nous ne renouvelons pas"
+
+
+class AdvisorChoice(models.TextChoices):
+    """DOMAIN.md "Funding rules": a structure may keep its advisor or recruit a new one within 3 months."""
+
+    KEEP = "keep", "Conserver le ou les conseillers actuels"
+    REPLACE = "replace", "Recruter un nouveau conseiller sur chaque poste"
+    PER_POST = "per_post", "Selon les postes (préciser le nombre de recrutements)"
+
+
+class NonRenewalReason(models.TextChoices):
+    """Why a structure does not renew. DOMAIN.md gives no list of its own: these are cnum's categories, built on
+    its facts (the degressive grant leaves a growing share to the employer, a post vacant > 6 months is returned,
+    contract end reasons), with "other" and a comment for the rest. Documented in docs/funding.md."""
+
+    COST = "cost", "Reste à charge trop élevé (subvention dégressive)"
+    RECRUITMENT = "recruitment", "Difficulté à recruter ou à garder un conseiller"
+    ADVISOR_LEFT = "advisor_left", "Départ du conseiller, poste vacant"
+    NEED_COVERED = "need_covered", "Besoin couvert autrement (autre dispositif, agent interne)"
+    PRIORITIES = "priorities", "Changement de priorités de la structure"
+    OTHER = "other", "Autre motif (préciser en commentaire)"
+
+
+class CampaignMessageKind(models.TextChoices):
+    """The e-mails of a campaign to one structure, each sent once (CampaignMessage)."""
+
+    INVITATION = "invitation", "Invitation"
+    REMINDER_14 = "reminder_14", "Relance J-14"
+    REMINDER_3 = "reminder_3", "Relance J-3"

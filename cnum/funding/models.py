@@ -14,11 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cnum.funding.enums import (
+    AdvisorChoice,
     BudgetVersion,
+    CampaignDecision,
+    CampaignMessageKind,
     ConventionStatus,
     CreditKind,
     EmployerKind,
     InstalmentStatus,
+    NonRenewalReason,
     PaymentTiming,
 )
 from cnum.funding.schedules import Scheme, Tranche
@@ -297,3 +301,120 @@ class SimulationScenario(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CampaignQuerySet(models.QuerySet):
+    def sent(self):
+        return self.filter(sent_at__isnull=False)
+
+
+class Campaign(models.Model):
+    """A renewal campaign: new terms offered to the structures whose conventions end, answered in the app before
+    a deadline (docs/funding.md "Campagnes de renouvellement")."""
+
+    name = models.CharField("nom", max_length=150)
+    terms = models.TextField("nouvelles conditions", help_text="Le texte des conditions proposées aux structures.")
+    scheme = models.ForeignKey(
+        GrantScheme, verbose_name="barème proposé", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    deadline = models.DateField("date limite de réponse", help_text="Dernier jour pour répondre, inclus.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="créée par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    site_url = models.URLField("adresse du service", blank=True, help_text="Pour les liens des courriels.")
+    structures = models.ManyToManyField(
+        Structure, verbose_name="structures concernées", through="CampaignTarget", related_name="+"
+    )
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "campagne de renouvellement"
+        verbose_name_plural = "campagnes de renouvellement"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("funding:campaign_detail", args=[self.pk])
+
+    def is_open(self, day: datetime.date | None = None) -> bool:
+        """Sent and not past its deadline: answers may still be given or changed."""
+        return self.sent_at is not None and (day or timezone.localdate()) <= self.deadline
+
+
+class CampaignTarget(models.Model):
+    """A structure a campaign is sent to, with the posts its ending conventions cover (kept or returned)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="campagne", on_delete=models.CASCADE, related_name="targets")
+    structure = models.ForeignKey(Structure, verbose_name="structure", on_delete=models.PROTECT, related_name="+")
+    posts = models.PositiveSmallIntegerField("postes concernés")
+    convention_end = models.DateField("fin de convention")
+
+    class Meta:
+        verbose_name = "structure concernée"
+        verbose_name_plural = "structures concernées"
+        ordering = ["campaign", "structure__name"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "structure"], name="unique_campaign_target")]
+
+    def __str__(self):
+        return f"{self.structure} — {self.campaign}"
+
+
+class CampaignResponse(models.Model):
+    """A structure's answer to a campaign; it may change it until the deadline."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="campagne", on_delete=models.CASCADE, related_name="responses")
+    structure = models.ForeignKey(Structure, verbose_name="structure", on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField("décision", max_length=10, choices=CampaignDecision.choices)
+    posts_requested = models.PositiveSmallIntegerField("postes demandés", default=0)
+    advisor_choice = models.CharField("conseillers", max_length=10, choices=AdvisorChoice.choices, blank=True)
+    new_advisors = models.PositiveSmallIntegerField("postes à pourvoir par un nouveau conseiller", default=0)
+    reason = models.CharField(
+        "motif du non-renouvellement", max_length=15, choices=NonRenewalReason.choices, blank=True
+    )
+    comment = models.TextField("commentaire", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="répondu par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField("répondu le")
+
+    class Meta:
+        verbose_name = "réponse à une campagne"
+        verbose_name_plural = "réponses aux campagnes"
+        ordering = ["campaign", "structure_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "structure"], name="unique_campaign_response"),
+            models.CheckConstraint(
+                condition=Q(decision=CampaignDecision.RENEW, posts_requested__gt=0, reason="")
+                | Q(decision=CampaignDecision.NOT_RENEW, posts_requested=0) & ~Q(reason=""),
+                name="funding_campaign_response_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.structure} — {self.get_decision_display()}"
+
+
+class CampaignMessage(models.Model):
+    """An e-mail of a campaign sent to a structure: remembered so that each kind leaves once (idempotent runs)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="campagne", on_delete=models.CASCADE, related_name="messages")
+    structure = models.ForeignKey(Structure, verbose_name="structure", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("courriel", max_length=15, choices=CampaignMessageKind.choices)
+    recipient = models.EmailField("destinataire")
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "courriel de campagne"
+        verbose_name_plural = "courriels de campagne"
+        ordering = ["campaign", "sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "structure", "kind"], name="unique_campaign_message")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.structure}"

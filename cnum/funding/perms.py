@@ -5,6 +5,8 @@ Django permissions come from the active role (accounts.perms.ROLE_PERMISSIONS); 
 follows the structures it sees (Convention.objects.visible_to).
 """
 
+from cnum.structures.models import Structure
+
 
 def can_view_budget(user) -> bool:
     """Budget lines, grant schemes and the national ledger: the programme team."""
@@ -23,3 +25,30 @@ def can_simulate(user) -> bool:
 
 def can_save_scenario(user) -> bool:
     return user.is_authenticated and user.has_perm("funding.add_simulationscenario")
+
+
+def can_manage_campaigns(user) -> bool:
+    """Renewal campaigns are created and sent by the programme team."""
+    return user.is_authenticated and user.has_perm("funding.add_campaign")
+
+
+def can_view_campaigns(user) -> bool:
+    """The campaign dashboard: the programme team, and prefectures for the structures of their territory."""
+    return user.is_authenticated and user.has_perm("funding.view_campaign")
+
+
+def campaign_structures(user):
+    """The structures whose answers the user's active role sees on a campaign dashboard (its territory)."""
+    return Structure.objects.visible_to(user)
+
+
+def answerable_structures(user):
+    """The structures the user answers campaigns for: a structure manager's own structure; None for other roles."""
+    if not (user.is_authenticated and user.has_perm("funding.add_campaignresponse")):
+        return None
+    return Structure.objects.visible_to(user)
+
+
+def can_view_reports(user) -> bool:
+    """Cost per outcome and the parliamentary fact sheet: the programme team (budget figures)."""
+    return can_view_budget(user)
