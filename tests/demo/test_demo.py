@@ -18,7 +18,8 @@ from cnum.structures.models import Post, Structure
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_demo_builds_a_programme_shaped_registry_and_one_account_per_role(capsys, client):
+def test_demo_builds_a_programme_shaped_registry_and_one_account_per_role_then_resets(capsys, client):
+    """One build and one reset: each build takes a minute or more, and CI runs the suite on two engines."""
     call_command("demo")
     call_command("demo_accounts")
     out = capsys.readouterr().out
@@ -58,6 +59,14 @@ def test_demo_builds_a_programme_shaped_registry_and_one_account_per_role(capsys
     assert "déjà présentes" in capsys.readouterr().out
     assert User.objects.get(email="national@demo.cnum.fr").first_name == "Modifié"
 
+    # --reset starts again from scratch, and the same seed draws the same population.
+    first_names = list(Advisor.objects.order_by("pk").values_list("first_name", flat=True)[:20])
+    activities = activities_fingerprint()
+    call_command("demo", reset=True)
+    assert User.objects.get(email="national@demo.cnum.fr").first_name == "Paul"
+    assert list(Advisor.objects.order_by("pk").values_list("first_name", flat=True)[:20]) == first_names
+    assert activities_fingerprint() == activities
+
 
 def assert_demo_activities():
     for email in ("conseiller@demo.cnum.fr", "coordinateur@demo.cnum.fr", "structure@demo.cnum.fr"):
@@ -85,14 +94,3 @@ def activities_fingerprint() -> tuple:
     rows = Activity.objects.order_by("pk").values_list("date", "type", "duration_minutes", "themes")
     totals = Activity.objects.aggregate(minutes=Sum("duration_minutes"), people=Sum("anonymous_participants"))
     return Activity.objects.count(), totals, list(rows[:200])
-
-
-def test_demo_reset_starts_again_from_scratch(capsys):
-    call_command("demo")
-    User.objects.filter(email="national@demo.cnum.fr").update(first_name="Modifié")
-    first_names = list(Advisor.objects.order_by("pk").values_list("first_name", flat=True)[:20])
-    activities = activities_fingerprint()
-    call_command("demo", reset=True)
-    assert User.objects.get(email="national@demo.cnum.fr").first_name == "Paul"
-    assert list(Advisor.objects.order_by("pk").values_list("first_name", flat=True)[:20]) == first_names
-    assert activities_fingerprint() == activities
