@@ -58,9 +58,9 @@ quality: $(TEST_INSTALLED) ## ruff, format, migrations manquantes, contrat de co
 test: quality ## Qualité puis suite de tests complète
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(TEST_INSTALLED) ## Mesures de performance (résultats dans bench/results/)
-	$(BIN)/python -m bench
-	$(BIN)/python -m bench.activities_import --rows $${BENCH_IMPORT_ROWS:-20000}
+bench: $(TEST_INSTALLED) ## Mesures de performance (BENCH_SCALE=smoke|quick|national ; résultats dans bench/results/)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[test,bench]"
+	$(BIN)/python -m bench --scale $${BENCH_SCALE:-quick}
 
 screenshots: $(TEST_INSTALLED) ## Captures d'écran des pages principales dans docs/screenshots/
 	$(BIN)/python tools/screenshots.py

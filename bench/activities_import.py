@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.activities_import [--rows 100000]
 
-Runs on a throw-away SQLite file unless DATABASE_URL is set. Peak RSS comes from resource.getrusage (the whole
+Runs on a throw-away SQLite file unless DATABASE_URL is set. Peak RSS is the process's VmHWM (the whole
 process, Django included): it must stay flat when --rows grows, since the import streams.
 """
 
@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="cnum-bench-activities-"))
     if not os.environ.get("DATABASE_URL"):
@@ -52,11 +54,11 @@ def main(argv=None) -> int:
             collective = n % 3 == 0
             kind, participants = ("collectif", 6) if collective else ("individuel", "")
             writer.writerow([f"B{n}", "2025-03-15", kind, 45, "lieu_activite", site.pk, "email|sante", participants])
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_kib()
     start = time.perf_counter()
     report = run_import(format_name="cnum-csv", path=path, dry_run=False, advisor_email="bench@exemple.fr")
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     result = {
         "rows": args.rows,
         "created": report.created,
@@ -67,11 +69,22 @@ def main(argv=None) -> int:
         "peak_rss_mb": round(peak / 1024),
         "file_mb": round(path.stat().st_size / 1024 / 1024, 1),
     }
-    RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / f"{datetime.date.today()}-activities-import-{args.rows}.json"
+    args.output.mkdir(parents=True, exist_ok=True)
+    output = args.output / f"{datetime.date.today()}-activities-import-{args.rows}.json"
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+    shutil.rmtree(workdir)
     return 0
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS. /proc's VmHWM starts again at exec, unlike getrusage's ru_maxrss, which keeps the
+    peak of the process that started this one (python -m bench)."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Territories: loading the COG and the commune lookup every importer relies on."""
 
 import csv
+import os
 import random
 import resource
 import statistics
@@ -92,3 +93,13 @@ def run(*, scale: str) -> list[dict]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results.append({"name": "peak memory", "value": peak, "unit": "MiB", "detail": "whole benchmark process"})
     return results
+
+
+def database_bytes() -> int:
+    """The database's size on disk: the SQLite file (and its journal), or pg_database_size."""
+    if connection.vendor == "sqlite":
+        path = settings.DATABASES["default"]["NAME"]
+        return sum(os.path.getsize(f) for f in (str(path), f"{path}-wal") if os.path.exists(f))
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_database_size(current_database())")
+        return cursor.fetchone()[0]

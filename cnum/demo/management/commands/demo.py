@@ -1,4 +1,6 @@
 import random
+import resource
+import time
 
 from django.core.management import call_command
 from faker import Faker
@@ -6,7 +8,7 @@ from faker import Faker
 from cnum.core import audit
 from cnum.core.audit import audit_maintenance
 from cnum.core.commands import CnumCommand
-from cnum.demo import registry
+from cnum.demo import national, registry
 from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
 from cnum.demo.activities import demo_activities_create
 from cnum.demo.funding import demo_funding_create
@@ -21,8 +23,20 @@ class Command(CnumCommand):
         parser.add_argument("--reset", action="store_true", help="Vide toute la base avant de recharger.")
         parser.add_argument("--if-empty", action="store_true", help="Ne fait rien si la démonstration existe déjà.")
         parser.add_argument("--seed", type=int, default=2021, help="Graine du tirage (démonstration reproductible).")
+        parser.add_argument(
+            "--scale",
+            choices=["small", "national"],
+            default="small",
+            help="small : la petite démonstration ; national : le programme fin 2025 (4,5 millions d'activités).",
+        )
+        parser.add_argument(
+            "--activities",
+            type=int,
+            default=national.NATIONAL_ACTIVITIES,
+            help="Avec --scale national : nombre d'activités (les personnes suivent en proportion).",
+        )
 
-    def handle(self, *args, reset=False, if_empty=False, seed=2021, **options):
+    def handle(self, *args, reset=False, if_empty=False, seed=2021, scale="small", **options):
         if reset:
             self.stdout.write("Remise à zéro de la base…")
             with audit_maintenance():
@@ -33,10 +47,36 @@ class Command(CnumCommand):
         verbosity = options["verbosity"]
         call_command("load_territories", if_empty=True, verbosity=verbosity, stdout=self.stdout)
         call_command("load_hubs", verbosity=0)
+        if scale == "national":
+            self.build_national(seed, options["activities"])
+            return
         scopes = self.build_registry(seed)
         demo_funding_create(seed=seed + 2)  # loads the funding reference first if it is missing
         users = demo_accounts_create(scopes=scopes)
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête : {len(users)} comptes."))
+
+    def build_national(self, seed: int, activities: int) -> None:
+        """The national-scale demo (cnum.demo.national), then its rollups; times and peak memory reported."""
+        if Structure.objects.filter(source=national.SOURCE).exists():
+            self.stdout.write("Démonstration nationale déjà présente : rien à faire (--reset pour la refaire).")
+            return
+        start = time.perf_counter()
+        with self.progress(total=activities, desc="Activités") as bar:
+            written = national.national_create(seed=seed, activities=activities, progress=bar.update)
+        generated = time.perf_counter() - start
+        self.stdout.write(f"  Lignes écrites en {generated:.1f} s : {written}")
+        start = time.perf_counter()
+        call_command("stats_rebuild", verbosity=self.verbosity, stdout=self.stdout)
+        rebuilt = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        summary = {"lignes": written, "génération (s)": round(generated, 1), "agrégats (s)": round(rebuilt, 1)}
+        audit.record_bulk(Structure, summary=summary, description="Démonstration nationale")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Démonstration nationale prête : {written.get('activities_activity', 0)} activités, génération "
+                f"{generated:.1f} s, agrégats {rebuilt:.1f} s, mémoire maximale {peak:.0f} Mio."
+            )
+        )
 
     def build_registry(self, seed: int) -> dict:
         if Structure.objects.filter(source="demo-cnfs-2022").exists():

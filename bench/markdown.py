@@ -1,0 +1,89 @@
+"""The Markdown tables of a benchmark report (bench/__main__.py writes them beside the JSON)."""
+
+DATASET_KEYS = (
+    "generation_s",
+    "generation_peak_rss_mb",
+    "rebuild_s",
+    "dataset_bytes",
+    "bytes_per_million_activities",
+)
+
+
+def render(report: dict) -> str:
+    machine, versions = report["machine"], report["versions"]
+    lines = [
+        f"# cnum benchmark — {report['engine']} — {report['scale']} — {report['date']}",
+        "",
+        f"Machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}; "
+        f"Django {versions['django']}; {versions['database']}",
+        "",
+        "## Cibles",
+        "",
+        "| cible | mesure | verdict |",
+        "|---|---|---|",
+        *(f"| {t['target']} | {t['measured']} | {t['verdict']} |" for t in report.get("targets", [])),
+    ]
+    if "dataset" in report:
+        lines += dataset(report["dataset"]) + dashboards(report) + recording(report)
+    if report.get("results"):
+        lines += ["", "## Territoires", "", "| measure | value | unit | detail |", "|---|---:|---|---|"]
+        lines += [
+            f"| {r['name']} | {r['value']:,.1f} | {r['unit']} | {r.get('detail', '')} |" for r in report["results"]
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def dataset(data: dict) -> list[str]:
+    lines = ["", "## Jeu de données", "", "| mesure | valeur |", "|---|---:|"]
+    lines += [f"| lignes {table} | {count:,} |" for table, count in data["rows"].items()]
+    lines += [f"| {key} | {data[key]:,} |" if data[key] is not None else f"| {key} | – |" for key in DATASET_KEYS]
+    return lines
+
+
+def dashboards(report: dict) -> list[str]:
+    naive = {(r["scope"], r["period"]): r for r in report["naive"]}
+    columnar = {(r["scope"], r["period"]): r for r in report["columnar"].get("rows", [])}
+    lines = [
+        "",
+        "## Tableaux de bord",
+        "",
+        "Page : client de test Django ; HTTP : une requête par gunicorn ; figures() : engine.figures "
+        "seul (agrégats) ; naïf : indicators.summary sur scopes.activities ; DuckDB : Parquet des mêmes activités.",
+        "",
+        "| périmètre | période | page p50 ms | page p95 ms | HTTP ms | figures() p50 ms | naïf p50 ms | naïf/page "
+        "| naïf/figures() | DuckDB p50 ms | page/DuckDB |",
+        "|---|---|" + "---:|" * 9,
+    ]
+    for row in report["dashboards"]:
+        key = (row["scope"], row["period"])
+        slow, fast, duck = naive[key]["p50_ms"], row["figures"]["p50_ms"], columnar.get(key, {}).get("p50_ms")
+        duck_cells = f"{duck} | {row['p50_ms'] / duck:.1f}" if duck else "– | –"
+        lines.append(
+            f"| {row['scope']} | {row['period']} | {row['p50_ms']} | {row['p95_ms']} | {row['http_ms']} | {fast} "
+            f"| {slow} | {slow / row['p50_ms']:.1f} | {slow / fast:.1f} | {duck_cells} |"
+        )
+    if "skipped" in report["columnar"]:
+        lines += ["", f"Référence colonne non mesurée : {report['columnar']['skipped']}."]
+    return lines
+
+
+def recording(report: dict) -> list[str]:
+    lines = [
+        "",
+        "## Enregistrement (HTTP, gunicorn)",
+        "",
+        "| type | clients | requêtes | erreurs | req/s | p50 ms | p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in report["recording"]:
+        lines.append(
+            f"| {row['kind']} | {row['clients']} | {row['requests']} | {row['errors']} "
+            f"| {row.get('per_second', '–')} | {row['p50_ms']} | {row['p95_ms']} |"
+        )
+    imported = report["import"]
+    lines += [
+        "",
+        f"Import cnum-csv : {imported['rows']:,} lignes, {imported['rows_per_second']:,} lignes/s, "
+        f"mémoire maximale {imported['peak_rss_mb']} Mio.",
+    ]
+    return lines

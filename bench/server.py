@@ -1,0 +1,69 @@
+"""Shared pieces of the HTTP measures: gunicorn on a free port of 127.0.0.1, quantiles, users with a role."""
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int = 2) -> Iterator[str]:
+    """gunicorn serving cnum on 127.0.0.1 with this process's environment (same database); yields its base URL.
+    Stopped (the process it started, by id) when the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/connexion/", timeout=30)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def quantiles_ms(timings_s: list[float]) -> dict:
+    """p50 and p95 in milliseconds (inclusive method: both within the measured range, p50 ≤ p95)."""
+    values = [t * 1000 for t in timings_s]
+    p95 = statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 else values[0]
+    return {"runs": len(values), "p50_ms": round(statistics.median(values), 2), "p95_ms": round(p95, 2)}
+
+
+def user_with_role(email: str, role: str, *, scope=None, password: str | None = None):
+    """A user acting in `role` (scope object or None), created if missing."""
+    from cnum.accounts.models import RoleAssignment, User
+
+    user, _ = User.objects.get_or_create(email=email, defaults={"first_name": "Bench", "last_name": "Mesure"})
+    if password:
+        user.set_password(password)
+        user.save()
+    assignment = RoleAssignment(user=user, role=role, scope_id=str(scope.pk) if scope is not None else "")
+    assignment.full_clean(validate_constraints=False)
+    RoleAssignment.objects.get_or_create(
+        user=user, role=role, scope_type=assignment.scope_type, scope_id=assignment.scope_id
+    )
+    return user

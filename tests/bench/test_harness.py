@@ -1,0 +1,57 @@
+"""CI smoke of the benchmark harness: `python -m bench --scale smoke` runs end to end in its own process, in its own
+throw-away SQLite file (DATABASE_URL is left out: the bench must never write into the database of the test run), on
+a tiny national-shaped dataset, and writes its report into a temporary folder; the structure of the report is
+checked, never the timings."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("bench")
+    command = [sys.executable, "-m", "bench", "--scale", "smoke", "--activities", "600", "--output", str(folder)]
+    environment = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return folder
+
+
+def quantiles_ok(row: dict) -> bool:
+    return row["runs"] >= 1 and 0 <= row["p50_ms"] <= row["p95_ms"]
+
+
+def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
+    (report,) = output.glob("*-smoke.json")
+    markdown = report.with_suffix(".md")
+
+    written = json.loads(report.read_text())
+    assert {"machine", "versions", "dataset", "dashboards", "naive", "columnar", "recording", "import", "targets"} <= (
+        written.keys()
+    )
+    assert written["dataset"]["rows"]["activities_activity"] > 0
+    assert written["dataset"]["rows"]["StatCell"] > 0
+    scopes = {(row["scope"], row["period"]) for row in written["dashboards"]}
+    assert {scope for scope, _ in scopes} == {"national", "région", "département", "structure", "conseiller"}
+    assert {period for _, period in scopes} == {"2025", "tout"}
+    for row in written["dashboards"]:
+        assert quantiles_ok(row) and quantiles_ok(row["figures"])
+        assert row["http_status"] == 200
+        assert row["figures"]["computed"]["figures"] == "rollups"
+    assert {(row["scope"], row["period"]) for row in written["naive"]} == scopes
+    assert all(quantiles_ok(row) for row in written["naive"])
+    columnar = written["columnar"]
+    assert "skipped" in columnar or ({(r["scope"], r["period"]) for r in columnar["rows"]} == scopes)
+    recording = written["recording"]
+    assert {row["kind"] for row in recording} == {"login", "form", "api"}
+    assert all(quantiles_ok(row) and row["errors"] == 0 for row in recording)
+    assert written["import"]["created"] == written["import"]["rows"]
+    assert {target["verdict"] for target in written["targets"]} <= {"atteint", "non atteint"}
+    assert "## Cibles" in markdown.read_text() and "| conseiller | tout |" in markdown.read_text()
