@@ -14,6 +14,9 @@ import calendar
 import datetime
 from collections import Counter, defaultdict
 
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+
 from cnum.activities.enums import ActivityType
 from cnum.stats import indicators
 from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
@@ -236,6 +239,37 @@ def _structures(scope: Scope):
     if scope.kind == ScopeKind.NETWORK:
         return structures.filter(networks=int(scope.code))
     return structures.filter(pk=int(scope.code))
+
+
+def by_structure(scope: Scope, since=None, until=None, filters: Filters | None = None) -> dict[int, dict[str, int]]:
+    """Activities and accompaniments per employer structure (database id) of a département, EPCI, commune or
+    network: read from the structures' rollup rows when the period allows it, else counted live."""
+    filters = filters or Filters()
+    if scope.kind == ScopeKind.DEPARTEMENT:
+        structures = Structure.objects.filter(departement_id=scope.code).order_by()
+    else:
+        structures = _structures(scope)
+    if filters.theme or not _whole_months(since, until):
+        return counts_by(activities(scope, since, until, filters), "structure_id")
+    codes = [str(pk) for pk in structures.values_list("pk", flat=True)]
+    cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False)
+    groups = defaultdict(Counter)
+    rows = cells.filter(scope_kind=ScopeKind.STRUCTURE, scope_code__in=codes)
+    for code, n, m in rows.values_list("scope_code", "activities", "accompaniments"):
+        groups[int(code)].update({"activities": n, "accompaniments": m})
+    return {pk: _pair(counts) for pk, counts in groups.items() if counts["activities"]}
+
+
+def counts_by(queryset, field: str) -> dict:
+    """Activities and accompaniments per value of an activity field, counted live as indicators.accompaniments."""
+    counts = {}
+    anonymous = Coalesce(Sum("anonymous_participants", filter=indicators.COLLECTIVE), 0)
+    for row in queryset.order_by().values(field).annotate(n=Count("pk"), anonymous=anonymous):
+        counts[row[field]] = {"activities": row["n"], "accompaniments": row["anonymous"]}
+    rows = indicators.accompaniment_rows(queryset).order_by().values(f"activity__{field}").annotate(n=Count("pk"))
+    for row in rows:
+        counts[row[f"activity__{field}"]]["accompaniments"] += row["n"]
+    return counts
 
 
 def daily_series(scope: Scope, since: datetime.date, until: datetime.date, filters: Filters | None = None) -> dict:

@@ -9,8 +9,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Max
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -273,14 +272,14 @@ def _children(request, scope: Scope, figures: dict, since, until, filters) -> di
             if code in departements
         ]
         return _rows(request, "Départements", rows)
-    queryset = activities(scope, since, until, filters)
     if scope.kind in (ScopeKind.DEPARTEMENT, ScopeKind.EPCI, ScopeKind.COMMUNE, ScopeKind.NETWORK):
-        counts = _counts_by(queryset, "structure_id")
+        counts = engine.by_structure(scope, since, until, filters)
         names = Structure.objects.in_bulk(counts.keys())
         rows = [(Scope(ScopeKind.STRUCTURE, str(pk)), names[pk].name, counts[pk]) for pk in counts if pk in names]
         return _rows(request, "Structures employeuses", rows)
     if scope.kind in (ScopeKind.STRUCTURE, ScopeKind.TEAM):
-        counts = _counts_by(queryset, "advisor_id")
+        # Advisors' rollup rows cover all their employers: a structure's or a team's share is counted live (small).
+        counts = engine.counts_by(activities(scope, since, until, filters), "advisor_id")
         advisors = Advisor.objects.in_bulk(counts.keys())
         rows = [(Scope(ScopeKind.ADVISOR, str(pk)), advisors[pk].full_name, counts[pk]) for pk in counts]
         return _rows(request, "Conseillers numériques", rows, hide_unreachable=True)
@@ -308,18 +307,6 @@ def _rows(request, title: str, rows: list, *, hide_unreachable: bool = False) ->
         label = name if url or not hide_unreachable else "Conseiller hors de votre périmètre"
         result.append({"label": label, "url": url, **counts})
     return {"title": title, "rows": result}
-
-
-def _counts_by(queryset, field: str) -> dict:
-    """Activities and accompaniments per value of an activity field, counted as indicators.accompaniments does."""
-    counts = {}
-    anonymous = Coalesce(Sum("anonymous_participants", filter=indicators.COLLECTIVE), 0)
-    for row in queryset.order_by().values(field).annotate(n=Count("pk"), anonymous=anonymous):
-        counts[row[field]] = {"activities": row["n"], "accompaniments": row["anonymous"]}
-    rows = indicators.accompaniment_rows(queryset).order_by().values(f"activity__{field}").annotate(n=Count("pk"))
-    for row in rows:
-        counts[row[f"activity__{field}"]]["accompaniments"] += row["n"]
-    return counts
 
 
 # --- what the figures look like ---------------------------------------------------------------------------------
