@@ -134,3 +134,20 @@ def test_done_when_stats_equal_an_independent_recount_from_the_export(tmp_path):
         individual = {row["activite"] for row in rows if row["type"] == ActivityType.INDIVIDUAL}
         assert figures["individual_vs_collective"]["individuel"]["activities"] == len(individual), scope
     assert stats(scope="national")["activities"] == 40
+
+
+def test_stats_rebuild_by_sql_gives_the_same_tables():
+    from cnum.stats.models import StatCell, StatPeople
+
+    ActivityFactory(accompaniment__progressed=Progress.YES, themes=[Theme.EMAIL])
+    ActivityFactory(collective=True, anonymous_first_time=2, themes=[Theme.EMAIL, Theme.HEALTH])
+
+    def rows():
+        return [sorted(m.objects.values_list(*m.KEY_FIELDS, *m.MEASURES)) for m in (StatCell, StatPeople)]
+
+    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    by_python = rows()
+    out = io.StringIO()
+    call_command("stats_rebuild", method="sql", stdout=out)
+    assert "par la base de données" in out.getvalue()
+    assert rows() == by_python and by_python[0]
