@@ -1,0 +1,594 @@
+"""The access matrix (issue #8 "Trust"): every URL and every API operation, for every role, on an object inside
+and an object outside the role's scope (DOMAIN.md "Roles (who sees what)").
+
+The expectations are data (ROUTES, ADMIN); a route without an entry fails the test, so that a new page
+cannot ship without someone deciding who may open it. docs/access-matrix.md is generated from the same data:
+
+    UPDATE_ACCESS_MATRIX=1 .venv/bin/pytest tests/core/test_access_matrix.py
+
+Outcomes: "200" the page or the answer; "connexion" a redirect to the sign-in page; "302" another redirect (the
+form's next step, or where a user without the role lands); 400/401/403/404/405/422 as HTTP says. Each request runs
+in a savepoint rolled back afterwards, so a POST allowed to one role never changes what the next role sees.
+"""
+
+import copy
+import dataclasses
+import datetime
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from cnum.accounts.enums import Role
+from cnum.advisors.models import SiteAssignment
+from cnum.api.api import api
+from cnum.api.models import ApiToken
+from cnum.funding.models import Campaign, CampaignTarget
+from cnum.funding.reference_data import funding_reference_load
+from cnum.sites.models import SiteDuplicateCandidate
+from tests.accounts.factories import RoleAssignmentFactory, UserFactory
+from tests.activities.factories import ActivityFactory, BeneficiaryFactory
+from tests.advisors.factories import (
+    AdvisorFactory,
+    ContractFactory,
+    SiteFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+    TrainingFactory,
+)
+from tests.funding.factories import signed_convention
+from tests.structures.factories import (
+    DepartementFactory,
+    HubFactory,
+    NetworkFactory,
+    PostAmendmentFactory,
+    StructureFactory,
+)
+
+MATRIX_FILE = Path(__file__).resolve().parents[2] / "docs" / "access-matrix.md"
+
+#: The callers, in the order of the table's columns. "jeton" is an anonymous client holding a structure's API token.
+ROLES = (
+    "anonyme",
+    Role.ADVISOR,
+    Role.COORDINATOR,
+    Role.STRUCTURE_MANAGER,
+    Role.PREFECTURE_DEPARTEMENT,
+    Role.PREFECTURE_REGION,
+    Role.HUB,
+    Role.NATIONAL_NETWORK,
+    Role.PROGRAMME_TEAM,
+    "jeton",
+)
+ROLE_LABELS = {
+    "anonyme": "anonyme",
+    Role.ADVISOR: "conseiller",
+    Role.COORDINATOR: "coordinateur",
+    Role.STRUCTURE_MANAGER: "structure",
+    Role.PREFECTURE_DEPARTEMENT: "préf. dép.",
+    Role.PREFECTURE_REGION: "préf. région",
+    Role.HUB: "hub",
+    Role.NATIONAL_NETWORK: "grand réseau",
+    Role.PROGRAMME_TEAM: "équipe nationale",
+    "jeton": "jeton API",
+}
+#: Outcomes that refuse: a caller outside the roles an entry allows must get one of these.
+REFUSED = {"connexion", "401", "403", "404", "405"}
+NO_ROLE = ("anonyme", "jeton")
+
+
+def expect(default: str, **overrides: str) -> dict[str, str]:
+    """Expected outcome per caller: `default` for all, then per role (keyword = Role value or anonyme / jeton).
+
+    "200/404" reads "200 on the object inside the role's scope, 404 on the one outside"."""
+    unknown = set(overrides) - {str(role) for role in ROLES}
+    assert not unknown, f"rôles inconnus : {unknown}"
+    return {str(role): overrides.get(str(role), default) for role in ROLES}
+
+
+def signed_in(default: str, **overrides: str) -> dict[str, str]:
+    """Pages behind the sign-in: the anonymous and the token holder are sent to the sign-in page."""
+    return expect(default, **{"anonyme": "connexion", "jeton": "connexion", **overrides})
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One route of the matrix. `kwargs(world, side)` and `query(world, side)` build the URL's arguments and query
+    string for the object inside ("in") or outside ("out") the role's scope. A route with neither is requested once
+    and its expectations are single outcomes; otherwise they read "inside/outside" ("200/403")."""
+
+    expected: dict[str, str]
+    method: str = "GET"
+    kwargs: Callable[[dict, str], dict] | None = None
+    query: Callable[[dict, str], str] | None = None
+
+    @property
+    def sided(self) -> bool:
+        return self.kwargs is not None or self.query is not None
+
+
+def obj(key: str, arg: str = "pk") -> Callable[[dict, str], dict]:
+    return lambda world, side: {arg: world[side][key].pk}
+
+
+def scope_of(key: str, kind: str) -> Callable[[dict, str], str]:
+    return lambda world, side: f"scope={kind}:{world[side][key].pk}"
+
+
+PUBLIC = expect("200")
+ANY_SIGNED_IN = signed_in("200")
+PROGRAMME_ONLY = signed_in("403", programme_team="200")
+# Territorial roles and the national network see the structures of their scope (structures.perms).
+REGISTRY_READERS = {
+    role: "200/403"
+    for role in (
+        "advisor",
+        "coordinator",
+        "structure_manager",
+        "prefecture_departement",
+        "prefecture_region",
+        "hub",
+        "national_network",
+    )
+}
+FUNDING_READERS = signed_in("403", prefecture_departement="200", prefecture_region="200", programme_team="200")
+
+#: Every page by URL name, and every API operation by "api:" + its name. Refused answers are 403 when the page
+#: exists for the role but not for this object or action, 404 when the object is hidden from the role.
+ROUTES: dict[str, Entry] = {
+    # Accounts: a signed-in user is sent on from the sign-in page; switching to a role one does not hold is refused.
+    "accounts:login": Entry(expect("302", anonyme="200", jeton="200")),
+    "accounts:logout": Entry(expect("302"), method="POST"),
+    "accounts:proconnect_logged_out": Entry(expect("302")),
+    # Without a second factor to enter (CNUM_OTP_REQUIRED is off in tests), the form sends the user on.
+    "accounts:otp_verify": Entry(signed_in("302")),
+    "accounts:otp_setup": Entry(ANY_SIGNED_IN),
+    "accounts:profile": Entry(ANY_SIGNED_IN),
+    "accounts:switch_role": Entry(signed_in("403"), method="POST"),
+    "accounts:password_reset": Entry(PUBLIC),
+    "accounts:password_reset_done": Entry(PUBLIC),
+    "accounts:password_reset_confirm": Entry(
+        PUBLIC, kwargs=lambda world, side: {"uidb64": "MQ", "token": "jeton-invalide"}
+    ),
+    "accounts:password_reset_complete": Entry(PUBLIC),
+    # ProConnect is not configured in tests: the sign-in through it does not exist.
+    "oidc_authentication_callback": Entry(expect("404")),
+    "oidc_authentication_init": Entry(expect("404")),
+    "oidc_logout": Entry(expect("302"), method="POST"),
+    # Core pages.
+    "core:home": Entry(PUBLIC),
+    "core:dashboard": Entry(ANY_SIGNED_IN),
+    "core:audit_log": Entry(PROGRAMME_ONLY),
+    "core:import_upload": Entry(PROGRAMME_ONLY),
+    "core:import_confirm": Entry(signed_in("403", programme_team="302"), method="POST"),
+    "core:accessibility": Entry(PUBLIC),
+    "core:legal_notice": Entry(PUBLIC),
+    "core:privacy": Entry(PUBLIC),
+    "core:sitemap": Entry(PUBLIC),
+    # The registry: structures.
+    "structures:list": Entry(ANY_SIGNED_IN),
+    "structures:create": Entry(PROGRAMME_ONLY),
+    "structures:detail": Entry(signed_in("403", **REGISTRY_READERS, programme_team="200"), kwargs=obj("structure")),
+    "structures:edit": Entry(PROGRAMME_ONLY | {"structure_manager": "200/403"}, kwargs=obj("structure")),
+    "structures:coselec_decide": Entry(PROGRAMME_ONLY, method="POST", kwargs=obj("structure")),
+    "structures:amendment_request": Entry(PROGRAMME_ONLY | {"structure_manager": "200/403"}, kwargs=obj("structure")),
+    "structures:amendment_opinion": Entry(
+        signed_in("403", prefecture_departement="200/403", prefecture_region="200/403"), kwargs=obj("amendment")
+    ),
+    "structures:amendment_decide": Entry(PROGRAMME_ONLY, method="POST", kwargs=obj("amendment")),
+    # Sites are open data; an unpublished site (the one outside) is seen only by those who may edit it.
+    "sites:list": Entry(PUBLIC),
+    "sites:detail": Entry(expect("200/404", programme_team="200"), kwargs=obj("site")),
+    "sites:edit": Entry(signed_in("403/404", structure_manager="200/404", programme_team="200"), kwargs=obj("site")),
+    "sites:import_wizard": Entry(PROGRAMME_ONLY),
+    # An unknown upload token sends the programme team back to the upload step.
+    "sites:import_wizard_mapping": Entry(
+        signed_in("403", programme_team="302"), kwargs=lambda world, side: {"token": "inconnu"}
+    ),
+    "sites:duplicates": Entry(PROGRAMME_ONLY),
+    "sites:duplicate_detail": Entry(PROGRAMME_ONLY, kwargs=obj("duplicate")),
+    "sites:duplicate_not_duplicate": Entry(
+        signed_in("403", programme_team="302"), method="POST", kwargs=obj("duplicate")
+    ),
+    # The registry: advisors, contracts, sites where they work, trainings, teams.
+    "advisors:list": Entry(ANY_SIGNED_IN),
+    "advisors:create": Entry(PROGRAMME_ONLY | {"structure_manager": "200"}),
+    "advisors:detail": Entry(signed_in("403", **REGISTRY_READERS, programme_team="200"), kwargs=obj("advisor")),
+    "advisors:edit": Entry(
+        PROGRAMME_ONLY | {"advisor": "200/403", "structure_manager": "200/403"}, kwargs=obj("advisor")
+    ),
+    "advisors:contract_create": Entry(PROGRAMME_ONLY | {"structure_manager": "200/403"}, kwargs=obj("advisor")),
+    "advisors:contract_edit": Entry(PROGRAMME_ONLY | {"structure_manager": "200/403"}, kwargs=obj("contract")),
+    "advisors:contract_end": Entry(PROGRAMME_ONLY | {"structure_manager": "200/403"}, kwargs=obj("contract")),
+    "advisors:site_assignment_create": Entry(
+        PROGRAMME_ONLY | {"advisor": "200/403", "coordinator": "200/403", "structure_manager": "200/403"},
+        kwargs=obj("advisor"),
+    ),
+    "advisors:site_assignment_edit": Entry(
+        PROGRAMME_ONLY | {"advisor": "200/403", "coordinator": "200/403", "structure_manager": "200/403"},
+        kwargs=obj("site_assignment"),
+    ),
+    "advisors:training_create": Entry(
+        PROGRAMME_ONLY | {"coordinator": "200/403", "structure_manager": "200/403"}, kwargs=obj("advisor")
+    ),
+    "advisors:training_edit": Entry(
+        PROGRAMME_ONLY | {"coordinator": "200/403", "structure_manager": "200/403"}, kwargs=obj("training")
+    ),
+    "advisors:team_list": Entry(ANY_SIGNED_IN),
+    "advisors:team_create": Entry(PROGRAMME_ONLY | {"structure_manager": "200"}),
+    "advisors:team_detail": Entry(signed_in("403", **REGISTRY_READERS, programme_team="200"), kwargs=obj("team")),
+    "advisors:team_edit": Entry(
+        PROGRAMME_ONLY | {"coordinator": "200/403", "structure_manager": "200/403"}, kwargs=obj("team")
+    ),
+    "advisors:membership_create": Entry(
+        PROGRAMME_ONLY | {"coordinator": "200/403", "structure_manager": "200/403"}, kwargs=obj("team")
+    ),
+    "advisors:membership_edit": Entry(
+        PROGRAMME_ONLY | {"coordinator": "200/403", "structure_manager": "200/403"}, kwargs=obj("membership")
+    ),
+    # Activities are recorded by the advisor; beneficiaries are personal data, seen by their advisor only —
+    # never by the coordinator, the structure nor the programme team.
+    "activities:list": Entry(signed_in("403", advisor="200")),
+    "activities:create": Entry(signed_in("403", advisor="200")),
+    "activities:update": Entry(signed_in("403", advisor="200/404"), kwargs=obj("activity")),
+    "activities:delete": Entry(signed_in("403", advisor="302/404"), method="POST", kwargs=obj("activity")),
+    "activities:beneficiary_list": Entry(signed_in("403", advisor="200")),
+    "activities:beneficiary_create": Entry(signed_in("403", advisor="200")),
+    "activities:beneficiary_detail": Entry(signed_in("403", advisor="200/404"), kwargs=obj("beneficiary")),
+    "activities:beneficiary_merge": Entry(
+        signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
+    ),
+    "activities:beneficiary_erase": Entry(
+        signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
+    ),
+    # Statistics: the public page for all; the dashboard and its exports for the scopes of the active role.
+    "stats:public": Entry(PUBLIC),
+    "stats:dashboard": Entry(
+        signed_in("200/403", advisor="403", coordinator="403", programme_team="200"),
+        query=scope_of("structure", "structure"),
+    ),
+    "stats:export": Entry(
+        signed_in("200/403", advisor="403", coordinator="403", programme_team="200"),
+        kwargs=lambda world, side: {"fmt": "csv"},
+        query=scope_of("structure", "structure"),
+    ),
+    # Funding: budget and simulations for the programme team; prefectures read conventions and campaigns of their
+    # territory; a structure manager answers the campaigns sent to their structure.
+    "funding:budget": Entry(PROGRAMME_ONLY | {"prefecture_departement": "302", "prefecture_region": "302"}),
+    "funding:convention_list": Entry(FUNDING_READERS),
+    "funding:convention_detail": Entry(
+        FUNDING_READERS | {"prefecture_departement": "200/403", "prefecture_region": "200/403"},
+        kwargs=obj("convention"),
+    ),
+    "funding:simulator": Entry(PROGRAMME_ONLY),
+    "funding:scenarios": Entry(PROGRAMME_ONLY),
+    "funding:campaign_list": Entry(FUNDING_READERS),
+    "funding:campaign_create": Entry(PROGRAMME_ONLY),
+    # A campaign is national; its dashboard and export show a prefecture only the answers of its territory.
+    "funding:campaign_detail": Entry(FUNDING_READERS, kwargs=obj("campaign")),
+    "funding:campaign_send": Entry(signed_in("403", programme_team="302"), method="POST", kwargs=obj("campaign")),
+    "funding:campaign_export": Entry(FUNDING_READERS, kwargs=obj("campaign")),
+    "funding:campaign_answer": Entry(signed_in("403", structure_manager="200/404"), kwargs=obj("campaign")),
+    "funding:cost_per_outcome": Entry(PROGRAMME_ONLY),
+    "funding:fact_sheet": Entry(PROGRAMME_ONLY),
+    "funding:fact_sheet_pdf": Entry(PROGRAMME_ONLY),
+    # API tokens: every signed-in user sees their own; advisors and structure managers create them; a structure's
+    # token is revoked by its manager (the token outside belongs to another structure).
+    "api_tokens:list": Entry(ANY_SIGNED_IN),
+    "api_tokens:create": Entry(signed_in("403", advisor="200", structure_manager="200")),
+    "api_tokens:revoke": Entry(signed_in("404", structure_manager="302/404"), method="POST", kwargs=obj("token")),
+    # The REST API: its documentation and the sites are open data; the partner API needs a token and shows only
+    # the token's scope. Signing in on the site does not open the partner API.
+    "api:openapi-json": Entry(PUBLIC),
+    "api:openapi-view": Entry(PUBLIC),
+    "api:api-root": Entry(expect("404")),
+    "api:list_sites": Entry(PUBLIC),
+    "api:get_site": Entry(expect("200/404"), kwargs=obj("site", "site_id")),
+    "api:list_activities": Entry(expect("401", jeton="200")),
+    # An empty body is refused as unreadable, after the token is checked.
+    "api:create_activity": Entry(expect("401", jeton="400"), method="POST"),
+}
+
+#: The Django admin is for technical staff (is_staff), which none of the roles is: every admin URL sends everyone
+#: to the admin's own sign-in page, except that page itself. Entries by prefix: the admin adds one route per model.
+ADMIN = Entry(expect("302"))
+ADMIN_EXCEPTIONS: dict[str, Entry] = {
+    "admin:login": Entry(PUBLIC),
+    "admin:logout": Entry(expect("302"), method="POST"),
+}
+
+
+# --- the world ------------------------------------------------------------------------------------------------
+
+
+def _side(structure, departement_code: str, city: str) -> dict:
+    """One structure with everything hanging on it: an advisor under contract on a site, a team, activities… Names
+    carry the city, so that a page showing something of the other side is caught (test_lists_stay_in_scope)."""
+    advisor = AdvisorFactory(with_account=True, first_name="Camille", last_name=f"Conseillère-{city}")
+    contract = ContractFactory(advisor=advisor, structure=structure, post__structure=structure)
+    site = SiteFactory(
+        structure=structure,
+        name=f"Médiathèque de {city}",
+        departement=structure.departement,
+        postal_code=f"{departement_code}001",
+    )
+    team = TeamFactory(structure=structure, name=f"Équipe de {city}")
+    activity = ActivityFactory(advisor=advisor, structure=structure, site=site)
+    token, _ = ApiToken.issue(name="Logiciel de la structure", owner=UserFactory(), structure=structure)
+    return {
+        "structure": structure,
+        "advisor": advisor,
+        "contract": contract,
+        "site": site,
+        "site_assignment": SiteAssignment.objects.create(advisor=advisor, site=site, start=datetime.date(2024, 1, 1)),
+        "training": TrainingFactory(advisor=advisor),
+        "team": team,
+        "membership": TeamMembershipFactory(team=team, advisor=advisor),
+        "activity": activity,
+        "beneficiary": BeneficiaryFactory(advisor=advisor, followed=True),
+        "convention": signed_convention(structure=structure),
+        "amendment": PostAmendmentFactory(structure=structure),
+        "duplicate": SiteDuplicateCandidate.objects.create(site=site, source="autre", proposed=PROPOSED, score=0.9),
+        "campaign": _campaign(structure),
+        "token": token,
+    }
+
+
+#: A duplicate candidate's proposal, as an importer stores it.
+PROPOSED = {"name": "Médiathèque (autre source)", "address": "1 place de la Mairie", "updated_on": "2025-01-15"}
+
+
+def _campaign(structure) -> Campaign:
+    campaign = Campaign.objects.create(
+        name=f"Renouvellement n° {structure.pk}",
+        terms="Conditions de test.",
+        deadline=timezone.localdate() + datetime.timedelta(days=20),
+        sent_at=timezone.now(),
+    )
+    CampaignTarget.objects.create(
+        campaign=campaign, structure=structure, posts=1, convention_end=timezone.localdate() + datetime.timedelta(90)
+    )
+    return campaign
+
+
+@pytest.fixture
+def world(db):
+    """Two départements (Rhône, inside every territorial scope; Bouches-du-Rhône, outside), one structure in each
+    with its advisor, site, team, activity, followed beneficiary, convention, amendment, campaign and API token;
+    one user per role, scoped on the Rhône side. The site outside is unpublished: the public must not see it."""
+    funding_reference_load()
+    rhone = DepartementFactory(code="69")
+    inside = StructureFactory(approved=True, name="Ville de Lyon")
+    outside = StructureFactory(approved=True, in_marseille=True, name="Association phocéenne")
+    hub = HubFactory(name="Hub du Rhône")
+    hub.departements.add(rhone)
+    network = NetworkFactory(name="Grand réseau")
+    inside.networks.add(network)
+    world = {"in": _side(inside, "69", "Lyon"), "out": _side(outside, "13", "Marseille")}
+    world["out"]["site"].is_published = False
+    world["out"]["site"].save()
+    scopes = {
+        Role.COORDINATOR: world["in"]["team"],
+        Role.STRUCTURE_MANAGER: inside,
+        Role.PREFECTURE_DEPARTEMENT: rhone,
+        Role.PREFECTURE_REGION: rhone.region,
+        Role.HUB: hub,
+        Role.NATIONAL_NETWORK: network,
+    }
+    users = {Role.ADVISOR: world["in"]["advisor"].user}
+    for role in ROLES:
+        if role not in NO_ROLE and role != Role.ADVISOR:
+            users[role] = RoleAssignmentFactory(role=role, scope=scopes.get(role)).user
+    world["users"] = users
+    world["secret"] = ApiToken.issue(name="Jeton de test", owner=UserFactory(), structure=inside)[1]
+    return world
+
+
+# --- enumeration and requests ---------------------------------------------------------------------------------
+
+
+def project_routes(patterns=None, namespace="", prefix="") -> dict[str, str]:
+    """Every URL pattern of the project: namespaced name (or full pattern when it has none) → full pattern."""
+    routes = {}
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            routes |= project_routes(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            full = prefix + str(pattern.pattern)
+            routes[f"{namespace}{pattern.name}" if pattern.name else full] = full
+    return routes
+
+
+def entry_for(key: str, pattern: str) -> Entry | None:
+    if key in ROUTES:
+        return ROUTES[key]
+    if pattern.startswith("admin/"):
+        return ADMIN_EXCEPTIONS.get(key, ADMIN)
+    return None
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(method, path) of every operation of the API's OpenAPI schema, paths as "/api/lieux/{site_id}"."""
+    schema = api.get_openapi_schema()
+    return [(method.upper(), path) for path, operations in schema["paths"].items() for method in operations]
+
+
+def admin_url(pattern: str) -> str:
+    """A concrete URL for an admin pattern: object 1 of a model, the accounts app, an unknown page."""
+    url = re.sub(r"\^\(\?P<app_label>[^)]*\)/\$", "accounts/", pattern)
+    url = url.replace("(?P<url>.*)$", "inconnu/")
+    return "/" + re.sub(r"<[^>]+>", "1", url)
+
+
+def url_for(key: str, pattern: str, entry: Entry, world: dict, side: str) -> str:
+    if key in ROUTES:
+        url = reverse(key, kwargs=entry.kwargs(world, side) if entry.kwargs else None)
+    else:
+        url = admin_url(pattern)
+    return f"{url}?{entry.query(world, side)}" if entry.query else url
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302):
+        login = reverse("accounts:login")
+        return "connexion" if response["Location"].split("?")[0].endswith(login) else "302"
+    return str(response.status_code)
+
+
+def clients(world) -> dict[str, Client]:
+    result = {"anonyme": Client(), "jeton": Client(headers={"Authorization": f"Bearer {world['secret']}"})}
+    for role, user in world["users"].items():
+        client = Client()
+        client.force_login(user)
+        result[str(role)] = client
+    return result
+
+
+def request(client: Client, method: str, url: str) -> str:
+    """One request in a savepoint rolled back afterwards; the client's cookies are kept (a logout or a role switch
+    must not change who the next request comes from)."""
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return outcome(response)
+
+
+def observed(key: str, pattern: str, entry: Entry, world: dict, client: Client) -> str:
+    """The outcome for one caller: "200", or "200/403" (inside/outside) when the two sides differ."""
+    sides = ("in", "out") if entry.sided else ("in",)
+    outcomes = [request(client, entry.method, url_for(key, pattern, entry, world, side)) for side in sides]
+    return outcomes[0] if len(set(outcomes)) == 1 else "/".join(outcomes)
+
+
+def normalized(expected: str) -> str:
+    inside, _, outside = expected.partition("/")
+    return inside if not outside or inside == outside else expected
+
+
+# --- the tests ------------------------------------------------------------------------------------------------
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    routes = project_routes()
+    missing = [key for key, pattern in routes.items() if entry_for(key, pattern) is None]
+    assert not missing, "route sans entrée dans la matrice d'accès : " + ", ".join(missing)
+    stale = sorted(set(ROUTES) - set(routes))
+    assert not stale, "entrée de la matrice d'accès sans route : " + ", ".join(stale)
+
+
+def test_every_api_operation_has_an_entry_in_the_matrix():
+    routes = project_routes()
+    covered = {
+        (entry.method, "/" + re.sub(r"<(\w+:)?(\w+)>", r"{\2}", routes[key]))
+        for key, entry in ROUTES.items()
+        if key.startswith("api:") and key in routes
+    }
+    missing = [f"{method} {path}" for method, path in api_operations() if (method, path) not in covered]
+    assert not missing, "route sans entrée dans la matrice d'accès : " + ", ".join(missing)
+
+
+def test_every_role_gets_what_the_matrix_says(world):
+    by_caller = clients(world)
+    differences = []
+    for key, pattern in project_routes().items():
+        entry = entry_for(key, pattern)
+        assert entry is not None, f"route sans entrée dans la matrice d'accès : {key}"
+        for caller in ROLES:
+            got = observed(key, pattern, entry, world, by_caller[str(caller)])
+            expected = normalized(entry.expected[str(caller)])
+            if got != expected:
+                differences.append(f"{entry.method} {key} — {ROLE_LABELS[caller]} : attendu {expected}, obtenu {got}")
+    assert not differences, "la matrice d'accès n'est plus respectée :\n" + "\n".join(differences)
+
+
+def test_the_table_uses_known_outcomes_and_no_token_opens_a_page():
+    """The table itself: whoever holds no role never gets a page behind the sign-in, and every outcome is known."""
+    known = REFUSED | {"200", "302", "400"}
+    for key, entry in ROUTES.items():
+        for caller, expected in entry.expected.items():
+            assert set(expected.split("/")) <= known, f"{key} — {caller} : issue inconnue « {expected} »"
+        if entry.expected["anonyme"] == "connexion":
+            assert entry.expected["jeton"] == "connexion", f"{key} : un jeton d'API ouvre une page"
+
+
+#: List pages and dashboards of the signed-in roles: they may show the Lyon side, never the Marseille one.
+LISTS = (
+    "core:dashboard",
+    "structures:list",
+    "advisors:list",
+    "advisors:team_list",
+    "activities:list",
+    "activities:beneficiary_list",
+    "stats:dashboard",
+    "funding:convention_list",
+    "funding:campaign_list",
+    "api_tokens:list",
+)
+
+
+def test_lists_stay_in_scope(world):
+    """Beyond the status code: no list or dashboard shows a role the structure, advisor, team or beneficiary of the
+    other département — and the programme team, which sees everything, does see them (so the check can fail)."""
+    outside = world["out"]
+    names = [outside["structure"].name, str(outside["advisor"]), outside["team"].name, str(outside["beneficiary"])]
+    by_caller = clients(world)
+    leaks = []
+    for role in world["users"]:
+        for name in LISTS:
+            response = by_caller[str(role)].get(reverse(name))
+            shown = [text for text in names if text in response.content.decode()]
+            if response.status_code == 200 and shown and role != Role.PROGRAMME_TEAM:
+                leaks.append(f"{name} — {ROLE_LABELS[role]} : {', '.join(shown)}")
+    assert not leaks, "données hors périmètre affichées :\n" + "\n".join(leaks)
+    everything = by_caller[Role.PROGRAMME_TEAM].get(reverse("structures:list")).content.decode()
+    assert outside["structure"].name in everything
+
+
+# --- docs/access-matrix.md ------------------------------------------------------------------------------------
+
+HEADER = """# Matrice d'accès
+
+Générée depuis `tests/core/test_access_matrix.py` (ne pas modifier à la main) :
+`UPDATE_ACCESS_MATRIX=1 .venv/bin/pytest tests/core/test_access_matrix.py`. Le test échoue si une route n'y
+figure pas, si un rôle obtient autre chose que ce qui est écrit ici, ou si ce fichier n'est plus à jour.
+
+Chaque rôle agit dans son périmètre : le département du Rhône (69) et sa région, un hub qui le couvre, un grand
+réseau dont une structure lyonnaise est membre, cette structure, une équipe de cette structure et l'un de ses
+conseillers. « 200/403 » se lit : 200 sur l'objet dans le périmètre du rôle (à Lyon), 403 sur l'objet hors
+périmètre (à Marseille). « connexion » : redirection vers la page de connexion ; « 302 » : autre redirection (étape
+suivante d'un formulaire, ou page d'accueil du rôle) ; 401 : API sans jeton ; 403 : refusé ; 404 : caché ou
+inexistant ; 405 : méthode refusée. Les requêtes POST sont envoyées vides. La colonne « jeton API » est un client
+anonyme qui présente le jeton d'API de la structure lyonnaise.
+
+L'administration technique de Django (`/admin/`, réservée aux comptes `is_staff`, qu'aucun rôle n'a) renvoie tout le
+monde vers sa propre page de connexion (302), sauf cette page elle-même ; ses routes (une série par modèle) ne sont
+pas détaillées ici.
+"""
+
+
+def matrix_markdown() -> str:
+    columns = ["route", "méthode", *(ROLE_LABELS[role] for role in ROLES)]
+    lines = [HEADER, "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for key, entry in ROUTES.items():
+        cells = [f"`{key}`", entry.method, *(normalized(entry.expected[str(role)]) for role in ROLES)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def test_docs_access_matrix_is_up_to_date():
+    if os.environ.get("UPDATE_ACCESS_MATRIX"):
+        MATRIX_FILE.write_text(matrix_markdown(), encoding="utf-8")
+    assert MATRIX_FILE.exists(), "docs/access-matrix.md manque : UPDATE_ACCESS_MATRIX=1 pour le créer"
+    assert MATRIX_FILE.read_text(encoding="utf-8") == matrix_markdown(), (
+        "docs/access-matrix.md n'est plus à jour : UPDATE_ACCESS_MATRIX=1 .venv/bin/pytest "
+        "tests/core/test_access_matrix.py pour le régénérer"
+    )
