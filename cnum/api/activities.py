@@ -22,8 +22,9 @@ from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Advisor, Contract
 from cnum.api.auth import TokenAuth
 from cnum.api.models import ApiToken
+from cnum.api.validation import has_nul
 from cnum.sites.models import Site
-from cnum.territories.models import Commune
+from cnum.territories.lookup import commune_by_insee
 
 router = Router(tags=["Activités"], auth=TokenAuth())
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
@@ -31,6 +32,10 @@ PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 class Errors(Schema):
     errors: dict[str, list[str]] = Field(description="Messages d'erreur par champ.")
+
+
+class Unreadable(Schema):
+    detail: str = Field(description="Le corps de la requête n'est pas du JSON lisible.")
 
 
 class ActivityIn(Schema):
@@ -72,7 +77,7 @@ class ActivityOut(Schema):
     duration_minutes: int
     place_type: str
     site: int | None = Field(alias="site_id")
-    commune: str | None = Field(alias="commune_id")
+    commune: str | None = Field(description="Code INSEE de la commune, comme à l'envoi.")
     themes: list[str]
     demarche_themes: list[str]
     equipment: list[str]
@@ -85,6 +90,10 @@ class ActivityOut(Schema):
     source: str
     source_id: str
     created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_commune(activity: Activity) -> str | None:
+        return activity.commune.code if activity.commune_id else None
 
 
 class ActivityPage(Schema):
@@ -138,7 +147,7 @@ def list_activities(request, filters: Query[ActivityFilters]):
     errors = _filter_errors(filters)
     if errors:
         return Status(422, {"errors": errors})
-    activities = scoped_activities(request.auth).order_by("-date", "-id")
+    activities = scoped_activities(request.auth).select_related("commune").order_by("-date", "-id")
     if filters.since:
         activities = activities.filter(date__gte=filters.since)
     if filters.until:
@@ -175,24 +184,31 @@ def _related(payload: ActivityIn) -> tuple[dict, dict[str, list[str]]]:
     """Site, commune and redirection site as objects; unknown ids are errors."""
     found, errors = {}, {}
     lookups = [
-        ("site", Site, payload.site, "Lieu d'activité inconnu."),
-        ("commune", Commune, payload.commune, "Commune inconnue (code INSEE attendu)."),
-        ("redirection_site", Site, payload.redirection_site, "Lieu d'orientation inconnu."),
+        ("site", payload.site, "Lieu d'activité inconnu."),
+        ("redirection_site", payload.redirection_site, "Lieu d'orientation inconnu."),
     ]
-    for field, model, value, message in lookups:
-        if value in (None, ""):
-            found[field] = None
-            continue
-        found[field] = model.objects.filter(pk=value).first()
-        if found[field] is None:
+    for field, value, message in lookups:
+        found[field] = None if value is None else Site.objects.filter(pk=value).first()
+        if value is not None and found[field] is None:
             errors[field] = [message]
+    found["commune"] = None
+    if payload.commune not in (None, ""):
+        # An INSEE code, not the row's id: read as the recording form reads it (a code déléguée leads to its commune).
+        result = commune_by_insee(payload.commune)
+        if result.ok:
+            found["commune"] = result.commune
+        else:
+            errors["commune"] = [result.reason or "Commune inconnue (code INSEE attendu)."]
     return found, errors
 
 
-@router.post("", response={201: ActivityOut, 422: Errors}, summary="Enregistrer une activité")
+@router.post("", response={201: ActivityOut, 400: Unreadable, 422: Errors}, summary="Enregistrer une activité")
 def create_activity(request, payload: ActivityIn):
     """Held to the same national rules as the recording form; recorded for the advisor's current employer."""
     token = request.auth
+    refused = [field for field, value in payload.dict().items() if has_nul(value)]
+    if refused:
+        return Status(422, {"errors": {field: ["Caractère nul interdit."] for field in refused}})
     advisor, errors = _advisor(token, payload.advisor)
     related, related_errors = _related(payload)
     data = {**payload.dict(exclude={"advisor", "source_id"}), **related}

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from cnum.api.validation import has_nul
 from cnum.sites import schema
 from cnum.sites.exporters.lieux_v1 import json_value, site_record
 from cnum.sites.models import Site
@@ -66,6 +67,12 @@ class SiteOut(Schema):
     prise_rdv: str | None
 
 
+class Problem(Schema):
+    """Why a request is refused: a French message, or the invalid parameters as django-ninja lists them."""
+
+    detail: str | list[dict]
+
+
 class SitePage(Schema):
     count: int = Field(description="Nombre de lieux qui répondent aux filtres.")
     page: int
@@ -82,8 +89,10 @@ def _published(request):
     return sites.prefetch_related("provenance").order_by("pk")
 
 
-@router.get("/", response=SitePage, summary="Lieux publiés, filtrés et paginés")
+@router.get("/", response={200: SitePage, 422: Problem}, summary="Lieux publiés, filtrés et paginés")
 def list_sites(request, filters: Query[SiteFilters], page: int = 1, page_size: int = PAGE_SIZE):
+    if has_nul(filters.dict()):
+        raise HttpError(422, "Caractère nul interdit dans les filtres.")
     if filters.service and schema.enumeration("services").canonical(filters.service) is None:
         raise HttpError(422, f"Service inconnu du schéma v1.0.2 : « {filters.service} ».")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -106,6 +115,6 @@ def list_sites(request, filters: Query[SiteFilters], page: int = 1, page_size: i
     }
 
 
-@router.get("/{site_id}", response=SiteOut, summary="Un lieu publié")
+@router.get("/{site_id}", response={200: SiteOut, 404: Problem, 422: Problem}, summary="Un lieu publié")
 def get_site(request, site_id: int):
     return api_record(get_object_or_404(_published(request), pk=site_id))

@@ -147,6 +147,9 @@ class RowParser:
         )
         ages = {column: attempt(parse_count, get(column), column, 100, default=0) for column in AGES}
         statuses = {column: attempt(parse_count, get(column), column, 100, default=0) for column in STATUSES}
+        redirected = attempt(
+            parse_count, get("accompagnement_redirection"), "accompagnement_redirection", 1000, default=0
+        )
         structure = attempt(self._structure, line, get)
         if structure:
             attempt(self._place, line, get, structure, values)
@@ -160,7 +163,7 @@ class RowParser:
             )
             recurrent = participants
         values["structure_id"], values["advisor_id"] = structure[0], structure[1]
-        if parse_count(get("accompagnement_redirection"), "accompagnement_redirection", 1000):
+        if redirected:
             values["redirection_category"] = RedirectionCategory.OTHER
             values["redirection_other"] = "Orientation enregistrée dans la plateforme v1"
         raw_ages = {column: count for column, count in ages.items() if count and AGES[column] == AgeBracket.UNKNOWN}

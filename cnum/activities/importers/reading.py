@@ -53,6 +53,7 @@ def iter_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
                 return
             except csv.Error as error:
                 raise UnreadableFile(f"CSV mal formé à la ligne {line} : {error}.") from None
+            cells = [cell.replace("\x00", "") for cell in cells]  # PostgreSQL refuses NUL in text
             if any(cell.strip() for cell in cells):
                 yield line, cells
 

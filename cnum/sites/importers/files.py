@@ -17,18 +17,19 @@ class UnreadableFile(Exception):
 
 
 def read_text(path: Path) -> str:
+    """The file's text, without NUL characters: they mean nothing in a CSV, and PostgreSQL refuses them in text."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise UnreadableFile(f"Fichier illisible : {error.strerror or error}.") from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig").replace("\x00", "")
     except UnicodeDecodeError:
         # Spreadsheets on Windows save CSV in Windows-1252; every byte decodes in Latin-1 as a last resort.
         try:
-            return data.decode("cp1252")
+            return data.decode("cp1252").replace("\x00", "")
         except UnicodeDecodeError:
-            return data.decode("latin-1")
+            return data.decode("latin-1").replace("\x00", "")
 
 
 def header_key(name: str) -> str:
@@ -52,7 +53,11 @@ def read_csv(path: Path, *, required: tuple[str, ...], aliases: dict[str, str] |
     if not text.strip():
         raise UnreadableFile("Fichier vide.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
-    header = [(aliases or {}).get(header_key(name), header_key(name)) for name in next(reader)]
+    try:
+        names = next(reader)
+    except csv.Error as error:  # a header cell longer than the csv module's limit, say
+        raise UnreadableFile(f"En-tête CSV mal formé : {error}.") from None
+    header = [(aliases or {}).get(header_key(name), header_key(name)) for name in names]
     missing = [name for name in required if name not in header]
     if missing:
         raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête : {', '.join(missing)}.")
@@ -85,4 +90,15 @@ def read_json_records(path: Path) -> list:
             data = lists[0]
     if not isinstance(data, list):
         raise UnreadableFile("JSON inattendu : une liste de lieux est attendue.")
-    return data
+    return _without_nul(data)
+
+
+def _without_nul(value):
+    """JSON strings may hold NUL (\\u0000), which PostgreSQL refuses in text: dropped, as in CSV files."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value

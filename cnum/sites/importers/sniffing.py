@@ -65,11 +65,15 @@ def sniff(path: Path) -> SniffedFile:
     except OSError as error:
         raise UnreadableFile(f"Fichier illisible : {error.strerror or error}.") from None
     text, encoding = decode(data)
+    text = text.replace("\x00", "")  # NUL means nothing in a CSV, and PostgreSQL refuses it in text
     if not text.strip():
         raise UnreadableFile("Fichier vide.")
     delimiter = detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip() for name in next(reader)]
+    try:
+        header = [name.strip() for name in next(reader)]
+    except csv.Error as error:  # a header cell longer than the csv module's limit, say
+        raise UnreadableFile(f"En-tête CSV mal formé : {error}.") from None
     if len(header) < 2:
         raise UnreadableFile(
             "Une seule colonne trouvée : séparateur non reconnu (virgule, point-virgule ou tabulation)."

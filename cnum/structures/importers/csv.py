@@ -167,6 +167,7 @@ def read_table(path: Path) -> Table:
     except OSError as error:
         raise FileRejected(f"fichier illisible ({error.strerror or error}).") from error
     text, encoding = decode(data)
+    text = text.replace("\x00", "")  # NUL means nothing in a CSV, and PostgreSQL refuses it in text
     lines = text.splitlines()
     header_line = next((line for line in lines if line.strip()), "")
     if not header_line:
@@ -185,6 +186,8 @@ def read_table(path: Path) -> Table:
                 rows.append((start, cells))
     except csv.Error as error:
         raise FileRejected(f"CSV mal formé à la ligne {reader.line_num} : {error}.") from error
+    if header is None:  # only quotes and blanks: a line that is not blank as text, but blank as CSV cells
+        raise FileRejected("fichier vide : une ligne d'en-tête et des lignes de structures sont attendues.")
     return Table(header=header, rows=rows, encoding=encoding, delimiter=delimiter)
 
 
