@@ -150,7 +150,7 @@ def test_the_commune_of_an_activity_is_read_from_its_insee_code(client, world):
     assert Activity.objects.get(pk=response.json()["id"]).commune == world.commune
 
 
-@pytest.mark.parametrize("code", ["Candidature déposée", "2A004", "99999"])
+@pytest.mark.parametrize("code", ["Candidature déposée", "2A999", "99999"])
 def test_an_unknown_commune_is_a_french_error_not_a_server_error(client, world, code):
     response = client.post(
         "/api/v1/activities", activity(place_type="autre", commune=code), "application/json", headers=bearer(world)
