@@ -14,15 +14,13 @@ import calendar
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
-
 from cnum.activities.enums import ActivityType
 from cnum.stats import indicators
 from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
+from cnum.stats.programme import structures_of
 from cnum.stats.rollups import PERSON_DIMENSIONS, periods_of
 from cnum.stats.scopes import Filters, Scope, ScopeKind, activities
-from cnum.structures.models import Hub, Structure
+from cnum.structures.models import Hub
 from cnum.territories.models import Departement
 
 ROLLUPS, LIVE = "rollups", "live"
@@ -205,7 +203,7 @@ def _by_departement(scope, since, until, filters) -> dict:
             if missing:
                 groups[None] = missing
     else:
-        structures = dict(_structures(scope).values_list("pk", "departement_id"))
+        structures = dict(structures_of(scope).order_by().values_list("pk", "departement_id"))
         cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
             scope_kind=ScopeKind.STRUCTURE, scope_code__in=[str(pk) for pk in structures]
         )
@@ -229,26 +227,11 @@ def _departements(scope: Scope) -> list[str]:
     return list(Departement.objects.values_list("code", flat=True))
 
 
-def _structures(scope: Scope):
-    """The structures of an EPCI, commune, network or structure scope."""
-    structures = Structure.objects.order_by()
-    if scope.kind == ScopeKind.EPCI:
-        return structures.filter(commune__epci_id=scope.code)
-    if scope.kind == ScopeKind.COMMUNE:
-        return structures.filter(commune__code=scope.code)
-    if scope.kind == ScopeKind.NETWORK:
-        return structures.filter(networks=int(scope.code))
-    return structures.filter(pk=int(scope.code))
-
-
 def by_structure(scope: Scope, since=None, until=None, filters: Filters | None = None) -> dict[int, dict[str, int]]:
     """Activities and accompaniments per employer structure (database id) of a département, EPCI, commune or
     network: read from the structures' rollup rows when the period allows it, else counted live."""
     filters = filters or Filters()
-    if scope.kind == ScopeKind.DEPARTEMENT:
-        structures = Structure.objects.filter(departement_id=scope.code).order_by()
-    else:
-        structures = _structures(scope)
+    structures = structures_of(scope).order_by()
     if filters.theme or not _whole_months(since, until):
         return counts_by(activities(scope, since, until, filters), "structure_id")
     codes = [str(pk) for pk in structures.values_list("pk", flat=True)]
@@ -262,14 +245,7 @@ def by_structure(scope: Scope, since=None, until=None, filters: Filters | None =
 
 def counts_by(queryset, field: str) -> dict:
     """Activities and accompaniments per value of an activity field, counted live as indicators.accompaniments."""
-    counts = {}
-    anonymous = Coalesce(Sum("anonymous_participants", filter=indicators.COLLECTIVE), 0)
-    for row in queryset.order_by().values(field).annotate(n=Count("pk"), anonymous=anonymous):
-        counts[row[field]] = {"activities": row["n"], "accompaniments": row["anonymous"]}
-    rows = indicators.accompaniment_rows(queryset).order_by().values(f"activity__{field}").annotate(n=Count("pk"))
-    for row in rows:
-        counts[row[f"activity__{field}"]]["accompaniments"] += row["n"]
-    return counts
+    return indicators.grouped_counts(queryset, field, f"activity__{field}")
 
 
 def daily_series(scope: Scope, since: datetime.date, until: datetime.date, filters: Filters | None = None) -> dict:

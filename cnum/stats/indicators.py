@@ -92,7 +92,7 @@ def progressed_rate(activities: QuerySet) -> float | None:
 def individual_vs_collective(activities: QuerySet) -> dict[str, dict[str, int]]:
     """Individuel ou collectif : activités et accompagnements de chaque type, et la part (en %) de chaque type
     parmi les activités."""
-    groups = _grouped(activities, "type", "activity__type")
+    groups = grouped_counts(activities, "type", "activity__type")
     result = {kind: groups.get(kind, {"activities": 0, "accompaniments": 0}) for kind in ActivityType.values}
     shares = round_shares({kind: counts["activities"] for kind, counts in result.items()})
     return {kind: {**counts, "share": shares[kind]} for kind, counts in result.items()}
@@ -110,13 +110,13 @@ def by_theme(activities: QuerySet) -> dict[str, int]:
 
 def by_month(activities: QuerySet) -> dict[str, dict[str, int]]:
     """Par mois : activités et accompagnements de chaque mois (AAAA-MM) de la période."""
-    groups = _grouped(activities, TruncMonth("date"), TruncMonth("activity__date"))
+    groups = grouped_counts(activities, TruncMonth("date"), TruncMonth("activity__date"))
     return {f"{month:%Y-%m}": groups[month] for month in sorted(groups)}
 
 
 def by_departement(activities: QuerySet) -> dict[str, dict[str, int]]:
     """Par département : activités et accompagnements selon le département de la structure employeuse."""
-    groups = _grouped(activities, "structure__departement_id", "activity__structure__departement_id")
+    groups = grouped_counts(activities, "structure__departement_id", "activity__structure__departement_id")
     return {code or NO_DEPARTEMENT: groups[code] for code in sorted(groups, key=lambda code: code or "~")}
 
 
@@ -126,7 +126,7 @@ def by_employer_type(activities: QuerySet) -> dict[str, dict[str, int]]:
     activités."""
     result = {kind: {"activities": 0, "accompaniments": 0} for kind in ("public", "private")}
     public = StructureType.public_types()
-    for structure_type, counts in _grouped(activities, "structure__type", "activity__structure__type").items():
+    for structure_type, counts in grouped_counts(activities, "structure__type", "activity__structure__type").items():
         target = result["public" if structure_type in public else "private"]
         target["activities"] += counts["activities"]
         target["accompaniments"] += counts["accompaniments"]
@@ -242,7 +242,7 @@ def round_shares(counts: Mapping[str, int]) -> dict[str, int]:
     return shares
 
 
-def _grouped(activities: QuerySet, activity_key, accompaniment_key) -> dict:
+def grouped_counts(activities: QuerySet, activity_key, accompaniment_key) -> dict:
     """{key: {"activities": n, "accompaniments": m}}, grouped in the database by an activity field or expression
     (`accompaniment_key` is the same seen from Accompaniment)."""
     groups = defaultdict(lambda: {"activities": 0, "accompaniments": 0})
@@ -289,5 +289,5 @@ def summary(activities: QuerySet) -> dict:
 
 def by_day(activities: QuerySet) -> dict[str, dict[str, int]]:
     """Par jour : activités et accompagnements de chaque jour (AAAA-MM-JJ) de la période."""
-    groups = _grouped(activities, "date", "activity__date")
+    groups = grouped_counts(activities, "date", "activity__date")
     return {f"{day:%Y-%m-%d}": groups[day] for day in sorted(groups)}
