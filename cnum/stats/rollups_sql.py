@@ -1,23 +1,24 @@
-"""The rollup sums computed by the database: GROUP BY queries over the activities, one per family of scopes, instead
-of a Python loop over each activity (cnum.stats.rollups). `stats_rebuild --method sql` uses it.
+"""The rollup tables rebuilt by the database (`stats_rebuild`, the default method), instead of a Python loop over
+each activity (cnum.stats.rollups, the reference: the property tests check that both give the same tables).
 
-The Python functions stay the reference: the property tests check that both give the same tables. On the demo
-(40,000 activities, SQLite) both take tens of seconds: each family's query evaluates the ~80 breakdown expressions
-for every activity. The next step for national scale (issue #7) is one scan into a fine-grained temporary table
-(structure × advisor × month × type × place), then plain SUMs per family from it.
+One grouped scan of the activities and one of the accompaniments fill a temporary fine-grained table of StatCell's
+measures per (advisor, structure, month, type, place, employer); every family of scopes but the team is then a plain
+SUM over it, joined to the structures' territories, hubs and networks, inserted straight into StatCell. Distinct
+people go through a second temporary table, each person once per (advisor, structure, month, type), counted with
+COUNT(DISTINCT) per family and calendar period. Teams, whose membership is by date, are summed from the raw rows.
 """
 
 import datetime
 from collections import Counter, defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
 
 from cnum.activities.enums import DURATION_BUCKETS, ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity
-from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
+from cnum.stats.models import BREAKDOWNS, KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
 from cnum.stats.rollups import ACTIVITY_DIMENSIONS, PERSON_DIMENSIONS, Tally, apply
 from cnum.stats.scopes import ScopeKind
 from cnum.structures.enums import StructureType
@@ -120,38 +121,6 @@ def _grouped(queryset: QuerySet, scope_field: str | None, prefix: str, sums: dic
     return queryset.order_by().annotate(**keys).values(*keys).annotate(**sums)
 
 
-def cell_sums(activities: QuerySet) -> Tally:
-    """What `activities` add to StatCell, computed in the database, for every scope family."""
-    tally = Tally()
-    people = Accompaniment.objects.filter(activity__in=activities.order_by().values("pk"))
-    families = {kind.value: field for kind, field in FAMILIES.items()}
-    families[ScopeKind.TEAM.value] = TEAM
-    by_departement, by_structure = {}, {}
-    for kind, field in families.items():
-        team = kind == ScopeKind.TEAM
-        rows = _grouped(activities, field, "", _activity_sums(), team=team)
-        person_rows = _grouped(people, field, "activity__", _person_sums(), team=team)
-        vectors = _vectors(rows, person_rows)
-        for (code, *suffix), vector in vectors.items():
-            key = (kind, "" if code is None else str(code), *suffix)
-            _add(tally.cells[key], vector)
-        if kind == ScopeKind.DEPARTEMENT:
-            by_departement = vectors
-        elif kind == ScopeKind.STRUCTURE:
-            by_structure = vectors
-    for hub_id, codes in _hub_departements().items():
-        for (code, *suffix), vector in by_departement.items():
-            if code in codes:
-                _add(tally.cells[(ScopeKind.HUB.value, str(hub_id), *suffix)], vector)
-    networks = defaultdict(list)
-    for structure_id, network_id in Structure.networks.through.objects.values_list("structure_id", "network_id"):
-        networks[structure_id].append(network_id)
-    for (structure_id, *suffix), vector in by_structure.items():
-        for network_id in networks.get(structure_id, ()):
-            _add(tally.cells[(ScopeKind.NETWORK.value, str(network_id), *suffix)], vector)
-    return tally
-
-
 def _add(target: list[int], vector: list[int]) -> None:
     for index, value in enumerate(vector):
         if value:
@@ -215,24 +184,6 @@ PERIODS = {
 }
 
 
-def people_counts(accompaniments: QuerySet) -> Counter:
-    """Distinct people of `accompaniments` per (scope kind, code, period, type), counted by the database. Exact for
-    the tables only when these accompaniments are all those of their people (a rebuild, or new people)."""
-    counts = Counter()
-    families = {kind.value: field for kind, field in FAMILIES.items()}
-    families[ScopeKind.TEAM.value] = TEAM
-    families[ScopeKind.NETWORK.value] = "structure__networks"
-    for kind, field in families.items():
-        queryset = accompaniments.order_by()
-        if kind == ScopeKind.TEAM:
-            queryset = queryset.filter(_team_filter("activity__"))
-        _count_distinct(counts, queryset, kind, field)
-    for hub_id, codes in _hub_departements().items():
-        queryset = accompaniments.order_by().filter(activity__structure__departement_id__in=codes)
-        _count_distinct(counts, queryset, ScopeKind.HUB.value, None, code=str(hub_id))
-    return counts
-
-
 def _count_distinct(counts: Counter, queryset: QuerySet, kind: str, field: str | None, code: str = "") -> None:
     for truncate, name in PERIODS.values():
         keys = {}
@@ -263,18 +214,241 @@ def _count_distinct(counts: Counter, queryset: QuerySet, kind: str, field: str |
                 counts[(kind, scope_code, period, row.get("kind", ""))] += row["n"]
 
 
-def rebuild_tally() -> Tally:
-    """Every activity's and person's sums, from scratch, in the database."""
-    tally = cell_sums(Activity.objects.all())
-    tally.people = people_counts(Accompaniment.objects.all())
+# --- the rebuild: one scan into fine-grained tables, then plain sums per family ---------------------------------
+
+#: The fine table's key: every family of scopes but the team derives from (advisor, structure) and keeps the rest.
+FINE_KEYS = ("f_advisor", "f_structure", "f_month", "f_kind", "f_place", "f_employer")
+FINE, PEOPLE, SCOPES, HUBS = "cnum_rollup_fine", "cnum_rollup_people", "cnum_rollup_scopes", "cnum_rollup_hubs"
+#: Scope kind → the column naming the scope, over the structures' scopes `s`, hubs `h`, networks `n` and the rows'
+#: own {structure} and {advisor} columns (None: the nation, code "").
+FAMILY_CODES = {
+    ScopeKind.NATIONAL: None,
+    ScopeKind.REGION: "s.s_region",
+    ScopeKind.DEPARTEMENT: "s.s_departement",
+    ScopeKind.EPCI: "s.s_epci",
+    ScopeKind.COMMUNE: "s.s_commune",
+    ScopeKind.HUB: "h.hub_id",
+    ScopeKind.NETWORK: "n.network_id",
+    ScopeKind.STRUCTURE: "{structure}",
+    ScopeKind.ADVISOR: "{advisor}",
+}
+PERIOD_SQL = {
+    "all": "'all'",
+    "year": "substr(p.p_month, 1, 4)",
+    "quarter": "substr(p.p_month, 1, 4) || '-T' || CAST((CAST(substr(p.p_month, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
+    "month": "p.p_month",
+}
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fine_keys(prefix: str = "") -> dict:
+    return {
+        "f_advisor": F(f"{prefix}advisor_id"),
+        "f_structure": F(f"{prefix}structure_id"),
+        "f_month": TruncMonth(f"{prefix}date"),
+        "f_kind": F(f"{prefix}type"),
+        "f_place": F(f"{prefix}place_type"),
+        "f_employer": _employer(prefix),
+    }
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    return queryset.query.sql_with_params()
+
+
+def _activity_measures() -> dict[str, str]:
+    """StatCell's measures from a row of activity-level sums (`_activity_sums`), as SQL (as in `_vectors`)."""
+
+    def value(name: str) -> str:
+        return f"COALESCE({_quote(name)}, 0)"
+
+    measures = dict.fromkeys(MEASURES, "0")
+    measures.update(
+        activities=value("n"),
+        accompaniments=value("participants"),
+        new_people=value("first_time"),
+        anonymous_new=value("first_time"),
+        progressed=value("progressed"),
+        asked=value("asked"),
+        minutes=value("minutes"),
+    )
+    for dimension in (*ACTIVITY_DIMENSIONS, "duration"):
+        for breakdown in BREAKDOWNS[dimension]:
+            measures[column_name(dimension, breakdown)] = value(column_name(dimension, breakdown))
+    for dimension, (_, _, unknown) in PERSON_DIMENSIONS.items():
+        given = [value(f"anonymous_{dimension}_{breakdown}") for breakdown in BREAKDOWNS[dimension]]
+        for breakdown, declared in zip(BREAKDOWNS[dimension], given, strict=True):
+            measures[column_name(dimension, breakdown)] = declared
+        rest = f"{value('participants')} - ({' + '.join(given)})"
+        measures[column_name(dimension, unknown)] += f" + {rest}"
+    return measures
+
+
+def _person_measures() -> dict[str, str]:
+    """StatCell's measures from a row of accompaniment-level sums (`_person_sums`)."""
+    measures = dict.fromkeys(MEASURES, "0")
+    measures.update(accompaniments="n", followed="followed", new_people="first", progressed="yes", asked="asked")
+    for dimension in PERSON_DIMENSIONS:
+        for breakdown in BREAKDOWNS[dimension]:
+            measures[column_name(dimension, breakdown)] = column_name(dimension, breakdown)
+    return {
+        name: f"COALESCE({_quote(expression)}, 0)" if expression != "0" else "0"
+        for name, expression in measures.items()
+    }
+
+
+def _create_fine(cursor) -> None:
+    """FINE: StatCell's measures per (advisor, structure, month, type, place, employer), from one grouped scan of
+    the activities and one of the accompaniments."""
+    keys = _fine_keys()
+    activity_sql, activity_params = _sql(
+        Activity.objects.order_by().annotate(**keys).values(*keys).annotate(**_activity_sums())
+    )
+    person_keys = _fine_keys("activity__")
+    person_sql, person_params = _sql(
+        Accompaniment.objects.order_by().annotate(**person_keys).values(*person_keys).annotate(**_person_sums())
+    )
+    key_list = ", ".join(FINE_KEYS)
+
+    def branch(sql: str, measures: dict[str, str]) -> str:
+        columns = ", ".join(f"{expression} AS {_quote(name)}" for name, expression in measures.items())
+        return f"SELECT {key_list}, {columns} FROM ({sql}) grouped"
+
+    sums = ", ".join(f"SUM({_quote(name)}) AS {_quote(name)}" for name in MEASURES)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {FINE} AS SELECT {key_list}, {sums} FROM ("
+        f"{branch(activity_sql, _activity_measures())} UNION ALL {branch(person_sql, _person_measures())}"
+        f") rows GROUP BY {key_list}",
+        (*activity_params, *person_params),
+    )
+
+
+def _create_scopes(cursor) -> None:
+    """SCOPES: each structure's région, département, EPCI and commune; HUBS: each hub's départements."""
+    structures = Structure.objects.order_by().annotate(
+        s_structure=F("pk"),
+        s_region=F("departement__region_id"),
+        s_departement=F("departement_id"),
+        s_epci=F("commune__epci_id"),
+        s_commune=F("commune__code"),
+    )
+    sql, params = _sql(structures.values("s_structure", "s_region", "s_departement", "s_epci", "s_commune"))
+    cursor.execute(f"CREATE TEMPORARY TABLE {SCOPES} AS {sql}", params)
+    cursor.execute(f"CREATE TEMPORARY TABLE {HUBS} (hub_id INTEGER, departement VARCHAR(3))")
+    rows = [(hub_id, code) for hub_id, codes in _hub_departements().items() for code in sorted(codes)]
+    if rows:
+        cursor.executemany(f"INSERT INTO {HUBS} (hub_id, departement) VALUES (%s, %s)", rows)
+
+
+def _joins(kind: str, alias: str, structure_column: str) -> str:
+    """The joins giving `alias`'s rows their scope code for the family `kind`."""
+    networks = Structure.networks.through._meta.db_table
+    if kind in (ScopeKind.REGION, ScopeKind.DEPARTEMENT, ScopeKind.EPCI, ScopeKind.COMMUNE):
+        return f"JOIN {SCOPES} s ON s.s_structure = {alias}.{structure_column}"
+    if kind == ScopeKind.HUB:
+        return (
+            f"JOIN {SCOPES} s ON s.s_structure = {alias}.{structure_column} "
+            f"JOIN {HUBS} h ON h.departement = s.s_departement"
+        )
+    if kind == ScopeKind.NETWORK:
+        return f"JOIN {networks} n ON n.structure_id = {alias}.{structure_column}"
+    return ""
+
+
+def _code(kind: str, *, structure: str, advisor: str) -> str | None:
+    code = FAMILY_CODES[kind]
+    return None if code is None else code.format(structure=structure, advisor=advisor)
+
+
+def _insert_cells(cursor) -> None:
+    table = _quote(StatCell._meta.db_table)
+    columns = ", ".join(_quote(name) for name in (*KEY, *MEASURES))
+    sums = ", ".join(f"SUM(f.{_quote(name)})" for name in MEASURES)
+    keys = "f.f_month, f.f_kind, f.f_place, f.f_employer"
+    for kind in FAMILY_CODES:
+        code = _code(kind, structure="f.f_structure", advisor="f.f_advisor")
+        scope = "''" if code is None else f"CAST({code} AS TEXT)"
+        where = "" if code is None else f"WHERE {code} IS NOT NULL"
+        group = keys if code is None else f"{code}, {keys}"
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, {scope}, {keys}, {sums} FROM {FINE} f "
+            f"{_joins(kind, 'f', 'f_structure')} {where} GROUP BY {group}",
+            (kind.value,),
+        )
+
+
+def _create_people(cursor) -> None:
+    """PEOPLE: each person once per (advisor, structure, month "YYYY-MM", type) they were accompanied in."""
+    keys = {
+        "p_person": F("beneficiary_id"),
+        "p_advisor": F("activity__advisor_id"),
+        "p_structure": F("activity__structure_id"),
+        "p_day": TruncMonth("activity__date"),
+        "p_kind": F("activity__type"),
+    }
+    sql, params = _sql(Accompaniment.objects.order_by().annotate(**keys).values(*keys).distinct())
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {PEOPLE} AS SELECT p_person, p_advisor, p_structure, "
+        f"substr(CAST(p_day AS TEXT), 1, 7) AS p_month, p_kind FROM ({sql}) people",
+        params,
+    )
+
+
+def _insert_people(cursor) -> None:
+    table = _quote(StatPeople._meta.db_table)
+    columns = ", ".join(_quote(name) for name in (*PEOPLE_KEY, "count"))
+    for kind in FAMILY_CODES:
+        code = _code(kind, structure="p.p_structure", advisor="p.p_advisor")
+        scope = "''" if code is None else f"CAST({code} AS TEXT)"
+        where = "" if code is None else f"WHERE {code} IS NOT NULL"
+        for period in PERIOD_SQL.values():
+            for kind_column in ("p.p_kind", "''"):
+                group = ", ".join(part for part in (code, period if period != "'all'" else None) if part)
+                if kind_column != "''":
+                    group = f"{group}, {kind_column}" if group else kind_column
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT %s, {scope}, {period}, {kind_column}, "
+                    f"COUNT(DISTINCT p.p_person) FROM {PEOPLE} p {_joins(kind, 'p', 'p_structure')} {where}"
+                    + (f" GROUP BY {group}" if group else " HAVING COUNT(*) > 0"),
+                    (kind.value,),
+                )
+
+
+def _team_tally() -> Tally:
+    """The team family, from the raw rows: membership is by the activity's date, finer than the fine table."""
+    tally = Tally()
+    people = Accompaniment.objects.all()
+    rows = _grouped(Activity.objects.all(), TEAM, "", _activity_sums(), team=True)
+    person_rows = _grouped(people, TEAM, "activity__", _person_sums(), team=True)
+    for (code, *suffix), vector in _vectors(rows, person_rows).items():
+        _add(tally.cells[(ScopeKind.TEAM.value, str(code), *suffix)], vector)
+    _count_distinct(tally.people, people.order_by().filter(_team_filter("activity__")), ScopeKind.TEAM.value, TEAM)
     return tally
 
 
 @transaction.atomic
-def rebuild() -> dict[str, int]:
-    """Empty the tables and fill them from the database's sums; return the number of rows of each table."""
-    tally = rebuild_tally()
-    for model in (StatCell, StatPeople):
-        model.objects.all().delete()
-    apply(tally)
+def rebuild(progress=None) -> dict[str, int]:
+    """Empty the tables and fill them from the database's sums; return the number of rows of each table.
+    `progress(step_name)` is called after each step."""
+    steps = [
+        ("vidage", lambda cursor: [model.objects.all().delete() for model in (StatCell, StatPeople)]),
+        ("table fine", _create_fine),
+        ("territoires", _create_scopes),
+        ("cellules", _insert_cells),
+        ("personnes", _create_people),
+        ("personnes distinctes", _insert_people),
+        ("équipes", lambda cursor: apply(_team_tally())),
+    ]
+    with connection.cursor() as cursor:
+        try:
+            for name, step in steps:
+                step(cursor)
+                if progress:
+                    progress(name)
+        finally:
+            for table in (FINE, PEOPLE, SCOPES, HUBS):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
     return {model.__name__: model.objects.count() for model in (StatCell, StatPeople)}
