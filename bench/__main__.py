@@ -48,12 +48,17 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    write(measure(args.scale, workdir, activities=args.activities), args.output)
+    write(
+        measure(args.scale, workdir, activities=args.activities, partial=lambda r: write_partial(r, args.output)),
+        args.output,
+    )
     shutil.rmtree(workdir)  # the throw-away database, the Parquet export and the import's file
     return 0
 
 
-def measure(scale: str, workdir: Path, *, activities: int | None = None) -> dict:
+def measure(scale: str, workdir: Path, *, activities: int | None = None, partial=None) -> dict:
+    """Every measure of the scale; `partial(report)` after each one, so that a long run interrupted late still
+    leaves the measures taken (the missing ones show as not measured)."""
     import django
 
     from bench import columnar, dashboards, naive, recording, targets, territories
@@ -66,16 +71,25 @@ def measure(scale: str, workdir: Path, *, activities: int | None = None) -> dict
         "versions": {"django": django.get_version(), "database": territories.database_version()},
     }
     report["results"] = territories.run(scale=scale) if scale != "smoke" else []
-    report["dataset"] = dataset(activities or ACTIVITIES[scale])
-    report["dashboards"] = dashboards.run(runs=RUNS[scale])
-    scopes = {row["scope"]: row["code"] for row in report["dashboards"]}
-    report["naive"] = naive.run(scopes=scopes, runs=NAIVE_RUNS[scale])
-    report["columnar"] = columnar.run(scopes=scopes, runs=RUNS[scale], workdir=workdir)
-    report["recording"] = recording.run(per_client=POSTS_PER_CLIENT[scale], levels=LEVELS[scale])
-    report["import"] = activities_import(int(os.environ.get("BENCH_IMPORT_ROWS", IMPORT_ROWS[scale])), workdir)
+    steps = [
+        ("dataset", lambda: dataset(activities or ACTIVITIES[scale])),
+        ("dashboards", lambda: dashboards.run(runs=RUNS[scale])),
+        ("naive", lambda: naive.run(scopes=scopes(report), runs=NAIVE_RUNS[scale])),
+        ("columnar", lambda: columnar.run(scopes=scopes(report), runs=RUNS[scale], workdir=workdir)),
+        ("recording", lambda: recording.run(per_client=POSTS_PER_CLIENT[scale], levels=LEVELS[scale])),
+        ("import", lambda: activities_import(int(os.environ.get("BENCH_IMPORT_ROWS", IMPORT_ROWS[scale])), workdir)),
+    ]
+    for name, step in steps:
+        report[name] = step()
+        if partial is not None and scale != "smoke":
+            partial(report)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["targets"] = targets.evaluate(report)
     return report
+
+
+def scopes(report: dict) -> dict[str, str]:
+    return {row["scope"]: row["code"] for row in report["dashboards"]}
 
 
 def dataset(activities: int) -> dict:
@@ -85,7 +99,7 @@ def dataset(activities: int) -> dict:
 
     from bench.territories import database_bytes
     from cnum.demo import national
-    from cnum.stats import rollups
+    from cnum.stats import rollups_sql
 
     if not territories_loaded():
         call_command("migrate", verbosity=0)
@@ -99,7 +113,7 @@ def dataset(activities: int) -> dict:
     generated = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
-    tables = rollups.rebuild()
+    tables = rollups_sql.rebuild()
     rebuilt = time.perf_counter() - start
     size = database_bytes() - before  # the dataset and its rollups, not the territories
     count = rows.get("activities_activity", 0)
@@ -132,12 +146,20 @@ def activities_import(rows: int, workdir: Path) -> dict:
     return json.loads(next(output.glob("*.json")).read_text())
 
 
+def write_partial(report: dict, output: Path) -> None:
+    """The measures taken so far, as JSON (<stem>.partial.json, removed once the report is complete)."""
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / f"{report['date'][:10]}-{report['engine']}-{report['scale']}.partial.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
 def write(report: dict, output: Path) -> Path:
     from bench import markdown
 
     output.mkdir(parents=True, exist_ok=True)
     stem = f"{report['date'][:10]}-{report['engine']}-{report['scale']}"
     (output / f"{stem}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    (output / f"{stem}.partial.json").unlink(missing_ok=True)
     text = markdown.render(report)
     (output / f"{stem}.md").write_text(text)
     print(text)
