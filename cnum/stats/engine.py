@@ -14,6 +14,9 @@ import calendar
 import datetime
 from collections import Counter, defaultdict
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+
 from cnum.activities.enums import ActivityType
 from cnum.stats import indicators
 from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
@@ -36,6 +39,7 @@ BREAKDOWN_KEYS = {
     **{f"by_{dimension}": dimension for dimension in PERSON_DIMENSIONS},
 }
 assert set(BREAKDOWN_KEYS.values()) == set(BREAKDOWNS)
+INDEX = {name: index for index, name in enumerate(StatCell.MEASURES)}
 
 
 def figures(
@@ -137,15 +141,17 @@ def _cells(scope, since, until, filters):
 
 
 def _from_cells(cells) -> dict:
-    totals = Counter()
+    # Column sums over the rows (a national scope reads about a thousand rows of ~80 measures).
+    columns = list(zip(*cells, strict=True)) or [()] * (4 + len(StatCell.MEASURES))
+    totals = Counter({name: sum(column) for name, column in zip(StatCell.MEASURES, columns[4:], strict=True)})
     by_type, by_employer, by_place = defaultdict(Counter), defaultdict(Counter), Counter()
     by_month = defaultdict(Counter)
-    for month, kind, place, employer, *values in cells:
-        row = dict(zip(StatCell.MEASURES, values, strict=True))
-        totals.update({name: value for name, value in row.items() if value})
+    activities_, accompaniments_ = columns[4 + INDEX["activities"]], columns[4 + INDEX["accompaniments"]]
+    for month, kind, place, employer, n, m in zip(*columns[:4], activities_, accompaniments_, strict=True):
         for target in (by_type[kind], by_employer[employer], by_month[f"{month:%Y-%m}"]):
-            target.update({"activities": row["activities"], "accompaniments": row["accompaniments"]})
-        by_place[place] += row["activities"]
+            target["activities"] += n
+            target["accompaniments"] += m
+        by_place[place] += n
     types = {kind: _pair(by_type[kind]) for kind in ActivityType.values}
     employers = {kind: _pair(by_employer[kind]) for kind in ("public", "private")}
     return {
@@ -189,13 +195,15 @@ def _by_departement(scope, since, until, filters) -> dict:
         cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
             scope_kind=ScopeKind.DEPARTEMENT, scope_code__in=_departements(scope)
         )
-        for code, n, m in cells.values_list("scope_code", "activities", "accompaniments"):
+        for code, n, m in _sums_by_code(cells):
             groups[code].update({"activities": n, "accompaniments": m})
         if scope.kind == ScopeKind.NATIONAL:
             # Structures without a département count nationally only.
-            total = Counter()
-            for _, _, _, _, activities_, accompaniments_, *_ in _cells(scope, since, until, filters):
-                total.update({"activities": activities_, "accompaniments": accompaniments_})
+            total = Counter(
+                _filtered(StatCell.objects.order_by(), scope, since, until, filters).aggregate(
+                    activities=Coalesce(Sum("activities"), 0), accompaniments=Coalesce(Sum("accompaniments"), 0)
+                )
+            )
             known = Counter()
             for counts in groups.values():
                 known.update(counts)
@@ -207,13 +215,19 @@ def _by_departement(scope, since, until, filters) -> dict:
         cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
             scope_kind=ScopeKind.STRUCTURE, scope_code__in=[str(pk) for pk in structures]
         )
-        for code, n, m in cells.values_list("scope_code", "activities", "accompaniments"):
+        for code, n, m in _sums_by_code(cells):
             groups[structures[int(code)]].update({"activities": n, "accompaniments": m})
     return {
         code or indicators.NO_DEPARTEMENT: _pair(groups[code])
         for code in sorted(groups, key=lambda code: code or "~")
         if groups[code]["activities"] or groups[code]["accompaniments"]
     }
+
+
+def _sums_by_code(cells) -> list[tuple[str, int, int]]:
+    """(scope code, activities, accompaniments) summed by the database over the cells' months and dimensions."""
+    sums = cells.values("scope_code").annotate(n=Sum("activities"), m=Sum("accompaniments"))
+    return [(row["scope_code"], row["n"], row["m"]) for row in sums]
 
 
 def _departements(scope: Scope) -> list[str]:
@@ -238,7 +252,7 @@ def by_structure(scope: Scope, since=None, until=None, filters: Filters | None =
     cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False)
     groups = defaultdict(Counter)
     rows = cells.filter(scope_kind=ScopeKind.STRUCTURE, scope_code__in=codes)
-    for code, n, m in rows.values_list("scope_code", "activities", "accompaniments"):
+    for code, n, m in _sums_by_code(rows):
         groups[int(code)].update({"activities": n, "accompaniments": m})
     return {pk: _pair(counts) for pk, counts in groups.items() if counts["activities"]}
 

@@ -4,7 +4,7 @@ rollups."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cnum.advisors.models import Contract, TeamMembership
@@ -58,29 +58,36 @@ def programme_figures(scope: Scope, on: datetime.date | None = None) -> dict:
     if scope.kind in (ScopeKind.ADVISOR, ScopeKind.TEAM):
         structure_ids = contracts.values("structure_id")
         structures = Structure.objects.filter(pk__in=structure_ids)
-        posts = Post.objects.filter(contracts__in=contracts).distinct()
+        posts = Post.objects.filter(pk__in=contracts.values("post_id"))
     else:
         structures = structures_of(scope)
         posts = Post.objects.filter(structure__in=structures)
     posts = posts.filter(granted_on__lte=on).filter(Q(returned_on__isnull=True) | Q(returned_on__gt=on))
-    granted = posts.count()
-    filled = posts.filter(Exists(Contract.objects.current(on).filter(post_id=OuterRef("pk")))).count()
     public = StructureType.public_types()
-    structures = structures.filter(posts__in=posts).distinct()
+    # One query per table: the counts are filters of the same aggregate.
+    filled = Exists(Contract.objects.current(on).filter(post_id=OuterRef("pk")))
+    post_counts = posts.aggregate(
+        granted=Count("pk", distinct=True),
+        filled=Count("pk", filter=filled, distinct=True),
+        public=Count("pk", filter=Q(structure__type__in=public), distinct=True),
+    )
+    granted = post_counts["granted"]
+    structure_counts = (
+        structures.filter(posts__in=posts)
+        .order_by()
+        .aggregate(all=Count("pk", distinct=True), public=Count("pk", filter=Q(type__in=public), distinct=True))
+    )
     structure_split = {
-        "public": structures.filter(type__in=public).count(),
-        "private": structures.exclude(type__in=public).count(),
+        "public": structure_counts["public"],
+        "private": structure_counts["all"] - structure_counts["public"],
     }
-    post_split = {
-        "public": posts.filter(structure__type__in=public).count(),
-        "private": posts.exclude(structure__type__in=public).count(),
-    }
+    post_split = {"public": post_counts["public"], "private": granted - post_counts["public"]}
     return {
         "on": on.isoformat(),
         "advisors_in_post": advisors,
         "posts_granted": granted,
-        "posts_filled": filled,
-        "activation_rate": filled / granted if granted else None,
+        "posts_filled": post_counts["filled"],
+        "activation_rate": post_counts["filled"] / granted if granted else None,
         "structures_by_employer": {**structure_split, "shares": round_shares(structure_split)},
         "posts_by_employer": {**post_split, "shares": round_shares(post_split)},
     }

@@ -6,6 +6,7 @@ definition shown is the docstring of the indicator (cnum.stats.indicators), so t
 """
 
 import datetime
+from urllib.parse import quote_plus
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -83,6 +84,8 @@ INDICATORS = {
 }
 #: The daily series is drawn for periods up to this many days (computed live: docs/statistics.md).
 DAILY_SERIES_DAYS = 92
+#: Stands for the scope in a dashboard link's query string, replaced per link (scope_url).
+SCOPE_PLACEHOLDER = "__scope__"
 TILE_KEYS = (
     "activities",
     "accompaniments",
@@ -215,9 +218,13 @@ def _requested_scope(request) -> Scope:
 
 def scope_url(request, scope: Scope) -> str:
     """The dashboard of `scope` for the same period and filters."""
-    query = request.GET.copy()
-    query["scope"] = str(scope)
-    return f"{reverse('stats:dashboard')}?{query.urlencode()}"
+    # A page links to a hundred scopes or more: the query string is encoded once per request, the scope replaced.
+    template = getattr(request, "_stats_scope_url", None)
+    if template is None:
+        query = request.GET.copy()
+        query["scope"] = SCOPE_PLACEHOLDER
+        template = request._stats_scope_url = f"{reverse('stats:dashboard')}?{query.urlencode()}"
+    return template.replace(quote_plus(SCOPE_PLACEHOLDER), quote_plus(str(scope)), 1)
 
 
 def _link(request, scope: Scope) -> str | None:
@@ -225,9 +232,13 @@ def _link(request, scope: Scope) -> str | None:
 
 
 def _departement_link(request, code: str) -> str | None:
+    """The link of a département's dashboard (the map and the table ask for each: kept for the request)."""
     if code == indicators.NO_DEPARTEMENT:
         return None
-    return _link(request, Scope(ScopeKind.DEPARTEMENT, code))
+    links = request.__dict__.setdefault("_stats_departement_links", {})
+    if code not in links:
+        links[code] = _link(request, Scope(ScopeKind.DEPARTEMENT, code))
+    return links[code]
 
 
 def _ancestors(scope: Scope) -> list[Scope]:
