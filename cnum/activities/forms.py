@@ -52,13 +52,10 @@ def _blank(choices):
 def sites_of(advisor):
     """The sites an advisor records at: where they are or were assigned, and their employers' sites — not the
     whole national list."""
-    return (
-        Site.objects.filter(
-            Q(assignments__advisor=advisor) | Q(structure__contracts__advisor=advisor, structure__isnull=False)
-        )
-        .distinct()
-        .order_by("name")
-    )
+    # Two id subqueries rather than joins: no duplicates to remove, and each uses its index.
+    assigned = advisor.site_assignments.values("site_id")
+    employers = advisor.contracts.values("structure_id")
+    return Site.objects.filter(Q(pk__in=assigned) | Q(structure_id__in=employers)).order_by("name")
 
 
 def france_services_near(advisor):

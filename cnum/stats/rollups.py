@@ -97,9 +97,9 @@ class ScopeContext:
     def _load_structures(self, ids: set[int]) -> None:
         if self._hubs is None:
             self._hubs = defaultdict(list)
-            for hub in Hub.objects.order_by("pk"):
-                for code in hub.departement_codes():
-                    self._hubs[code].append(hub.pk)
+            for hub_id, codes in sorted(Hub.departement_map().items()):
+                for code in codes:
+                    self._hubs[code].append(hub_id)
         networks = defaultdict(list)
         for structure_id, network_id in Structure.networks.through.objects.filter(structure_id__in=ids).values_list(
             "structure_id", "network_id"

@@ -171,7 +171,7 @@ def _key(row: dict) -> tuple:
 
 
 def _hub_departements() -> dict[int, set[str]]:
-    return {hub.pk: hub.departement_codes() for hub in Hub.objects.order_by("pk")}
+    return dict(sorted(Hub.departement_map().items()))
 
 
 # --- distinct people ----------------------------------------------------------------------------------------------

@@ -47,6 +47,16 @@ class Hub(models.Model):
         codes |= set(Departement.objects.filter(region__in=self.regions.all()).values_list("code", flat=True))
         return codes
 
+    @classmethod
+    def departement_map(cls) -> dict[int, set[str]]:
+        """Every hub's départements (as departement_codes), in two queries whatever the number of hubs."""
+        codes: dict[int, set[str]] = {pk: set() for pk in cls.objects.values_list("pk", flat=True)}
+        for hub_id, code in cls.departements.through.objects.values_list("hub_id", "departement_id"):
+            codes[hub_id].add(code)
+        for hub_id, code in Departement.objects.filter(region__hubs__isnull=False).values_list("region__hubs", "code"):
+            codes[hub_id].add(code)
+        return codes
+
 
 class Network(models.Model):
     """A national network (grand réseau) that employer structures belong to."""
