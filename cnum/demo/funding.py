@@ -1,16 +1,20 @@
-"""The demo's conventions: a phase 1 convention for every demo structure's posts (2021–2022, France Relance)
-and, for the structures that re-engaged (Structure.convention_status, 70 % in the demo as in the written answer
-no. 2656), a phase 2 renewal starting when phase 1 ends, between January 2023 (the degressive terms were announced
-in December 2022) and April 2025 (no new conventions since May 2025). Instalments already due are paid, a few
-weeks later. Assumptions are listed in docs/funding.md.
+"""The demo's conventions: a phase 1 convention for every demo structure's posts, starting the month the
+structure recruits its first advisor (2021 to early 2023, France Relance), and, for the structures that re-engaged
+(Structure.convention_status, 70 % in the demo as in the written answer no. 2656), a phase 2 renewal starting when
+phase 1 ends, between January 2023 (the degressive terms were announced in December 2022) and April 2025 (no new
+conventions since May 2025). Instalments already due are paid, a few weeks later. Assumptions are listed in
+docs/funding.md.
 """
 
 import datetime
 import random
 
+from django.db.models import Min
 from django.utils import timezone
 
+from cnum.advisors.models import Contract
 from cnum.core import audit
+from cnum.demo import later_waves, registry
 from cnum.funding.enums import (
     AdvisorChoice,
     CampaignDecision,
@@ -52,15 +56,15 @@ def demo_funding_create(*, seed: int, today: datetime.date | None = None) -> dic
         funding_reference_load()
     rng, today = random.Random(seed), today or timezone.localdate()
     schemes = {(s.phase, s.employer_kind): s for s in GrantScheme.objects.prefetch_related("tranches")}
-    plans = []
-    structures = Structure.objects.filter(source="demo-cnfs-2022").prefetch_related("posts", "coselec_decisions")
-    for structure in structures.order_by("pk"):
+    plans, recruited = [], _first_recruitments()
+    structures = Structure.objects.filter(source__in=[registry.SOURCE, later_waves.SOURCE])
+    for structure in structures.prefetch_related("posts", "coselec_decisions").order_by("pk"):
         posts = list(structure.posts.all())
         decision = min(structure.coselec_decisions.all(), key=lambda d: d.date, default=None)
         if not posts or decision is None:
             continue
         kind = EmployerKind.PUBLIC if structure.is_public else EmployerKind.PRIVATE
-        start = add_months(decision.date.replace(day=1), rng.randint(1, 3))
+        start = recruited.get(structure.pk) or add_months(decision.date.replace(day=1), rng.randint(1, 3))
         phase_1 = _plan(structure, schemes[(Phase.PHASE_1, kind)], start, posts, rng)
         plans.append(phase_1)
         if structure.convention_status == StructureConventionStatus.RENEWAL_VALIDATED:
@@ -70,6 +74,13 @@ def demo_funding_create(*, seed: int, today: datetime.date | None = None) -> dic
     summary = _save(plans, rng, today)
     summary.update(demo_campaign_create(rng=rng))
     return summary
+
+
+def _first_recruitments() -> dict[int, datetime.date]:
+    """The first day of the month each structure's first advisor started: when its phase 1 convention starts
+    (the grant pays for a post in post); structures that never recruited start 1–3 months after their COSELEC."""
+    rows = Contract.objects.values("structure_id").annotate(first=Min("start")).order_by()
+    return {row["structure_id"]: row["first"].replace(day=1) for row in rows}
 
 
 def _plan(structure, scheme: GrantScheme, start, posts, rng, *, late_joins=False) -> dict:

@@ -131,8 +131,15 @@ def structure_name(*, records: list[dict], type_: str) -> str:
     return first.get("nom") or f"Structure de {commune}"
 
 
+SOURCE = "demo-cnfs-2022"
+#: Days from a 2021 COSELEC decision to the advisor's recruitment: 1 to 14 months. The first waves recruited over
+#: 2021 and 2022 (candidates to find and train), and were done by the end of 2022 (DOMAIN.md: 3,614 advisors in
+#: post in 2022); the phase 1 convention starts with the recruitment (cnum.demo.funding).
+RECRUITMENT_DAYS = (30, 545)
+
+
 def coselec_date(rng: random.Random) -> datetime.date:
-    """Phase 1 COSELEC sessions ran through 2021."""
+    """The first waves' COSELEC sessions ran through 2021 (the later waves', 2022: cnum.demo.later_waves)."""
     return datetime.date(2021, 1, 15) + datetime.timedelta(days=rng.randrange(0, 330))
 
 
@@ -168,7 +175,7 @@ def build_structures(*, groups: dict[str, DemoStructure], rng: random.Random) ->
             france_services=any("France Services" in (r.get("labels_nationaux") or "") for r in group.site_records),
             application_status=ApplicationStatus.COSELEC_APPROVED,
             convention_status=convention_status(rng),
-            source="demo-cnfs-2022",
+            source=SOURCE,
             source_id=key,
         )
     Structure.objects.bulk_create(structures.values(), batch_size=500)
@@ -277,7 +284,7 @@ def build_advisors(*, groups, structures, posts_by_structure, sites, rng: random
             advisor = Advisor(first_name=first, last_name=last, email=f"{advisor_key[-8:]}@conseiller.demo.cnum.fr")
             advisors[advisor_key] = advisor
             post = free_posts.pop(0)
-            start = post.granted_on + datetime.timedelta(days=rng.randrange(30, 150))
+            start = post.granted_on + datetime.timedelta(days=rng.randrange(*RECRUITMENT_DAYS))
             contract = Contract(
                 advisor=advisor,
                 structure=structure,
@@ -295,7 +302,7 @@ def build_advisors(*, groups, structures, posts_by_structure, sites, rng: random
                     assignments.append(
                         SiteAssignment(advisor=advisor, site=sites[record["id"]], start=start, end=contract.end)
                     )
-            trainings.append(_initial_training(advisor, start, rng))
+            trainings.append(initial_training(advisor, start, rng))
     Advisor.objects.bulk_create(advisors.values(), batch_size=1000)
     for row in (*contracts, *assignments, *trainings):
         row.advisor_id = row.advisor.pk
@@ -306,7 +313,7 @@ def build_advisors(*, groups, structures, posts_by_structure, sites, rng: random
     return advisors
 
 
-def _initial_training(advisor, contract_start: datetime.date, rng: random.Random) -> Training:
+def initial_training(advisor, contract_start: datetime.date, rng: random.Random) -> Training:
     start = contract_start - datetime.timedelta(days=rng.randrange(20, 60))
     certified = rng.random()
     return Training(

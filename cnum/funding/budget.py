@@ -5,19 +5,32 @@ The pure rules live in cnum.funding.simulator; this module only reads the ledger
 """
 
 import datetime
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from cnum.activities.models import Activity
 from cnum.advisors.models import Contract
-from cnum.funding.enums import CreditKind
-from cnum.funding.models import Instalment, SimulationScenario
+from cnum.funding.enums import CreditKind, PaymentTiming
+from cnum.funding.models import GrantScheme, Instalment, SimulationScenario
 from cnum.funding.simulator import PostNeed, SimulationResult, cost_of_keeping, simulate
 from cnum.stats import indicators
+from cnum.structures.enums import PostStatus
+from cnum.structures.models import Post
 
 IMPACT_DAYS = 365
+#: What the budget debate said a year's credits would fund (reference file, beside the simulation of that year).
+ESTIMATES_FILE = Path(__file__).resolve().parent / "reference" / "published-estimates.json"
+
+
+def published_estimate(fiscal_year: int) -> dict | None:
+    """The published estimate of `fiscal_year` (label, credits, posts_low, posts_high, source), or None."""
+    estimates = json.loads(ESTIMATES_FILE.read_text(encoding="utf-8"))["estimates"]
+    return next((estimate for estimate in estimates if estimate["year"] == fiscal_year), None)
 
 
 def portfolio(*, fiscal_year: int, kind: str = CreditKind.CP) -> list[PostNeed]:
@@ -55,6 +68,48 @@ def portfolio(*, fiscal_year: int, kind: str = CreditKind.CP) -> list[PostNeed]:
         for post_id, post in sorted(needs.items())
         if post["need"] > 0
     ]
+
+
+def portfolio_assumptions(*, fiscal_year: int, posts: Sequence[PostNeed], funded: int) -> dict:
+    """What a simulation of `fiscal_year` rests on, computed from the registry and the ledger: posts in the
+    registry, posts needing credits and their average need, which year of which convention the year's instalments
+    pay (a post paid for two conventions in the year counts under the later one), the schemes' payment timing and,
+    when the budget debate gave one, the published estimate beside the `funded` posts of the simulation."""
+    needing = {post.post_id for post in posts}
+    latest: dict[int, tuple[int, int]] = {}
+    rows = Instalment.objects.not_cancelled().due_in(fiscal_year).order_by()
+    for post_id, phase, rank in rows.values_list(
+        "convention_post__post_id", "convention_post__convention__phase", "rank"
+    ):
+        if post_id in needing:
+            latest[post_id] = max(latest.get(post_id, (phase, rank)), (phase, rank))
+    counts = Counter(latest.values())
+    demand = sum(post.need for post in posts)
+    published = published_estimate(fiscal_year)
+    if published:
+        published = published | {
+            "need_high": published["credits"] // published["posts_low"],
+            "need_low": published["credits"] // published["posts_high"],
+            "within": published["posts_low"] <= funded <= published["posts_high"],
+        }
+    return {
+        "registry_posts": Post.objects.filter(status=PostStatus.ACTIVE).count(),
+        "posts": len(posts),
+        "average_need": demand // len(posts) if posts else None,
+        "convention_years": [
+            {"phase": phase, "year": rank, "posts": n, "share": round(100 * n / len(latest))}
+            for (phase, rank), n in sorted(counts.items(), key=lambda item: (-item[0][0], item[0][1]))
+        ],
+        "schemes": [
+            {
+                "label": scheme.label,
+                "timing": scheme.get_payment_timing_display(),
+                "at_end": scheme.payment_timing == PaymentTiming.END,
+            }
+            for scheme in GrantScheme.objects.order_by("phase", "employer_kind")
+        ],
+        "published": published,
+    }
 
 
 def activity_impact(post_ids, *, today: datetime.date | None = None) -> dict:
@@ -97,11 +152,15 @@ def result_summary(result: SimulationResult, *, fiscal_year: int, kind: str, tod
 def simulation_run(
     *, fiscal_year: int, credits: int, rule: str, kind: str = CreditKind.CP, keep: int | None = None, today=None
 ) -> dict:
-    """Simulate the year's credits over the current portfolio and summarise the outcome; with `keep`, also the
-    credits needed to keep that many posts under the same rule (`keep_cost`, None if fewer posts need credits)."""
+    """Simulate the year's credits over the current portfolio and summarise the outcome with its `assumptions`;
+    with `keep`, also the credits needed to keep that many posts under the same rule (`keep_cost`, None if fewer
+    posts need credits)."""
     posts = portfolio(fiscal_year=fiscal_year, kind=kind)
     summary = result_summary(
         simulate(posts, credits=credits, rule=rule), fiscal_year=fiscal_year, kind=kind, today=today
+    )
+    summary["assumptions"] = portfolio_assumptions(
+        fiscal_year=fiscal_year, posts=posts, funded=summary["posts_funded"]
     )
     if keep is not None:
         summary["keep"] = keep

@@ -113,7 +113,9 @@ def post_return_apply(*, post: Post, today: datetime.date | None = None) -> list
     """Return a post vacant for more than six months (DOMAIN.md) and cancel its instalments not yet due.
 
     The post's coverage ends the day of the return; instalments already paid, or due and not paid, stay in the
-    ledger. Returns the cancelled instalments. Every change is saved through the ORM, so audit-logged.
+    ledger. Under a scheme paying at the end of each convention year, the year in progress is not cancelled but
+    brought forward to the return day, pro rata of the months covered (cnum.funding.schedules). Returns the
+    cancelled instalments. Every change is saved through the ORM, so audit-logged.
     """
     today = today or timezone.localdate()
     post = Post.objects.select_for_update().get(pk=post.pk)
@@ -123,11 +125,17 @@ def post_return_apply(*, post: Post, today: datetime.date | None = None) -> list
     post.returned_on = today
     post.save()
     cancelled = []
-    for convention_post in post.funding.filter(end__gte=today):
+    for convention_post in post.funding.filter(end__gte=today).select_related("convention__scheme"):
         convention_post.end = max(today, convention_post.start)
         convention_post.save()
+        # A scheme paying at the end of the year owes the year in progress pro rata, due on the return day.
+        owed = {i.rank: i for i in planned_instalments(convention_post) if i.due_on <= today}
         for instalment in convention_post.instalments.filter(status=InstalmentStatus.PLANNED, due_on__gt=today):
-            instalment.status = InstalmentStatus.CANCELLED
+            if instalment.rank in owed:
+                replanned = owed[instalment.rank]
+                instalment.due_on, instalment.amount, instalment.months = today, replanned.amount, replanned.months
+            else:
+                instalment.status = InstalmentStatus.CANCELLED
+                cancelled.append(instalment)
             instalment.save()
-            cancelled.append(instalment)
     return cancelled

@@ -19,8 +19,6 @@ from cnum.funding.enums import BudgetVersion, InstalmentStatus
 from cnum.funding.forms import ConventionFilterForm, ScenarioCompareForm, ScenarioSaveForm, SimulationForm
 from cnum.funding.models import BudgetLine, Convention, ConventionPost, GrantScheme, Instalment
 from cnum.funding.simulator import RULES
-from cnum.structures.enums import PostStatus
-from cnum.structures.models import Post
 
 PAGE_SIZE = 50
 
@@ -154,8 +152,6 @@ def simulator(request):
             "rule": RULES.get(results["rule"]) if results else None,
             "rules": RULES.values(),
             "can_save": perms.can_save_scenario(request.user),
-            "registry_posts": Post.objects.filter(status=PostStatus.ACTIVE).count(),
-            "average_need": results["demand"] // results["posts"] if results and results["posts"] else None,
         },
     )
 

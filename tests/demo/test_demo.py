@@ -12,6 +12,7 @@ from cnum.activities.enums import ActivityType
 from cnum.activities.models import Accompaniment, Activity
 from cnum.advisors.models import Advisor, Contract, Team
 from cnum.demo.accounts import DEMO_PASSWORD
+from cnum.funding.budget import simulation_run
 from cnum.sites.models import Site
 from cnum.structures.models import Post, Structure
 
@@ -25,10 +26,16 @@ def test_demo_builds_a_programme_shaped_registry_and_one_account_per_role_then_r
     out = capsys.readouterr().out
 
     structures = Structure.objects.count()
-    assert 2000 < structures < 2300  # the employers of the real 2022 export
+    assert 2800 <= structures <= 3000  # the employers of the real 2022 export and of the later COSELEC waves
+    assert 2000 < Structure.objects.filter(source="demo-cnfs-2022").count() < 2300
     public_share = Structure.objects.public().count() / structures
     assert 0.55 <= public_share <= 0.65
+    assert 3800 <= Post.objects.count() <= 4200
     assert 1.2 <= Post.objects.count() / structures <= 1.5
+    # PLF 2025: 28 M€ said to fund 1,500 to 1,800 advisors (DOMAIN.md); the demo's ledger agrees.
+    simulation = simulation_run(fiscal_year=2025, credits=28_000_000, rule="ongoing_first")
+    assert 1500 <= simulation["posts_funded"] <= 1800
+    assert simulation["assumptions"]["published"]["within"]
     assert Site.objects.filter(source="conseiller-numerique").count() >= 0.99 * 4930
     france_services = Site.objects.filter(source="france-services")
     assert france_services.count() >= 2600

@@ -43,11 +43,12 @@ def test_reference_loader_reads_the_files_and_is_idempotent():
 
 @pytest.fixture
 def portfolio(reference):
-    """2025 needs: an ongoing public post (12,500), an ongoing private one (14,000), a 2025 public one (17,500)."""
+    """2025 needs (phase 2 pays at the end of each convention year): two posts in year 2 since January 2024, a
+    public one (12,500) and a private one (14,000), and a public post in year 1 since December 2024 (17,500)."""
     start_2024 = datetime.date(2024, 1, 1)
     public = signed_convention(start=start_2024)
     private = signed_convention(start=start_2024, association=True)
-    signed_convention(start=datetime.date(2025, 3, 1))
+    signed_convention(start=datetime.date(2024, 12, 1))
     contract = ContractFactory(
         structure=private.structure, post=private.posts.get().post, start=datetime.date(2024, 1, 1)
     )
@@ -65,7 +66,7 @@ def test_budget_simulate_prints_the_results_as_json(portfolio):
     results = simulate_json("--credits", "27000")
     assert {"posts_funded", "posts_unfunded", "cost", "by_departement", "rule", "year", "credits"} <= set(results)
     assert {"structures_unfunded", "impact"} <= set(results)
-    # Ongoing first: the public post (12,500), then the private one (14,000); the 2025 post does not fit.
+    # Ongoing first, oldest first: the public post (12,500), then the private one (14,000); the third does not fit.
     assert (results["posts_funded"], results["posts_unfunded"], results["cost"]) == (2, 1, 26500)
     assert results["by_departement"] == {"69": {"funded": 2, "unfunded": 1, "cost": 26500, "demand": 44000}}
     assert results["impact"]["accompaniments"] == 0
@@ -86,6 +87,7 @@ def test_budget_simulate_gives_the_cost_of_keeping_n_posts(portfolio):
 
 
 def test_budget_simulate_counts_commitments_with_kind_ae(portfolio):
+    signed_convention(start=datetime.date(2025, 3, 1))
     results = simulate_json("--credits", "100000", "--kind", "ae")
     # Only the convention signed in 2025 commits credits in 2025: 42,500 €.
     assert (results["posts_funded"], results["cost"]) == (1, 42500)

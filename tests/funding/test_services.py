@@ -68,7 +68,9 @@ def test_returning_a_post_vacant_for_more_than_six_months_cancels_its_future_ins
     cancelled = post_return_apply(post=post, today=today)
     post.refresh_from_db()
     assert post.status == PostStatus.RETURNED and post.returned_on == today
-    assert [i.due_on for i in cancelled] == [datetime.date(2026, 1, 1)]
+    # Phase 2 pays at the end of each convention year: year 3 is cancelled; year 2, in progress, is owed for
+    # January to March (the month of the return counts in full), due on the return day.
+    assert [i.due_on for i in cancelled] == [datetime.date(2026, 12, 31)]
     assert convention.posts.get().end == today
     statuses = dict(Instalment.objects.values_list("due_on__year", "status"))
     assert statuses == {
@@ -76,6 +78,8 @@ def test_returning_a_post_vacant_for_more_than_six_months_cancels_its_future_ins
         2025: InstalmentStatus.PLANNED,
         2026: InstalmentStatus.CANCELLED,
     }
+    in_progress = Instalment.objects.get(rank=2)
+    assert (in_progress.due_on, in_progress.months, in_progress.amount) == (today, 3, 12_500 * 3 // 12)
     assert AuditEvent.objects.filter(object_repr__startswith=str(post)).exists()
 
 

@@ -32,7 +32,7 @@ def team_client(client):
 @pytest.fixture
 def conventions():
     lyon = signed_convention(in_qpv=True)
-    marseille = signed_convention(in_marseille=True, association=True, start=datetime.date(2025, 2, 1))
+    marseille = signed_convention(in_marseille=True, association=True, start=datetime.date(2024, 2, 1))
     return lyon, marseille
 
 
@@ -51,7 +51,8 @@ def test_budget_page_shows_the_voted_lines_and_the_planned_instalments(team_clie
     page = team_client.get(reverse("funding:budget")).content.decode().replace("\xa0", " ")
     assert "27 900 000 €" in page and "40 000 000 €" in page
     assert "P343 — Plan France Très haut débit" in page
-    # 2024: the Lyon post's first year in QPV (20,000 €); 2025: its second year (17,500 €) and Marseille's first.
+    # Phase 2 pays at the end of each convention year. 2024: the Lyon post's first year in QPV (20,000 €);
+    # 2025: its second year (17,500 €) and Marseille's first (20,000 €).
     assert "<td>20 000 €</td>" in page and "<td>37 500 €</td>" in page
 
 
@@ -61,7 +62,7 @@ def test_convention_detail_shows_the_schedule_and_the_ledger(team_client, conven
     assert lyon.structure.name in page
     assert "QPV" in page
     assert page.count("Prévu") == 3
-    assert "01/01/2026" in page
+    assert "31/12/2026" in page
 
 
 def test_convention_list_filters(team_client, conventions):
@@ -98,6 +99,12 @@ def test_simulator_shows_results_saves_a_scenario_and_compares_two(team_client, 
     assert "Enregistrer le scénario" in page
     assert "Maintenir 2 postes" in page
     assert "Structures perdant des postes" in page
+    # The assumptions are computed from the ledger: Marseille in year 1, Lyon in year 2 (paid at the end).
+    callout = " ".join(page.replace("\xa0", " ").split())
+    assert "dont 2 ont besoin de crédits en 2025" in callout
+    assert "phase 2 année 1 50 % (1 postes) ; phase 2 année 2 50 % (1 postes)" in callout
+    assert "de convention (hypothèse : les textes ne disent pas" in callout
+    assert "1 500 à 1 800 postes" in callout and "en dessous de la fourchette publiée" in callout
     assert SimulationScenario.objects.count() == 0  # GET never writes
 
     response = team_client.post(reverse("funding:simulator"), {**params, "name": "Étroit"})

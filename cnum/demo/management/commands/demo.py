@@ -8,7 +8,7 @@ from faker import Faker
 from cnum.core import audit
 from cnum.core.audit import audit_maintenance
 from cnum.core.commands import CnumCommand
-from cnum.demo import national, registry
+from cnum.demo import later_waves, national, registry
 from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
 from cnum.demo.activities import demo_activities_create
 from cnum.demo.funding import demo_funding_create
@@ -79,7 +79,7 @@ class Command(CnumCommand):
         )
 
     def build_registry(self, seed: int) -> dict:
-        if Structure.objects.filter(source="demo-cnfs-2022").exists():
+        if Structure.objects.filter(source=registry.SOURCE).exists():
             return registry.demo_scopes(structures={s.source_id: s for s in Structure.objects.all()})
         rng, fake = random.Random(seed), Faker("fr_FR")
         fake.seed_instance(seed)
@@ -94,6 +94,8 @@ class Command(CnumCommand):
         advisors = registry.build_advisors(
             groups=groups, structures=structures, posts_by_structure=posts, sites=sites, rng=rng, fake=fake
         )
+        self.stdout.write("Structures des vagues COSELEC de 2022, absentes de l'export…")
+        later = later_waves.later_waves_create(rng=rng, fake=fake, hubs=registry.hub_by_departement())
         teams = registry.build_teams(structures=structures, rng=rng)
         scopes = registry.demo_scopes(structures=structures)
         self.stdout.write("Activités (comptes rendus) d'une partie des conseillers…")
@@ -102,10 +104,10 @@ class Command(CnumCommand):
         self.stdout.write("Tables d'agrégats des statistiques…")
         call_command("stats_rebuild", verbosity=0, stdout=self.stdout)
         summary = {
-            "structures": len(structures),
-            "postes": sum(len(p) for p in posts.values()),
+            "structures": len(structures) + later["structures"],
+            "postes": sum(len(p) for p in posts.values()) + later["postes"],
             "lieux": counts,
-            "conseillers": len(advisors),
+            "conseillers": len(advisors) + later["conseillers"],
             "équipes": len(teams),
             "activités": activities,
         }
