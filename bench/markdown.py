@@ -23,8 +23,20 @@ def render(report: dict) -> str:
         "|---|---|---|",
         *(f"| {t['target']} | {t['measured']} | {t['verdict']} |" for t in report.get("targets", [])),
     ]
+    # A partial report (a run stopped early) renders the sections it has.
     if "dataset" in report:
-        lines += dataset(report["dataset"]) + dashboards(report) + recording(report)
+        lines += dataset(report["dataset"])
+    if "naive" in report and "columnar" in report:
+        lines += dashboards(report)
+    if "recording" in report:
+        lines += recording(report)
+    if "import" in report:
+        imported = report["import"]
+        lines += [
+            "",
+            f"Import cnum-csv : {imported['rows']:,} lignes, {imported['rows_per_second']:,} lignes/s, "
+            f"mémoire maximale {imported['peak_rss_mb']} Mio.",
+        ]
     if report.get("results"):
         lines += ["", "## Territoires", "", "| measure | value | unit | detail |", "|---|---:|---|---|"]
         lines += [
@@ -80,10 +92,4 @@ def recording(report: dict) -> list[str]:
             f"| {row['kind']} | {row['clients']} | {row['requests']} | {row['errors']} "
             f"| {row.get('per_second', '–')} | {row['p50_ms']} | {row['p95_ms']} |"
         )
-    imported = report["import"]
-    lines += [
-        "",
-        f"Import cnum-csv : {imported['rows']:,} lignes, {imported['rows_per_second']:,} lignes/s, "
-        f"mémoire maximale {imported['peak_rss_mb']} Mio.",
-    ]
     return lines

@@ -53,5 +53,9 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     assert {row["kind"] for row in recording} == {"login", "form", "api"}
     assert all(quantiles_ok(row) and row["errors"] == 0 for row in recording)
     assert written["import"]["created"] == written["import"]["rows"]
-    assert {target["verdict"] for target in written["targets"]} <= {"atteint", "non atteint"}
+    # Every target of the issue is judged; only the DuckDB one may lack its measure (bench extra not installed).
+    assert len(written["targets"]) == 9
+    unmeasured = [target["target"] for target in written["targets"] if target["verdict"] == "non mesuré"]
+    duckdb = "tableaux de bord plus rapides que DuckDB sur les activités brutes"
+    assert unmeasured == ([duckdb] if "skipped" in columnar else [])
     assert "## Cibles" in markdown.read_text() and "| conseiller | tout |" in markdown.read_text()
