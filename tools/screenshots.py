@@ -39,6 +39,11 @@ PAGES = [
     (None, "/statistiques/", "statistiques-publiques"),
     ("national@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-national"),
     ("prefecture-69@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-prefecture-69"),
+    (
+        "national@demo.cnum.fr",
+        "/financement/simulateur/?fiscal_year=2025&credits=28000000&kind=cp&rule=ongoing_first",
+        "simulateur-2025-28-millions",
+    ),
     (None, "/api/docs", "api-docs"),
     (None, "/page-inexistante/", "erreur-404"),
 ]
