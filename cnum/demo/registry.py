@@ -265,9 +265,9 @@ def link_sites(*, groups: dict[str, DemoStructure], structures: dict[str, Struct
 
 def hub_by_departement() -> dict[str, int]:
     hubs = {}
-    for hub in Hub.objects.prefetch_related("regions__departements", "departements"):
-        for code in hub.departement_codes():
-            hubs.setdefault(code, hub.pk)
+    for hub_id, codes in Hub.departement_map().items():
+        for code in codes:
+            hubs.setdefault(code, hub_id)
     return hubs
 
 
