@@ -18,6 +18,7 @@ import json
 import random
 from bisect import bisect
 from collections import defaultdict
+from contextlib import contextmanager
 from itertools import accumulate
 
 from django.core.management.color import no_style
@@ -541,14 +542,39 @@ def _active_share(contract: dict, month: datetime.date) -> float:
 # --- entry point ---------------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def foreign_keys_checked_once(models):
+    """On PostgreSQL, the models' foreign keys are dropped for the bulk load and added back after it: adding a key
+    checks every row in one join, where a key in place queues a check per written row (deferred to the commit
+    by Django's constraints: minutes at national scale). SQLite checks its deferred keys cheaply: nothing to do."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            (tables,),
+        )
+        keys = cursor.fetchall()
+        for table, name, _ in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+
+
 def national_create(*, seed: int, activities: int = NATIONAL_ACTIVITIES, progress=None) -> dict[str, int]:
     """Write the national demo (registry, activities, people); return the rows written per table. The territories
     and hubs must be loaded. Runs inside the caller's transaction; rollups are the caller's (stats_rebuild)."""
     writer = BulkWriter()
-    registry = Registry(random.Random(seed), writer)
-    registry.build()
-    People(registry=registry, writer=writer, rng=random.Random(seed + 1), total=activities).write(progress)
     models = [Structure, CoselecDecision, Post, Site, Advisor, Contract, SiteAssignment, Activity, Beneficiary]
+    with foreign_keys_checked_once([*models, Accompaniment]):
+        registry = Registry(random.Random(seed), writer)
+        registry.build()
+        People(registry=registry, writer=writer, rng=random.Random(seed + 1), total=activities).write(progress)
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [*models, Accompaniment]):
             cursor.execute(statement)

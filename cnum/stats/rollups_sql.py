@@ -219,6 +219,7 @@ def _count_distinct(counts: Counter, queryset: QuerySet, kind: str, field: str |
 #: The fine table's key: every family of scopes but the team derives from (advisor, structure) and keeps the rest.
 FINE_KEYS = ("f_advisor", "f_structure", "f_month", "f_kind", "f_place", "f_employer")
 FINE, PEOPLE, SCOPES, HUBS = "cnum_rollup_fine", "cnum_rollup_people", "cnum_rollup_scopes", "cnum_rollup_hubs"
+FIRSTS = "cnum_rollup_firsts"
 #: Scope kind → the column naming the scope, over the structures' scopes `s`, hubs `h`, networks `n` and the rows'
 #: own {structure} and {advisor} columns (None: the nation, code "").
 FAMILY_CODES = {
@@ -232,16 +233,24 @@ FAMILY_CODES = {
     ScopeKind.STRUCTURE: "{structure}",
     ScopeKind.ADVISOR: "{advisor}",
 }
+#: Calendar period → its name ("all", "2025", "2025-T1", "2025-03") from a month "YYYY-MM" column.
 PERIOD_SQL = {
     "all": "'all'",
-    "year": "substr(p.p_month, 1, 4)",
-    "quarter": "substr(p.p_month, 1, 4) || '-T' || CAST((CAST(substr(p.p_month, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
-    "month": "p.p_month",
+    "year": "substr({month}, 1, 4)",
+    "quarter": "substr({month}, 1, 4) || '-T' || CAST((CAST(substr({month}, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
+    "month": "{month}",
 }
 
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _analyze(cursor, *tables: str) -> None:
+    """PostgreSQL plans the joins over the temporary tables from their statistics, which autovacuum never gathers."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
 
 
 def _fine_keys(prefix: str = "") -> dict:
@@ -324,6 +333,7 @@ def _create_fine(cursor) -> None:
         f") rows GROUP BY {key_list}",
         (*activity_params, *person_params),
     )
+    _analyze(cursor, FINE)
 
 
 def _create_scopes(cursor) -> None:
@@ -341,6 +351,7 @@ def _create_scopes(cursor) -> None:
     rows = [(hub_id, code) for hub_id, codes in _hub_departements().items() for code in sorted(codes)]
     if rows:
         cursor.executemany(f"INSERT INTO {HUBS} (hub_id, departement) VALUES (%s, %s)", rows)
+    _analyze(cursor, SCOPES, HUBS)
 
 
 def _joins(kind: str, alias: str, structure_column: str) -> str:
@@ -395,26 +406,73 @@ def _create_people(cursor) -> None:
         f"substr(CAST(p_day AS TEXT), 1, 7) AS p_month, p_kind FROM ({sql}) people",
         params,
     )
+    _analyze(cursor, PEOPLE)
+
+
+def _first_flags(month: str, previous: str, prefix: str) -> str:
+    """1 where the row is the person's first in its period: no earlier row, or the earlier one in another period."""
+    flags = [f"CASE WHEN {previous} IS NULL THEN 1 ELSE 0 END AS {prefix}_all"]
+    for name in ("year", "quarter", "month"):
+        this, before = PERIOD_SQL[name].format(month=month), PERIOD_SQL[name].format(month=previous)
+        flags.append(f"CASE WHEN {previous} IS NULL OR {before} <> {this} THEN 1 ELSE 0 END AS {prefix}_{name}")
+    return ", ".join(flags)
+
+
+def _create_firsts(cursor) -> None:
+    """FIRSTS: per family, scope, month and type, how many people were there for the first time of each period.
+
+    One ordered pass per family instead of a COUNT(DISTINCT) per family, period and type: over each (scope, person)
+    ordered by month, a row is the person's first of its year (quarter, month, all time) when the person's previous
+    row — of any type (`any_*` flags), of the same type (`kind_*`) — is in another year or absent. Summed over the
+    months of a period, the flags count each person once."""
+    flags = [f"{variant}_{name}" for variant in ("any", "kind") for name in PERIOD_SQL]
+    columns = ", ".join(flags)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {FIRSTS} (family VARCHAR(12), code VARCHAR(20), month VARCHAR(7), kind VARCHAR(12), "
+        + ", ".join(f"{flag} INTEGER" for flag in flags)
+        + ")"
+    )
+    sums = ", ".join(f"SUM({flag})" for flag in flags)
+    kinds = list(ActivityType.values)
+    previous_of_kind = " ".join("WHEN %s THEN MAX(CASE WHEN p.p_kind = %s THEN p.p_month END) OVER w" for _ in kinds)
+    for kind in FAMILY_CODES:
+        code = _code(kind, structure="p.p_structure", advisor="p.p_advisor")
+        scope, where, partition = "%s", "", "p.p_person"
+        if code is not None:
+            scope, where, partition = f"CAST({code} AS TEXT)", f"WHERE {code} IS NOT NULL", f"{code}, p.p_person"
+        ordered = (
+            f"SELECT {scope} AS code, p.p_month AS month, p.p_kind AS kind, MAX(p.p_month) OVER w AS previous, "
+            f"CASE p.p_kind {previous_of_kind} END AS previous_kind "
+            f"FROM {PEOPLE} p {_joins(kind, 'p', 'p_structure')} {where} "
+            f"WINDOW w AS (PARTITION BY {partition} ORDER BY p.p_month, p.p_kind "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        )
+        flagged = (
+            f"SELECT code, month, kind, {_first_flags('month', 'previous', 'any')}, "
+            f"{_first_flags('month', 'previous_kind', 'kind')} FROM ({ordered}) ordered"
+        )
+        cursor.execute(
+            f"INSERT INTO {FIRSTS} (family, code, month, kind, {columns}) "
+            f"SELECT %s, code, month, kind, {sums} FROM ({flagged}) flagged GROUP BY code, month, kind",
+            (kind.value, *([""] if code is None else []), *[value for kind_ in kinds for value in (kind_, kind_)]),
+        )
+    _analyze(cursor, FIRSTS)
 
 
 def _insert_people(cursor) -> None:
+    """StatPeople from FIRSTS: per period (and type, or all types), the sum of the first-of-period flags."""
     table = _quote(StatPeople._meta.db_table)
     columns = ", ".join(_quote(name) for name in (*PEOPLE_KEY, "count"))
-    for kind in FAMILY_CODES:
-        code = _code(kind, structure="p.p_structure", advisor="p.p_advisor")
-        scope = "''" if code is None else f"CAST({code} AS TEXT)"
-        where = "" if code is None else f"WHERE {code} IS NOT NULL"
-        for period in PERIOD_SQL.values():
-            for kind_column in ("p.p_kind", "''"):
-                group = ", ".join(part for part in (code, period if period != "'all'" else None) if part)
-                if kind_column != "''":
-                    group = f"{group}, {kind_column}" if group else kind_column
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT %s, {scope}, {period}, {kind_column}, "
-                    f"COUNT(DISTINCT p.p_person) FROM {PEOPLE} p {_joins(kind, 'p', 'p_structure')} {where}"
-                    + (f" GROUP BY {group}" if group else " HAVING COUNT(*) > 0"),
-                    (kind.value,),
-                )
+    for name, period_sql in PERIOD_SQL.items():
+        period = period_sql.format(month="f.month")
+        for variant, kind_column in (("any", "''"), ("kind", "f.kind")):
+            keys = ("f.family", "f.code", period if name != "all" else "''", kind_column)
+            group = ", ".join(key for key in keys if key != "''")
+            flag = f"f.{variant}_{name}"
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT f.family, f.code, {period}, {kind_column}, SUM({flag}) "
+                f"FROM {FIRSTS} f GROUP BY {group} HAVING SUM({flag}) > 0"
+            )
 
 
 def _team_tally() -> Tally:
@@ -439,16 +497,19 @@ def rebuild(progress=None) -> dict[str, int]:
         ("territoires", _create_scopes),
         ("cellules", _insert_cells),
         ("personnes", _create_people),
+        ("premières venues", _create_firsts),
         ("personnes distinctes", _insert_people),
         ("équipes", lambda cursor: apply(_team_tally())),
     ]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # sorts and hashes of millions of rows in memory, for this rebuild only
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         try:
             for name, step in steps:
                 step(cursor)
                 if progress:
                     progress(name)
         finally:
-            for table in (FINE, PEOPLE, SCOPES, HUBS):
+            for table in (FINE, PEOPLE, SCOPES, HUBS, FIRSTS):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
     return {model.__name__: model.objects.count() for model in (StatCell, StatPeople)}

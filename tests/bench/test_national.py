@@ -4,10 +4,11 @@ held to the national rules, each person's first accompaniment flagged, and rollu
 from collections import defaultdict
 
 from django.core.management import call_command
+from django.db import connection
 
-from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.validation import validate_activity
-from cnum.advisors.models import Advisor
+from cnum.advisors.models import Advisor, Contract
 from cnum.sites.models import Site
 from cnum.stats import engine, indicators
 from cnum.stats.scopes import Scope, activities
@@ -28,6 +29,7 @@ def test_national_demo(cog, capsys):
     each_person_has_one_first_accompaniment_their_earliest()
     for code in ("national", "departement:75"):
         rollups_equal_the_live_figures(code)
+    foreign_keys_are_back()
 
 
 def registry_has_the_programme_shape(national: str):
@@ -71,3 +73,13 @@ def rollups_equal_the_live_figures(code: str):
     figures = engine.figures(scope)
     assert figures.pop("computed") == {"figures": "rollups", "people": "rollups"}
     assert figures == indicators.summary(activities(scope))
+
+
+def foreign_keys_are_back():
+    """PostgreSQL's load drops the foreign keys of the tables it fills and adds them back (checking every row)."""
+    for model in (Activity, Accompaniment, Beneficiary, Contract, Site):
+        expected = {field.column for field in model._meta.concrete_fields if field.many_to_one and field.db_constraint}
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        present = {column for c in constraints.values() if c["foreign_key"] for column in c["columns"]}
+        assert expected and expected <= present, model

@@ -28,7 +28,7 @@ from tests.advisors.factories import (
 )
 from tests.structures.factories import CommuneFactory, HubFactory, NetworkFactory
 
-DAY = datetime.date(2025, 1, 1)
+DAY = datetime.date(2024, 12, 1)  # activities from December 2024 to April 2025: across a year and quarters
 PEOPLE = 2  # followed people per advisor
 PERIODS = [
     (None, None),
@@ -56,7 +56,7 @@ def activity_data(draw):
     collective = draw(st.booleans())
     values = {
         "type": "collectif" if collective else "individuel",
-        "day": draw(st.integers(0, 120)),
+        "day": draw(st.integers(0, 150)),
         "remote": draw(st.booleans()),
         "themes": draw(themes),
         "duration": draw(st.sampled_from([15, 45, 90, 150])),
@@ -246,7 +246,7 @@ def test_calendar_periods_read_people_from_the_rollups():
             0,
             {
                 "type": "individuel",
-                "day": 40,
+                "day": 71,  # 10 February 2025
                 "remote": True,
                 "themes": ["email"],
                 "duration": 30,
@@ -276,3 +276,33 @@ def test_calendar_period_names():
     assert engine.calendar_period(d(2025, 2, 1), d(2025, 4, 30)) is None
     assert engine.calendar_period(d(2025, 1, 1), d(2025, 12, 30)) is None
     assert engine.calendar_period(d(2024, 12, 1), d(2025, 1, 31)) is None
+
+
+@pytest.mark.django_db
+def test_the_sql_rebuild_counts_a_person_once_per_period_across_months_years_and_types():
+    world = World()
+    base = {"remote": True, "themes": ["email"], "duration": 30, "equipment": []}
+    individual = {**base, "type": "individuel", "person": 0, "answer": "oui", "genre": ""}
+    collective = {
+        **base,
+        "type": "collectif",
+        **dict(listed=[0], anonymous=0, first_time=0, asked=0, progressed=0, women=0),
+    }
+    # Person 0 of the first advisor: December 2024, then January (twice, both types), February and April 2025.
+    for day, values in [(9, individual), (40, individual), (50, collective), (71, individual), (125, collective)]:
+        world.apply(("record", 0, {**values, "day": day}))
+    world.apply(("record", 0, {**collective, "day": 76, "listed": [1]}))  # person 1, February
+    maintained = table_rows()
+    rollups_sql.rebuild()
+    assert table_rows() == maintained
+    advisor = str(world.advisors[0].pk)
+    counts = {
+        (period, kind): count
+        for period, kind, count in StatPeople.objects.filter(scope_kind="advisor", scope_code=advisor).values_list(
+            "period", "type", "count"
+        )
+    }
+    assert counts[("all", "")] == 2 and counts[("2024", "")] == 1 and counts[("2025", "")] == 2
+    assert counts[("2025-T1", "")] == 2 and counts[("2025-T1", "individuel")] == 1
+    assert counts[("2025-T1", "collectif")] == 2 and counts[("2025-T2", "")] == 1
+    assert counts[("2025-01", "")] == 1 and counts[("2025-01", "individuel")] == 1
