@@ -433,17 +433,17 @@ def _create_firsts(cursor) -> None:
         + ")"
     )
     sums = ", ".join(f"SUM({flag})" for flag in flags)
-    kinds = list(ActivityType.values)
-    previous_of_kind = " ".join("WHEN %s THEN MAX(CASE WHEN p.p_kind = %s THEN p.p_month END) OVER w" for _ in kinds)
-    for kind in FAMILY_CODES:
-        code = _code(kind, structure="p.p_structure", advisor="p.p_advisor")
+    types = list(ActivityType.values)
+    previous_of_type = " ".join("WHEN %s THEN MAX(CASE WHEN p.p_kind = %s THEN p.p_month END) OVER w" for _ in types)
+    for family in FAMILY_CODES:
+        code = _code(family, structure="p.p_structure", advisor="p.p_advisor")
         scope, where, partition = "%s", "", "p.p_person"
         if code is not None:
             scope, where, partition = f"CAST({code} AS TEXT)", f"WHERE {code} IS NOT NULL", f"{code}, p.p_person"
         ordered = (
             f"SELECT {scope} AS code, p.p_month AS month, p.p_kind AS kind, MAX(p.p_month) OVER w AS previous, "
-            f"CASE p.p_kind {previous_of_kind} END AS previous_kind "
-            f"FROM {PEOPLE} p {_joins(kind, 'p', 'p_structure')} {where} "
+            f"CASE p.p_kind {previous_of_type} END AS previous_kind "
+            f"FROM {PEOPLE} p {_joins(family, 'p', 'p_structure')} {where} "
             f"WINDOW w AS (PARTITION BY {partition} ORDER BY p.p_month, p.p_kind "
             "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         )
@@ -454,7 +454,7 @@ def _create_firsts(cursor) -> None:
         cursor.execute(
             f"INSERT INTO {FIRSTS} (family, code, month, kind, {columns}) "
             f"SELECT %s, code, month, kind, {sums} FROM ({flagged}) flagged GROUP BY code, month, kind",
-            (kind.value, *([""] if code is None else []), *[value for kind_ in kinds for value in (kind_, kind_)]),
+            (family.value, *([""] if code is None else []), *[value for type_ in types for value in (type_, type_)]),
         )
     _analyze(cursor, FIRSTS)
 
