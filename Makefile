@@ -34,7 +34,6 @@ install-test: $(TEST_INSTALLED) ## Installe aussi les outils de test
 run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur http://127.0.0.1:$(PORT)
 	@mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
-	$(MANAGE) createcachetable
 	$(MANAGE) load_territories --if-empty
 	$(MANAGE) load_funding_reference --if-empty
 	$(MANAGE) demo --if-empty

@@ -130,7 +130,6 @@ def dataset(activities: int) -> dict:
     if not territories_loaded():
         call_command("migrate", verbosity=0)
         call_command("load_territories", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the API's throttling keeps its counts in the database cache
     call_command("load_hubs", verbosity=0)
     before = database_bytes()
     start = time.perf_counter()
