@@ -88,7 +88,7 @@ def test_reimport_changes_nothing(tmp_path, advisor, site):
     path = write_csv(tmp_path / "a.csv", [row(1, site), row(2, site, collective=True)])
     run_import(format_name="cnum-csv", path=path, dry_run=False)
     report = run_import(format_name="cnum-csv", path=path, dry_run=False)
-    assert (report.created, report.unchanged) == (0, 2)
+    assert (report.created, report.unchanged) == (0, 2) and report.warnings == []
     assert Activity.objects.count() == 2 and Beneficiary.objects.count() == 1
 
 
@@ -170,8 +170,12 @@ def test_streaming_import_writes_in_batches(tmp_path, advisor, site, monkeypatch
 
 
 def test_existing_activities_keep_their_data(tmp_path, advisor, site):
-    ActivityFactory(source="cnum-csv", source_id="A1", duration_minutes=90, advisor=advisor)
+    ActivityFactory(source="cnum-csv", source_id="A1", duration_minutes=90, advisor=advisor, accompaniment=False)
     path = write_csv(tmp_path / "a.csv", [row(1, site)])
     report = run_import(format_name="cnum-csv", path=path, dry_run=False)
     assert report.unchanged == 1 and Activity.objects.get(source_id="A1").duration_minutes == 90
+    # Not silently: the warning names what the file says differently, on the row's line.
+    (warning,) = report.warnings
+    assert warning.line == 2 and warning.value == "A1" and "déjà importée" in warning.reason
+    assert "durée (minutes)" in warning.reason and "personnes accompagnées" in warning.reason
     assert Structure.objects.count() >= 1 and pipeline.BATCH_SIZE == 2000

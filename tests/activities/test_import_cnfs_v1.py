@@ -111,3 +111,4 @@ def test_bad_rows_are_reported_precisely_and_reimport_is_idempotent(tmp_path):
     run_import(format_name="cnfs-v1-csv", path=path, dry_run=False, allow_partial=True)
     again = run_import(format_name="cnfs-v1-csv", path=path, dry_run=False, allow_partial=True)
     assert (again.created, again.unchanged, Activity.objects.count()) == (0, 1, 1)
+    assert not [warning for warning in again.warnings if "déjà importée" in warning.reason]

@@ -5,7 +5,8 @@ activities with their anonymous beneficiaries and accompaniments (bulk_create); 
 kept, to reject duplicates within the file. Everything runs in one transaction: by default (atomic), if any row is
 rejected the transaction is rolled back at the end and every rejected row is reported; with allow_partial the valid
 rows are kept. Idempotent by (source, source_id): a row whose id was imported before is counted unchanged and left as
-it is.
+it is; when the file says something else than what is recorded, a warning names the fields that differ (nothing is
+changed silently, nothing is ignored silently).
 """
 
 from collections.abc import Callable, Iterable
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 
 from cnum.activities.importers.reading import iter_rows
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
@@ -23,6 +25,13 @@ from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
 BATCH_SIZE = 2_000
+#: What a re-imported row is compared with: every field the importers fill (not the keys nor the bookkeeping).
+COMPARED_FIELDS = [
+    model_field
+    for model_field in Activity._meta.concrete_fields
+    if model_field.attname not in ("id", "source", "source_id", "created_by_id", "created_at", "updated_at")
+]
+COMPARED = [model_field.attname for model_field in COMPARED_FIELDS]
 
 
 class RowRejected(Exception):
@@ -75,16 +84,45 @@ class BatchWriter:
         drafts, self.pending = self.pending, []
         if not drafts:
             return
-        existing = set(
-            Activity.objects.filter(
-                source=self.source, source_id__in=[draft.activity.source_id for draft in drafts]
-            ).values_list("source_id", flat=True)
-        )
+        existing = self._recorded([draft.activity.source_id for draft in drafts])
+        for draft in drafts:
+            if draft.activity.source_id in existing:
+                self._compare(draft, existing[draft.activity.source_id])
         new = [draft for draft in drafts if draft.activity.source_id not in existing]
         self.report.unchanged += len(drafts) - len(new)
         self.report.created += len(new)
         if self.write and new:
             self._write(new)
+
+    def _recorded(self, source_ids: list[str]) -> dict[str, dict]:
+        """The activities of this source already recorded under these ids: compared fields and number of people."""
+        rows = Activity.objects.filter(source=self.source, source_id__in=source_ids).order_by()
+        recorded = {row["source_id"]: row for row in rows.values("pk", "source_id", *COMPARED)}
+        if recorded:
+            people = Accompaniment.objects.filter(activity_id__in=[row["pk"] for row in recorded.values()]).order_by()
+            counts = dict(people.values("activity_id").annotate(n=Count("pk")).values_list("activity_id", "n"))
+            for row in recorded.values():
+                row["people"] = counts.get(row["pk"], 0)
+        return recorded
+
+    def _compare(self, draft: Draft, recorded: dict) -> None:
+        differences = []
+        for model_field in COMPARED_FIELDS:
+            given, stored = getattr(draft.activity, model_field.attname), recorded[model_field.attname]
+            if isinstance(given, list) and isinstance(stored, list):  # themes, equipment…: order does not matter
+                given, stored = sorted(map(str, given)), sorted(map(str, stored))
+            if given != stored:
+                differences.append(str(model_field.verbose_name))
+        if len(draft.people) != recorded["people"]:
+            differences.append("personnes accompagnées")
+        if differences:
+            self.report.warn(
+                draft.line,
+                f"Activité déjà importée (identifiant « {draft.activity.source_id} ») : la ligne diffère de ce qui "
+                f"est enregistré ({', '.join(differences)}). L'activité reste telle qu'enregistrée ; pour la "
+                "remplacer, supprimez-la dans cnum puis importez de nouveau la ligne.",
+                draft.activity.source_id,
+            )
 
     def _write(self, drafts: list[Draft]) -> None:
         self.report.batches += 1
