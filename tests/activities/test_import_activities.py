@@ -155,6 +155,8 @@ def test_xlsx_reads_the_same_columns(tmp_path, advisor, site):
     workbook.save(tmp_path / "a.xlsx")
     report = run_import(format_name="xlsx", path=tmp_path / "a.xlsx", dry_run=False)
     assert report.created == 1 and Activity.objects.get().date == datetime.date(2025, 3, 15)
+    again = run_import(format_name="xlsx", path=tmp_path / "a.xlsx", dry_run=False)
+    assert (again.created, again.unchanged, again.warnings) == (0, 1, [])
 
 
 def test_streaming_import_writes_in_batches(tmp_path, advisor, site, monkeypatch):
