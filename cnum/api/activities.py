@@ -1,7 +1,9 @@
 """Partner API for activities (comptes rendus d'activité), with a bearer token (cnum.api.auth).
 
 A token scoped to an advisor records and reads that advisor's activities; a token scoped to a structure reads
-the structure's activities and records for one of its advisors in post, named by `advisor`. Fields carry the
+the structure's activities and records for one of its advisors in post, named by `advisor`. Either corrects
+(`PUT`, every field again) or deletes the activities of its scope; an activity counting followed people is corrected
+in cnum only, since the API knows anonymous people only. Fields carry the
 Activity field names, with the national v2 values (DOMAIN.md). Errors are French messages per field:
 422 `{"errors": {"champ": ["message"]}}`.
 """
@@ -17,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from cnum.activities.enums import ActivityType
 from cnum.activities.models import Activity
-from cnum.activities.services import activity_record
+from cnum.activities.services import activity_delete, activity_record, activity_update
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Advisor, Contract
 from cnum.api.auth import TokenAuth
@@ -202,30 +204,91 @@ def _related(payload: ActivityIn) -> tuple[dict, dict[str, list[str]]]:
     return found, errors
 
 
+def _nul_errors(payload: ActivityIn) -> dict[str, list[str]]:
+    return {field: ["Caractère nul interdit."] for field, value in payload.dict().items() if has_nul(value)}
+
+
+def _checked(payload: ActivityIn) -> tuple[dict, dict[str, list[str]]]:
+    """The service's data from the payload (its ids as objects), and the errors of the national rules per field."""
+    related, errors = _related(payload)
+    data = {**payload.dict(exclude={"advisor", "source_id"}), **related}
+    for field, messages in validate_activity(data).items():
+        errors.setdefault(field, []).extend(messages)
+    if not errors:
+        data["date"] = datetime.date.fromisoformat(payload.date)  # valid: validate_activity checked it
+    return data, errors
+
+
 @router.post("", response={201: ActivityOut, 400: Unreadable, 422: Errors}, summary="Enregistrer une activité")
 def create_activity(request, payload: ActivityIn):
     """Held to the same national rules as the recording form; recorded for the advisor's current employer."""
     token = request.auth
-    refused = [field for field, value in payload.dict().items() if has_nul(value)]
-    if refused:
-        return Status(422, {"errors": {field: ["Caractère nul interdit."] for field in refused}})
+    if refused := _nul_errors(payload):
+        return Status(422, {"errors": refused})
     advisor, errors = _advisor(token, payload.advisor)
-    related, related_errors = _related(payload)
-    data = {**payload.dict(exclude={"advisor", "source_id"}), **related}
-    data.update(source="api", source_id=payload.source_id)
-    errors = {**errors, **related_errors}
-    for field, messages in validate_activity(data).items():
-        errors.setdefault(field, []).extend(messages)
+    data, rule_errors = _checked(payload)
+    errors = {**errors, **rule_errors}
     if payload.source_id and Activity.objects.filter(source="api", source_id=payload.source_id).exists():
         errors.setdefault("source_id", []).append("Une activité porte déjà cet identifiant.")
     if errors:
         return Status(422, {"errors": errors})
-    data["date"] = datetime.date.fromisoformat(payload.date)  # valid: validate_activity checked it
+    data.update(source="api", source_id=payload.source_id)
     try:
         activity = activity_record(advisor=advisor, data=data, by=token.owner)
     except ValidationError as error:
         return Status(422, {"errors": _messages(error)})
     return Status(201, activity)
+
+
+UNKNOWN = {"errors": {"id": ["Aucune activité de ce numéro dans le périmètre du jeton."]}}
+
+
+@router.get("/{activity_id}", response={200: ActivityOut, 404: Errors}, summary="Une activité")
+def get_activity(request, activity_id: int):
+    activity = scoped_activities(request.auth).select_related("commune").filter(pk=activity_id).first()
+    return Status(404, UNKNOWN) if activity is None else Status(200, activity)
+
+
+@router.put(
+    "/{activity_id}",
+    response={200: ActivityOut, 400: Unreadable, 404: Errors, 409: Errors, 422: Errors},
+    summary="Corriger une activité",
+)
+def update_activity(request, activity_id: int, payload: ActivityIn):
+    """Every field is given again and checked by the same rules as at recording. The advisor and your identifier
+    do not change. An activity counting followed people is corrected in cnum (409): the API knows anonymous people
+    only, and would replace them."""
+    token = request.auth
+    activity = scoped_activities(token).filter(pk=activity_id).first()
+    if activity is None:
+        return Status(404, UNKNOWN)
+    if activity.accompaniments.filter(beneficiary__is_followed=True).exists():
+        message = "Cette activité compte des personnes suivies : corrigez-la dans cnum."
+        return Status(409, {"errors": {"id": [message]}})
+    if refused := _nul_errors(payload):
+        return Status(422, {"errors": refused})
+    data, errors = _checked(payload)
+    if payload.advisor not in (None, activity.advisor_id):
+        errors.setdefault("advisor", []).append("Le conseiller d'une activité ne change pas.")
+    if payload.source_id and payload.source_id != activity.source_id:
+        errors.setdefault("source_id", []).append("L'identifiant d'une activité ne change pas.")
+    if errors:
+        return Status(422, {"errors": errors})
+    try:
+        activity = activity_update(activity=activity, data=data, by=token.owner)
+    except ValidationError as error:
+        return Status(422, {"errors": _messages(error)})
+    return Status(200, scoped_activities(token).select_related("commune").get(pk=activity.pk))
+
+
+@router.delete("/{activity_id}", response={204: None, 404: Errors}, summary="Supprimer une activité")
+def delete_activity(request, activity_id: int):
+    """The activity and the anonymous people it alone counted; followed people stay."""
+    activity = scoped_activities(request.auth).filter(pk=activity_id).first()
+    if activity is None:
+        return Status(404, UNKNOWN)
+    activity_delete(activity=activity, by=request.auth.owner)
+    return Status(204, None)
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:

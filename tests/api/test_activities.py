@@ -3,8 +3,10 @@ import re
 
 import pytest
 
-from cnum.activities.models import Activity
+from cnum.activities.models import Activity, Beneficiary
 from cnum.api.models import ApiToken
+from cnum.stats import engine
+from cnum.stats.scopes import Scope
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
 
@@ -175,3 +177,62 @@ def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contrac
     with django_assert_max_num_queries(2):
         response = client.get(URL, headers=bearer(secret))
     assert len(response.json()["items"]) == 10
+
+
+def recorded(client, secret, **fields) -> int:
+    response = client.post(URL, payload(**fields), content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def test_an_activity_is_read_corrected_and_deleted_and_the_statistics_follow(client, advisor_token):
+    _, secret = advisor_token
+    pk = recorded(client, secret, source_id="outil-1")
+    assert client.get(f"{URL}/{pk}", headers=bearer(secret)).json()["duration_minutes"] == 30
+
+    corrected = payload(duration_minutes=90, genre="masculin", progressed="oui", source_id="outil-1")
+    response = client.put(f"{URL}/{pk}", corrected, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 200, response.json()
+    assert response.json()["duration_minutes"] == 90 and response.json()["source_id"] == "outil-1"
+    activity = Activity.objects.get(pk=pk)
+    person = activity.accompaniments.get()
+    assert (person.beneficiary.genre, person.progressed) == ("masculin", "oui")
+    national = engine.figures(Scope.parse("national"))
+    assert (national["activities"], national["hours"], national["progressed_rate"]) == (1, 1.5, 1.0)
+
+    assert client.delete(f"{URL}/{pk}", headers=bearer(secret)).status_code == 204
+    assert not Activity.objects.exists() and not Beneficiary.objects.exists()
+    assert engine.figures(Scope.parse("national"))["activities"] == 0
+    assert client.delete(f"{URL}/{pk}", headers=bearer(secret)).status_code == 404
+
+
+def test_only_the_token_scope_is_read_corrected_or_deleted(client, advisor_token):
+    _, secret = advisor_token
+    other = ActivityFactory()  # another advisor's
+    for response in (
+        client.get(f"{URL}/{other.pk}", headers=bearer(secret)),
+        client.put(f"{URL}/{other.pk}", payload(), content_type="application/json", headers=bearer(secret)),
+        client.delete(f"{URL}/{other.pk}", headers=bearer(secret)),
+        client.get(f"{URL}/999999", headers=bearer(secret)),
+    ):
+        assert response.status_code == 404
+        assert response.json()["errors"]["id"] == ["Aucune activité de ce numéro dans le périmètre du jeton."]
+    assert Activity.objects.filter(pk=other.pk, duration_minutes=30).exists()
+
+
+def test_a_correction_is_checked_like_a_recording_and_changes_nothing_when_refused(client, advisor_token, contract):
+    _, secret = advisor_token
+    pk = recorded(client, secret, source_id="outil-2")
+    bad = payload(themes=[], demarche_themes=[], advisor=contract.advisor.pk + 1000, source_id="autre")
+    response = client.put(f"{URL}/{pk}", bad, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"themes", "advisor", "source_id"}
+    assert Activity.objects.get(pk=pk).themes == ["aide_aux_demarches_administratives"]
+
+
+def test_an_activity_with_followed_people_is_corrected_in_cnum_only(client, advisor_token, contract):
+    _, secret = advisor_token
+    activity = ActivityFactory(advisor=contract.advisor, structure=contract.structure, followed=True)
+    response = client.put(f"{URL}/{activity.pk}", payload(), content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 409 and "personnes suivies" in response.json()["errors"]["id"][0]
+    assert activity.accompaniments.get().beneficiary.is_followed

@@ -293,6 +293,12 @@ ROUTES: dict[str, Entry] = {
     "api:list_activities": Entry(expect("401", jeton="200")),
     # An empty body is refused as unreadable, after the token is checked.
     "api:create_activity": Entry(expect("401", jeton="400"), method="POST"),
+    # One activity, read, corrected (an empty body misses the required fields: checked before the scope) or deleted.
+    "api:get_activity": Entry(expect("401", jeton="200/404"), kwargs=obj("activity", "activity_id")),
+    "api:update_activity": Entry(expect("401", jeton="422"), method="PUT", kwargs=obj("activity", "activity_id")),
+    "api:delete_activity": Entry(
+        expect("401", jeton="204/404"), method="DELETE", kwargs=obj("activity", "activity_id")
+    ),
 }
 
 #: The Django admin is for technical staff (is_staff), which none of the roles is: every admin URL sends everyone
@@ -456,7 +462,10 @@ def request(client: Client, method: str, url: str) -> str:
     must not change who the next request comes from)."""
     cookies = copy.deepcopy(client.cookies)
     with transaction.atomic():
-        response = client.get(url) if method == "GET" else client.post(url, {})
+        if method in ("GET", "POST"):
+            response = client.get(url) if method == "GET" else client.post(url, {})
+        else:  # the API's PUT and DELETE, with an empty body
+            response = client.generic(method, url)
         transaction.set_rollback(True)
     client.cookies = cookies
     return outcome(response)
@@ -512,7 +521,7 @@ def test_every_role_gets_what_the_matrix_says(world):
 
 def test_the_table_uses_known_outcomes_and_no_token_opens_a_page():
     """The table itself: whoever holds no role never gets a page behind the sign-in, and every outcome is known."""
-    known = REFUSED | {"200", "302", "400"}
+    known = REFUSED | {"200", "204", "302", "400", "422"}
     for key, entry in ROUTES.items():
         for caller, expected in entry.expected.items():
             assert set(expected.split("/")) <= known, f"{key} — {caller} : issue inconnue « {expected} »"
@@ -566,7 +575,8 @@ réseau dont une structure lyonnaise est membre, cette structure, une équipe de
 conseillers. « 200/403 » se lit : 200 sur l'objet dans le périmètre du rôle (à Lyon), 403 sur l'objet hors
 périmètre (à Marseille). « connexion » : redirection vers la page de connexion ; « 302 » : autre redirection (étape
 suivante d'un formulaire, ou page d'accueil du rôle) ; 401 : API sans jeton ; 403 : refusé ; 404 : caché ou
-inexistant ; 405 : méthode refusée. Les requêtes POST sont envoyées vides. La colonne « jeton API » est un client
+inexistant ; 405 : méthode refusée ; 204 : supprimé (l'API) ; 422 : données refusées (l'API). Les requêtes POST, PUT
+et DELETE sont envoyées vides. La colonne « jeton API » est un client
 anonyme qui présente le jeton d'API de la structure lyonnaise.
 
 L'administration technique de Django (`/admin/`, réservée aux comptes `is_staff`, qu'aucun rôle n'a) renvoie tout le
