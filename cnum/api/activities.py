@@ -243,7 +243,7 @@ def create_activity(request, payload: ActivityIn):
 UNKNOWN = {"errors": {"id": ["Aucune activité de ce numéro dans le périmètre du jeton."]}}
 
 
-@router.get("/{activity_id}", response={200: ActivityOut, 404: Errors}, summary="Une activité")
+@router.get("/{activity_id}", response={200: ActivityOut, 404: Errors, 422: Errors}, summary="Une activité")
 def get_activity(request, activity_id: int):
     activity = scoped_activities(request.auth).select_related("commune").filter(pk=activity_id).first()
     return Status(404, UNKNOWN) if activity is None else Status(200, activity)
@@ -281,7 +281,7 @@ def update_activity(request, activity_id: int, payload: ActivityIn):
     return Status(200, scoped_activities(token).select_related("commune").get(pk=activity.pk))
 
 
-@router.delete("/{activity_id}", response={204: None, 404: Errors}, summary="Supprimer une activité")
+@router.delete("/{activity_id}", response={204: None, 404: Errors, 422: Errors}, summary="Supprimer une activité")
 def delete_activity(request, activity_id: int):
     """The activity and the anonymous people it alone counted; followed people stay."""
     activity = scoped_activities(request.auth).filter(pk=activity_id).first()
