@@ -243,9 +243,13 @@ def create_activity(request, payload: ActivityIn):
 UNKNOWN = {"errors": {"id": ["Aucune activité de ce numéro dans le périmètre du jeton."]}}
 
 
+def _activity_of(token: ApiToken, activity_id: int) -> Activity | None:
+    return scoped_activities(token).select_related("commune").filter(pk=activity_id).first()
+
+
 @router.get("/{activity_id}", response={200: ActivityOut, 404: Errors, 422: Errors}, summary="Une activité")
 def get_activity(request, activity_id: int):
-    activity = scoped_activities(request.auth).select_related("commune").filter(pk=activity_id).first()
+    activity = _activity_of(request.auth, activity_id)
     return Status(404, UNKNOWN) if activity is None else Status(200, activity)
 
 
@@ -259,7 +263,7 @@ def update_activity(request, activity_id: int, payload: ActivityIn):
     do not change. An activity counting followed people is corrected in cnum (409): the API knows anonymous people
     only, and would replace them."""
     token = request.auth
-    activity = scoped_activities(token).filter(pk=activity_id).first()
+    activity = _activity_of(token, activity_id)
     if activity is None:
         return Status(404, UNKNOWN)
     if activity.accompaniments.filter(beneficiary__is_followed=True).exists():
@@ -278,13 +282,13 @@ def update_activity(request, activity_id: int, payload: ActivityIn):
         activity = activity_update(activity=activity, data=data, by=token.owner)
     except ValidationError as error:
         return Status(422, {"errors": _messages(error)})
-    return Status(200, scoped_activities(token).select_related("commune").get(pk=activity.pk))
+    return Status(200, activity)
 
 
 @router.delete("/{activity_id}", response={204: None, 404: Errors, 422: Errors}, summary="Supprimer une activité")
 def delete_activity(request, activity_id: int):
     """The activity and the anonymous people it alone counted; followed people stay."""
-    activity = scoped_activities(request.auth).filter(pk=activity_id).first()
+    activity = _activity_of(request.auth, activity_id)
     if activity is None:
         return Status(404, UNKNOWN)
     activity_delete(activity=activity, by=request.auth.owner)
