@@ -309,6 +309,12 @@ def test_invalid_json_is_reported_not_raised(tmp_path):
     assert report.total == 0 and report.rejected[0].reason.startswith("JSON invalide")
 
 
+def test_a_number_too_long_for_python_is_reported_not_raised(tmp_path):
+    """Found by the fuzz test: json refuses integers of more than 4,300 digits with a plain ValueError."""
+    report = run("cnfs-v0-json", write(tmp_path, "nombre.json", "1" * 4_301))
+    assert report.total == 0 and "nombre y est trop long" in report.rejected[0].reason
+
+
 # --- france-services-csv ------------------------------------------------------------------------------------
 
 FS_ROWS = [

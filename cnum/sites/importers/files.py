@@ -84,6 +84,8 @@ def read_json_records(path: Path) -> list:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as error:
         raise UnreadableFile(f"JSON invalide (ligne {error.lineno}, colonne {error.colno}) : {error.msg}.") from None
+    except ValueError:  # a number of more than 4,300 digits, refused by Python's integer conversion
+        raise UnreadableFile("JSON invalide : un nombre y est trop long pour être lu.") from None
     if isinstance(data, dict):
         lists = [value for value in data.values() if isinstance(value, list)]
         if len(lists) == 1:
