@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -12,3 +13,10 @@ class AccountsConfig(AppConfig):
 
         audit.register(User)
         audit.register(RoleAssignment)
+
+
+class CnumAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with cnum's site: sign-in through cnum and the second factor (accounts/admin_site.py)."""
+
+    default = False  # named in INSTALLED_APPS; AccountsConfig stays this module's default
+    default_site = "cnum.accounts.admin_site.SecondFactorAdminSite"

@@ -45,3 +45,12 @@ class OTPCodeForm(BaseForm):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip()
+
+
+class EnrolmentProofForm(OTPCodeForm):
+    """The 6-digit code e-mailed before a first enrolment (accounts.otp: proof of the mailbox)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code reçu par courriel"
+        self.fields["code"].help_text = "6 chiffres, valable 15 minutes."

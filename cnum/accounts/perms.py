@@ -56,5 +56,8 @@ def can_view_user_list(user) -> bool:
 
 
 def needs_second_factor(user) -> bool:
-    """Any role of the user (not only the active one: switching is one click) is programme team or prefecture."""
-    return user.is_authenticated and any(a.role in SECOND_FACTOR_ROLES for a in user.role_assignments)
+    """Technical staff and superusers (they reach Django's admin: every account and role), and any user one of whose
+    roles (not only the active one: switching is one click) is programme team or prefecture."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.is_superuser or any(a.role in SECOND_FACTOR_ROLES for a in user.role_assignments)

@@ -1,4 +1,5 @@
 import math
+from urllib.parse import urlencode
 
 import django_otp
 from django.contrib import messages
@@ -126,9 +127,12 @@ def otp_verify(request):
 
 @login_required
 def otp_setup(request):
-    """First sign-in of an agent who needs a second factor: scan the QR code, then type the code it gives."""
+    """First sign-in of an agent who needs a second factor: prove the mailbox is theirs (a code sent by e-mail),
+    then scan the QR code and type the code it gives."""
     if otp.confirmed_device(request.user) is not None:
         return redirect("accounts:otp_verify")
+    if not otp.enrolment_proven(request):
+        return otp_enrolment_proof(request)
     key = request.session.get(ENROLMENT_KEY_SESSION_KEY)
     if not key:
         key = request.session[ENROLMENT_KEY_SESSION_KEY] = otp.new_key()
@@ -138,6 +142,7 @@ def otp_setup(request):
         if otp.enrolment_code_valid(device, form.cleaned_data["code"]):
             device.save()
             del request.session[ENROLMENT_KEY_SESSION_KEY]
+            otp.forget_enrolment_proof(request)
             django_otp.login(request, device)
             messages.success(request, "La double authentification est activée pour votre compte.")
             return redirect(safe_next(request, form.cleaned_data["next"]))
@@ -149,3 +154,34 @@ def otp_setup(request):
         "readable_key": otp.readable_key(device),
     }
     return render(request, "accounts/otp_setup.html", context)
+
+
+def otp_enrolment_proof(request):
+    """Step one of the enrolment: the code e-mailed to the account's address (sent on arrival, or again on demand
+    once a minute has passed; each code holds for 15 minutes and 5 attempts)."""
+    form = forms.EnrolmentProofForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    resend = request.method == "POST" and "renvoyer" in request.POST
+    if resend or not otp.enrolment_proof_pending(request):
+        if otp.may_resend_proof(request):
+            otp.send_enrolment_proof(request)
+            messages.info(request, f"Un code vient d'être envoyé à {otp.masked_email(request.user.email)}.")
+        else:
+            messages.warning(
+                request, "Un code vient déjà d'être envoyé : patientez une minute avant d'en demander un autre."
+            )
+        form = forms.EnrolmentProofForm(initial={"next": request.POST.get("next") or request.GET.get("next", "")})
+    elif request.method == "POST" and form.is_valid():
+        if otp.check_enrolment_proof(request, form.cleaned_data["code"]):
+            target = reverse_lazy("accounts:otp_setup")
+            next_url = form.cleaned_data["next"]
+            return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
+        if otp.enrolment_proof_pending(request):
+            form.add_error("code", "Code incorrect. Saisissez le code reçu par courriel.")
+        else:
+            form.add_error("code", "Ce code n'est plus valable : demandez-en un nouveau.")
+    context = {
+        "title": "Activer la double authentification",
+        "form": form,
+        "email": otp.masked_email(request.user.email),
+    }
+    return render(request, "accounts/otp_enrolment_proof.html", context)

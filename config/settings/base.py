@@ -26,7 +26,8 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, behind cnum's sign-in and second factor (cnum/accounts/admin_site.py).
+    "cnum.accounts.apps.CnumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
