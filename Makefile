@@ -8,6 +8,11 @@ MANAGE := $(BIN)/python manage.py
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 DEPS := pyproject.toml requirements/constraints.txt
+# manage.py and the WSGI application default to the production settings; `make run` and `make demo` use the
+# demo's (DEBUG off, DSFR error pages, a secret key made for this installation in var/). SETTINGS=config.settings.dev
+# for the debug pages.
+SETTINGS ?= config.settings.demo
+DEMO := DJANGO_SETTINGS_MODULE=$(SETTINGS)
 
 .DEFAULT_GOAL := help
 .PHONY: help run demo test quality bench install install-test clean screenshots
@@ -33,20 +38,20 @@ install-test: $(TEST_INSTALLED) ## Installe aussi les outils de test
 
 run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur http://127.0.0.1:$(PORT)
 	@mkdir -p var
-	$(MANAGE) migrate --noinput -v 0
-	$(MANAGE) load_territories --if-empty
-	$(MANAGE) load_funding_reference --if-empty
-	$(MANAGE) demo --if-empty
-	$(MANAGE) demo_accounts
-	$(MANAGE) collectstatic --noinput -v 0
+	$(DEMO) $(MANAGE) migrate --noinput -v 0
+	$(DEMO) $(MANAGE) load_territories --if-empty
+	$(DEMO) $(MANAGE) load_funding_reference --if-empty
+	$(DEMO) $(MANAGE) demo --if-empty
+	$(DEMO) $(MANAGE) demo_accounts
+	$(DEMO) $(MANAGE) collectstatic --noinput -v 0
 	@echo "cnum est servi sur http://127.0.0.1:$(PORT)  (Ctrl+C pour arrêter)"
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
+	$(DEMO) $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
 
 demo: $(INSTALLED) ## Remet la base à zéro et recharge les données de démonstration
 	@mkdir -p var
-	$(MANAGE) migrate --noinput -v 0
-	$(MANAGE) demo --reset
-	$(MANAGE) demo_accounts
+	$(DEMO) $(MANAGE) migrate --noinput -v 0
+	$(DEMO) $(MANAGE) demo --reset
+	$(DEMO) $(MANAGE) demo_accounts
 
 quality: $(TEST_INSTALLED) ## ruff, format, migrations manquantes, contrat de couches
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""Local development and `make run`: SQLite, debug pages, e-mails printed on the console."""
+"""Local development, chosen explicitly (DJANGO_SETTINGS_MODULE=config.settings.dev, or SETTINGS=… with make):
+SQLite, debug pages, e-mails printed on the console. `make run` serves the demo settings (config/settings/demo.py)."""
 
 import os
 

@@ -93,3 +93,30 @@ def test_pages_for_signed_in_users_redirect_anonymous_visitors_to_login(client):
     response = client.get(reverse("core:dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_behind_the_proxy_one_address_failing_does_not_lock_the_account_for_the_others(client, settings):
+    """Issue #15, finding 12: behind the production proxy every request comes from the proxy's address; axes must
+    count the client's (X-Forwarded-For, trusted proxies as for the API), or one attacker locks everyone out."""
+    settings.NINJA_NUM_PROXIES = 1
+    UserFactory(email="cible@exemple.fr")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    owner = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
+    login = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(login, {"username": "cible@exemple.fr", "password": "mauvais"}, **attacker)
+    assert client.post(login, {"username": "cible@exemple.fr", "password": PASSWORD}, **attacker).status_code == 429
+    response = client.post(login, {"username": "cible@exemple.fr", "password": PASSWORD}, **owner)
+    assert response.status_code == 302
+
+
+def test_a_client_cannot_choose_its_address_by_sending_the_header(client, settings):
+    """With one trusted proxy, only the address the proxy appended counts: a forged first entry is ignored."""
+    from cnum.core.http import client_address
+
+    settings.NINJA_NUM_PROXIES = 1
+    request = type("Request", (), {"META": {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}})
+    assert client_address(request) == "203.0.113.9"
+    settings.NINJA_NUM_PROXIES = 0
+    assert client_address(request) == "10.0.0.2"

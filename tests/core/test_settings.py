@@ -85,3 +85,50 @@ def test_sqlite_is_the_default_and_runs_in_wal_mode(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(tmp_path / "essai.sqlite3"), "wal"]
+
+
+# --- Insecure defaults (issue #15, finding 9) ---------------------------------------------------------------------
+
+
+def _environment_without_settings() -> dict:
+    drop = {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+@pytest.mark.parametrize("entry", ["manage.py", "wsgi"])
+def test_manage_py_and_the_wsgi_application_default_to_the_production_settings(entry, tmp_path):
+    """Forgetting DJANGO_SETTINGS_MODULE must not serve debug pages with a published key: production refuses."""
+    env = _environment_without_settings() | {"CNUM_VAR_DIR": str(tmp_path)}
+    if entry == "manage.py":
+        command = [sys.executable, "manage.py", "check"]
+    else:
+        command = [sys.executable, "-c", "import config.wsgi"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=settings.BASE_DIR)
+    assert result.returncode != 0
+    assert "Configuration de production refusée" in result.stderr
+
+
+def test_the_demo_settings_hide_the_debug_page_and_answer_the_dsfr_404(tmp_path):
+    """`make run` serves config.settings.demo: an unknown page is the DSFR 404, not Django's list of every URL, and
+    the secret key is this installation's own, kept private in var/."""
+    code = (
+        "import django; django.setup();"
+        "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+        "from django.conf import settings; from django.test import Client;"
+        "r = Client(HTTP_HOST='127.0.0.1').get('/page-inconnue/');"
+        "print(settings.DEBUG, r.status_code, 'fr-header' in r.content.decode(), 'URLconf' in r.content.decode());"
+        "print(settings.SECRET_KEY)"
+    )
+    env = _environment_without_settings() | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.demo",
+        "CNUM_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR
+    )
+    assert result.returncode == 0, result.stderr
+    first, key = result.stdout.splitlines()
+    assert first.split() == ["False", "404", "True", "False"]
+    key_file = tmp_path / "secret_key"
+    assert key == key_file.read_text().strip() and len(key) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600

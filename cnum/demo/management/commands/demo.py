@@ -12,6 +12,7 @@ from cnum.demo import later_waves, national, registry
 from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
 from cnum.demo.activities import demo_activities_create
 from cnum.demo.funding import demo_funding_create
+from cnum.demo.guard import demo_database_check, demo_database_mark
 from cnum.structures.models import Structure
 
 
@@ -37,6 +38,7 @@ class Command(CnumCommand):
         )
 
     def handle(self, *args, reset=False, if_empty=False, seed=2021, scale="small", **options):
+        demo_database_check()
         if reset:
             self.stdout.write("Remise à zéro de la base…")
             with audit_maintenance():
@@ -47,6 +49,7 @@ class Command(CnumCommand):
         verbosity = options["verbosity"]
         call_command("load_territories", if_empty=True, verbosity=verbosity, stdout=self.stdout)
         call_command("load_hubs", verbosity=0)
+        demo_database_mark(scale=scale)
         if scale == "national":
             self.build_national(seed, options["activities"])
             return

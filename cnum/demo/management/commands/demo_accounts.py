@@ -1,5 +1,6 @@
 from cnum.core.commands import CnumCommand
 from cnum.demo.accounts import demo_accounts_table
+from cnum.demo.guard import is_demo_database
 
 
 class Command(CnumCommand):
@@ -7,6 +8,9 @@ class Command(CnumCommand):
     changes_data = False
 
     def handle(self, *args, **options):
+        if not is_demo_database():
+            self.stdout.write("Cette base n'est pas une base de démonstration : aucun compte de démonstration à afficher.")
+            return
         rows = demo_accounts_table()
         if not rows:
             self.stdout.write("Aucun compte de démonstration : lancez `python manage.py demo`.")
