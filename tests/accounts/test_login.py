@@ -116,7 +116,8 @@ def test_a_client_cannot_choose_its_address_by_sending_the_header(client, settin
     from cnum.core.http import client_address
 
     settings.NINJA_NUM_PROXIES = 1
-    request = type("Request", (), {"META": {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}})
+    meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}
+    request = type("Request", (), {"META": meta})
     assert client_address(request) == "203.0.113.9"
     settings.NINJA_NUM_PROXIES = 0
     assert client_address(request) == "10.0.0.2"

@@ -9,7 +9,7 @@ class Command(CnumCommand):
 
     def handle(self, *args, **options):
         if not is_demo_database():
-            self.stdout.write("Cette base n'est pas une base de démonstration : aucun compte de démonstration à afficher.")
+            self.stdout.write("Cette base n'est pas une base de démonstration : aucun compte à afficher.")
             return
         rows = demo_accounts_table()
         if not rows:
