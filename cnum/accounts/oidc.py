@@ -5,7 +5,8 @@ ProConnect specifics (https://partenaires.proconnect.gouv.fr, "implémentation t
 mozilla-django-oidc verifies against the provider's keys like the ID token; logging out goes through the provider's
 end_session endpoint with the ID token as `id_token_hint`.
 
-An agent is found by e-mail address. The SIRET ProConnect gives is recorded on the account and never grants a role
+An agent is found by the ProConnect identity (`sub`) bound to their account at their first ProConnect sign-in,
+which found them by e-mail address. The SIRET ProConnect gives is recorded on the account and never grants a role
 by itself: an administrator attributes roles.
 """
 
@@ -16,6 +17,7 @@ import requests
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -66,7 +68,25 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         return False
 
     def filter_users_by_claims(self, claims):
-        return self.UserModel.objects.filter(email__iexact=claims["email"].strip())
+        """The account bound to this ProConnect identity (`sub`), else the account of this e-mail address if no
+        other identity is bound to it yet (the first sign-in binds it). A same address asserted by another identity
+        does not take an account over; technical staff accounts never sign in through ProConnect (issue #15)."""
+        users = self.UserModel.objects.filter(proconnect_sub=claims["sub"])
+        if not users.exists():
+            users = self.UserModel.objects.filter(email__iexact=claims["email"].strip())
+            if users.exclude(proconnect_sub="").exists():
+                self._refuse(
+                    "Cette adresse électronique est déjà liée à une autre identité ProConnect. Connectez-vous avec "
+                    "l'identité habituelle, ou demandez à l'équipe du programme de délier le compte."
+                )
+                return self.UserModel.objects.none()
+        if users.filter(Q(is_staff=True) | Q(is_superuser=True)).exists():
+            self._refuse(
+                "Les comptes d'administration technique ne se connectent pas par ProConnect : utilisez votre mot de "
+                "passe et votre code de double authentification."
+            )
+            return self.UserModel.objects.none()
+        return users
 
     def get_or_create_user(self, access_token, id_token, payload):
         user = super().get_or_create_user(access_token, id_token, payload)
@@ -75,6 +95,8 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         return user
 
     def create_user(self, claims):
+        if getattr(self.request, FAILURE_ATTRIBUTE, None):  # refused above: no new account in its place
+            return None
         user = self.UserModel.objects.create_user(
             claims["email"].strip().lower(),
             first_name=claims.get("given_name") or "",

@@ -301,3 +301,35 @@ def test_the_proconnect_button_shows_only_once_configured(client, settings, db):
     assert "S'identifier avec" in page and "ProConnect" in page
     assert page.index("fr-connect") < page.index('name="password"')  # above the password form
     assert client.get("/oidc/authenticate/").url.startswith("https://proconnect.exemple/api/v2/authorize?")
+
+
+def test_the_first_sign_in_binds_the_account_and_another_identity_with_the_same_address_is_refused(provider):
+    """Issue #15, finding 12: matching by e-mail alone lets any identity asserting the address take the account."""
+    agent = UserFactory(email="agent@exemple.fr", advisor=True)
+    usual = provider_account(email="agent@exemple.fr")
+    browser = requests.Session()
+    browser.get(through_provider(browser, provider, usual.email))
+    assert signed_in_email(browser, provider) == "agent@exemple.fr"
+    agent.refresh_from_db()
+    assert agent.proconnect_sub == str(usual.pk)
+
+    other = provider_account(email="AGENT@exemple.fr")
+    intruder = requests.Session()
+    refused = intruder.get(through_provider(intruder, provider, other.email))
+    assert refused.status_code == 403
+    assert "déjà liée à une autre identité ProConnect" in refused.text
+    assert signed_in_email(intruder, provider) is None
+    assert User.objects.filter(email__iexact="agent@exemple.fr").count() == 1
+    agent.refresh_from_db()
+    assert agent.proconnect_sub == str(usual.pk)
+
+
+@pytest.mark.parametrize("flags", [{"is_staff": True}, {"is_superuser": True}])
+def test_technical_staff_accounts_cannot_sign_in_through_proconnect(provider, flags):
+    UserFactory(email="technique@exemple.fr", **flags)
+    account = provider_account(email="technique@exemple.fr")
+    browser = requests.Session()
+    refused = browser.get(through_provider(browser, provider, account.email))
+    assert refused.status_code == 403
+    assert "administration technique ne se connectent pas par ProConnect" in refused.text
+    assert signed_in_email(browser, provider) is None
