@@ -113,10 +113,7 @@ def fact_sheet_title(scope: Scope, on: datetime.date) -> str:
 
 
 def fact_sheet_pdf(scope: Scope, on: datetime.date) -> bytes:
-    import weasyprint  # imported here: only the PDF pays for it (and for its system libraries)
+    from cnum.core.pdf import html_to_pdf  # imported here: only the PDF pays for WeasyPrint and its libraries
 
     context = {**fact_sheet(scope, on), "title": fact_sheet_title(scope, on), "print": True}
-    rendered = weasyprint.HTML(string=render_to_string("funding/fact_sheet_print.html", context)).render()
-    rendered.metadata.title = context["title"]
-    rendered.metadata.authors = ["Conseiller numérique"]
-    return rendered.write_pdf()
+    return html_to_pdf(render_to_string("funding/fact_sheet_print.html", context), title=context["title"])

@@ -257,13 +257,9 @@ def fiche_pdf(
 ) -> bytes:
     """The "fiche territoriale" of `scope` from `since` to `until`: key figures with their definitions, themes,
     employer split, monthly series, départements (for a scope that spans several), and the source."""
-    import weasyprint  # imported here: only the PDF pays for it (and for its system libraries)
+    from cnum.core.pdf import html_to_pdf  # imported here: only the PDF pays for WeasyPrint and its libraries
 
-    rendered = weasyprint.HTML(string=fiche_html(scope, since, until, filters)).render()
-    # The title is also set in the PDF's metadata, where indexers and screen readers look for it.
-    rendered.metadata.title = fiche_title(scope)
-    rendered.metadata.authors = ["Conseiller numérique"]
-    return rendered.write_pdf()
+    return html_to_pdf(fiche_html(scope, since, until, filters), title=fiche_title(scope))
 
 
 def fiche_title(scope: Scope) -> str:

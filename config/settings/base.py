@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view or the CSRF check reads the body: anonymous bodies stay small, uploads need a session.
+    "cnum.core.limits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -230,6 +232,15 @@ LOGGING = {
 
 # One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
+
+# Request bodies (cnum.core.limits): without a signed-in session (sign-in, password reset, partner API) and with one
+# (file imports). Imports also stop at CNUM_IMPORT_MAX_ROWS rows and CNUM_IMPORT_MAX_COLUMNS columns.
+CNUM_MAX_ANONYMOUS_BODY_KB = int(os.environ.get("CNUM_MAX_ANONYMOUS_BODY_KB", 1024))
+CNUM_MAX_UPLOAD_MB = int(os.environ.get("CNUM_MAX_UPLOAD_MB", 200))
+CNUM_IMPORT_MAX_ROWS = int(os.environ.get("CNUM_IMPORT_MAX_ROWS", 2_000_000))
+CNUM_IMPORT_MAX_COLUMNS = int(os.environ.get("CNUM_IMPORT_MAX_COLUMNS", 256))
+#: An XLSX workbook is a zip: refuse one whose parts would expand beyond this (a "zip bomb") before opening it.
+CNUM_IMPORT_MAX_XLSX_EXPANDED_MB = int(os.environ.get("CNUM_IMPORT_MAX_XLSX_EXPANDED_MB", 2048))
 
 # Partner API rate limits ("requests/period": s, min, hour, day), per token and per address without a token.
 CNUM_API_RATE_PER_TOKEN = os.environ.get("CNUM_API_RATE_PER_TOKEN", "120/min")

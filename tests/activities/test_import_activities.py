@@ -181,3 +181,54 @@ def test_existing_activities_keep_their_data(tmp_path, advisor, site):
     assert warning.line == 2 and warning.value == "A1" and "déjà importée" in warning.reason
     assert "durée (minutes)" in warning.reason and "personnes accompagnées" in warning.reason
     assert Structure.objects.count() >= 1 and pipeline.BATCH_SIZE == 2000
+
+
+# --- Sensible limits on what an import reads (issue #15, finding 12) ----------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_file_longer_than_the_row_limit_is_refused_whole(tmp_path, advisor, site, settings, suffix):
+    from openpyxl import Workbook
+
+    settings.CNUM_IMPORT_MAX_ROWS = 5
+    rows = [row(number, site) for number in range(6)]
+    if suffix == "csv":
+        path = write_csv(tmp_path / "long.csv", rows)
+    else:
+        workbook = Workbook()
+        for cells in [HEADER, *rows]:
+            workbook.active.append(cells)
+        path = tmp_path / "long.xlsx"
+        workbook.save(path)
+    report = run_import(format_name="cnum-csv" if suffix == "csv" else "xlsx", path=path, dry_run=False)
+    assert "Fichier trop long : plus de 5 lignes" in report.fatal
+    assert not Activity.objects.exists()
+    settings.CNUM_IMPORT_MAX_ROWS = 6
+    assert run_import(format_name="cnum-csv" if suffix == "csv" else "xlsx", path=path, dry_run=False).created == 6
+
+
+def test_an_xlsx_that_would_expand_beyond_the_limit_is_refused_before_it_is_opened(tmp_path, settings):
+    """A "zip bomb": a few kilobytes of zip holding a sheet of many megabytes of zeros."""
+    import zipfile
+
+    path = tmp_path / "bombe.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"0" * (3 * 1024 * 1024))
+    assert path.stat().st_size < 100_000
+    settings.CNUM_IMPORT_MAX_XLSX_EXPANDED_MB = 2
+    report = run_import(format_name="xlsx", path=path, dry_run=False)
+    assert report.fatal.startswith("Classeur XLSX refusé : une fois décompressé, il occuperait 3 Mo")
+
+
+def test_a_sheet_declaring_sixteen_thousand_columns_is_read_within_the_column_limit(tmp_path, advisor, site):
+    from openpyxl import Workbook
+
+    from cnum.activities.importers.reading import iter_rows
+
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append(row(1, site))
+    workbook.active.cell(row=2, column=16_000, value="loin")
+    workbook.save(tmp_path / "large.xlsx")
+    widths = {len(cells) for _, cells in iter_rows(tmp_path / "large.xlsx")}
+    assert max(widths) <= 256

@@ -8,8 +8,11 @@ through openpyxl's read-only mode (iter_rows), cells turned into the text a CSV 
 import codecs
 import csv
 import datetime
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from django.conf import settings
 
 from cnum.sites.importers.files import DELIMITERS, UnreadableFile, header_key
 
@@ -70,16 +73,35 @@ def _text(value) -> str:
     return str(value)
 
 
+def check_xlsx_expansion(path: Path) -> None:
+    """Refuse a workbook whose compressed parts would expand beyond CNUM_IMPORT_MAX_XLSX_EXPANDED_MB (openpyxl
+    holds the shared strings in memory: a small "zip bomb" would exhaust it), read from the zip's directory only."""
+    limit = settings.CNUM_IMPORT_MAX_XLSX_EXPANDED_MB * 1024 * 1024
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise UnreadableFile(f"Classeur XLSX illisible : {error}.") from None
+    if expanded > limit:
+        raise UnreadableFile(
+            f"Classeur XLSX refusé : une fois décompressé, il occuperait {expanded // (1024 * 1024)} Mo, au-delà de "
+            f"la limite de {settings.CNUM_IMPORT_MAX_XLSX_EXPANDED_MB} Mo. Enregistrez-le en CSV ou découpez-le."
+        )
+
+
 def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number, cells as text) of the first sheet, the header first; empty rows skipped."""
+    """Yield (row number, cells as text) of the first sheet, the header first; empty rows skipped; at most
+    CNUM_IMPORT_MAX_COLUMNS columns are read, whatever dimension the sheet declares."""
     from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
 
+    check_xlsx_expansion(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not an XLSX workbook
         raise UnreadableFile(f"Classeur XLSX illisible : {error}.") from None
     try:
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+        rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=settings.CNUM_IMPORT_MAX_COLUMNS)
+        for number, values in enumerate(rows, start=1):
             cells = [_text(value) for value in values]
             if any(cell.strip() for cell in cells):
                 yield number, cells
@@ -87,9 +109,22 @@ def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
         workbook.close()
 
 
+def within_row_limit(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """The rows, the file refused once it passes CNUM_IMPORT_MAX_ROWS rows besides its header."""
+    limit = settings.CNUM_IMPORT_MAX_ROWS
+    for count, row in enumerate(rows):
+        if count > limit:
+            raise UnreadableFile(
+                f"Fichier trop long : plus de {limit:,} lignes".replace(",", "\u202f")
+                + " (limite CNUM_IMPORT_MAX_ROWS). Découpez-le en plusieurs fichiers."
+            )
+        yield row
+
+
 def iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     path = Path(path)
-    return iter_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else iter_csv(path)
+    rows = iter_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else iter_csv(path)
+    return within_row_limit(rows)
 
 
 def header_columns(header: list[str], aliases: dict[str, str]) -> dict[str, int]:
