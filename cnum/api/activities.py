@@ -25,13 +25,15 @@ from cnum.activities.perms import can_edit_activity
 from cnum.activities.services import activity_delete, activity_record, activity_update
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Advisor, Contract
-from cnum.api.auth import TokenAuth
+from cnum.api.auth import TokenAuth, acting_as_token
 from cnum.api.models import ApiToken
 from cnum.api.validation import has_nul
 from cnum.sites.models import Site
 from cnum.territories.lookup import commune_by_insee
 
 router = Router(tags=["Activités"], auth=TokenAuth())
+# Every operation's writes are audited as the token's, the reads too should one ever write.
+router.add_decorator(acting_as_token)
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 

@@ -2,11 +2,14 @@ import datetime
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from cnum.accounts.enums import Role
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.models import Contract
 from cnum.api.models import ApiToken
+from cnum.core.enums import AuditAction
+from cnum.core.models import AuditEvent
 from cnum.sites.schema import FRANCE_SERVICES
 from cnum.stats import engine
 from cnum.stats.scopes import Scope
@@ -320,3 +323,28 @@ def test_the_orientation_is_a_france_services_of_the_employers_departements(clie
     response = client.post(URL, data, content_type="application/json", headers=bearer(secret))
     assert response.status_code == 201, response.json()
     assert Activity.objects.get().redirection_site == near
+
+
+# Issue #15, finding 4: the audit trail names who wrote through the API.
+
+
+def test_api_writes_are_audited_as_the_token_owner_naming_the_token(client, advisor_token, contract):
+    token, secret = advisor_token
+    pk = recorded(client, secret)
+    response = client.put(
+        f"{URL}/{pk}", payload(duration_minutes=90), content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 200
+    assert client.delete(f"{URL}/{pk}", headers=bearer(secret)).status_code == 204
+
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Activity), object_id=str(pk)
+    ).order_by("pk")
+    assert [event.action for event in events] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE]
+    owner = contract.advisor.user
+    for event in events:
+        assert event.actor_id == owner.pk
+        assert event.actor_label == f"{owner.email} (jeton d'API « Outil », {token.prefix}…, n° {token.pk})"
+    # The anonymous person the activity counted is written under the same name.
+    people = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Beneficiary))
+    assert people.exists() and set(people.values_list("actor_id", flat=True)) == {owner.pk}
