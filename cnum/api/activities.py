@@ -1,11 +1,12 @@
 """Partner API for activities (comptes rendus d'activité), with a bearer token (cnum.api.auth).
 
 A token scoped to an advisor records and reads that advisor's activities; a token scoped to a structure reads
-the structure's activities and records for one of its advisors in post, named by `advisor`. Either corrects
-(`PUT`, every field again) or deletes the activities of its scope; an activity counting followed people is corrected
-in cnum only, since the API knows anonymous people only. Fields carry the
-Activity field names, with the national v2 values (DOMAIN.md). Errors are French messages per field:
-422 `{"errors": {"champ": ["message"]}}`.
+the structure's activities and records for one of its advisors in post, named by `advisor`. The web's rules hold:
+an activity is corrected (`PUT`, every field again) or deleted by its advisor only, so with the advisor's token
+(cnum.activities.perms.can_edit_activity, the token's owner acting in the token's role); an activity counting
+followed people is corrected and deleted in cnum only, since the API knows anonymous people only; the site and the
+orientation site are those the recording form offers the advisor. Fields carry the Activity field names, with the
+national v2 values (DOMAIN.md). Errors are French messages per field: 422 `{"errors": {"champ": ["message"]}}`.
 """
 
 import base64
@@ -18,17 +19,21 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from cnum.activities.enums import ActivityType
+from cnum.activities.forms import france_services_near, sites_of
 from cnum.activities.models import Activity
+from cnum.activities.perms import can_edit_activity
 from cnum.activities.services import activity_delete, activity_record, activity_update
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Advisor, Contract
-from cnum.api.auth import TokenAuth
+from cnum.api.auth import TokenAuth, acting_as_token
 from cnum.api.models import ApiToken
 from cnum.api.validation import has_nul
 from cnum.sites.models import Site
 from cnum.territories.lookup import commune_by_insee
 
 router = Router(tags=["Activités"], auth=TokenAuth())
+# Every operation's writes are audited as the token's, the reads too should one ever write.
+router.add_decorator(acting_as_token)
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 
@@ -182,15 +187,24 @@ def _advisor(token: ApiToken, advisor_id: int | None) -> tuple[Advisor | None, d
     return Advisor.objects.get(pk=advisor_id), {}
 
 
-def _related(payload: ActivityIn) -> tuple[dict, dict[str, list[str]]]:
-    """Site, commune and redirection site as objects; unknown ids are errors."""
+def _related(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[str, list[str]]]:
+    """Site, commune and redirection site as objects; unknown ids are errors. The sites are looked up among those
+    the recording form offers the advisor (cnum.activities.forms.ActivityForm); for want of an advisor (already an
+    error), among all."""
     found, errors = {}, {}
+    sites = sites_of(advisor) if advisor else Site.objects.all()
+    orientations = france_services_near(advisor) if advisor else Site.objects.all()
     lookups = [
-        ("site", payload.site, "Lieu d'activité inconnu."),
-        ("redirection_site", payload.redirection_site, "Lieu d'orientation inconnu."),
+        ("site", payload.site, sites, "Lieu d'activité inconnu parmi ceux du conseiller."),
+        (
+            "redirection_site",
+            payload.redirection_site,
+            orientations,
+            "Espace France Services inconnu dans les départements des structures du conseiller.",
+        ),
     ]
-    for field, value, message in lookups:
-        found[field] = None if value is None else Site.objects.filter(pk=value).first()
+    for field, value, queryset, message in lookups:
+        found[field] = None if value is None else queryset.filter(pk=value).first()
         if value is not None and found[field] is None:
             errors[field] = [message]
     found["commune"] = None
@@ -208,9 +222,9 @@ def _nul_errors(payload: ActivityIn) -> dict[str, list[str]]:
     return {field: ["Caractère nul interdit."] for field, value in payload.dict().items() if has_nul(value)}
 
 
-def _checked(payload: ActivityIn) -> tuple[dict, dict[str, list[str]]]:
+def _checked(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[str, list[str]]]:
     """The service's data from the payload (its ids as objects), and the errors of the national rules per field."""
-    related, errors = _related(payload)
+    related, errors = _related(payload, advisor)
     data = {**payload.dict(exclude={"advisor", "source_id"}), **related}
     for field, messages in validate_activity(data).items():
         errors.setdefault(field, []).extend(messages)
@@ -226,7 +240,7 @@ def create_activity(request, payload: ActivityIn):
     if refused := _nul_errors(payload):
         return Status(422, {"errors": refused})
     advisor, errors = _advisor(token, payload.advisor)
-    data, rule_errors = _checked(payload)
+    data, rule_errors = _checked(payload, advisor)
     errors = {**errors, **rule_errors}
     if payload.source_id and Activity.objects.filter(source="api", source_id=payload.source_id).exists():
         errors.setdefault("source_id", []).append("Une activité porte déjà cet identifiant.")
@@ -247,6 +261,18 @@ def _activity_of(token: ApiToken, activity_id: int) -> Activity | None:
     return scoped_activities(token).select_related("commune").filter(pk=activity_id).first()
 
 
+def _refused_change(token: ApiToken, activity: Activity) -> Status | None:
+    """403 unless the web would let the token's owner, in the token's role, change the activity; 409 when it counts
+    followed people, whom the API does not know."""
+    if not can_edit_activity(token.owner, activity):
+        message = "Seul le conseiller de l'activité la corrige ou la supprime : utilisez un jeton de conseiller."
+        return Status(403, {"errors": {"id": [message]}})
+    if activity.accompaniments.filter(beneficiary__is_followed=True).exists():
+        message = "Cette activité compte des personnes suivies : corrigez-la ou supprimez-la dans cnum."
+        return Status(409, {"errors": {"id": [message]}})
+    return None
+
+
 @router.get("/{activity_id}", response={200: ActivityOut, 404: Errors, 422: Errors}, summary="Une activité")
 def get_activity(request, activity_id: int):
     activity = _activity_of(request.auth, activity_id)
@@ -255,23 +281,22 @@ def get_activity(request, activity_id: int):
 
 @router.put(
     "/{activity_id}",
-    response={200: ActivityOut, 400: Unreadable, 404: Errors, 409: Errors, 422: Errors},
+    response={200: ActivityOut, 400: Unreadable, 403: Errors, 404: Errors, 409: Errors, 422: Errors},
     summary="Corriger une activité",
 )
 def update_activity(request, activity_id: int, payload: ActivityIn):
     """Every field is given again and checked by the same rules as at recording. The advisor and your identifier
-    do not change. An activity counting followed people is corrected in cnum (409): the API knows anonymous people
-    only, and would replace them."""
+    do not change. With the advisor's token only (403 otherwise). An activity counting followed people is corrected
+    in cnum (409): the API knows anonymous people only, and would replace them."""
     token = request.auth
     activity = _activity_of(token, activity_id)
     if activity is None:
         return Status(404, UNKNOWN)
-    if activity.accompaniments.filter(beneficiary__is_followed=True).exists():
-        message = "Cette activité compte des personnes suivies : corrigez-la dans cnum."
-        return Status(409, {"errors": {"id": [message]}})
+    if refused := _refused_change(token, activity):
+        return refused
     if refused := _nul_errors(payload):
         return Status(422, {"errors": refused})
-    data, errors = _checked(payload)
+    data, errors = _checked(payload, activity.advisor)
     if payload.advisor not in (None, activity.advisor_id):
         errors.setdefault("advisor", []).append("Le conseiller d'une activité ne change pas.")
     if payload.source_id and payload.source_id != activity.source_id:
@@ -285,12 +310,19 @@ def update_activity(request, activity_id: int, payload: ActivityIn):
     return Status(200, activity)
 
 
-@router.delete("/{activity_id}", response={204: None, 404: Errors, 422: Errors}, summary="Supprimer une activité")
+@router.delete(
+    "/{activity_id}",
+    response={204: None, 403: Errors, 404: Errors, 409: Errors, 422: Errors},
+    summary="Supprimer une activité",
+)
 def delete_activity(request, activity_id: int):
-    """The activity and the anonymous people it alone counted; followed people stay."""
+    """The activity and the anonymous people it alone counted. With the advisor's token only (403 otherwise); an
+    activity counting followed people is deleted in cnum (409)."""
     activity = _activity_of(request.auth, activity_id)
     if activity is None:
         return Status(404, UNKNOWN)
+    if refused := _refused_change(request.auth, activity):
+        return refused
     activity_delete(activity=activity, by=request.auth.owner)
     return Status(204, None)
 

@@ -5,3 +5,8 @@ class ApiConfig(AppConfig):
     name = "cnum.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self):
+        from cnum.api import signals
+
+        signals.connect()

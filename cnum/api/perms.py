@@ -1,14 +1,18 @@
-"""Who may create and revoke partner API tokens."""
+"""Who may create, use and revoke partner API tokens."""
 
 from cnum.accounts.enums import Role
+from cnum.accounts.models import RoleAssignment
 from cnum.advisors.models import Advisor
 from cnum.structures.models import Structure
 
 
 def token_advisors(user) -> list[Advisor]:
-    """An advisor may create tokens acting for themself."""
+    """An advisor (their account linked to the Advisor and holding the advisor role) may create tokens acting for
+    themself."""
     advisor = getattr(user, "advisor", None) if user.is_authenticated else None
-    return [advisor] if advisor is not None else []
+    if advisor is None or not any(a.role == Role.ADVISOR for a in user.role_assignments):
+        return []
+    return [advisor]
 
 
 def token_structures(user):
@@ -30,3 +34,20 @@ def can_revoke_token(user, token) -> bool:
     if token.advisor_id:
         return any(a.pk == token.advisor_id for a in token_advisors(user))
     return token_structures(user).filter(pk=token.structure_id).exists()
+
+
+def token_assignment(token) -> RoleAssignment | None:
+    """The owner's role the token acts under, or None once the owner may no longer create it: the same rules as
+    creation (token_advisors, token_structures), checked at every request. An advisor token needs its advisor's
+    own active account, in the advisor role; a structure token, an active structure manager of that structure."""
+    owner = token.owner
+    if not owner.is_active:
+        return None
+    if token.advisor_id:
+        if token.advisor.user_id != owner.pk:
+            return None
+        return next((a for a in owner.role_assignments if a.role == Role.ADVISOR), None)
+    scope_id = str(token.structure_id)
+    return next(
+        (a for a in owner.role_assignments if a.role == Role.STRUCTURE_MANAGER and a.scope_id == scope_id), None
+    )

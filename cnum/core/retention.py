@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Max, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -32,6 +33,10 @@ ERASED_EMAIL_DOMAIN = "anonymise.invalid"
 BENEFICIARY_MODEL = "activities.Beneficiary"
 BENEFICIARY_ERASE = "cnum.activities.services.beneficiary_erase"
 LOGIN_LOG_MODELS = ["axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"]
+
+#: Sent with `user_ids` once accounts are deactivated in bulk (no save(), so no post_save): the apps above core
+#: that hang rights on an account withdraw them (cnum.api revokes the accounts' API tokens).
+accounts_deactivated = Signal()
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def _old_login_logs(cutoff: datetime.datetime):
 def accounts_deactivate(account_ids: list[int]) -> int:
     """Deactivate the accounts and blank their personal data, in one UPDATE: through save(), the audit trail
     would copy the old name and address into its append-only table, the opposite of the purpose."""
-    return (
+    deactivated = (
         get_user_model()
         .objects.filter(pk__in=account_ids)
         .update(
@@ -134,6 +139,8 @@ def accounts_deactivate(account_ids: list[int]) -> int:
             is_superuser=False,
         )
     )
+    accounts_deactivated.send(sender=get_user_model(), user_ids=list(account_ids))
+    return deactivated
 
 
 def beneficiaries_erase(beneficiary_ids: Iterable[int]) -> int:

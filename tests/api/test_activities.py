@@ -2,13 +2,26 @@ import datetime
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
+from cnum.accounts.enums import Role
 from cnum.activities.models import Activity, Beneficiary
+from cnum.advisors.models import Contract
 from cnum.api.models import ApiToken
+from cnum.core.enums import AuditAction
+from cnum.core.models import AuditEvent
+from cnum.sites.schema import FRANCE_SERVICES
 from cnum.stats import engine
 from cnum.stats.scopes import Scope
+from tests.accounts.factories import RoleAssignmentFactory
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
+from tests.advisors.factories import (
+    AdvisorFactory,
+    ContractFactory,
+    DepartementFactory,
+    SiteAssignmentFactory,
+    SiteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/activities"
@@ -26,7 +39,8 @@ def advisor_token(contract):
 
 @pytest.fixture
 def structure_token(contract):
-    return ApiToken.issue(name="SI", owner=contract.advisor.user, structure=contract.structure)
+    manager = RoleAssignmentFactory(role=Role.STRUCTURE_MANAGER, scope=contract.structure).user
+    return ApiToken.issue(name="SI", owner=manager, structure=contract.structure)
 
 
 def bearer(secret):
@@ -34,12 +48,13 @@ def bearer(secret):
 
 
 def payload(**fields):
+    """A valid individual activity at a site of the employer of the first advisor (the `contract` fixture)."""
     return {
         "type": "individuel",
         "date": "2025-03-10",
         "duration_minutes": 30,
         "place_type": "lieu_activite",
-        "site": SiteFactory().pk,
+        "site": SiteFactory(structure=Contract.objects.earliest("pk").structure).pk,
         "themes": ["aide_aux_demarches_administratives"],
         "demarche_themes": ["logement"],
         "genre": "feminin",
@@ -174,7 +189,8 @@ def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contrac
     for _ in range(10):
         ActivityFactory(advisor=contract.advisor, structure=contract.structure)
     client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute at most
-    with django_assert_max_num_queries(2):
+    # The token with its owner, the owner's roles (the token acts only while they hold its role), the page.
+    with django_assert_max_num_queries(3):
         response = client.get(URL, headers=bearer(secret))
     assert len(response.json()["items"]) == 10
 
@@ -236,3 +252,99 @@ def test_an_activity_with_followed_people_is_corrected_in_cnum_only(client, advi
     response = client.put(f"{URL}/{activity.pk}", payload(), content_type="application/json", headers=bearer(secret))
     assert response.status_code == 409 and "personnes suivies" in response.json()["errors"]["id"][0]
     assert activity.accompaniments.get().beneficiary.is_followed
+
+
+# Issue #15, finding 3: the API follows the web's rules on who changes what, and where an advisor records.
+
+
+def test_a_structure_token_neither_corrects_nor_deletes_an_activity(client, structure_token, contract):
+    """On the web, an activity is changed or deleted by its advisor only (cnum.activities.perms.can_edit_activity):
+    the structure's token reads and records, the advisor's token corrects and deletes."""
+    _, secret = structure_token
+    in_cnum = ActivityFactory(advisor=contract.advisor, structure=contract.structure, followed=True)
+    by_api = ActivityFactory(advisor=contract.advisor, structure=contract.structure, source="api")
+    for activity in (in_cnum, by_api):
+        put = client.put(
+            f"{URL}/{activity.pk}",
+            payload(advisor=contract.advisor_id, duration_minutes=90),
+            content_type="application/json",
+            headers=bearer(secret),
+        )
+        delete = client.delete(f"{URL}/{activity.pk}", headers=bearer(secret))
+        assert (put.status_code, delete.status_code) == (403, 403)
+        assert "conseiller" in delete.json()["errors"]["id"][0]
+    assert Activity.objects.filter(duration_minutes=30).count() == 2
+    assert in_cnum.accompaniments.get().beneficiary.is_followed
+
+
+def test_an_activity_with_followed_people_is_deleted_in_cnum_only(client, advisor_token, contract):
+    _, secret = advisor_token
+    activity = ActivityFactory(advisor=contract.advisor, structure=contract.structure, followed=True)
+    response = client.delete(f"{URL}/{activity.pk}", headers=bearer(secret))
+    assert response.status_code == 409 and "personnes suivies" in response.json()["errors"]["id"][0]
+    assert Activity.objects.filter(pk=activity.pk).exists()
+
+
+def test_an_activity_is_recorded_at_one_of_the_advisors_sites_only(client, advisor_token, contract):
+    """The recording form offers the advisor's sites: where they are or were assigned, their employers' sites."""
+    _, secret = advisor_token
+    elsewhere = SiteFactory(is_published=True)
+    assigned = SiteFactory()
+    SiteAssignmentFactory(advisor=contract.advisor, site=assigned)
+
+    response = client.post(URL, payload(site=elsewhere.pk), content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["site"]
+    pk = recorded(client, secret, site=assigned.pk)
+
+    response = client.put(
+        f"{URL}/{pk}", payload(site=elsewhere.pk), content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["site"]
+    assert Activity.objects.get(pk=pk).site == assigned
+
+
+def test_the_orientation_is_a_france_services_of_the_employers_departements(client, structure_token, contract):
+    """As on the recording form: published France Services sites of the départements of the advisor's employers."""
+    _, secret = structure_token
+    near = SiteFactory(
+        is_published=True, national_programmes=[FRANCE_SERVICES], departement=contract.structure.departement
+    )
+    elsewhere = DepartementFactory(code="13", name="Bouches-du-Rhône")
+    far = SiteFactory(is_published=True, national_programmes=[FRANCE_SERVICES], departement=elsewhere)
+    not_france_services = SiteFactory(is_published=True, departement=contract.structure.departement)
+    fields = {"advisor": contract.advisor_id, "redirection_category": "aide_aux_demarches_administratives"}
+
+    for refused in (far, not_france_services):
+        data = payload(**fields, redirection_site=refused.pk)
+        response = client.post(URL, data, content_type="application/json", headers=bearer(secret))
+        assert response.status_code == 422 and list(response.json()["errors"]) == ["redirection_site"]
+    data = payload(**fields, redirection_site=near.pk)
+    response = client.post(URL, data, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 201, response.json()
+    assert Activity.objects.get().redirection_site == near
+
+
+# Issue #15, finding 4: the audit trail names who wrote through the API.
+
+
+def test_api_writes_are_audited_as_the_token_owner_naming_the_token(client, advisor_token, contract):
+    token, secret = advisor_token
+    pk = recorded(client, secret)
+    response = client.put(
+        f"{URL}/{pk}", payload(duration_minutes=90), content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 200
+    assert client.delete(f"{URL}/{pk}", headers=bearer(secret)).status_code == 204
+
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Activity), object_id=str(pk)
+    ).order_by("pk")
+    assert [event.action for event in events] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE]
+    owner = contract.advisor.user
+    for event in events:
+        assert event.actor_id == owner.pk
+        assert event.actor_label == f"{owner.email} (jeton d'API « Outil », {token.prefix}…, n° {token.pk})"
+    # The anonymous person the activity counted is written under the same name.
+    people = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Beneficiary))
+    assert people.exists() and set(people.values_list("actor_id", flat=True)) == {owner.pk}

@@ -66,7 +66,7 @@ def world(db, fresh_index):
     at home."""
     commune = CommuneFactory()
     contract = ContractFactory(advisor=AdvisorFactory(with_account=True))
-    site = SiteFactory(commune=commune, is_published=True)
+    site = SiteFactory(commune=commune, is_published=True, structure=contract.structure)
     mine = {"advisor": contract.advisor, "structure": contract.structure}
     ActivityFactory(**mine, site=site)
     ActivityFactory(**mine, place_type=PlaceType.HOME, site=None, commune=commune)
