@@ -231,7 +231,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 # Partner API rate limits ("requests/period": s, min, hour, day), per token and per address without a token.
 CNUM_API_RATE_PER_TOKEN = os.environ.get("CNUM_API_RATE_PER_TOKEN", "120/min")
 CNUM_API_RATE_PER_IP = os.environ.get("CNUM_API_RATE_PER_IP", "60/min")
-# Reverse proxies in front of cnum whose X-Forwarded-For is trusted; 0 uses the connection's address only.
+# Password-reset e-mails (cnum.accounts.limits): per e-mail address, and per client address.
+CNUM_PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("CNUM_PASSWORD_RESET_RATE_PER_EMAIL", "1/15min")
+CNUM_PASSWORD_RESET_RATE_PER_IP = os.environ.get("CNUM_PASSWORD_RESET_RATE_PER_IP", "10/hour")
+# Reverse proxies in front of cnum whose X-Forwarded-For is trusted (API throttles, password reset); 0 uses the
+# connection's address only.
 NINJA_NUM_PROXIES = int(os.environ.get("CNUM_TRUSTED_PROXIES", 0))
 
 # Retention periods (docs/privacy.md), applied by `manage.py purge`; 0 turns a rule off.
