@@ -198,7 +198,9 @@ PUBLIC_TEXT_FIELDS = {
 PERSONAL_FIELD_HINTS = ("name", "email", "phone", "notes", "comment", "reason", "title", "other", "contact")
 
 
-@pytest.mark.parametrize("model", sorted(audit._registry, key=lambda model: model._meta.label), ids=str)
+@pytest.mark.parametrize(
+    "model", sorted(audit._registry, key=lambda model: model._meta.label), ids=lambda model: model._meta.label
+)
 def test_every_registered_model_keeps_names_contacts_and_free_text_out_of_the_trail(model):
     """A guard for new fields: one that looks personal or free must be redacted, excluded or declared public."""
     from django.db import models
