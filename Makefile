@@ -45,7 +45,7 @@ run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur ht
 	$(DEMO) $(MANAGE) demo_accounts
 	$(DEMO) $(MANAGE) collectstatic --noinput -v 0
 	@echo "cnum est servi sur http://127.0.0.1:$(PORT)  (Ctrl+C pour arrêter)"
-	$(DEMO) $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
+	$(DEMO) $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --log-level warning
 
 demo: $(INSTALLED) ## Remet la base à zéro et recharge les données de démonstration
 	@mkdir -p var

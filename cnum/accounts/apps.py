@@ -11,7 +11,12 @@ class AccountsConfig(AppConfig):
         from cnum.accounts.models import RoleAssignment, User
         from cnum.core import audit
 
-        audit.register(User)
+        # Names and e-mail are recorded as changed, never with their value; the account is named by number.
+        audit.register(
+            User,
+            redact=["email", "first_name", "last_name", "proconnect_sub"],
+            label=lambda user: f"Compte n° {user.pk}",
+        )
         audit.register(RoleAssignment)
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cnum.accounts import forms, oidc, otp, perms
+from cnum.accounts import forms, limits, oidc, otp, perms
 from cnum.accounts.middleware import remember_active_role
 from cnum.accounts.models import RoleAssignment
 
@@ -57,6 +57,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        """Send the e-mail unless a limit is reached (accounts.limits); show the same page either way."""
+        if limits.password_reset_allowed(email=form.cleaned_data["email"], request=self.request):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

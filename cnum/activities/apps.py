@@ -10,12 +10,16 @@ class ActivitiesConfig(AppConfig):
         from cnum.activities import models
         from cnum.core import audit
 
-        audit.register(models.Activity, exclude=["created_at", "updated_at"])
+        # Free text may name the people helped: the trail records that it changed, never what it says.
+        audit.register(
+            models.Activity, exclude=["created_at", "updated_at"], redact=["title", "redirection_other", "notes"]
+        )
         # Followed beneficiaries hold personal data: the trail records that they changed, never the values, and
         # names them by number (the trail is append-only: a name written there could never be erased).
         audit.register(
             models.Beneficiary,
-            exclude=["first_name", "last_name", "birth_year", "phone", "email", "notes", "normalized_name"],
+            exclude=["normalized_name"],
+            redact=["first_name", "last_name", "birth_year", "commune", "phone", "email", "consent_date", "notes"],
             label=lambda person: f"Bénéficiaire n° {person.pk}",
         )
         from cnum.activities.importers.formats import register_formats

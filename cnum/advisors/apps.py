@@ -13,8 +13,13 @@ class AdvisorsConfig(AppConfig):
         from cnum.core import audit
         from cnum.structures.perms import register_scope_filter
 
-        for model in (
+        # Names and contacts are recorded as changed, never with their value; the advisor is named by number.
+        audit.register(
             models.Advisor,
+            redact=["first_name", "last_name", "email", "phone"],
+            label=lambda advisor: f"Conseiller n° {advisor.pk}",
+        )
+        for model in (
             models.Contract,
             models.SiteAssignment,
             models.Team,

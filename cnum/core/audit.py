@@ -1,13 +1,17 @@
 """Audit trail: who changed what, when, old value → new value.
 
-Models opt in with `audit.register(Model, exclude=[...])`. Saves and deletes through the ORM are recorded by
-signals; bulk work (imports, loaders) records one summary event with `audit.record_bulk(...)`. The acting person
-or command is held in a context variable, set by the request middleware or the management-command base class.
+Models opt in with `audit.register(Model, exclude=[...], redact=[...])`. Saves and deletes through the ORM are
+recorded by signals; bulk work (imports, loaders) records one summary event with `audit.record_bulk(...)`. The acting
+person or command is held in a context variable, set by the request middleware or the management-command base class.
 
 The table is append-only in the database itself: triggers created by migration core.0002 reject every UPDATE,
 and every DELETE unless the application opened `audit_maintenance()` on that connection (test-database flush and
 `demo --reset` only). A client without cnum's SQLite function, or a PostgreSQL session without the maintenance
 setting, cannot delete rows.
+
+Because nothing written here can be erased, personal data and free text never are: a field listed in `redact`
+(names, contacts, notes, comments, a followed person's commune…) is recorded as REDACTED, "changed", without its
+old or new value; a field listed in `exclude` is not recorded at all (derived or noisy columns).
 """
 
 import contextlib
@@ -35,9 +39,11 @@ class Actor:
 SYSTEM = Actor(label="système")
 _current_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("cnum_audit_actor", default=SYSTEM)
 _registry: dict[type[models.Model], frozenset[str]] = {}
+_redacted: dict[type[models.Model], frozenset[str]] = {}
 _labels: dict[type[models.Model], Callable[[models.Model], str]] = {}
 _maintenance = contextvars.ContextVar("cnum_audit_maintenance", default=False)
 ALWAYS_EXCLUDED = frozenset({"password", "last_login"})
+REDACTED = "modifié"
 
 
 def current_actor() -> Actor:
@@ -58,11 +64,19 @@ def actor_for_user(user) -> Actor:
 
 
 def register(
-    model: type[models.Model], *, exclude: list[str] | tuple[str, ...] = (), label: Callable[[models.Model], str] = str
+    model: type[models.Model],
+    *,
+    exclude: list[str] | tuple[str, ...] = (),
+    redact: list[str] | tuple[str, ...] = (),
+    label: Callable[[models.Model], str] = str,
 ) -> type[models.Model]:
-    """Record every ORM create, update and delete of `model` in the audit trail. `label` names the object in the
-    trail (its str() by default; models holding personal data name it without them)."""
+    """Record every ORM create, update and delete of `model` in the audit trail.
+
+    `redact` lists the fields holding personal data or free text: the trail says they changed, never their value
+    (the trail is append-only, so a value written there could never be erased, GDPR art. 17). `label` names the
+    object in the trail (its str() by default; models holding personal data name it without them)."""
     _registry[model] = frozenset(exclude) | ALWAYS_EXCLUDED
+    _redacted[model] = frozenset(_names_and_attnames(model, redact))
     _labels[model] = label
     pre_save.connect(_remember_old_values, sender=model, dispatch_uid=f"audit-pre-{model._meta.label}")
     post_save.connect(_record_save, sender=model, dispatch_uid=f"audit-save-{model._meta.label}")
@@ -72,6 +86,20 @@ def register(
 
 def is_registered(model: type[models.Model]) -> bool:
     return model in _registry
+
+
+def is_hidden(model: type[models.Model], field_name: str) -> bool:
+    """Whether the trail never holds this field's value (excluded or redacted)."""
+    return field_name in _registry[model] or field_name in _redacted[model]
+
+
+def _names_and_attnames(model, names) -> set[str]:
+    """A foreign key is stored under its attname (`commune_id`): accept and cover both spellings."""
+    covered = set(names)
+    for name in names:
+        field = model._meta.get_field(name)
+        covered |= {field.name, field.attname}
+    return covered
 
 
 def _jsonable(value):
@@ -105,6 +133,11 @@ def _remember_old_values(sender, instance, raw=False, **kwargs):
     instance._audit_old_values = _field_values(old) if old is not None else None
 
 
+def _redact(model, changes: dict) -> dict:
+    redacted = _redacted[model]
+    return {name: REDACTED if name in redacted else values for name, values in changes.items()}
+
+
 def _record_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
@@ -112,18 +145,18 @@ def _record_save(sender, instance, created, raw=False, **kwargs):
     old_values = getattr(instance, "_audit_old_values", None)
     if created or old_values is None:
         changes = {name: [None, value] for name, value in new_values.items() if value not in (None, "")}
-        _write(instance, AuditAction.CREATE, changes)
+        _write(instance, AuditAction.CREATE, _redact(sender, changes))
         return
     changes = {
         name: [old_values.get(name), value] for name, value in new_values.items() if old_values.get(name) != value
     }
     if changes:
-        _write(instance, AuditAction.UPDATE, changes)
+        _write(instance, AuditAction.UPDATE, _redact(sender, changes))
 
 
 def _record_delete(sender, instance, **kwargs):
     changes = {name: [value, None] for name, value in _field_values(instance).items() if value not in (None, "")}
-    _write(instance, AuditAction.DELETE, changes)
+    _write(instance, AuditAction.DELETE, _redact(sender, changes))
 
 
 def _write(instance, action: str, changes: dict):

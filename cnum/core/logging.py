@@ -1,4 +1,5 @@
-"""No personal data in logs: a filter that masks e-mail addresses and phone numbers in every log record.
+"""No personal data in logs: a filter that masks e-mail addresses and phone numbers in every log record, and
+`mask_url` for the web server's access log (cnum.core.access_log).
 
 It is set on the handlers (config/settings/base.py, LOGGING), so it sees the records of every logger, rendered
 with their arguments and with their exception's traceback, before anything is written.
@@ -6,12 +7,21 @@ with their arguments and with their exception's traceback, before anything is wr
 
 import logging
 import re
+import urllib.parse
 
 EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 # French numbers (0X XX XX XX XX, +33 X…, 0033 X…, with spaces, dots or dashes), and any other "+" number.
 FRENCH_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
 INTERNATIONAL_PHONE = re.compile(r"(?<![\w+])\+\d(?:[\s.-]?\d){7,14}(?!\d)")
 PHONE_MASK = "[téléphone masqué]"
+MASK = "[masqué]"
+# Query parameters whose whole value is hidden: free-text searches (names, e-mails of people or authors) and the
+# one-time secrets of the ProConnect (OIDC) return.
+MASKED_PARAMETERS = ("q", "actor", "code", "state")
+MASKED_PARAMETER = re.compile(rf"([?&](?:{'|'.join(MASKED_PARAMETERS)})=)[^&\s#\"]*")
+# The password-reset link (cnum/accounts/urls.py, "password_reset_confirm"): the account's number and its token, or
+# "set-password" once Django has moved the token into the session.
+RESET_TOKEN_PATH = re.compile(r"(/mot-de-passe/nouveau/)[^/?#\s\"]+/[^/?#\s\"]+")
 
 
 def mask_personal_data(text: str) -> str:
@@ -19,6 +29,16 @@ def mask_personal_data(text: str) -> str:
     text = EMAIL.sub(r"***@\1", text)
     text = FRENCH_PHONE.sub(PHONE_MASK, text)
     return INTERNATIONAL_PHONE.sub(PHONE_MASK, text)
+
+
+def mask_url(text: str) -> str:
+    """A request line, path, query string or referer with searches, reset tokens, e-mails and phones hidden.
+
+    The text is URL-decoded first, so that `camille%40exemple.fr` is caught as an address."""
+    text = MASKED_PARAMETER.sub(rf"\1{MASK}", text)
+    text = urllib.parse.unquote(text)
+    text = RESET_TOKEN_PATH.sub(rf"\1{MASK}/{MASK}", text)
+    return mask_personal_data(text)
 
 
 class PersonalDataFilter(logging.Filter):

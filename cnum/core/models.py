@@ -44,8 +44,8 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
 
-    def changes_display(self) -> list[tuple[str, str, str]]:
-        """(field label, old, new) for the page; bulk summaries come as (label, "", value)."""
+    def changes_display(self) -> list[tuple[str, str | None, str]]:
+        """(field label, old, new) for the page; bulk summaries and redacted fields come as (label, None, value)."""
         model = self.content_type.model_class()
         labels = {}
         if model is not None:
@@ -54,8 +54,8 @@ class AuditEvent(models.Model):
         rows = []
         for name, values in self.changes.items():
             label = labels.get(name, name)
-            if self.action == AuditAction.BULK:
-                rows.append((label, "", _display(values)))
+            if self.action == AuditAction.BULK or not isinstance(values, list):
+                rows.append((label, None, _display(values)))
             elif name != "id":
                 old, new = values
                 rows.append((label, _display(old), _display(new)))

@@ -20,6 +20,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from cnum.core.tabular import safe_row
 from cnum.funding.enums import AdvisorChoice, CampaignDecision, CampaignMessageKind, ConventionStatus
 from cnum.funding.models import Campaign, CampaignMessage, CampaignResponse, CampaignTarget, Convention
 from cnum.funding.perms import answerable_structures
@@ -275,19 +276,21 @@ def campaign_csv(figures: dict) -> bytes:
     writer.writerow(CSV_HEADERS)
     for row in [*figures["departements"], {"code": "Total", "name": "", **figures["total"]}]:
         writer.writerow(
-            [
-                row["code"] or "sans département",
-                row["name"],
-                row["structures"],
-                row["answered"],
-                _percent(row["response_rate"]),
-                row["renew"],
-                _percent(row["reengagement_rate"]),
-                row["posts"],
-                row["kept"],
-                row["returned"],
-                row["pending"],
-            ]
+            safe_row(
+                [
+                    row["code"] or "sans département",
+                    row["name"],
+                    row["structures"],
+                    row["answered"],
+                    _percent(row["response_rate"]),
+                    row["renew"],
+                    _percent(row["reengagement_rate"]),
+                    row["posts"],
+                    row["kept"],
+                    row["returned"],
+                    row["pending"],
+                ]
+            )
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

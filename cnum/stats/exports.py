@@ -2,8 +2,7 @@
 written as CSV (UTF-8 with BOM, `;`, one block per table) or XLSX (one sheet per table), and the PDF "fiche
 territoriale" of a scope and a period.
 
-Text cells starting with a formula character are neutralised by the activities exporter's `safe_cell` (OWASP CSV
-injection), in the CSV and in the XLSX alike.
+Every cell goes through `cnum.core.tabular.safe_cell` (formula injection), in the CSV and in the XLSX alike.
 """
 
 import csv
@@ -25,7 +24,7 @@ from cnum.activities.enums import (
     SocialStatus,
     Theme,
 )
-from cnum.activities.exporters.accompaniments import safe_cell
+from cnum.core.tabular import safe_cell, safe_row
 from cnum.stats import engine, indicators
 from cnum.stats.scopes import EMPLOYER_KINDS, Filters, Scope, ScopeKind
 from cnum.territories.models import Departement
@@ -191,13 +190,14 @@ def as_csv(tables: list[Table]) -> bytes:
         if index:
             writer.writerow([])
         writer.writerow([safe_cell(title)])
-        writer.writerow([safe_cell(header) for header in headers])
+        writer.writerow(safe_row(headers))
         for row in rows:
             writer.writerow([_csv_value(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def _csv_value(value):
+    """A float written with a French decimal comma: a number, so nothing to neutralise."""
     if isinstance(value, float):
         return str(value).replace(".", ",")
     return safe_cell(value)
@@ -217,11 +217,11 @@ def as_xlsx(tables: list[Table]) -> bytes:
         sheet = workbook.create_sheet(_sheet_name(title, names))
         sheet.append([safe_cell(title)])
         sheet["A1"].font = bold
-        sheet.append([safe_cell(header) for header in headers])
+        sheet.append(safe_row(headers))
         for cell in sheet[2]:
             cell.font = bold
         for row in rows:
-            sheet.append([safe_cell(value) for value in row])
+            sheet.append(safe_row(row))
         for index, header in enumerate(headers, start=1):
             width = max([len(str(header)), *(len(str(row[index - 1])) for row in rows)])
             sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = min(60, width + 2)

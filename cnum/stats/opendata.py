@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from cnum.activities.enums import Theme
-from cnum.activities.exporters.accompaniments import safe_cell
+from cnum.core.tabular import safe_cell
 from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
 from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
 from cnum.stats.scopes import ScopeKind

@@ -12,9 +12,15 @@ class StructuresConfig(AppConfig):
         from cnum.structures.importers import csv
 
         # The audit event carries its own date: the row's timestamps would only repeat it.
-        audit.register(models.Structure, exclude=["created_at", "updated_at"])
-        for model in (models.CoselecDecision, models.Post, models.PostAmendment):
-            audit.register(model)
+        # The contact person's details and free-text comments are recorded as changed, never with their value.
+        audit.register(
+            models.Structure,
+            exclude=["created_at", "updated_at"],
+            redact=["contact_first_name", "contact_last_name", "contact_role", "contact_email", "contact_phone"],
+        )
+        audit.register(models.CoselecDecision, redact=["comment"])
+        audit.register(models.Post)
+        audit.register(models.PostAmendment, redact=["reason", "prefecture_comment"])
         imports.register(
             imports.ImportFormat(
                 name=csv.FORMAT_NAME,

@@ -153,7 +153,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Behind the production proxy the connection's address is the proxy's: count failures per real client address.
-AXES_CLIENT_IP_CALLABLE = "cnum.core.http.client_address"
+AXES_CLIENT_IP_CALLABLE = "cnum.core.ratelimit.client_address"
 
 # ProConnect, the State's OpenID Connect for public agents (mozilla-django-oidc). Off until the client id, the
 # secret and the provider are set; the endpoints follow from PROCONNECT_DOMAIN unless given one by one.
@@ -245,7 +245,11 @@ CNUM_IMPORT_MAX_XLSX_EXPANDED_MB = int(os.environ.get("CNUM_IMPORT_MAX_XLSX_EXPA
 # Partner API rate limits ("requests/period": s, min, hour, day), per token and per address without a token.
 CNUM_API_RATE_PER_TOKEN = os.environ.get("CNUM_API_RATE_PER_TOKEN", "120/min")
 CNUM_API_RATE_PER_IP = os.environ.get("CNUM_API_RATE_PER_IP", "60/min")
-# Reverse proxies in front of cnum whose X-Forwarded-For is trusted; 0 uses the connection's address only.
+# Password-reset e-mails (cnum.accounts.limits): per e-mail address, and per client address.
+CNUM_PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("CNUM_PASSWORD_RESET_RATE_PER_EMAIL", "1/15min")
+CNUM_PASSWORD_RESET_RATE_PER_IP = os.environ.get("CNUM_PASSWORD_RESET_RATE_PER_IP", "10/hour")
+# Reverse proxies in front of cnum whose X-Forwarded-For is trusted (API throttles, password reset); 0 uses the
+# connection's address only.
 NINJA_NUM_PROXIES = int(os.environ.get("CNUM_TRUSTED_PROXIES", 0))
 
 # Retention periods (docs/privacy.md), applied by `manage.py purge`; 0 turns a rule off.

@@ -30,3 +30,5 @@ INSTALLED_APPS = [*INSTALLED_APPS, "oauth2_provider"]
 # which sets low ones and empties the cache.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CNUM_API_RATE_PER_TOKEN = CNUM_API_RATE_PER_IP = "100000/min"
+# The same for password-reset e-mails, but in tests/accounts/test_password_reset_limits.py.
+CNUM_PASSWORD_RESET_RATE_PER_EMAIL = CNUM_PASSWORD_RESET_RATE_PER_IP = "100000/min"

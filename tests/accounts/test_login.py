@@ -113,7 +113,7 @@ def test_behind_the_proxy_one_address_failing_does_not_lock_the_account_for_the_
 
 def test_a_client_cannot_choose_its_address_by_sending_the_header(client, settings):
     """With one trusted proxy, only the address the proxy appended counts: a forged first entry is ignored."""
-    from cnum.core.http import client_address
+    from cnum.core.ratelimit import client_address
 
     settings.NINJA_NUM_PROXIES = 1
     meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}

@@ -4,7 +4,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from cnum.activities.exporters.accompaniments import safe_cell
 from tests.activities.factories import AccompanimentFactory, ActivityFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +46,6 @@ def test_scope_filter(tmp_path):
 
 
 def test_formula_injection_is_neutralised(tmp_path):
-    assert [safe_cell(v) for v in ("=1+1", "+33", "-2", "@SUM", "ok", 3)] == ["'=1+1", "'+33", "'-2", "'@SUM", "ok", 3]
     from openpyxl import load_workbook
 
     ActivityFactory(themes=["=HYPERLINK(1)"])

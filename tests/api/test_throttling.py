@@ -66,7 +66,7 @@ def test_refused_tokens_count_against_the_address(client):
 
 def test_the_window_slides(client, monkeypatch):
     now = [1_000_000.0]
-    monkeypatch.setattr("cnum.api.throttling.time.time", lambda: now[0])
+    monkeypatch.setattr("cnum.core.ratelimit.time.time", lambda: now[0])
     for _ in range(2):
         assert client.get(PUBLIC_URL).status_code == 200
     now[0] += 30

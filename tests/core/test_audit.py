@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 
 from cnum.core import audit
 from cnum.core.enums import AuditAction
@@ -14,15 +17,23 @@ def test_create_update_delete_are_recorded_with_old_and_new_values():
         user = UserFactory(email="avant@exemple.fr", first_name="Anne")
         user.first_name = "Annie"
         user.save()
+        user.is_staff = True
+        user.save()
         user_pk = user.pk
         user.delete()
 
     events = AuditEvent.objects.filter(object_id=str(user_pk)).order_by("id")
-    assert [e.action for e in events] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE]
-    created, updated, deleted = events
-    assert created.changes["email"] == [None, "avant@exemple.fr"]
-    assert updated.changes == {"first_name": ["Anne", "Annie"]}
-    assert deleted.changes["email"] == ["avant@exemple.fr", None]
+    assert [e.action for e in events] == [
+        AuditAction.CREATE,
+        AuditAction.UPDATE,
+        AuditAction.UPDATE,
+        AuditAction.DELETE,
+    ]
+    created, updated, promoted, deleted = events
+    assert promoted.changes == {"is_staff": [False, True]}
+    assert created.changes["is_active"] == [None, True]
+    assert updated.changes == {"first_name": audit.REDACTED}
+    assert deleted.changes["is_active"] == [True, None]
     assert all(e.actor_label == "test" for e in events)
 
 
@@ -125,3 +136,86 @@ def test_bulk_work_records_one_summary_event():
     assert event.action == AuditAction.BULK
     assert event.changes == {"créés": 3}
     assert event.actor_label == "commande essai"
+
+
+def test_free_text_and_personal_fields_are_logged_as_changed_never_with_their_value():
+    from tests.activities.factories import ActivityFactory, BeneficiaryFactory
+    from tests.structures.factories import CommuneFactory
+
+    commune = CommuneFactory(code="38185", name="Grenoble")
+    activity = ActivityFactory(
+        notes="Mme Dupont, 06 12 34 56 78", title="Atelier chez Mme Dupont", redirection_other="CCAS de Dupont"
+    )
+    activity.notes = "Rappeler M. Durand"
+    activity.save()
+    person = BeneficiaryFactory(followed=True, commune=commune, consent_date=datetime.date(2024, 5, 17))
+    person.consent_date = datetime.date(2024, 6, 18)
+    person.save()
+
+    events = AuditEvent.objects.filter(content_type__model__in=["activity", "beneficiary"])
+    logged = str([event.changes for event in events])
+    for value in ("Dupont", "Durand", "06 12 34 56 78", "2024-05-17", "2024-06-18"):
+        assert str(value) not in logged
+    activity_update = events.filter(content_type__model="activity", action=AuditAction.UPDATE).latest("id")
+    assert activity_update.changes == {"notes": audit.REDACTED}
+    person_created = events.get(content_type__model="beneficiary", object_id=person.pk, action=AuditAction.CREATE)
+    assert person_created.changes["commune_id"] == audit.REDACTED
+    assert person_created.changes["last_name"] == audit.REDACTED
+
+
+def test_the_audit_page_says_a_redacted_field_was_modified(client):
+    from tests.activities.factories import ActivityFactory
+
+    activity = ActivityFactory(notes="Mme Dupont")
+    activity.notes = "M. Durand"
+    activity.save()
+    client.force_login(UserFactory(programme_team=True))
+    page = client.get(reverse("core:audit_log"), {"object_id": activity.pk, "action": "update"}).content.decode()
+    text = " ".join(page.split())
+    assert "notes</span> : modifié" in text
+    assert "Dupont" not in text and "Durand" not in text
+
+
+PUBLIC_TEXT_FIELDS = {
+    # Names of organisations, places and reference data: public, they name no one.
+    "structures.Structure": {"name", "address", "source", "source_id", "identifier"},
+    # A site's contact details and presentation are published in the national open data (schema "lieux").
+    "sites.Site": {
+        "name",
+        "address",
+        "address_complement",
+        "commune_name",
+        "parent_structure",
+        "phone",
+        "description",
+    },
+    "advisors.Team": {"name"},
+    # The legal text a budget line or a grant scheme comes from; a funding simulation's title.
+    "funding.BudgetLine": {"source"},
+    "funding.GrantScheme": {"source"},
+    "funding.SimulationScenario": {"name"},
+}
+PERSONAL_FIELD_HINTS = ("name", "email", "phone", "notes", "comment", "reason", "title", "other", "contact")
+
+
+@pytest.mark.parametrize(
+    "model", sorted(audit._registry, key=lambda model: model._meta.label), ids=lambda model: model._meta.label
+)
+def test_every_registered_model_keeps_names_contacts_and_free_text_out_of_the_trail(model):
+    """A guard for new fields: one that looks personal or free must be redacted, excluded or declared public."""
+    from django.db import models
+
+    public = PUBLIC_TEXT_FIELDS.get(model._meta.label, set())
+    logged_as_is = [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField)
+        and not field.choices
+        and (
+            isinstance(field, models.TextField | models.EmailField)
+            or any(h in field.name for h in PERSONAL_FIELD_HINTS)
+        )
+        and field.name not in public
+        and not audit.is_hidden(model, field.name)
+    ]
+    assert logged_as_is == []

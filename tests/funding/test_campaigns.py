@@ -208,3 +208,14 @@ def test_the_programme_team_previews_creates_and_sends_a_campaign(client, db):
     assert created.url == campaign.get_absolute_url() and campaign.targets.count() == 1
     client.post(reverse("funding:campaign_send", args=[campaign.pk]))
     assert Campaign.objects.get().sent_at is not None and len(mail.outbox) == 1
+
+
+def test_the_campaign_csv_writes_a_formula_like_name_as_text():
+    counts = dict.fromkeys(("structures", "answered", "renew", "posts", "kept", "returned", "pending"), 1)
+    rates = {"response_rate": 1.0, "reengagement_rate": 1.0}
+    figures = {
+        "departements": [{"code": "69", "name": '=HYPERLINK("https://exemple.invalid")', **counts, **rates}],
+        "total": {**counts, **rates},
+    }
+    lines = campaigns.campaign_csv(figures).decode("utf-8-sig").splitlines()
+    assert lines[1].startswith('69;"\'=HYPERLINK(""https://exemple.invalid"")";1;1;100,0;')

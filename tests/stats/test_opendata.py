@@ -143,3 +143,9 @@ def test_reads_the_rollups_in_a_few_queries(history, django_assert_max_num_queri
         opendata.departement_months(period)
     with django_assert_max_num_queries(2):
         opendata.departement_themes(period)
+
+
+def test_open_data_csv_cells_are_formula_safe(tmp_path):
+    path = tmp_path / "essai.csv"
+    opendata.write_csv(path, ["nom", "activites"], [{"nom": "=HYPERLINK(1)", "activites": -3}])
+    assert path.read_text(encoding="utf-8").splitlines()[1] == "'=HYPERLINK(1),-3"

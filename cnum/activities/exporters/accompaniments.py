@@ -5,7 +5,7 @@ activity with anonymous participants, one aggregated row whose `nombre_personnes
 `nombre_personnes` gives the number of accompaniments. No names, phones, e-mails, notes or free text; activities and
 beneficiaries are designated by pseudonyms valid for this export only (HMAC with a random key drawn per export),
 so rows of one export can be linked together but not to the database or to another export.
-Cells starting with = + - @ (or a tab / carriage return) are prefixed with a quote against formula injection.
+Every cell goes through `cnum.core.tabular.safe_cell` (formula injection).
 """
 
 import csv
@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity
+from cnum.core.tabular import safe_row
 
 COLUMNS = (
     "activite",
@@ -46,15 +47,7 @@ COLUMNS = (
     "dont_premier_accompagnement",
     "dont_progression",
 )
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2_000
-
-
-def safe_cell(value):
-    """The value, a string starting with a formula character prefixed with a quote (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def activities_queryset(*, structure_id=None, departement=None, region=None):
@@ -134,7 +127,7 @@ def export_csv(path: Path, activities) -> int:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(COLUMNS)
         for row in rows(activities):
-            writer.writerow([safe_cell(value) for value in row])
+            writer.writerow(safe_row(row))
             count += 1
     return count
 
@@ -147,7 +140,7 @@ def export_xlsx(path: Path, activities) -> int:
     sheet.append(COLUMNS)
     count = 0
     for row in rows(activities):
-        sheet.append([safe_cell(value) for value in row])
+        sheet.append(safe_row(row))
         count += 1
     workbook.save(path)
     return count

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from cnum.core.tabular import safe_cell
 from cnum.sites import schema
 from cnum.sites.models import Site
 
@@ -114,13 +115,18 @@ def records(sites, result: ExportResult, *, unknown_pivot: str):
 
 
 def write_csv(file, sites, *, unknown_pivot: str = "exclude") -> ExportResult:
-    """CSV in UTF-8, the schema's columns in order, multi-values joined with "|", dates ISO 8601."""
+    """CSV in UTF-8, the schema's columns in order, multi-values joined with "|", dates ISO 8601; a text a
+    spreadsheet would read as a formula written after a quote (`cnum.core.tabular`), numbers as numbers."""
     result = ExportResult()
     writer = csv.writer(file, lineterminator="\n")
     writer.writerow(schema.field_names())
     for record in records(sites, result, unknown_pivot=unknown_pivot):
-        writer.writerow([flat(record[name]) for name in schema.field_names()])
+        writer.writerow([csv_cell(record[name]) for name in schema.field_names()])
     return result
+
+
+def csv_cell(value):
+    return value if isinstance(value, int | float) else safe_cell(flat(value))
 
 
 def json_value(value):

@@ -1,0 +1,34 @@
+"""Cells for the CSV and XLSX files cnum writes: one function, `safe_cell`, that every writer goes through.
+
+A spreadsheet opening a CSV or XLSX treats a text cell starting with `=`, `+`, `-` or `@` (or a tab or carriage
+return before one) as a formula: a site named `=HYPERLINK("https://…")` would become a link, `=cmd|…` a command
+(OWASP, "CSV Injection"). Such a text gets a leading `'`, which spreadsheets show as text and do not evaluate.
+
+Choices, against the letter of OWASP where it would break legitimate data:
+- numbers stay numbers (a negative int, float or Decimal is written as the number it is, never as text);
+- a text that is exactly one signed number (`-2`, `+33180056789`, `-1,5`) is left as it is: it holds no function,
+  reference or command, and the national schema of the sites ("lieux") requires phone numbers written `+33…`,
+  which a quote would make invalid for every validator of the open-data file;
+- every other text starting with one of those characters is quoted, a lone `-` and `+33 1 80 05 67 89` included
+  (OWASP: prefix them anyway; the spreadsheet still shows them).
+
+JSON exports are not concerned: their values are never evaluated.
+"""
+
+import re
+from collections.abc import Iterable
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+WHOLE_SIGNED_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def safe_cell(value):
+    """The value, or for a text a spreadsheet would read as a formula, the same text after a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not WHOLE_SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_row(values: Iterable) -> list:
+    """A row of cells, each through `safe_cell`."""
+    return [safe_cell(value) for value in values]
