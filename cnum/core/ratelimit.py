@@ -5,6 +5,7 @@ by default): a per-process cache would multiply the limit by the number of worke
 may make `n` requests in any period, and the wait says when the oldest one leaves the window.
 """
 
+import ipaddress
 import re
 import time
 
@@ -44,4 +45,19 @@ def client_address(request) -> str:
     if not proxies or not forwarded:
         return remote
     addresses = forwarded.split(",")
-    return addresses[-min(proxies, len(addresses))].strip() or remote
+    chosen = addresses[-min(proxies, len(addresses))].strip()
+    return chosen if _is_ip(chosen) else remote
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def login_client_address(request) -> str | None:
+    """client_address for django-axes, which stores it in an IP address column: None when there is none."""
+    address = client_address(request)
+    return address if _is_ip(address) else None

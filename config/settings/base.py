@@ -153,7 +153,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Behind the production proxy the connection's address is the proxy's: count failures per real client address.
-AXES_CLIENT_IP_CALLABLE = "cnum.core.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "cnum.core.ratelimit.login_client_address"
 
 # ProConnect, the State's OpenID Connect for public agents (mozilla-django-oidc). Off until the client id, the
 # secret and the provider are set; the endpoints follow from PROCONNECT_DOMAIN unless given one by one.

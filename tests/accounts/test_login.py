@@ -121,3 +121,19 @@ def test_a_client_cannot_choose_its_address_by_sending_the_header(client, settin
     assert client_address(request) == "203.0.113.9"
     settings.NINJA_NUM_PROXIES = 0
     assert client_address(request) == "10.0.0.2"
+
+
+def test_a_forwarded_value_that_is_not_an_address_counts_as_the_connection(client, settings):
+    """A misconfigured proxy count must not hand axes a text it cannot store as an address."""
+    from cnum.core.ratelimit import login_client_address
+
+    settings.NINJA_NUM_PROXIES = 2
+    request = type("Request", (), {"META": {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "inconnue, 1.2.3.4"}})
+    assert login_client_address(request) == "10.0.0.2"
+    UserFactory(email="cible@exemple.fr")
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "cible@exemple.fr", "password": "mauvais"},
+        HTTP_X_FORWARDED_FOR="pas-une-adresse, 1.2.3.4",
+    )
+    assert response.status_code == 200
