@@ -2,17 +2,21 @@
 
 Activities, for the role the user acts in now:
 - advisor: their own (the Advisor linked to their account);
-- coordinator: those of the current members of their team;
-- structure manager, prefectures, hub, national network, programme team: those of the structures they see
-  (cnum.structures.perms: their structure, their départements, their network's members, or all).
+- coordinator: those the current members of their team recorded on the days of their accepted membership (not
+  before they joined; security review #15);
+- structure manager, prefectures, hub, national network, programme team: those recorded under the structures they
+  see (`Activity.structure`, the employer when the activity was recorded: cnum.structures.perms, their structure,
+  their départements, their network's members, or all) — a former employer never sees what the advisor records
+  for the next one.
 
 Beneficiaries are personal data: only the advisor who follows them sees them — never their coordinator, their
 structure nor the programme team.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cnum.accounts.enums import Role
+from cnum.advisors.models import TeamMembership
 from cnum.advisors.perms import current_team_member_ids
 from cnum.structures.models import Structure
 
@@ -40,8 +44,19 @@ def visible_activities(activities: QuerySet, user) -> QuerySet:
     if assignment.role == Role.COORDINATOR:
         if not assignment.scope_id:
             return activities.none()
-        return activities.filter(advisor_id__in=current_team_member_ids(assignment.scope_id))
+        return _of_current_members(activities, assignment.scope_id)
     return activities.filter(structure__in=Structure.objects.visible_to(user))
+
+
+def _of_current_members(activities: QuerySet, team_id) -> QuerySet:
+    """Activities of the team's current members dated within one of their accepted memberships of the team."""
+    membership = TeamMembership.objects.accepted().filter(
+        Q(end__isnull=True) | Q(end__gte=OuterRef("date")),
+        team_id=team_id,
+        advisor_id=OuterRef("advisor_id"),
+        start__lte=OuterRef("date"),
+    )
+    return activities.filter(Exists(membership), advisor_id__in=current_team_member_ids(team_id))
 
 
 def visible_beneficiaries(beneficiaries: QuerySet, user) -> QuerySet:

@@ -41,6 +41,7 @@ class TeamMembershipInline(admin.TabularInline):
     model = TeamMembership
     extra = 0
     raw_id_fields = ["advisor"]
+    readonly_fields = ["decided_by", "decided_at"]
 
 
 @admin.register(Team)

@@ -47,3 +47,12 @@ class AdvisorStatus(models.TextChoices):
 
     IN_POST = "en_poste", "En poste (contrat en cours)"
     WITHOUT_CONTRACT = "sans_contrat", "Sans contrat en cours"
+
+
+class MembershipStatus(models.TextChoices):
+    """Whether the advisor (or their employer) agreed to join a team: only an accepted membership lets the
+    coordinator see the advisor (security review #15, finding 2)."""
+
+    REQUESTED = "requested", "En attente d'acceptation"
+    ACCEPTED = "accepted", "Acceptée"
+    REFUSED = "refused", "Refusée"

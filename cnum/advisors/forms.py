@@ -1,5 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 
 from cnum.advisors import perms
 from cnum.advisors.enums import AdvisorStatus, ContractKind
@@ -209,6 +211,8 @@ class TeamForm(BaseModelForm):
 
 
 class TeamMembershipForm(BaseModelForm):
+    """Ask an advisor to join a team, or correct the period of a membership (saved by services.membership_save)."""
+
     class Meta:
         model = TeamMembership
         fields = ["advisor", "start", "end"]
@@ -217,22 +221,32 @@ class TeamMembershipForm(BaseModelForm):
     def __init__(self, *args, user, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.team = team
+        self.stored_start = self.instance.start if self.instance.pk else None
         if self.instance.pk:
             del self.fields["advisor"]
         else:
             self.fields["advisor"].queryset = candidate_members(user, team)
+            self.fields["advisor"].help_text = "Les conseillers que la structure porteuse de l'équipe emploie."
+
+    def clean_start(self):
+        """No back-dating: a membership opens the advisor's figures from its start, so it starts today at the
+        earliest; a correction may still move a past start later (it narrows what the coordinator sees)."""
+        start = self.cleaned_data["start"]
+        today = timezone.localdate()
+        if start < today and (self.stored_start is None or start < self.stored_start):
+            raise ValidationError(
+                f"La date de début ne peut pas être antérieure à aujourd'hui ({today:%d/%m/%Y}) : "
+                "l'appartenance à une équipe ne s'enregistre pas avec effet rétroactif."
+            )
+        return start
 
 
 def candidate_members(user, team):
-    """Advisors who may join `team`: those the user sees, and those employed now in the team's structure or in
-    its département (a coordinator recruits beyond the members they already see)."""
-    employed_near = Contract.objects.current()
+    """Advisors who may join `team`: those its carrying structure employs now (a current contract). A team carried
+    by no structure (set up by the programme team) takes any advisor the user sees. Never the advisors of other
+    employers, even nearby: a team gives its coordinator access to its members (security review #15)."""
     if team.structure_id is None:
-        employed_near = employed_near.none()
-    elif team.structure.departement_id:
-        employed_near = employed_near.filter(structure__departement_id=team.structure.departement_id)
-    else:
-        employed_near = employed_near.filter(structure_id=team.structure_id)
+        return Advisor.objects.visible_to(user) if perms.acts_nationally(user) else Advisor.objects.none()
     return Advisor.objects.filter(
-        Q(pk__in=Advisor.objects.visible_to(user).values("pk")) | Q(pk__in=employed_near.values("advisor_id"))
+        pk__in=Contract.objects.current().filter(structure_id=team.structure_id).values("advisor_id")
     )

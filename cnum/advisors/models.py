@@ -14,7 +14,13 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, TrainingKind
+from cnum.advisors.enums import (
+    CertificationOutcome,
+    ContractEndReason,
+    ContractKind,
+    MembershipStatus,
+    TrainingKind,
+)
 from cnum.sites.models import Site
 from cnum.structures.enums import PostStatus
 from cnum.structures.models import Post, Structure
@@ -285,7 +291,8 @@ class TeamQuerySet(models.QuerySet):
     def with_current_member_count(self, on: datetime.date | None = None):
         on = _day(on)
         current = Q(memberships__start__lte=on) & (Q(memberships__end__isnull=True) | Q(memberships__end__gte=on))
-        return self.annotate(current_member_count=models.Count("memberships", filter=current))
+        accepted = Q(memberships__status=MembershipStatus.ACCEPTED)
+        return self.annotate(current_member_count=models.Count("memberships", filter=current & accepted))
 
 
 class Team(models.Model):
@@ -320,15 +327,37 @@ class Team(models.Model):
         return reverse("advisors:team_detail", args=[self.pk])
 
 
+class TeamMembershipQuerySet(PeriodQuerySet):
+    def accepted(self):
+        """Memberships the advisor or their employer accepted: the only ones that give the coordinator access."""
+        return self.filter(status=MembershipStatus.ACCEPTED)
+
+    def requested(self):
+        return self.filter(status=MembershipStatus.REQUESTED)
+
+
 class TeamMembership(Period):
-    """An advisor belongs to a team over a period; the coordinator sees them only while it runs."""
+    """An advisor belongs to a team over a period; the coordinator sees them only while it runs, and only once the
+    advisor or a manager of their employer has accepted it (`status`; cnum.advisors.services.membership_decide)."""
 
     team = models.ForeignKey(Team, verbose_name="équipe", on_delete=models.CASCADE, related_name="memberships")
     advisor = models.ForeignKey(
         Advisor, verbose_name="conseiller", on_delete=models.CASCADE, related_name="team_memberships"
     )
+    status = models.CharField(
+        "statut", max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="acceptée ou refusée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("acceptée ou refusée le", null=True, blank=True)
 
-    objects = PeriodQuerySet.as_manager()
+    objects = TeamMembershipQuerySet.as_manager()
 
     class Meta(Period.Meta):
         verbose_name = "appartenance à une équipe"
@@ -340,8 +369,18 @@ class TeamMembership(Period):
 
     def clean(self):
         super().clean()
-        if self._overlapping_siblings(team_id=self.team_id, advisor_id=self.advisor_id).exists():
+        siblings = self._overlapping_siblings(team_id=self.team_id, advisor_id=self.advisor_id)
+        # A refused request does not keep the team from asking again.
+        if siblings.exclude(status=MembershipStatus.REFUSED).exists():
             raise ValidationError("Ce conseiller fait déjà partie de cette équipe sur une partie de cette période.")
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == MembershipStatus.ACCEPTED
+
+    @property
+    def is_requested(self) -> bool:
+        return self.status == MembershipStatus.REQUESTED
 
 
 class Training(Period):

@@ -6,7 +6,8 @@ Always for the role the user acts in now (`user.active_role`), so switching role
 - prefecture (département or région), hub, national network: advisors whose current employer is a structure
   they see (cnum.structures.perms: the département of the employer structure, or the network's members);
 - structure manager: advisors who have or had a contract with their structure (their staff records);
-- coordinator: the current members of their team, until they leave it;
+- coordinator: the current members of their team, until they leave it, once the membership is accepted (by the
+  advisor or a manager of their employer: `can_decide_membership`);
 - advisor: themself (the Advisor linked to their account);
 - anyone else, and the anonymous public: nobody. Advisors are personal data, never public.
 """
@@ -39,7 +40,8 @@ def _scope_is(assignment, pk) -> bool:
 
 
 def current_team_member_ids(team_id, on: datetime.date | None = None) -> QuerySet:
-    return TeamMembership.objects.current(on).filter(team_id=team_id).values("advisor_id")
+    """The advisors of a team on `on` (today by default) through an accepted membership: a request gives nothing."""
+    return TeamMembership.objects.accepted().current(on).filter(team_id=team_id).values("advisor_id")
 
 
 def visible_advisors(advisors: QuerySet, user) -> QuerySet:
@@ -78,7 +80,8 @@ def visible_teams(teams: QuerySet, user) -> QuerySet:
     if role == Role.COORDINATOR:
         return teams.filter(pk=assignment.scope_id) if assignment.scope_id else teams.none()
     if role == Role.ADVISOR:
-        return teams.filter(pk__in=TeamMembership.objects.current().filter(advisor__user_id=user.pk).values("team_id"))
+        memberships = TeamMembership.objects.accepted().current().filter(advisor__user_id=user.pk)
+        return teams.filter(pk__in=memberships.values("team_id"))
     if role == Role.STRUCTURE_MANAGER or role in TERRITORIAL_ROLES:
         return teams.filter(structure__in=Structure.objects.visible_to(user))
     return teams.none()
@@ -231,5 +234,22 @@ def can_view_team_history(user, team) -> bool:
 
 
 def can_manage_memberships(user, team) -> bool:
-    """Who joins and leaves a team: whoever may edit the team."""
+    """Who asks an advisor to join a team and records when they leave: whoever may edit the team."""
     return can_edit_team(user, team)
+
+
+def consents_for(user, advisor) -> bool:
+    """Whether the user may accept, for `advisor`, to join a team: the advisor themself, a manager of a structure
+    that employs them now, or the programme team. A coordinator never does: a team gives access to its members'
+    record and figures, so joining one needs the advisor's or their employer's consent (security review #15)."""
+    assignment = _assignment(user)
+    if assignment is None:
+        return False
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return True
+    return _employs_now(assignment, advisor) or _is_self(user, assignment, advisor)
+
+
+def can_decide_membership(user, membership) -> bool:
+    """Accept or refuse a membership still requested (once: a decision is not taken back here)."""
+    return membership.is_requested and consents_for(user, membership.advisor)

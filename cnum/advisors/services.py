@@ -1,4 +1,4 @@
-"""Workflows on contracts, and the rule that keeps `Post.vacant_since` true.
+"""Workflows on contracts and team memberships, and the rule that keeps `Post.vacant_since` true.
 
 The vacancy rule (DOMAIN.md: "a post vacant > 6 months is returned"; the structures registry below cannot see
 contracts, so this layer keeps the field):
@@ -16,10 +16,13 @@ only on that day: `manage.py refresh_post_vacancies` (daily) re-applies the rule
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cnum.advisors.models import Advisor, Contract
+from cnum.advisors import perms
+from cnum.advisors.enums import MembershipStatus
+from cnum.advisors.models import Advisor, Contract, TeamMembership
 from cnum.structures.models import Post, Structure
 
 
@@ -144,6 +147,54 @@ def advisor_create(
             end_reason=end_reason,
         )
     return advisor
+
+
+# --- team memberships ---------------------------------------------------------------------------------------
+
+
+def _widens(membership: TeamMembership) -> bool:
+    """The membership covers a day it did not cover as stored (a new one covers days it did not cover)."""
+    stored = TeamMembership.objects.filter(pk=membership.pk).values("start", "end").first()
+    if stored is None:
+        return True
+    if membership.start < stored["start"]:
+        return True
+    return stored["end"] is not None and (membership.end is None or membership.end > stored["end"])
+
+
+def _decided(membership: TeamMembership, status: str, by) -> None:
+    membership.status, membership.decided_by, membership.decided_at = status, by, timezone.now()
+
+
+@transaction.atomic
+def membership_save(*, membership: TeamMembership, by) -> TeamMembership:
+    """Record a new membership, or a corrected period, as asked by `by` (whoever manages the team).
+
+    A membership gives the coordinator the advisor's record and figures for its days, so it needs the consent of
+    the advisor or of a manager of their current employer (perms.consents_for; security review #15): asked by
+    someone who gives it, it is accepted at once; asked by anyone else (the coordinator), it waits as *requested*.
+    A correction that makes an accepted membership cover more days asks for that consent again; one that narrows
+    it keeps it.
+    """
+    if _widens(membership):
+        if perms.consents_for(by, membership.advisor):
+            _decided(membership, MembershipStatus.ACCEPTED, by)
+        elif membership.pk is None or membership.is_accepted:
+            membership.status, membership.decided_by, membership.decided_at = MembershipStatus.REQUESTED, None, None
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_decide(*, membership: TeamMembership, accept: bool, by) -> TeamMembership:
+    """The advisor, or a manager of their current employer, accepts or refuses a requested membership."""
+    membership = TeamMembership.objects.select_for_update().get(pk=membership.pk)
+    if not perms.can_decide_membership(by, membership):
+        raise ValidationError("Cette demande a déjà été traitée ou ne vous concerne pas.")
+    _decided(membership, MembershipStatus.ACCEPTED if accept else MembershipStatus.REFUSED, by)
+    membership.save(update_fields=["status", "decided_by", "decided_at"])
+    return membership
 
 
 def refresh_post_vacancies(*, today: datetime.date | None = None, progress=iter) -> int:

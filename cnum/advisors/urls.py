@@ -22,4 +22,6 @@ urlpatterns = [
     path("equipes/<int:pk>/modifier/", views.team_edit, name="team_edit"),
     path("equipes/<int:pk>/membres/nouveau/", views.membership_create, name="membership_create"),
     path("equipes/membres/<int:pk>/modifier/", views.membership_edit, name="membership_edit"),
+    path("equipes/membres/<int:pk>/accepter/", views.membership_decide, {"accept": True}, name="membership_accept"),
+    path("equipes/membres/<int:pk>/refuser/", views.membership_decide, {"accept": False}, name="membership_refuse"),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.views.decorators.http import require_POST
 
 from cnum.advisors import forms, perms, services
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
@@ -102,7 +103,7 @@ def advisor_detail(request, pk):
         "advisor": advisor,
         "contracts": contracts,
         "site_assignments": advisor.site_assignments.select_related("site"),
-        "memberships": advisor.team_memberships.select_related("team__coordinator"),
+        "memberships": _memberships_for(user, advisor),
         "coordinated_teams": advisor.coordinated_teams.all(),
         "trainings": advisor.trainings.all(),
         "can_edit": perms.can_edit_advisor(user, advisor),
@@ -111,6 +112,15 @@ def advisor_detail(request, pk):
         "can_manage_trainings": perms.can_manage_trainings(user, advisor),
     }
     return render(request, "advisors/advisor_detail.html", context)
+
+
+def _memberships_for(user, advisor) -> list:
+    """The advisor's teams; a request still waiting says whether the user may answer it."""
+    memberships = list(advisor.team_memberships.select_related("team__coordinator"))
+    may_decide = perms.consents_for(user, advisor)
+    for membership in memberships:
+        membership.decidable = may_decide and membership.is_requested
+    return memberships
 
 
 @login_required
@@ -304,11 +314,15 @@ def team_detail(request, pk):
     visible_ids = set(Advisor.objects.visible_to(user).filter(pk__in=member_ids).values_list("pk", flat=True))
     for membership in memberships:
         membership.advisor_visible = membership.advisor_id in visible_ids
+    current = [m for m in memberships if m.is_accepted and m.is_current()]
+    history = perms.can_view_team_history(user, team)
     context = {
         "title": team.name,
         "team": team,
-        "current": [m for m in memberships if m.is_current()],
-        "others": [m for m in memberships if not m.is_current()] if perms.can_view_team_history(user, team) else [],
+        "current": current,
+        # Requests waiting for the advisor's or their employer's answer, shown to those who manage the team.
+        "requested": [m for m in memberships if m.is_requested] if perms.can_manage_memberships(user, team) else [],
+        "others": [m for m in memberships if m not in current and not m.is_requested] if history else [],
         "can_edit": perms.can_edit_team(user, team),
         "can_manage_memberships": perms.can_manage_memberships(user, team),
         "coordinator_visible": perms.can_view_advisor(user, team.coordinator),
@@ -356,8 +370,44 @@ def _membership_form(request, *, team, membership, title):
     _allow(perms.can_manage_memberships(request.user, team))
     form = forms.TeamMembershipForm(_data(request), instance=membership, user=request.user, team=team)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "L'appartenance à l'équipe est enregistrée.")
-        return redirect("advisors:team_detail", pk=team.pk)
-    intro = "Pour retirer un conseiller de l'équipe, indiquez son dernier jour." if membership else ""
+        if _saved(form, lambda: services.membership_save(membership=form.instance, by=request.user)):
+            if form.instance.is_accepted:
+                messages.success(request, "L'appartenance à l'équipe est enregistrée.")
+            else:
+                messages.info(
+                    request,
+                    "La demande est enregistrée : elle prendra effet quand le conseiller ou sa structure employeuse "
+                    "l'aura acceptée.",
+                )
+            return redirect("advisors:team_detail", pk=team.pk)
+    intro = "Pour retirer un conseiller de l'équipe, indiquez son dernier jour." if membership else MEMBERSHIP_INTRO
     return _form_page(request, form, title=title, back_url=team, intro=intro)
+
+
+MEMBERSHIP_INTRO = (
+    "Le conseiller rejoint l'équipe à partir de la date de début, au plus tôt aujourd'hui. Demandée par la "
+    "coordination, l'appartenance attend l'accord du conseiller ou de sa structure employeuse."
+)
+
+
+@require_POST
+@login_required
+def membership_decide(request, pk, *, accept: bool):
+    """The advisor, or a manager of their current employer, accepts or refuses a requested membership."""
+    membership = get_object_or_404(TeamMembership.objects.select_related("advisor", "team"), pk=pk)
+    _allow(perms.can_decide_membership(request.user, membership))
+    if _decided(request, membership, accept):
+        verb = "acceptée" if accept else "refusée"
+        messages.success(request, f"La demande d'appartenance à l'équipe {membership.team} est {verb}.")
+    if perms.can_view_advisor(request.user, membership.advisor):
+        return redirect("advisors:detail", pk=membership.advisor_id)
+    return redirect("advisors:team_list")
+
+
+def _decided(request, membership, accept: bool) -> bool:
+    try:
+        services.membership_decide(membership=membership, accept=accept, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    return True

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, TrainingKind
+from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, MembershipStatus, TrainingKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
 from cnum.core.imports import run_import
 from cnum.sites.models import Site
@@ -346,7 +346,13 @@ def build_teams(*, structures, rng: random.Random) -> list[Team]:
         )
         teams.append(team)
         memberships.extend(
-            TeamMembership(team=team, advisor=m.advisor, start=max(m.start, coordinator.start)) for m in members[1:]
+            TeamMembership(
+                team=team,
+                advisor=m.advisor,
+                start=max(m.start, coordinator.start),
+                status=MembershipStatus.ACCEPTED,
+            )
+            for m in members[1:]
         )
     Team.objects.bulk_create(teams, batch_size=500)
     for membership in memberships:

@@ -1,8 +1,8 @@
 """The figures of a scope, a period and filters — read from the rollup tables when they can answer exactly, else
 computed live over the activities (cnum.stats.indicators), and said so.
 
-The rollups answer when the period is made of whole months (or is open) and no theme filter is set; the count of
-distinct people comes from them when the period is a calendar month, quarter or year (or all time) and neither
+The rollups answer when the period is made of whole months (or is open) and no theme nor advisor filter is set; the
+count of distinct people comes from them when the period is a calendar month, quarter or year (or all time) and neither
 the place type nor the employer kind is filtered. Every other case is computed live, exactly, more slowly: the
 result's `computed` entry tells which figures came from where, and pages show it.
 
@@ -50,7 +50,7 @@ def figures(
 ) -> dict:
     """Every indicator of `scope` from `since` to `until` (both included, either open), under `filters`."""
     filters = filters or Filters()
-    if filters.theme or not _whole_months(since, until):
+    if filters.needs_live or not _whole_months(since, until):
         result = indicators.summary(activities(scope, since, until, filters))
         return {**result, "computed": {"figures": LIVE, "people": LIVE}}
     scope = scope.canonical()
@@ -246,7 +246,7 @@ def by_structure(scope: Scope, since=None, until=None, filters: Filters | None =
     network: read from the structures' rollup rows when the period allows it, else counted live."""
     filters = filters or Filters()
     structures = structures_of(scope).order_by()
-    if filters.theme or not _whole_months(since, until):
+    if filters.needs_live or not _whole_months(since, until):
         return counts_by(activities(scope, since, until, filters), "structure_id")
     codes = [str(pk) for pk in structures.values_list("pk", flat=True)]
     cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False)

@@ -59,7 +59,7 @@ FILTER_LABELS = {
     "employer_kind": "Employeur",
     "theme": "Thématique",
 }
-assert FILTER_LABELS.keys() == Filters.CHOICES.keys()
+assert FILTER_LABELS.keys() == Filters.CHOICES.keys()  # the advisor filter is labelled with the advisor's name
 #: Key figures: (key, label, one-line definition shown in the fiche).
 KEY_FIGURES = (
     ("activities", "Activités", "Comptes rendus d'activité (individuels et ateliers) datés dans la période."),
@@ -262,6 +262,18 @@ def fiche_pdf(
     return html_to_pdf(fiche_html(scope, since, until, filters), title=fiche_title(scope))
 
 
+def filter_labels(filters: Filters) -> list[str]:
+    """ "Thématique : Courriel", "Conseiller numérique : Camille Martin"…: the filters as the fiche prints them."""
+    labels = [
+        f"{FILTER_LABELS[name]} : {Filters.CHOICES[name][value]}"
+        for name, value in filters.as_dict().items()
+        if name in FILTER_LABELS
+    ]
+    if filters.advisor:
+        labels.append(Scope(ScopeKind.ADVISOR, filters.advisor).label)
+    return labels
+
+
 def fiche_title(scope: Scope) -> str:
     return f"Fiche territoriale — {scope.label}"
 
@@ -282,9 +294,7 @@ def fiche_html(
         "title": fiche_title(scope),
         "scope": scope,
         "period": period_label(since, until),
-        "filters": [
-            f"{FILTER_LABELS[name]} : {Filters.CHOICES[name][value]}" for name, value in filters.as_dict().items()
-        ],
+        "filters": filter_labels(filters),
         "generated": timezone.localtime(),
         "key_figures": [
             (label, _display(_value(key, figures[key])), definition) for key, label, definition in KEY_FIGURES

@@ -20,6 +20,8 @@ PRESETS = [
 ]
 #: Query parameter → field of cnum.stats.scopes.Filters.
 FILTER_PARAMETERS = {"type": "type", "lieu": "place_type", "employeur": "employer_kind", "theme": "theme"}
+#: Query parameter narrowing the scope to one advisor (Filters.advisor), kept as a hidden field of the page.
+ADVISOR_PARAMETER = "conseiller"
 
 
 def preset_period(preset: str, today: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:
@@ -69,7 +71,14 @@ class DashboardForm(BaseForm):
 
     @property
     def filters(self) -> Filters:
-        return Filters(**{field: self.cleaned_data.get(name) or "" for name, field in FILTER_PARAMETERS.items()})
+        values = {field: self.cleaned_data.get(name) or "" for name, field in FILTER_PARAMETERS.items()}
+        return Filters(**values, advisor=self.advisor)
+
+    @property
+    def advisor(self) -> str:
+        """The advisor the scope is narrowed to (`conseiller`, an id checked by the view with the user's rights)."""
+        value = (self.data.get(ADVISOR_PARAMETER) or "").strip() if self.data else ""
+        return value if value.isdigit() else ""
 
 
 def period_label(since: datetime.date | None, until: datetime.date | None) -> str:

@@ -5,18 +5,24 @@
   régions when the hub covers them whole, départements, EPCI and communes within them, the structures of those
   départements, their teams and the advisors they employ);
 - national network: the network, its member structures, their teams and the advisors they employ;
-- structure manager: their structure, its teams and the advisors it employs or employed;
-- coordinator: their team (the role's scope, and any team whose coordinator is the advisor linked to the user) and
-  the current members of those teams;
+- structure manager: their structure and its teams; an advisor it employs or employed, only through its structure's
+  figures narrowed to that advisor (the activities recorded under the structure: never those of the advisor's
+  other employers, security review #15);
+- coordinator: their team (the role's scope, and any team whose coordinator is the advisor linked to the user); a
+  current member, only through the team's figures narrowed to that member (the days of an accepted membership);
 - advisor: their own figures only;
 - the anonymous public and users without a role: none (the public statistics page is for them).
+
+A scope narrowed to one advisor (`can_narrow_to_advisor`) is open to whoever sees the scope and the advisor; the
+advisor's own scope sent by a coordinator or a structure manager leads to their own scope, narrowed
+(`advisor_figures_scope`).
 
 Who is "inside" reuses the registry's rules (cnum.structures.perms, cnum.advisors.perms), so the statistics never
 show a structure or an advisor that the registry pages hide.
 """
 
 from cnum.accounts.enums import Role
-from cnum.advisors.models import Advisor, Team, TeamMembership
+from cnum.advisors.models import Advisor, Team
 from cnum.advisors.perms import can_view_advisor, visible_advisors, visible_teams
 from cnum.stats.scopes import Scope, ScopeKind
 from cnum.structures.models import Structure
@@ -92,7 +98,8 @@ def can_view(user, scope: Scope) -> bool:
     if scope.kind == ScopeKind.TEAM:
         return visible_teams(Team.objects.filter(pk=target.pk), user).exists()
     if scope.kind == ScopeKind.ADVISOR:
-        return can_view_advisor(user, target)
+        # A structure reads an advisor through its own figures only (advisor_figures_scope).
+        return assignment.role != Role.STRUCTURE_MANAGER and can_view_advisor(user, target)
     if scope.kind in (ScopeKind.HUB, ScopeKind.NETWORK):
         return ROLE_SCOPE_KINDS[assignment.role] == scope.kind and str(assignment.scope_id) == scope.code
     return _territory_inside(assignment, scope)
@@ -109,6 +116,8 @@ def viewable(user, scopes: list[Scope]) -> set[Scope]:
     bulk = {ScopeKind.STRUCTURE: [], ScopeKind.ADVISOR: []}
     result = set()
     for scope in scopes:
+        if scope.kind == ScopeKind.ADVISOR and assignment.role in (Role.STRUCTURE_MANAGER, Role.COORDINATOR):
+            continue  # their own scope, narrowed to the advisor (advisor_figures_scope)
         if scope.kind in bulk and scope.code.isdigit() and assignment.role in REGISTRY_ROLES:
             bulk[scope.kind].append(int(scope.code))
         elif can_view(user, scope):
@@ -121,13 +130,29 @@ def viewable(user, scopes: list[Scope]) -> set[Scope]:
 
 
 def _coordinator_sees(user, assignment, scope: Scope) -> bool:
-    teams = coordinated_team_ids(user, assignment)
-    if scope.kind == ScopeKind.TEAM:
-        return int(scope.code) in teams
-    if scope.kind == ScopeKind.ADVISOR:
-        members = TeamMembership.objects.current().filter(team_id__in=teams)
-        return members.filter(advisor_id=int(scope.code)).exists()
-    return False
+    """Their teams. A member's figures are read through the team, narrowed to them (advisor_figures_scope): the
+    team's figures count a member's activities of the days of an accepted membership only."""
+    return scope.kind == ScopeKind.TEAM and int(scope.code) in coordinated_team_ids(user, assignment)
+
+
+def can_narrow_to_advisor(user, scope: Scope, advisor_id: int) -> bool:
+    """Whether the user may read `scope` narrowed to one advisor's activities: they see the scope, and the advisor
+    in the registry (cnum.advisors.perms: a coordinator their current members, a structure its staff records…)."""
+    if not can_view(user, scope):
+        return False
+    advisor = Advisor.objects.filter(pk=advisor_id).first()
+    return advisor is not None and can_view_advisor(user, advisor)
+
+
+def advisor_figures_scope(user, advisor_id: int) -> Scope | None:
+    """Where a coordinator or a structure manager reads an advisor's figures: their own team or structure, narrowed
+    to the advisor (None when they may not). The advisor's own scope would show every activity of the advisor —
+    before they joined the team, or recorded for another employer."""
+    assignment = _assignment(user)
+    if assignment is None or assignment.role not in (Role.COORDINATOR, Role.STRUCTURE_MANAGER):
+        return None
+    own = default_scope(user)
+    return own if own is not None and can_narrow_to_advisor(user, own, advisor_id) else None
 
 
 def _territory_inside(assignment, scope: Scope) -> bool:

@@ -42,7 +42,11 @@ def current_contracts(scope: Scope, on: datetime.date) -> QuerySet:
     if scope.kind == ScopeKind.ADVISOR:
         return contracts.filter(advisor_id=int(scope.code))
     if scope.kind == ScopeKind.TEAM:
-        members = TeamMembership.objects.current(on).filter(team_id=int(scope.code), advisor_id=OuterRef("advisor_id"))
+        members = (
+            TeamMembership.objects.accepted()
+            .current(on)
+            .filter(team_id=int(scope.code), advisor_id=OuterRef("advisor_id"))
+        )
         return contracts.filter(Exists(members))
     return contracts.filter(structure__in=structures_of(scope))
 

@@ -4,7 +4,8 @@
   `activities_changing` / `activities_changed` announcements;
 - an employer structure moved to another commune or département, or changing type (public/private), or joining
   or leaving a national network: its activities move between scopes;
-- a team membership created, changed or removed: its advisor's activities move in or out of the team's figures.
+- a team membership created, changed (its period, or accepted or refused) or removed: its advisor's activities move
+  in or out of the team's figures.
 
 Hubs' territories are reference data: after changing them, run `python manage.py stats_rebuild`.
 """
@@ -19,7 +20,7 @@ from cnum.structures.models import Structure
 
 STATE_KEY = "stats"
 STRUCTURE_FIELDS = ("type", "commune_id", "departement_id")
-MEMBERSHIP_FIELDS = ("team_id", "advisor_id", "start", "end")
+MEMBERSHIP_FIELDS = ("team_id", "advisor_id", "start", "end", "status")
 
 
 def on_activities_changing(sender, change, **kwargs):

@@ -75,7 +75,7 @@ def periods_of(day: datetime.date) -> tuple[str, ...]:
 
 class ScopeContext:
     """What it takes to list an activity's scopes, read once per batch: its structure's territories, hubs and
-    networks, and its advisor's team memberships."""
+    networks, and its advisor's accepted team memberships (a requested one counts nowhere)."""
 
     def __init__(self):
         self.structures: dict[int, tuple[tuple[tuple[str, str], ...], str]] = {}
@@ -90,7 +90,7 @@ class ScopeContext:
         if absent:
             for advisor_id in absent:
                 self.memberships[advisor_id] = []
-            rows = TeamMembership.objects.filter(advisor_id__in=absent)
+            rows = TeamMembership.objects.accepted().filter(advisor_id__in=absent)
             for advisor_id, team_id, start, end in rows.values_list("advisor_id", "team_id", "start", "end"):
                 self.memberships[advisor_id].append((team_id, start, end))
 

@@ -18,6 +18,7 @@ from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter,
 
 from cnum.activities.enums import DURATION_BUCKETS, ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity
+from cnum.advisors.enums import MembershipStatus
 from cnum.stats.models import BREAKDOWNS, KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
 from cnum.stats.rollups import ACTIVITY_DIMENSIONS, PERSON_DIMENSIONS, Tally, apply
 from cnum.stats.scopes import ScopeKind
@@ -46,10 +47,11 @@ def _employer(prefix: str = "") -> Case:
 
 
 def _team_filter(prefix: str = "") -> Q:
-    """The advisor was a member of the team on the activity's date (joined once, so the team column reuses it)."""
+    """The advisor was a member of the team on the activity's date, through an accepted membership (joined once, so
+    the team column reuses it)."""
     day = F(f"{prefix}date")
     membership = f"{prefix}advisor__team_memberships__"
-    return Q(**{f"{membership}start__lte": day}) & (
+    return Q(**{f"{membership}start__lte": day, f"{membership}status": MembershipStatus.ACCEPTED}) & (
         Q(**{f"{membership}end__isnull": True}) | Q(**{f"{membership}end__gte": day})
     )
 

@@ -5,7 +5,8 @@ filters.
 Territories are those of the employer structure stored on the activity (docs/activities.md: the structure is
 stored when the activity is recorded, so a later change of contract never moves past figures). An activity whose
 structure has no département counts nationally only. A hub covers the structures of its départements (those it
-lists and those of its régions); a team, the activities its members recorded while they were members.
+lists and those of its régions); a team, the activities its members recorded while they were members (accepted
+memberships only: a request awaiting the advisor's or the employer's answer counts nowhere).
 """
 
 import datetime
@@ -153,12 +154,15 @@ def employer_kind(structure_type: str) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions of the activities counted: activity type, place type, employer kind, theme."""
+    """Optional restrictions of the activities counted: activity type, place type, employer kind, theme, and one
+    advisor (their database id): the scope's activities that advisor recorded. The rollups have no advisor-within-
+    a-scope rows, so an advisor filter is always computed live, like a theme."""
 
     type: str = ""
     place_type: str = ""
     employer_kind: str = ""
     theme: str = ""
+    advisor: str = ""
 
     CHOICES = {
         "type": dict(ActivityType.choices),
@@ -173,7 +177,10 @@ class Filters:
         values = {}
         for field in fields(cls):
             value = (data.get(field.name) or "").strip()
-            if value and value not in cls.CHOICES[field.name]:
+            if field.name == "advisor":
+                if value and not value.isdigit():
+                    raise ScopeError(f"L'identifiant du conseiller doit être un nombre : « {value} ».")
+            elif value and value not in cls.CHOICES[field.name]:
                 raise ScopeError(f"Filtre « {field.name} » inconnu : « {value} ».")
             values[field.name] = value
         return cls(**values)
@@ -184,7 +191,14 @@ class Filters:
     def as_dict(self) -> dict[str, str]:
         return {field.name: getattr(self, field.name) for field in fields(self) if getattr(self, field.name)}
 
+    @property
+    def needs_live(self) -> bool:
+        """The rollup tables cannot answer these filters (no theme nor advisor-within-a-scope dimension)."""
+        return bool(self.theme or self.advisor)
+
     def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.advisor:
+            queryset = queryset.filter(advisor_id=int(self.advisor))
         if self.type:
             queryset = queryset.filter(type=self.type)
         if self.place_type:
@@ -226,7 +240,7 @@ def activities(
         structures = Structure.objects.filter(scope._structure_filter("")).values_list("pk", flat=True)
         queryset = queryset.filter(structure_id__in=list(structures))
     elif scope.kind == ScopeKind.TEAM:
-        member = TeamMembership.objects.filter(
+        member = TeamMembership.objects.accepted().filter(
             Q(end__isnull=True) | Q(end__gte=OuterRef("date")),
             team_id=int(code),
             advisor_id=OuterRef("advisor_id"),

@@ -6,13 +6,14 @@ definition shown is the docstring of the indicator (cnum.stats.indicators), so t
 """
 
 import datetime
+import functools
 from urllib.parse import quote_plus
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from cnum.activities.enums import (
 )
 from cnum.advisors.models import Advisor, Contract
 from cnum.stats import charts, disclosure, engine, exports, indicators, maps, perms
-from cnum.stats.forms import DashboardForm, period_label, period_slug
+from cnum.stats.forms import ADVISOR_PARAMETER, DashboardForm, period_label, period_slug
 from cnum.stats.programme import programme_figures
 from cnum.stats.scopes import EMPLOYER_KINDS, Scope, ScopeError, ScopeKind, activities
 from cnum.structures.models import Structure
@@ -122,11 +123,38 @@ def definitions() -> list[dict[str, str]]:
 # --- pages ------------------------------------------------------------------------------------------------------
 
 
+def _narrowed_for_advisor(view):
+    """A coordinator or a structure manager asking for an advisor's own figures is sent to their team's or their
+    structure's, narrowed to that advisor (perms.advisor_figures_scope): the activities of the membership's days, or
+    those recorded under the structure — never the advisor's whole history."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        text = request.GET.get("scope", "")
+        try:
+            scope = Scope.parse(text) if text else None
+        except ScopeError:
+            scope = None
+        if scope is None or scope.kind != ScopeKind.ADVISOR or ADVISOR_PARAMETER in request.GET:
+            return view(request, *args, **kwargs)
+        own = perms.advisor_figures_scope(request.user, int(scope.code))
+        if own is None or perms.can_view(request.user, scope):
+            return view(request, *args, **kwargs)
+        query = request.GET.copy()
+        query["scope"], query[ADVISOR_PARAMETER] = str(own), scope.code
+        return redirect(f"{request.path}?{query.urlencode()}")
+
+    return wrapper
+
+
 @login_required
+@_narrowed_for_advisor
 def dashboard(request):
     scope = _requested_scope(request)
     form = DashboardForm(request.GET)
-    context = {"title": f"Statistiques — {scope.label}", "scope": scope, "form": form}
+    advisor = _requested_advisor(request, scope)
+    title = f"Statistiques — {scope.label}" + (f" — {advisor.full_name}" if advisor else "")
+    context = {"title": title, "scope": scope, "form": form, "advisor": advisor}
     context["breadcrumb"] = _breadcrumb(request, scope)
     if form.is_valid():
         since, until = form.period
@@ -149,10 +177,12 @@ def dashboard(request):
 
 
 @login_required
+@_narrowed_for_advisor
 def export(request, fmt: str):
     """The dashboard's figures as CSV, XLSX (cnum.stats.exports.figure_tables) or the PDF fact sheet."""
     scope = _requested_scope(request)
     form = DashboardForm(request.GET)
+    advisor = _requested_advisor(request, scope)
     if not form.is_valid():
         errors = " ".join(message for messages in form.errors.values() for message in messages)
         return HttpResponseBadRequest(f"Période ou filtres invalides : {errors}", content_type="text/plain")
@@ -164,7 +194,8 @@ def export(request, fmt: str):
         tables = exports.figure_tables(figures, programme_figures(scope, on=_registry_day(until)))
         content = exports.as_csv(tables) if fmt == "csv" else exports.as_xlsx(tables)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    filename = f"statistiques-{str(scope).replace(':', '-')}-{period_slug(since, until)}.{fmt}"
+    narrowed = f"-conseiller-{advisor.pk}" if advisor else ""
+    filename = f"statistiques-{str(scope).replace(':', '-')}{narrowed}-{period_slug(since, until)}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -214,6 +245,20 @@ def _requested_scope(request) -> Scope:
     if not perms.can_view(request.user, scope):
         raise PermissionDenied("Ces statistiques sont hors de votre périmètre.")
     return scope
+
+
+def _requested_advisor(request, scope: Scope) -> Advisor | None:
+    """The advisor the scope is narrowed to (`conseiller`): 404 when unreadable or unknown, 403 when the user may
+    not read that advisor within this scope (perms.can_narrow_to_advisor)."""
+    text = request.GET.get(ADVISOR_PARAMETER, "").strip()
+    if not text:
+        return None
+    advisor = Advisor.objects.filter(pk=int(text)).first() if text.isdigit() else None
+    if advisor is None:
+        raise Http404("Conseiller introuvable.")
+    if not perms.can_narrow_to_advisor(request.user, scope, advisor.pk):
+        raise PermissionDenied("Les statistiques de ce conseiller sont hors de votre périmètre.")
+    return advisor
 
 
 def scope_url(request, scope: Scope) -> str:
@@ -291,10 +336,22 @@ def _children(request, scope: Scope, figures: dict, since, until, filters) -> di
     if scope.kind in (ScopeKind.STRUCTURE, ScopeKind.TEAM):
         # Advisors' rollup rows cover all their employers: a structure's or a team's share is counted live (small).
         counts = engine.counts_by(activities(scope, since, until, filters), "advisor_id")
-        advisors = Advisor.objects.in_bulk(counts.keys())
-        rows = [(Scope(ScopeKind.ADVISOR, str(pk)), advisors[pk].full_name, counts[pk]) for pk in counts]
-        return _rows(request, "Conseillers numériques", rows, hide_unreachable=True)
+        return _advisor_rows(request, scope, counts)
     return None
+
+
+def _advisor_rows(request, scope: Scope, counts: dict) -> dict:
+    """A structure's or a team's advisors, each linked to this scope narrowed to them (its share of their figures,
+    not their whole history); a name the user may not see in the registry is hidden."""
+    advisors = Advisor.objects.in_bulk(counts.keys())
+    readable = set(Advisor.objects.visible_to(request.user).filter(pk__in=counts.keys()).values_list("pk", flat=True))
+    narrowed = ADVISOR_PARAMETER in request.GET  # already one advisor's figures: no link to the same page
+    result = []
+    for pk in sorted(counts, key=lambda pk: (-counts[pk]["accompaniments"], advisors[pk].full_name)):
+        url = f"{scope_url(request, scope)}&{ADVISOR_PARAMETER}={pk}" if pk in readable and not narrowed else None
+        label = advisors[pk].full_name if pk in readable else "Conseiller hors de votre périmètre"
+        result.append({"label": label, "url": url, **counts[pk]})
+    return {"title": "Conseillers numériques", "rows": result}
 
 
 def _by_region(request, by_departement: dict, departements: dict) -> dict:

@@ -5,7 +5,7 @@ import datetime
 
 import factory
 
-from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, TrainingKind
+from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, MembershipStatus, TrainingKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
 from cnum.sites.models import Site
 from cnum.structures.enums import PostStatus, StructureType
@@ -133,6 +133,8 @@ class TeamMembershipFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     advisor = factory.SubFactory(AdvisorFactory)
     start = START
+    #: Accepted by the advisor or their employer, as every membership that gives access (pass "requested" to wait).
+    status = MembershipStatus.ACCEPTED
 
     class Params:
         #: The advisor left the team on 30 June 2024.

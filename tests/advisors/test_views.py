@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cnum.accounts.enums import Role
 from cnum.advisors.enums import ContractKind
@@ -321,7 +322,8 @@ def test_teams_are_created_and_staffed(client, as_role):
     team = Team.objects.get()
     assert response.status_code == 302 and response.url == team.get_absolute_url()
     response = client.post(
-        reverse("advisors:membership_create", args=[team.pk]), {"advisor": member.pk, "start": "2024-01-01"}
+        reverse("advisors:membership_create", args=[team.pk]),
+        {"advisor": member.pk, "start": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302
     assert TeamMembership.objects.get().advisor == member
@@ -330,14 +332,17 @@ def test_teams_are_created_and_staffed(client, as_role):
     assert member.full_name in page(client, team.get_absolute_url())
 
 
-def test_a_coordinator_adds_a_member_employed_nearby(client, as_role):
+def test_a_coordinator_asks_an_employee_of_the_team_structure_to_join(client, as_role):
+    """Not an advisor employed elsewhere in the département, and no access before the advisor or employer accepts
+    (tests/advisors/test_team_consent.py)."""
     team = TeamFactory()
-    newcomer = ContractFactory(structure__departement=team.structure.departement).advisor
+    newcomer = ContractFactory(structure=team.structure).advisor
     as_role(Role.COORDINATOR, team)
     url = reverse("advisors:membership_create", args=[team.pk])
     assert newcomer.full_name in page(client, url)
-    assert client.post(url, {"advisor": newcomer.pk, "start": "2024-01-01"}).status_code == 302
-    assert client.get(reverse("advisors:detail", args=[newcomer.pk])).status_code == 200
+    assert client.post(url, {"advisor": newcomer.pk, "start": timezone.localdate().isoformat()}).status_code == 302
+    assert client.get(reverse("advisors:detail", args=[newcomer.pk])).status_code == 403
+    assert "Demandes en attente" in page(client, team.get_absolute_url())
     assert client.get(reverse("advisors:team_edit", args=[TeamFactory().pk])).status_code == 403
 
 

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from cnum.accounts.enums import Role
-from cnum.stats.perms import can_view, default_scope, viewable
+from cnum.stats.perms import advisor_figures_scope, can_narrow_to_advisor, can_view, default_scope, viewable
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.advisors.factories import (
@@ -90,8 +90,13 @@ def test_coordinator_sees_their_teams_and_members(world):
     user = user_with(Role.COORDINATOR, team)
     assert default_scope(user) == scope(f"team:{team.pk}")
     assert can_view(user, scope(f"team:{team.pk}"))
-    assert can_view(user, scope(f"advisor:{world['advisors']['lyon'].pk}"))
-    assert not can_view(user, scope(f"advisor:{world['advisors']['bourg'].pk}"))
+    # A member is read through the team, narrowed to them (the days of the membership), not their whole history.
+    lyon, bourg = world["advisors"]["lyon"].pk, world["advisors"]["bourg"].pk
+    assert not can_view(user, scope(f"advisor:{lyon}"))
+    assert advisor_figures_scope(user, lyon) == scope(f"team:{team.pk}")
+    assert can_narrow_to_advisor(user, scope(f"team:{team.pk}"), lyon)
+    assert advisor_figures_scope(user, bourg) is None
+    assert not can_narrow_to_advisor(user, scope(f"team:{team.pk}"), bourg)
     assert not can_view(user, scope(f"team:{world['other_team'].pk}"))
     assert not can_view(user, scope(f"structure:{world['lyon'].pk}"))
     # The advisor linked to the account coordinates a second team: it is theirs too.
@@ -107,9 +112,13 @@ def test_structure_manager_sees_structure_teams_and_advisors(world):
     assert default_scope(user) == scope(f"structure:{world['lyon'].pk}")
     assert can_view(user, scope(f"structure:{world['lyon'].pk}"))
     assert can_view(user, scope(f"team:{world['team'].pk}"))
-    assert can_view(user, scope(f"advisor:{world['advisors']['lyon'].pk}"))
+    # An advisor is read through the structure, narrowed to them: what was recorded under the structure only.
+    lyon, marseille = world["advisors"]["lyon"].pk, world["advisors"]["marseille"].pk
+    assert not can_view(user, scope(f"advisor:{lyon}"))
+    assert advisor_figures_scope(user, lyon) == scope(f"structure:{world['lyon'].pk}")
     assert not can_view(user, scope(f"structure:{world['marseille'].pk}"))
-    assert not can_view(user, scope(f"advisor:{world['advisors']['marseille'].pk}"))
+    assert not can_view(user, scope(f"advisor:{marseille}"))
+    assert advisor_figures_scope(user, marseille) is None
     assert not can_view(user, scope("departement:69"))
 
 
