@@ -23,6 +23,7 @@ from cnum.api.models import ApiToken
 from cnum.funding.models import Campaign, CampaignTarget
 from cnum.funding.reference_data import funding_reference_load
 from cnum.sites.models import SiteDuplicateCandidate
+from cnum.sites.schema import FRANCE_SERVICES
 from cnum.territories.enums import EpciKind
 from cnum.territories.lookup import reset_index
 from cnum.territories.models import Epci, PostalCode
@@ -131,7 +132,8 @@ def _side(structure, departement_code: str, city: str) -> dict:
 
 
 def _form_targets(structure, advisor, site, beneficiary, city: str) -> dict:
-    """What the forms of tests/core/test_access_matrix_forms.py choose: a second site, a second followed person,
+    """What the forms of tests/core/test_access_matrix_forms.py choose: a second site (France Services, where an
+    advisor directs people), a second followed person,
     an advisor the structure employs who belongs to no team, an amendment awaiting the national decision, and an
     activity counting a followed person."""
     recruit = AdvisorFactory(first_name="Dominique", last_name=f"Recrue-{city}")
@@ -139,6 +141,7 @@ def _form_targets(structure, advisor, site, beneficiary, city: str) -> dict:
     return {
         "site2": SiteFactory(
             structure=structure,
+            national_programmes=[FRANCE_SERVICES],
             name=f"Centre social de {city}",
             departement=structure.departement,
             postal_code=site.postal_code,
@@ -307,10 +310,10 @@ class Answer:
 WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
-def send(client: Client, method: str, url: str, data=None, *, as_json: bool = False) -> Answer:
+def send(client: Client, method: str, url: str, data=None, *, as_json: bool = False, prepare=None) -> Answer:
     """One request in a savepoint rolled back afterwards, with the rows it wrote; the client's cookies are kept (a
     logout or a role switch must not change who the next request comes from). Forms are sent as a browser does;
-    the API's bodies as JSON."""
+    the API's bodies as JSON. `prepare()` sets the world up in the same savepoint, before the request."""
     cookies = copy.deepcopy(client.cookies)
     writes = set()
 
@@ -319,19 +322,26 @@ def send(client: Client, method: str, url: str, data=None, *, as_json: bool = Fa
             writes.add((match.group(1).split()[0].upper(), match.group(2)))
         return execute(sql, params, many, context)
 
-    with transaction.atomic(), connection.execute_wrapper(record):
-        if as_json:
-            body = json.dumps(data if data is not None else {})
-            response = client.generic(method, url, body, content_type="application/json")
-        elif method == "GET":
-            response = client.get(url)
-        elif method == "POST":
-            response = client.post(url, data or {})
-        else:  # the API's PUT and DELETE, with an empty body
-            response = client.generic(method, url)
+    with transaction.atomic():
+        if prepare is not None:
+            prepare()
+        with connection.execute_wrapper(record):
+            response = _sent(client, method, url, data, as_json)
         transaction.set_rollback(True)
     client.cookies = cookies
     return Answer(outcome(response), writes, response)
+
+
+def _sent(client: Client, method: str, url: str, data, as_json: bool):
+    if as_json:
+        return client.generic(
+            method, url, json.dumps(data if data is not None else {}), content_type="application/json"
+        )
+    if method == "GET":
+        return client.get(url)
+    if method == "POST":
+        return client.post(url, data or {})
+    return client.generic(method, url)  # the API's PUT and DELETE, with an empty body
 
 
 def request(client: Client, method: str, url: str) -> str:
