@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import ROLE_BOUND_PERMISSIONS, role_permissions
 
 #: The kind of object that bounds each role's scope. A model that a later app has not installed yet is skipped,
 #: so the roles work as the registry grows (docs/adr/0003-roles-and-scopes.md).
@@ -114,6 +115,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The user's roles, widest scope first."""
         assignments = list(self.roles.select_related("scope_type"))
         return sorted(assignments, key=lambda a: (ROLE_ORDER.index(a.role), a.pk))
+
+    def has_perm(self, perm, obj=None):
+        """A role's permissions (accounts.perms.ROLE_PERMISSIONS) come from the active role only, never from
+        superuser status: a superuser holds the admin's model permissions, not the programme team's pages."""
+        if perm in ROLE_BOUND_PERMISSIONS:
+            return self.is_active and perm in role_permissions(self.active_role)
+        return super().has_perm(perm, obj)
 
     @property
     def active_role(self) -> "RoleAssignment | None":

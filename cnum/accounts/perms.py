@@ -30,6 +30,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STRUCTURE_MANAGER: frozenset({"funding.add_campaignresponse"}),
 }
 
+#: Every permission some role grants: answered from the active role alone (accounts.models.User.has_perm).
+ROLE_BOUND_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 
 #: Roles that see a whole territory or the whole country: their accounts need a second factor (issue #8 "Trust").
 SECOND_FACTOR_ROLES = frozenset({Role.PROGRAMME_TEAM, Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION})

@@ -6,21 +6,24 @@ from cnum.advisors.models import Advisor
 from cnum.structures.models import Structure
 
 
+def _acting_as(user, role: Role):
+    """The user's active role if it is `role` (rights follow the role one acts in, as on every page)."""
+    assignment = user.active_role if user.is_authenticated else None
+    return assignment if assignment is not None and assignment.role == role else None
+
+
 def token_advisors(user) -> list[Advisor]:
-    """An advisor (their account linked to the Advisor and holding the advisor role) may create tokens acting for
-    themself."""
-    advisor = getattr(user, "advisor", None) if user.is_authenticated else None
-    if advisor is None or not any(a.role == Role.ADVISOR for a in user.role_assignments):
-        return []
-    return [advisor]
+    """An advisor acting as such (their account linked to the Advisor) may create tokens acting for themself."""
+    advisor = getattr(user, "advisor", None) if _acting_as(user, Role.ADVISOR) else None
+    return [advisor] if advisor is not None else []
 
 
 def token_structures(user):
-    """A structure manager may create tokens acting for their structure(s)."""
-    if not user.is_authenticated:
+    """A structure manager acting as such may create tokens acting for the structure of that role."""
+    assignment = _acting_as(user, Role.STRUCTURE_MANAGER)
+    if assignment is None or not str(assignment.scope_id).isdigit():
         return Structure.objects.none()
-    scope_ids = user.roles.filter(role=Role.STRUCTURE_MANAGER).values_list("scope_id", flat=True)
-    return Structure.objects.filter(pk__in=[int(pk) for pk in scope_ids if pk.isdigit()]).order_by("name")
+    return Structure.objects.filter(pk=int(assignment.scope_id))
 
 
 def can_create_tokens(user) -> bool:

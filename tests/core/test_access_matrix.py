@@ -172,6 +172,10 @@ ROUTES: dict[str, Entry] = {
     "advisors:membership_edit": Entry(
         PROGRAMME_ONLY | {"coordinator": "200/403", "structure_manager": "200/403"}, kwargs=obj("membership")
     ),
+    # The advisor or their employer accepts or refuses a coordinator's request; the world's membership is already
+    # accepted, so every decision is refused (the consent itself: tests/advisors/test_team_consent.py).
+    "advisors:membership_accept": Entry(signed_in("403"), method="POST", kwargs=obj("membership")),
+    "advisors:membership_refuse": Entry(signed_in("403"), method="POST", kwargs=obj("membership")),
     # Activities are recorded by the advisor; beneficiaries are personal data, seen by their advisor only —
     # never by the coordinator, the structure nor the programme team.
     "activities:list": Entry(signed_in("403", advisor="200")),
@@ -236,16 +240,18 @@ ROUTES: dict[str, Entry] = {
     # One activity, read, corrected (an empty body misses the required fields: checked before the scope) or deleted.
     "api:get_activity": Entry(expect("401", jeton="200/404"), kwargs=obj("activity", "activity_id")),
     "api:update_activity": Entry(expect("401", jeton="422"), method="PUT", kwargs=obj("activity", "activity_id")),
+    # Corrections and deletions are the activity's advisor's, as on the web: a structure's token is refused.
     "api:delete_activity": Entry(
-        expect("401", jeton="204/404"), method="DELETE", kwargs=obj("activity", "activity_id")
+        expect("401", jeton="403/404"), method="DELETE", kwargs=obj("activity", "activity_id")
     ),
 }
 
 #: The Django admin is for technical staff (is_staff), which none of the roles is: every admin URL sends everyone
-#: to the admin's own sign-in page, except that page itself. Entries by prefix: the admin adds one route per model.
+#: to the admin's sign-in page, which itself sends to cnum's (one sign-in, then the second factor). Entries by
+#: prefix: the admin adds one route per model.
 ADMIN = Entry(expect("302"))
 ADMIN_EXCEPTIONS: dict[str, Entry] = {
-    "admin:login": Entry(PUBLIC),
+    "admin:login": Entry(expect("connexion")),
     "admin:logout": Entry(expect("302"), method="POST"),
 }
 
@@ -393,8 +399,7 @@ Générée depuis `tests/core/test_access_matrix*.py` (ne pas modifier à la mai
 figure pas, si un rôle obtient autre chose que ce qui est écrit ici, ou si ce fichier n'est plus à jour. Après la
 matrice des routes (corps vides), quatre sections : les formulaires avec des corps valides et des choix hors
 périmètre, chaque type de périmètre des statistiques, les autres appelants (sans rôle, staff, deux rôles, jetons,
-double authentification, ancien employeur). « (attendu) » marque un refus qu'une correction en cours apporte : le
-test correspondant est marqué `xfail(strict=True)` jusqu'à sa fusion.
+double authentification, ancien employeur).
 
 Chaque rôle agit dans son périmètre : le département du Rhône (69) et sa région, un hub qui le couvre, un grand
 réseau dont une structure lyonnaise est membre, cette structure, une équipe de cette structure et l'un de ses

@@ -107,14 +107,7 @@ def plain_users(world, django_db_blocker):
         }
 
 
-SUPERUSER_GETS_ROLES = pytest.mark.xfail(
-    strict=True,
-    reason="NEW: is_superuser opens the programme team's pages to an account without any role (User.has_perm "
-    "answers True before the role backend)",
-)
-
-
-@pytest.mark.parametrize("caller", ["sans rôle", "staff", pytest.param("superuser", marks=SUPERUSER_GETS_ROLES)])
+@pytest.mark.parametrize("caller", ["sans rôle", "staff", "superuser"])
 def test_no_role_staff_and_superuser_get_no_page_of_a_role(caller, world, plain_users, db):
     client = signed_in_client(plain_users[caller])
     problems = differences(column(client, world), NO_ROLE_EXPECTED)
@@ -125,12 +118,6 @@ def test_no_role_staff_and_superuser_get_no_page_of_a_role(caller, world, plain_
 
 
 # --- two roles: the active one decides ----------------------------------------------------------------------------
-
-TOKENS_FOLLOW_ALL_ROLES = pytest.mark.xfail(
-    strict=True,
-    reason="NEW: API tokens follow every role held, not the active one (cnum.api.perms.token_structures reads "
-    "user.roles): acting as coordinator, a structure manager still creates and revokes the structure's tokens",
-)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +133,7 @@ def two_roles(world, django_db_blocker):
     "role",
     [
         pytest.param(Role.STRUCTURE_MANAGER, id="structure"),
-        pytest.param(Role.COORDINATOR, id="coordinateur", marks=TOKENS_FOLLOW_ALL_ROLES),
+        pytest.param(Role.COORDINATOR, id="coordinateur"),
     ],
 )
 def test_a_user_with_two_roles_gets_exactly_the_active_ones_column(role, world, two_roles, db, django_db_blocker):
@@ -165,15 +152,6 @@ def test_a_user_with_two_roles_gets_exactly_the_active_ones_column(role, world, 
 
 # --- API tokens ---------------------------------------------------------------------------------------------------
 
-FINDING_5 = pytest.mark.xfail(
-    strict=True,
-    reason="finding 5 — a deactivated owner's token, or one whose owner lost the role: 401; fixed on branch sec-api",
-)
-FINDING_3_DELETE = pytest.mark.xfail(
-    strict=True,
-    reason="finding 3 — a structure token cannot delete an activity counting a followed person (409, as PUT); fixed "
-    "on branch sec-api",
-)
 API_ROUTES = ("api:list_activities", "api:create_activity", "api:get_activity", "api:update_activity")
 API_ROUTES += ("api:delete_activity",)
 
@@ -193,12 +171,13 @@ def api_requests(world, side: str, *, advisor_token: bool) -> dict[str, tuple[st
 
 #: Caller → operation → outcome on the Lyon activity / the Marseille one.
 API_EXPECTED = {
+    # A structure's software reads and records; corrections and deletions are the advisor's, as on the web.
     "jeton structure": {
         "api:list_activities": "200",
         "api:create_activity": "201",
         "api:get_activity": "200/404",
-        "api:update_activity": "200/404",
-        "api:delete_activity": "204/404",
+        "api:update_activity": "403/404",
+        "api:delete_activity": "403/404",
     },
     "jeton conseiller": {
         "api:list_activities": "200",
@@ -239,8 +218,8 @@ def api_callers(world, django_db_blocker):
     [
         "jeton structure",
         "jeton conseiller",
-        pytest.param("jeton d'un compte désactivé", marks=FINDING_5),
-        pytest.param("jeton d'un ex-gestionnaire", marks=FINDING_5),
+        "jeton d'un compte désactivé",
+        "jeton d'un ex-gestionnaire",
     ],
 )
 def test_each_token_reads_and_writes_its_scope_only(caller, world, api_callers, db):
@@ -257,12 +236,13 @@ def test_each_token_reads_and_writes_its_scope_only(caller, world, api_callers, 
     assert not problems, f"{caller} :\n" + "\n".join(problems)
 
 
-@FINDING_3_DELETE
-def test_a_structure_token_cannot_delete_an_activity_counting_a_followed_person(world, api_callers, db):
+@pytest.mark.parametrize(("caller", "outcome"), [("jeton structure", "403"), ("jeton conseiller", "409")])
+def test_no_token_deletes_an_activity_counting_a_followed_person(world, api_callers, db, caller, outcome):
+    """The structure's token may not delete at all; the advisor's is sent to cnum (409, as for PUT)."""
     activity = world["in"]["followed_activity"]
     url = reverse("api:delete_activity", kwargs={"activity_id": activity.pk})
-    answer = send(api_callers["jeton structure"], "DELETE", url)
-    assert (answer.outcome, answer.saved) == ("409", False)
+    answer = send(api_callers[caller], "DELETE", url)
+    assert (answer.outcome, answer.saved) == (outcome, False)
 
 
 # --- the second factor required ----------------------------------------------------------------------------------
@@ -271,10 +251,6 @@ def test_a_structure_token_cannot_delete_an_activity_counting_a_followed_person(
 #: without a device, the code page sends on to the enrolment.
 OTP_OPEN = {"accounts:otp_verify": "302", "accounts:otp_setup": "200", "accounts:logout": "302", "oidc_logout": "302"}
 OTP_ROLES = (Role.PROGRAMME_TEAM, Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION)
-FINDING_1 = pytest.mark.xfail(
-    strict=True,
-    reason="finding 1 — staff and superusers need the second factor, /admin/ after a code only; fixed by the lead",
-)
 
 
 def owes_a_code() -> dict[str, str]:
@@ -313,7 +289,7 @@ def test_once_the_code_typed_the_programme_team_gets_its_column(world, db):
 
 
 @override_settings(CNUM_OTP_REQUIRED=True)
-@pytest.mark.parametrize("caller", [pytest.param(caller, marks=FINDING_1) for caller in ("staff", "superuser")])
+@pytest.mark.parametrize("caller", ["staff", "superuser"])
 def test_staff_and_superusers_owe_a_code_too(caller, world, plain_users, db):
     client = signed_in_client(plain_users[caller])
     problems = differences(column(client, world), owes_a_code())
@@ -331,25 +307,20 @@ def test_staff_reach_the_admin_after_the_code(world, plain_users, db):
 
 # --- the former employer ------------------------------------------------------------------------------------------
 
-FINDING_7 = pytest.mark.xfail(
-    strict=True,
-    reason="finding 7 — a former employer sees only the activities recorded under its structure; fixed on branch "
-    "sec-teams",
-)
-
 
 def key_figure(export: bytes, label: str) -> str:
     rows = csv.reader(io.StringIO(export.decode("utf-8-sig")), delimiter=";")
     return next(row[1] for row in rows if row and row[0] == label)
 
 
-@FINDING_7
 def test_a_former_employer_does_not_see_the_activities_recorded_since_under_the_new_one(world, db):
     """The advisor left the Ville de Lyon for another employer: its manager may see their figures under the Ville de
     Lyon (one activity), never those recorded since (or the scope is refused)."""
     client = signed_in_client(world["users"][Role.STRUCTURE_MANAGER])
     url = reverse("stats:export", kwargs={"fmt": "csv"}) + f"?scope=advisor:{world['mobile'].pk}&periode=tout"
     answer = send(client, "GET", url)
+    if answer.outcome == "302":  # sent to its structure's figures narrowed to the advisor
+        answer = send(client, "GET", answer.response["Location"])
     assert answer.outcome in REFUSED or key_figure(answer.response.content, "Activités") == "1"
 
 
@@ -362,18 +333,19 @@ Générée depuis `tests/core/test_access_matrix_callers.py`.
 
 - **Sans rôle, staff, superuser** : un compte connecté sans aucun rôle obtient ce qu'obtient l'anonyme sur les
   pages publiques, 403 sur les pages derrière la connexion, sauf celles ouvertes à tout compte connecté (ci-dessous) ;
-  `is_staff` et `is_superuser` n'ouvrent aucune page du site de plus (attendu pour le superuser, qui ouvre
-  aujourd'hui les pages de l'équipe nationale). Dans `/admin/`, l'index, la liste des utilisateurs et une fiche :
+  `is_staff` et `is_superuser` n'ouvrent aucune page du site de plus : les pages d'un rôle viennent du rôle
+  actif, jamais du statut de superuser. Dans `/admin/`, l'index, la liste des utilisateurs et une fiche :
   {admin}.
 - **Deux rôles** : un compte gestionnaire de la structure lyonnaise et coordinateur de son équipe obtient, après
   avoir basculé vers l'un de ses rôles, exactement la colonne de ce rôle dans la matrice : les pages de l'autre rôle
-  lui sont refusées (attendu en coordinateur : les jetons d'API suivent aujourd'hui tous les rôles détenus).
+  lui sont refusées (les jetons d'API compris : ils suivent le rôle actif).
 - **Double authentification exigée** (`CNUM_OTP_REQUIRED`) : l'équipe nationale et les préfectures sans code saisi
   sont renvoyées vers la page du code (« code ») pour toute route, `/admin/` compris, sauf {otp_open} ;
-  le code saisi, l'équipe nationale retrouve sa colonne. Il en va de même pour les comptes staff et superuser
-  (attendu).
+  le code saisi, l'équipe nationale retrouve sa colonne. Il en va de même pour les comptes staff et superuser,
+  dont `/admin/` ne répond qu'après le code.
 - **Ancien employeur** : la structure qu'un conseiller a quittée ne voit pas, dans ses statistiques, les activités
-  enregistrées depuis chez son nouvel employeur (attendu).
+  enregistrées depuis chez son nouvel employeur (elle est renvoyée vers ses propres chiffres, restreints à ce
+  conseiller).
 
 Ce qu'obtient un compte sans rôle ailleurs que 403 derrière la connexion :
 
@@ -397,7 +369,8 @@ def markdown() -> str:
         lines.append(f"| `{key}` | " + " | ".join(normalized(API_EXPECTED[c][key]) for c in callers) + " |")
     lines.append("")
     lines.append(
-        "Les jetons d'un compte désactivé ou d'un ex-gestionnaire (attendu), et la suppression par un jeton de "
-        "structure d'une activité comptant une personne suivie : 409 comme la correction (attendu)."
+        "Les jetons d'un compte désactivé ou d'un ex-gestionnaire sont refusés (401). Corriger et supprimer "
+        "reviennent au conseiller de l'activité, comme sur le site (403 pour le jeton d'une structure) ; une activité "
+        "comptant une personne suivie se corrige et se supprime dans cnum (409 pour le jeton du conseiller)."
     )
     return text + "\n".join(lines) + "\n"

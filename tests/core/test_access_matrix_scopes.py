@@ -45,6 +45,7 @@ SCOPE_CODES: dict[str, Callable[[dict, str], str] | None] = {
 }
 KINDS = tuple(SCOPE_CODES)
 INSIDE = "200/403"
+NARROWED = "302/403"
 
 
 def sees(*kinds: str) -> dict[str, str]:
@@ -57,8 +58,10 @@ def sees(*kinds: str) -> dict[str, str]:
 DASHBOARD: dict[str, dict[str, str]] = {
     "anonyme": dict.fromkeys(KINDS, "connexion"),
     "advisor": sees("advisor"),
-    "coordinator": sees("team", "advisor"),
-    "structure_manager": sees("structure", "team", "advisor"),
+    # A coordinator and a structure manager never get an advisor's whole history: asking for it sends them to their
+    # team's or structure's figures narrowed to that advisor (membership period, own activities: issue #15).
+    "coordinator": sees("team", "advisor") | {"advisor": NARROWED},
+    "structure_manager": sees("structure", "team", "advisor") | {"advisor": NARROWED},
     "prefecture_departement": sees("departement", "epci", "commune", "structure", "team", "advisor"),
     "prefecture_region": sees("region", "departement", "epci", "commune", "structure", "team", "advisor"),
     "hub": sees("hub", "departement", "epci", "commune", "structure", "team", "advisor"),
