@@ -26,8 +26,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Prefectures read the conventions and the campaign answers of their territory (cnum.funding.perms).
     Role.PREFECTURE_DEPARTEMENT: frozenset({"funding.view_convention", "funding.view_campaign"}),
     Role.PREFECTURE_REGION: frozenset({"funding.view_convention", "funding.view_campaign"}),
-    # A structure manager answers the renewal campaigns concerning their structure.
-    Role.STRUCTURE_MANAGER: frozenset({"funding.add_campaignresponse"}),
+    # A structure manager answers the renewal campaigns concerning their structure, and reads its own conventions,
+    # their schedules and payments (Convention.objects.visible_to: the structure of the role).
+    Role.STRUCTURE_MANAGER: frozenset({"funding.add_campaignresponse", "funding.view_convention"}),
 }
 
 #: Every permission some role grants: answered from the active role alone (accounts.models.User.has_perm).

@@ -25,3 +25,7 @@ class ActivitiesConfig(AppConfig):
         from cnum.activities.importers.formats import register_formats
 
         register_formats()
+
+        from cnum.activities import home
+
+        home.connect()  # its panels on the home page (cnum.core.home)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from cnum.core import home as home_panels
 from cnum.core.enums import AuditAction
 from cnum.core.forms import AuditFilterForm
 from cnum.core.models import AuditEvent
@@ -17,7 +18,10 @@ def home(request):
 
 @login_required
 def dashboard(request):
-    return render(request, "core/dashboard.html", {"title": "Tableau de bord"})
+    """The home page of the role the user acts in: its figures and its tasks, given by each app (cnum.core.home)."""
+    return render(
+        request, "core/dashboard.html", {"title": "Tableau de bord", "panels": home_panels.panels_for(request.user)}
+    )
 
 
 def legal_page(request, page: str):

@@ -21,3 +21,7 @@ class FundingConfig(AppConfig):
             models.SimulationScenario,
         ):
             audit.register(model)
+
+        from cnum.funding import home
+
+        home.connect()  # its panels on the home page (cnum.core.home)

@@ -14,7 +14,8 @@ def can_view_budget(user) -> bool:
 
 
 def can_view_conventions(user) -> bool:
-    """The programme team, and prefectures for the structures of their territory (read-only)."""
+    """The programme team, prefectures for the structures of their territory and a structure manager for its own
+    (read-only)."""
     return user.is_authenticated and user.has_perm("funding.view_convention")
 
 

@@ -13,3 +13,7 @@ class SitesConfig(AppConfig):
 
         audit.register(Site)
         register_formats()
+
+        from cnum.sites import home
+
+        home.connect()  # its panels on the home page (cnum.core.home)

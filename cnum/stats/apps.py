@@ -10,3 +10,7 @@ class StatsConfig(AppConfig):
         from cnum.stats import receivers
 
         receivers.connect()
+
+        from cnum.stats import home
+
+        home.connect()  # its panels on the home page (cnum.core.home)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from cnum.core.formatting import number
+
 BLUE = "#000091"
 LIGHT_BLUE = "#6a6af4"
 SERIES_COLOURS = (BLUE, LIGHT_BLUE)
@@ -26,13 +28,6 @@ class Item:
     label: str
     value: float
     share: int | None = None
-
-
-def number(value) -> str:
-    """12345 → "12 345", 12.5 → "12,5" (French typography, narrow no-break space)."""
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
-    return f"{int(value):,}".replace(",", "\u202f")
 
 
 def _f(value: float) -> str:

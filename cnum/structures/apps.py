@@ -30,3 +30,7 @@ class StructuresConfig(AppConfig):
                 runner=csv.run,
             )
         )
+
+        from cnum.structures import home
+
+        home.connect()  # its panels on the home page (cnum.core.home)

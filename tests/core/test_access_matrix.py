@@ -204,10 +204,14 @@ ROUTES: dict[str, Entry] = {
     ),
     # Funding: budget and simulations for the programme team; prefectures read conventions and campaigns of their
     # territory; a structure manager answers the campaigns sent to their structure.
-    "funding:budget": Entry(PROGRAMME_ONLY | {"prefecture_departement": "302", "prefecture_region": "302"}),
-    "funding:convention_list": Entry(FUNDING_READERS),
+    "funding:budget": Entry(
+        PROGRAMME_ONLY | {"prefecture_departement": "302", "prefecture_region": "302", "structure_manager": "302"}
+    ),
+    # A structure manager reads its own conventions, schedules and payments.
+    "funding:convention_list": Entry(FUNDING_READERS | {"structure_manager": "200"}),
     "funding:convention_detail": Entry(
-        FUNDING_READERS | {"prefecture_departement": "200/403", "prefecture_region": "200/403"},
+        FUNDING_READERS
+        | {"prefecture_departement": "200/403", "prefecture_region": "200/403", "structure_manager": "200/403"},
         kwargs=obj("convention"),
     ),
     "funding:simulator": Entry(PROGRAMME_ONLY),
