@@ -177,7 +177,8 @@ def _campaign(structure) -> Campaign:
 def _territory(structure, *, siren: str, epci_name: str, postal_code: str) -> None:
     """The structure's commune in an EPCI, and reachable by its postal code (the forms' commune lookup)."""
     commune = structure.commune
-    commune.epci = Epci.objects.create(siren=siren, name=epci_name, kind=EpciKind.METRO)
+    # The real COG may be loaded already (tests/conftest.py loads it for the tests that need it): reuse its EPCI.
+    commune.epci, _ = Epci.objects.get_or_create(siren=siren, defaults={"name": epci_name, "kind": EpciKind.METRO})
     commune.save()
     PostalCode.objects.get_or_create(code=postal_code, commune=commune)
 

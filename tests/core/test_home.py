@@ -31,7 +31,7 @@ def page_of(client, user) -> str:
 def test_an_advisor_records_from_home_and_sees_this_months_figures(client):
     advisor = AdvisorFactory(with_account=True, employed=True)
     today = timezone.localdate()
-    for days in (0, 1):
+    for _ in range(2):
         ActivityFactory(advisor=advisor, structure=advisor.contracts.get().structure, date=today.replace(day=1))
     ActivityFactory(
         advisor=advisor,
