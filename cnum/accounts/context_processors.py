@@ -16,6 +16,8 @@ def roles(request):
     navigation = [{"label": "Tableau de bord", "url": reverse("core:dashboard")}]
     if active is not None and active.role == Role.ADVISOR:
         navigation.append({"label": "Mes activités", "url": reverse("activities:list")})
+    if active is not None and active.role == Role.COORDINATOR:
+        navigation.append({"label": "Activités de l'équipe", "url": reverse("activities:list")})
     if active is not None and active.role in (Role.ADVISOR, Role.STRUCTURE_MANAGER):
         navigation.append({"label": "Jetons d'API", "url": reverse("api_tokens:list")})
     for label, url_name in REGISTRY_PAGES:

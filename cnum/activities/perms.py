@@ -33,6 +33,12 @@ def acting_advisor(user):
     return getattr(user, "advisor", None)
 
 
+def can_view_team_activities(user) -> bool:
+    """A coordinator reads (never edits) the activities of its team's members, within their memberships."""
+    assignment = _assignment(user)
+    return assignment is not None and assignment.role == Role.COORDINATOR and bool(assignment.scope_id)
+
+
 def visible_activities(activities: QuerySet, user) -> QuerySet:
     assignment = _assignment(user)
     if assignment is None:

@@ -59,17 +59,25 @@ def _saved(form, save) -> bool:
 
 @login_required
 def activity_list(request):
-    """The advisor's own activities, filtered, 50 a page."""
-    _advisor(request)
+    """The advisor's own activities, or, read-only, those of a coordinator's team members; filtered, 50 a page."""
+    read_only = perms.acting_advisor(request.user) is None
+    if read_only and not perms.can_view_team_activities(request.user):
+        raise PermissionDenied
     activities = Activity.objects.visible_to(request.user)
     form = forms.ActivityFilterForm(request.GET or None, activities=activities)
     if form.is_valid():
         activities = form.filter(activities)
-    activities = activities.select_related("site", "commune").order_by("-date", "-pk")
+    activities = activities.select_related("site", "commune", "advisor").order_by("-date", "-pk")
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"title": "Mes activités", "form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "title": "Activités de l'équipe" if read_only else "Mes activités",
+        "read_only": read_only,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+    }
     return render(request, "activities/activity_list.html", context)
 
 

@@ -285,3 +285,24 @@ def test_the_recording_page_offers_the_advisors_own_sites_and_nearby_france_serv
     page = advisor_client.get(reverse("activities:create")).content.decode()
     assert "Lieu d&#x27;un autre conseiller" not in page
     assert 'name="redirection_site"' in page
+
+
+def test_a_coordinator_reads_its_team_activities_without_editing_them(client):
+    """Issue #17: the coordinator's own tool — its members' activities within their memberships, read-only."""
+    from tests.accounts.factories import RoleAssignmentFactory
+    from tests.advisors.factories import AdvisorFactory
+
+    team = TeamFactory()
+    member, stranger = AdvisorFactory(last_name="Membre"), AdvisorFactory(last_name="Étrangère")
+    TeamMembershipFactory(team=team, advisor=member)
+    mine = ActivityFactory(advisor=member, date=datetime.date(2025, 3, 15))
+    ActivityFactory(advisor=stranger, date=datetime.date(2025, 3, 15))
+    client.force_login(RoleAssignmentFactory(role=Role.COORDINATOR, scope=team).user)
+    response = client.get(reverse("activities:list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Activités de l&#x27;équipe" in html and "Membre" in html and "Étrangère" not in html
+    assert [activity.pk for activity in response.context["page"]] == [mine.pk]
+    assert reverse("activities:update", kwargs={"pk": mine.pk}) not in html
+    assert reverse("activities:create") not in html
+    assert client.get(reverse("activities:update", kwargs={"pk": mine.pk})).status_code == 403

@@ -178,7 +178,7 @@ ROUTES: dict[str, Entry] = {
     "advisors:membership_refuse": Entry(signed_in("403"), method="POST", kwargs=obj("membership")),
     # Activities are recorded by the advisor; beneficiaries are personal data, seen by their advisor only —
     # never by the coordinator, the structure nor the programme team.
-    "activities:list": Entry(signed_in("403", advisor="200")),
+    "activities:list": Entry(signed_in("403", advisor="200", coordinator="200")),
     "activities:create": Entry(signed_in("403", advisor="200")),
     "activities:update": Entry(signed_in("403", advisor="200/404"), kwargs=obj("activity")),
     "activities:delete": Entry(signed_in("403", advisor="302/404"), method="POST", kwargs=obj("activity")),
