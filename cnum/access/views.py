@@ -172,6 +172,8 @@ def invitation(request, token):
     if not has_credentials and not request.user.is_authenticated:
         form = forms.InvitationAcceptForm(request.POST or None, email=found.email)
     if request.method == "POST":
+        if request.user.is_authenticated and not signed_in_as_invitee:
+            raise PermissionDenied("Cette invitation a été envoyée à une autre adresse électronique.")
         if signed_in_as_invitee:
             return _accepted(request, found, request.user)
         if form is not None and form.is_valid():

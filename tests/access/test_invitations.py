@@ -174,6 +174,6 @@ def test_the_invitation_of_another_address_is_not_accepted_by_whoever_is_signed_
     _, link = invitation_send(granter=programme, email="someone@lyon.fr", target=target)
     intruder = UserFactory()
     client.force_login(intruder)
-    client.post(path_of(link))
+    assert client.post(path_of(link)).status_code == 403
     assert not RoleAssignment.objects.filter(user=intruder).exists()
     assert Invitation.objects.get().accepted_at is None
