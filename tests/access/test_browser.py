@@ -26,32 +26,32 @@ def invitation_path() -> str:
     return re.search(r"https?://[^/\s]+(/invitation/\S+/)", mail.outbox[-1].body).group(1)
 
 
-def invite(journey, email: str, role_label: str, scope: str | None = None):
-    page = journey.visit("access:accounts")
+def invite(tab, email: str, role_label: str, scope: str | None = None):
+    page = tab.visit("access:accounts")
     page.get_by_role("link", name="Inviter une personne").click()
-    journey.checked()
+    tab.checked()
     page.locator("input[name=email]").fill(email)
     page.locator("select[name=role]").select_option(label=role_label)
     if scope is not None:
         page.locator("input[name=scope]").fill(scope)
     page.get_by_role("button", name="Envoyer l'invitation").click()
-    page.wait_for_url(journey.url("access:accounts"))
-    journey.checked()
+    page.wait_for_url(tab.url("access:accounts"))
+    tab.checked()
     assert email in page.content()
 
 
-def accept(journey, first_name: str):
-    page = journey.page
+def accept(tab, first_name: str):
+    page = tab.page
     page.context.clear_cookies()
-    page.goto(journey.base_url + invitation_path())
-    journey.checked()
+    page.goto(tab.base_url + invitation_path())
+    tab.checked()
     page.locator("input[name=first_name]").fill(first_name)
     page.locator("input[name=last_name]").fill("Invité")
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
     page.get_by_role("button", name="Créer mon compte et accepter").click()
-    page.wait_for_url(journey.url("core:dashboard"))
-    journey.checked()
+    page.wait_for_url(tab.url("core:dashboard"))
+    tab.checked()
 
 
 def test_invitations_from_the_programme_team_down_to_an_activity_without_the_admin(journey, transactional_db):  # noqa: F811
