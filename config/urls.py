@@ -6,6 +6,7 @@ from cnum.core import views as core_views
 
 urlpatterns = [
     path("", include("cnum.accounts.urls")),
+    path("", include("cnum.access.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("", include("cnum.core.urls")),
     path("territoires/", include("cnum.territories.urls")),

@@ -7,7 +7,7 @@ end_session endpoint with the ID token as `id_token_hint`.
 
 An agent is found by the ProConnect identity (`sub`) bound to their account at their first ProConnect sign-in,
 which found them by e-mail address. The SIRET ProConnect gives is recorded on the account and never grants a role
-by itself: an administrator attributes roles.
+by itself: the agent asks for access (cnum.access), and whoever may grant the role decides.
 """
 
 import logging
@@ -177,7 +177,10 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
 
 
 def no_role_message(structure) -> str:
-    return f"Votre compte est relié à la structure {structure} ; un administrateur doit vous attribuer un rôle."
+    return (
+        f"Votre compte est relié à la structure {structure} ; demandez un accès depuis votre tableau de bord : ses "
+        "gestionnaires, sinon l'équipe nationale du programme, vous répondront."
+    )
 
 
 def provider_logout_url(request) -> str:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cnum.stats",
     "cnum.funding",
     "cnum.api",
+    "cnum.access",
     "cnum.demo",
 ]
 
@@ -210,6 +211,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cnum <ne-pas-repondre@cnum.localhost>")
+# The address of the site, for links in e-mails sent outside a request (`invite` command, access requests).
+CNUM_SITE_URL = os.environ.get("CNUM_SITE_URL", "http://localhost:8000")
 
 # Where the reference data the product needs at run time lives (copied into the project, with licences).
 REFERENCE_DIR = BASE_DIR / "reference"

@@ -170,7 +170,7 @@ def test_a_known_agent_signs_in_and_keeps_their_roles(provider, userinfo_as_jwt)
     landing = browser.get(through_provider(browser, provider, account.email))
     assert landing.url == f"{provider.cnum_url}{reverse('core:dashboard')}"
     assert "Tableau de bord" in landing.text
-    assert "un administrateur doit vous attribuer un rôle" not in landing.text
+    assert "demandez un accès depuis votre tableau de bord" not in landing.text
     assert signed_in_email(browser, provider) == "camille.martin@exemple.fr"
     agent.refresh_from_db()
     assert (agent.proconnect_sub, agent.proconnect_siret) == (str(account.pk), SIRET)
@@ -185,8 +185,9 @@ def test_an_unknown_agent_gets_an_account_without_any_role(provider):
     landing = browser.get(through_provider(browser, provider, account.email))
 
     assert landing.status_code == 200
-    expected = "Votre compte est relié à la structure Mairie de Villeurbanne ; un administrateur doit vous attribuer"
-    assert expected + " un rôle." in landing.text
+    expected = "Votre compte est relié à la structure Mairie de Villeurbanne ; demandez un accès depuis votre tableau"
+    assert expected + " de bord" in landing.text
+    assert reverse("access:request") in landing.text  # no longer a dead end (issue #18)
     user = User.objects.get(email="nouvel.agent@exemple.fr")
     assert (user.first_name, user.last_name, user.proconnect_siret) == ("Dominique", "Durand", SIRET)
     assert not user.has_usable_password()

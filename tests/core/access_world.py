@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cnum.access.models import AccessRequest, Invitation
 from cnum.accounts.enums import Role
 from cnum.advisors.models import SiteAssignment
 from cnum.api.models import ApiToken
@@ -130,7 +131,23 @@ def _side(structure, departement_code: str, city: str) -> dict:
         "campaign": _campaign(structure),
         "token": token,
         **_form_targets(structure, advisor, site, beneficiary, city),
+        **_access(structure, city),
     }
+
+
+def _access(structure, city: str) -> dict:
+    """An invitation to manage the structure (with its link's secret) and an agent's request to manage it."""
+    invitation = Invitation(
+        email=f"invitee-{city.lower()}@exemple.fr", role=Role.STRUCTURE_MANAGER, scope=f"structure:{structure.pk}"
+    )
+    invitation_token = invitation.new_token()
+    invitation.save()
+    access_request = AccessRequest.objects.create(
+        user=UserFactory(email=f"demandeur-{city.lower()}@exemple.fr"),
+        role=Role.STRUCTURE_MANAGER,
+        scope=f"structure:{structure.pk}",
+    )
+    return {"invitation": invitation, "invitation_token": invitation_token, "access_request": access_request}
 
 
 def _form_targets(structure, advisor, site, beneficiary, city: str) -> dict:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cnum.access import rules
 from cnum.accounts.enums import Role
 from cnum.api.api import api
 from tests.core.access_world import (
@@ -77,6 +78,40 @@ REGISTRY_READERS = {
         "national_network",
     )
 }
+ACCOUNT_READERS = signed_in(
+    "403",
+    structure_manager="200",
+    prefecture_departement="200",
+    prefecture_region="200",
+    hub="200",
+    national_network="200",
+    programme_team="200",
+)
+# Readers who may not grant the invitation's role see it (403), outside their scope it is hidden (404).
+INVITATION_MANAGERS = signed_in(
+    "404",
+    structure_manager="302/404",
+    prefecture_departement="403/404",
+    prefecture_region="403/404",
+    hub="403/404",
+    national_network="403/404",
+    programme_team="302",
+)
+ROLE_REMOVERS = INVITATION_MANAGERS
+
+
+def advisor_role(world, side):
+    return {"pk": world[side]["advisor"].user.roles.get().pk}
+
+
+def advisor_account(world, side):
+    return {"pk": world[side]["advisor"].user.pk}
+
+
+def invitation_token(world, side):
+    return {"token": world[side]["invitation_token"]}
+
+
 FUNDING_READERS = signed_in("403", prefecture_departement="200", prefecture_region="200", programme_team="200")
 
 #: Every page by URL name, and every API operation by "api:" + its name. Refused answers are 403 when the page
@@ -231,6 +266,25 @@ ROUTES: dict[str, Entry] = {
     "api_tokens:list": Entry(ANY_SIGNED_IN),
     "api_tokens:create": Entry(signed_in("403", advisor="200", structure_manager="200")),
     "api_tokens:revoke": Entry(signed_in("404", structure_manager="302/404"), method="POST", kwargs=obj("token")),
+    # Accounts and access (issue #18): /comptes/ for the roles that read a scope's accounts; invitations, removals
+    # and deactivations by whoever may grant the role (cnum.access.rules.GRANTS); the invitation's link is public.
+    "access:accounts": Entry(ACCOUNT_READERS),
+    "access:accounts_export": Entry(ACCOUNT_READERS),
+    "access:invite": Entry(
+        signed_in("403", structure_manager="200", hub="200", national_network="200", programme_team="200")
+    ),
+    "access:invitation_resend": Entry(INVITATION_MANAGERS, method="POST", kwargs=obj("invitation")),
+    "access:invitation_revoke": Entry(INVITATION_MANAGERS, method="POST", kwargs=obj("invitation")),
+    "access:role_remove": Entry(ROLE_REMOVERS, method="POST", kwargs=advisor_role),
+    "access:deactivate": Entry(ROLE_REMOVERS, method="POST", kwargs=advisor_account),
+    "access:request_decide": Entry(
+        signed_in("404", structure_manager="302/404", programme_team="302"),
+        method="POST",
+        kwargs=obj("access_request"),
+    ),
+    "access:invitation": Entry(PUBLIC, kwargs=invitation_token),
+    "access:invitation_renew": Entry(expect("404"), method="POST", kwargs=invitation_token),
+    "access:request": Entry(ANY_SIGNED_IN),
     # The REST API: its documentation and the sites are open data; the partner API needs a token and shows only
     # the token's scope. Signing in on the site does not open the partner API.
     "api:openapi-json": Entry(PUBLIC),
@@ -401,9 +455,9 @@ HEADER = """# Matrice d'accès
 Générée depuis `tests/core/test_access_matrix*.py` (ne pas modifier à la main) :
 `UPDATE_ACCESS_MATRIX=1 .venv/bin/pytest tests/core/test_access_matrix.py`. Le test échoue si une route n'y
 figure pas, si un rôle obtient autre chose que ce qui est écrit ici, ou si ce fichier n'est plus à jour. Après la
-matrice des routes (corps vides), quatre sections : les formulaires avec des corps valides et des choix hors
+matrice des routes (corps vides), cinq sections : les formulaires avec des corps valides et des choix hors
 périmètre, chaque type de périmètre des statistiques, les autres appelants (sans rôle, staff, deux rôles, jetons,
-double authentification, ancien employeur).
+double authentification, ancien employeur), qui attribue quel rôle.
 
 Chaque rôle agit dans son périmètre : le département du Rhône (69) et sa région, un hub qui le couvre, un grand
 réseau dont une structure lyonnaise est membre, cette structure, une équipe de cette structure et l'un de ses
@@ -430,7 +484,31 @@ def matrix_markdown() -> str:
     from tests.core import test_access_matrix_callers, test_access_matrix_forms, test_access_matrix_scopes
 
     sections = (test_access_matrix_forms, test_access_matrix_scopes, test_access_matrix_callers)
-    return "\n".join(lines) + "\n" + "".join(section.markdown() for section in sections)
+    return "\n".join(lines) + "\n" + "".join(section.markdown() for section in sections) + grants_markdown()
+
+
+def grants_markdown() -> str:
+    """Who may grant what: cnum.access.rules.GRANTS, the data the invitation and access request pages apply."""
+    lines = [
+        "",
+        "## Qui attribue quel rôle",
+        "",
+        "Tiré de `cnum.access.rules` (`GRANTS`, `ACCOUNT_READERS`). « son périmètre » : le rôle n'est attribué que sur"
+        " le périmètre de celui qui l'attribue (sa structure, son hub, son réseau) ; le rôle de conseiller suit un"
+        f" contrat en cours ou à venir avec la structure et prend fin {rules.ADVISOR_ROLE_GRACE_DAYS} jours après le"
+        " dernier contrat (commande quotidienne `advisor_roles`).",
+        "",
+        "| rôle | lit `/comptes/` | attribue |",
+        "|---|---|---|",
+    ]
+    for role, grants in rules.GRANTS.items():
+        given = ", ".join(
+            f"{Role(grant.role).label} ({'partout' if grant.within == rules.ANYWHERE else 'son périmètre'})"
+            for grant in grants
+        )
+        reads = "oui" if role in rules.ACCOUNT_READERS else "non"
+        lines.append(f"| {Role(role).label} | {reads} | {given or 'rien'} |")
+    return "\n".join(lines) + "\n"
 
 
 def test_docs_access_matrix_is_up_to_date():

@@ -73,6 +73,14 @@ OPEN_TO_SIGNED_IN = {
     # Another user's token is hidden, as is an unpublished site (the one outside).
     "api_tokens:revoke": "404",
     "sites:edit": "403/404",
+    # An account without a role asks for one (issue #18); the invitations, roles, accounts and requests of a scope
+    # are hidden from it.
+    "access:request": "200",
+    "access:invitation_resend": "404",
+    "access:invitation_revoke": "404",
+    "access:role_remove": "404",
+    "access:deactivate": "404",
+    "access:request_decide": "404",
 }
 
 

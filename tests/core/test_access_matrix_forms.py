@@ -252,6 +252,27 @@ def api_update_body(world, caller):
     return api_activity_body(world, caller) | {"advisor": None}
 
 
+INVITE_SCOPES = {"hub": ("hub", "hub"), "national_network": ("national_network", "network")}
+
+
+def invite_body(world, caller):
+    """Each granter invites within its own scope: a co-manager for a structure (and the programme team), a
+    colleague for a hub or a network."""
+    role, kind = INVITE_SCOPES.get(caller, (Role.STRUCTURE_MANAGER, "structure"))
+    key = kind if kind != "structure" else "structure"
+    return {"email": "invitee-new@exemple.fr", "role": role, "scope": f"{kind}:{world['in'][key].pk}"}
+
+
+def access_request_body(world, caller):
+    role = Role.STRUCTURE_MANAGER if caller == Role.ADVISOR else Role.ADVISOR
+    return {"role": role, "scope": f"structure:{world['in']['structure'].pk}", "message": "Nouvelle recrue."}
+
+
+def invitation_accept_body(world, caller):
+    password = "un-mot-de-passe-solide"
+    return {"first_name": "Noa", "last_name": "Invitée", "password1": password, "password2": password}
+
+
 def decide_open_amendments(world) -> None:
     """A structure asks for one amendment at a time: those of the world are decided first."""
     open_ones = PostAmendment.objects.filter(structure=world["in"]["structure"], decision=Decision.PENDING)
@@ -511,6 +532,49 @@ FORMS: dict[str, Form] = {
             Choice("scope (structure)", lambda world: {"scope": f"structure:{world['out']['structure'].pk}"}),
             Choice("scope (conseiller)", lambda world: {"scope": f"advisor:{world['out']['advisor'].pk}"}),
         ),
+    ),
+    # Accounts and access (issue #18): nobody grants beyond their scope or a role above theirs (cnum.access.rules).
+    "access:invite": Form(
+        signed_in("403", structure_manager="302", hub="302", national_network="302", programme_team="302"),
+        invite_body,
+        "access_invitation",
+        choices=(
+            Choice(
+                "scope (structure)",
+                lambda world: {"scope": f"structure:{world['out']['structure'].pk}"},
+                callers=("structure_manager",),
+            ),
+            Choice("scope (hub)", lambda world: {"scope": f"hub:{world['out']['hub'].pk}"}, callers=("hub",)),
+            Choice(
+                "scope (réseau)",
+                lambda world: {"scope": f"network:{world['out']['network'].pk}"},
+                callers=("national_network",),
+            ),
+            Choice(
+                "role (au-dessus du sien)",
+                lambda world: {"role": Role.PROGRAMME_TEAM, "scope": "national"},
+                callers=("structure_manager", "hub", "national_network"),
+            ),
+            Choice(
+                "role (préfecture)",
+                lambda world: {"role": Role.PREFECTURE_DEPARTEMENT, "scope": "departement:69"},
+                callers=("structure_manager", "hub", "national_network"),
+            ),
+        ),
+    ),
+    "access:request_decide": Form(
+        signed_in("404", structure_manager="302", programme_team="302"),
+        lambda world, caller: {"decision": "accept"},
+        "accounts_roleassignment",
+        the("access_request"),
+    ),
+    "access:request": Form(signed_in("302"), access_request_body, "access_accessrequest"),
+    # The link's page creates the invitee's account; signed in with another address, it is refused.
+    "access:invitation": Form(
+        expect("403", anonyme="302", jeton="302"),
+        invitation_accept_body,
+        "accounts_user",
+        lambda world: {"token": world["in"]["invitation_token"]},
     ),
     # The partner API, with the Lyon structure's token.
     "api:create_activity": Form(
