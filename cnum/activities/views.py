@@ -1,19 +1,30 @@
-"""The advisor's pages: record an activity in one page, list, change and delete their activities, and follow
-beneficiaries. Other roles get 403 (cnum.activities.perms); someone else's activity or beneficiary answers 404."""
+"""The advisor's pages: record an activity in one page (or from a copy of an earlier one), list, export, change and
+delete their activities, and follow beneficiaries; a coordinator reads and exports its team's. Other roles get 403
+(cnum.activities.perms); someone else's activity or beneficiary answers 404."""
+
+import tempfile
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cnum.activities import forms, perms, services
+from cnum.activities.exporters.accompaniments import EXPORTERS, with_accompaniments
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.models import SiteAssignment
 from cnum.core.forms import errors_for
 
 PAGE_SIZE = 50
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _advisor(request):
@@ -90,6 +101,55 @@ def activity_create(request):
             messages.success(request, "Activité enregistrée.")
             return redirect("activities:create" if "another" in request.POST else "activities:list")
     return render(request, "activities/activity_form.html", {"title": "Nouvelle activité", "form": form})
+
+
+#: What a duplicated activity does not take from its model: the people (it is another session) and the day.
+NOT_DUPLICATED = ("beneficiary", "beneficiaries", "progressed", "genre", "age_bracket", "social_status", "notes")
+NOT_DUPLICATED += ("anonymous_participants", "anonymous_first_time", "anonymous_asked", "anonymous_progressed")
+
+
+@login_required
+def activity_duplicate(request, pk):
+    """The form filled with one of the advisor's activities — today's date, no people — for the weekly workshop
+    recorded in seconds; saving records a new activity."""
+    activity = _own_activity(request, pk)
+    advisor = activity.advisor
+    initial = {
+        key: value
+        for key, value in forms.ActivityForm.initial_from(activity).items()
+        if key not in NOT_DUPLICATED and not key.startswith("breakdown_")
+    }
+    initial["date"] = timezone.localdate()
+    form = forms.ActivityForm(request.POST or None, advisor=advisor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _saved(form, lambda: services.activity_record(advisor=advisor, data=form.activity_data(), by=request.user)):
+            messages.success(request, "Activité enregistrée.")
+            return redirect("activities:list")
+    context = {"title": "Nouvelle activité (copie)", "form": form, "duplicated_from": activity}
+    return render(request, "activities/activity_form.html", context)
+
+
+@login_required
+def activity_export(request, fmt: str):
+    """The activities of the list, with its filters, as CSV or XLSX: one row per accompaniment, no personal data
+    (cnum.activities.exporters.accompaniments: pseudonyms valid for this file only, formula-safe cells)."""
+    if fmt not in EXPORTERS:
+        raise Http404("Format inconnu.")
+    if perms.acting_advisor(request.user) is None and not perms.can_view_team_activities(request.user):
+        raise PermissionDenied
+    activities = Activity.objects.visible_to(request.user)
+    form = forms.ActivityFilterForm(request.GET or None, activities=activities)
+    if form.is_valid():
+        activities = form.filter(activities)
+    activities = with_accompaniments(activities).order_by("pk")
+    filename = f"activites-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / filename
+        EXPORTERS[fmt](path, activities)
+        content = path.read_bytes()
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required

@@ -306,3 +306,50 @@ def test_a_coordinator_reads_its_team_activities_without_editing_them(client):
     assert reverse("activities:update", kwargs={"pk": mine.pk}) not in html
     assert reverse("activities:create") not in html
     assert client.get(reverse("activities:update", kwargs={"pk": mine.pk})).status_code == 403
+
+
+# --- duplicate and export (issue #21) ----------------------------------------------------------------------------
+
+
+def test_duplicating_a_workshop_opens_the_form_for_today_without_its_people(advisor_client, advisor):
+    from django.utils import timezone
+
+    workshop = ActivityFactory(advisor=advisor, collective=True, title="Atelier tablette", notes="Salle 2")
+    response = advisor_client.get(reverse("activities:duplicate", kwargs={"pk": workshop.pk}))
+    assert response.status_code == 200
+    initial = response.context["form"].initial
+    assert initial["title"] == "Atelier tablette" and initial["type"] == workshop.type
+    assert initial["date"] == timezone.localdate()
+    assert "anonymous_participants" not in initial and "notes" not in initial and "beneficiaries" not in initial
+
+
+def test_someone_elses_activity_cannot_be_duplicated(advisor_client):
+    other = ActivityFactory()
+    assert advisor_client.get(reverse("activities:duplicate", kwargs={"pk": other.pk})).status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_advisor_downloads_its_filtered_activities(advisor_client, advisor, fmt):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    ActivityFactory(advisor=advisor, date=datetime.date(2025, 3, 15))
+    ActivityFactory(advisor=advisor, date=datetime.date(2024, 3, 15))
+    ActivityFactory(date=datetime.date(2025, 3, 15))  # another advisor's
+    response = advisor_client.get(reverse("activities:export", kwargs={"fmt": fmt}), {"since": "2025-01-01"})
+    assert response.status_code == 200
+    assert f'.{fmt}"' in response["Content-Disposition"]
+    content = response.content
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode()), delimiter=";"))
+    else:
+        rows = list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1] == "2025-03-15"
+
+
+def test_an_unknown_export_format_is_a_404_and_other_roles_get_403(advisor_client, client):
+    assert advisor_client.get(reverse("activities:export", kwargs={"fmt": "pdf"})).status_code == 404
+    client.force_login(user_as(Role.PROGRAMME_TEAM))
+    assert client.get(reverse("activities:export", kwargs={"fmt": "csv"})).status_code == 403

@@ -216,6 +216,11 @@ ROUTES: dict[str, Entry] = {
     "activities:list": Entry(signed_in("403", advisor="200", coordinator="200")),
     "activities:create": Entry(signed_in("403", advisor="200")),
     "activities:update": Entry(signed_in("403", advisor="200/404"), kwargs=obj("activity")),
+    "activities:duplicate": Entry(signed_in("403", advisor="200/404"), kwargs=obj("activity")),
+    # The list's download: the advisor's own activities, a coordinator's team's; never anyone else's.
+    "activities:export": Entry(
+        signed_in("403", advisor="200", coordinator="200"), kwargs=lambda world, side: {"fmt": "csv"}
+    ),
     "activities:delete": Entry(signed_in("403", advisor="302/404"), method="POST", kwargs=obj("activity")),
     "activities:beneficiary_list": Entry(signed_in("403", advisor="200")),
     "activities:beneficiary_create": Entry(signed_in("403", advisor="200")),

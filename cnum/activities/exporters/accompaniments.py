@@ -58,7 +58,12 @@ def activities_queryset(*, structure_id=None, departement=None, region=None):
         activities = activities.filter(structure__departement_id=departement)
     if region:
         activities = activities.filter(structure__departement__region_id=region)
-    return activities.prefetch_related(
+    return with_accompaniments(activities)
+
+
+def with_accompaniments(activities):
+    """The activities with what the rows read (their structure, commune and people), in a few queries a chunk."""
+    return activities.select_related("structure", "commune").prefetch_related(
         Prefetch("accompaniments", queryset=Accompaniment.objects.select_related("beneficiary").order_by("pk"))
     )
 
