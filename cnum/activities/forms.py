@@ -157,13 +157,14 @@ class ActivityForm(BaseForm):
         for key, choices in BREAKDOWNS.items():
             for value, label in choices.choices:
                 self.fields[f"breakdown_{key}_{value}"] = forms.IntegerField(label=label, min_value=0, required=False)
-        if not self.is_bound and not self.initial:
+        if not self.is_bound:  # the defaults of a new activity, under what the caller gives
             self.initial = {
                 "type": ActivityType.INDIVIDUAL,
                 "date": timezone.localdate(),
                 "duration_preset": "30",
                 "place_type": PlaceType.SITE,
                 "site": default_site,
+                **self.initial,
             }
 
     def breakdown_groups(self):
@@ -279,6 +280,18 @@ class ActivityFilterForm(BaseForm):
         if data["site"]:
             activities = activities.filter(site=data["site"])
         return activities
+
+
+class SeeAgainForm(BaseForm):
+    """The followed people to see again: those not accompanied for a chosen delay."""
+
+    revoir = forms.ChoiceField(
+        label="À revoir",
+        required=False,
+        choices=[("", "Toutes les personnes suivies"), ("30", "Sans accompagnement depuis 30 jours"),
+                 ("90", "Sans accompagnement depuis 3 mois"), ("180", "Sans accompagnement depuis 6 mois"),
+                 ("365", "Sans accompagnement depuis un an")],
+    )  # fmt: skip
 
 
 class BeneficiaryForm(BaseModelForm):

@@ -47,7 +47,8 @@ def advisor_panel(user) -> Panel | None:
     ]
     to_see = people_to_see_again(advisor).count()
     if to_see:
-        tasks.append(Link("Personnes suivies à revoir", reverse("activities:beneficiary_list"), number(to_see)))
+        to_see_url = f"{reverse('activities:beneficiary_list')}?revoir={SEE_AGAIN_DAYS}"
+        tasks.append(Link("Personnes suivies à revoir", to_see_url, number(to_see)))
     return Panel(
         title="Mon activité",
         order=10,
@@ -61,11 +62,7 @@ def advisor_panel(user) -> Panel | None:
 def people_to_see_again(advisor: Advisor, *, days: int = SEE_AGAIN_DAYS):
     """The advisor's followed people whose last accompaniment is older than `days`."""
     cutoff = timezone.localdate() - datetime.timedelta(days=days)
-    return (
-        Beneficiary.objects.filter(advisor=advisor, is_followed=True)
-        .annotate(last_seen=Max("accompaniments__activity__date"))
-        .filter(last_seen__lt=cutoff)
-    )
+    return Beneficiary.objects.filter(advisor=advisor, is_followed=True, erased_at__isnull=True).not_seen_since(cutoff)
 
 
 def coordinator_panel(user) -> Panel | None:

@@ -38,6 +38,10 @@ class ActivityQuerySet(models.QuerySet):
 
 
 class BeneficiaryQuerySet(models.QuerySet):
+    def not_seen_since(self, day):
+        """Followed people whose last accompaniment is before `day` (people never accompanied are not listed)."""
+        return self.annotate(last_seen=models.Max("accompaniments__activity__date")).filter(last_seen__lt=day)
+
     def visible_to(self, user):
         """Only the owning advisor sees a beneficiary (cnum.activities.perms)."""
         from cnum.activities.perms import visible_beneficiaries

@@ -2,6 +2,7 @@
 delete their activities, and follow beneficiaries; a coordinator reads and exports its team's. Other roles get 403
 (cnum.activities.perms); someone else's activity or beneficiary answers 404."""
 
+import datetime
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cnum.activities import forms, perms, services
+from cnum.activities.enums import ActivityType
 from cnum.activities.exporters.accompaniments import EXPORTERS, with_accompaniments
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.models import SiteAssignment
@@ -95,7 +97,13 @@ def activity_list(request):
 @login_required
 def activity_create(request):
     advisor = _advisor(request)
-    form = forms.ActivityForm(request.POST or None, advisor=advisor, default_site=default_site(advisor))
+    initial = {}
+    person = request.GET.get("beneficiaire", "")
+    if person.isdigit() and Beneficiary.objects.visible_to(request.user).filter(pk=person, is_followed=True).exists():
+        initial = {"type": ActivityType.INDIVIDUAL, "beneficiary": int(person)}  # "record with this person"
+    form = forms.ActivityForm(
+        request.POST or None, advisor=advisor, default_site=default_site(advisor), initial=initial or None
+    )
     if request.method == "POST" and form.is_valid():
         if _saved(form, lambda: services.activity_record(advisor=advisor, data=form.activity_data(), by=request.user)):
             messages.success(request, "Activité enregistrée.")
@@ -183,11 +191,19 @@ def activity_delete(request, pk):
 
 @login_required
 def beneficiary_list(request):
+    """The advisor's followed people; with ?revoir=N, those not accompanied for N days, the longest first."""
     advisor = _advisor(request)
     people = Beneficiary.objects.visible_to(request.user).filter(is_followed=True, erased_at__isnull=True)
+    see_again = forms.SeeAgainForm(request.GET or None)
+    if see_again.is_valid() and see_again.cleaned_data["revoir"]:
+        days = int(see_again.cleaned_data["revoir"])
+        people = people.not_seen_since(timezone.localdate() - datetime.timedelta(days=days)).order_by("last_seen")
+    else:
+        people = people.order_by("last_name", "first_name", "pk")
     context = {
         "title": "Mes bénéficiaires suivis",
-        "beneficiaries": people.order_by("last_name", "first_name", "pk"),
+        "beneficiaries": people,
+        "see_again": see_again,
         "duplicates": services.find_duplicates(advisor),
     }
     return render(request, "activities/beneficiary_list.html", context)

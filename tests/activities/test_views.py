@@ -353,3 +353,22 @@ def test_an_unknown_export_format_is_a_404_and_other_roles_get_403(advisor_clien
     assert advisor_client.get(reverse("activities:export", kwargs={"fmt": "pdf"})).status_code == 404
     client.force_login(user_as(Role.PROGRAMME_TEAM))
     assert client.get(reverse("activities:export", kwargs={"fmt": "csv"})).status_code == 403
+
+
+def test_followed_people_to_see_again_open_the_form_with_them(advisor_client, advisor):
+    """Issue #21, "to see again": people not accompanied for the chosen delay, then one click to record with them."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    old = ActivityFactory(advisor=advisor, date=today - datetime.timedelta(days=200), followed=True)
+    ActivityFactory(advisor=advisor, date=today, followed=True)
+    person = old.accompaniments.get().beneficiary
+    page = advisor_client.get(reverse("activities:beneficiary_list"), {"revoir": "90"})
+    assert [p.pk for p in page.context["beneficiaries"]] == [person.pk]
+    link = f"{reverse('activities:create')}?beneficiaire={person.pk}"
+    assert link in page.content.decode()
+    form = advisor_client.get(link).context["form"]
+    assert form.initial["beneficiary"] == person.pk and form.initial["duration_preset"] == "30"
+    stranger = BeneficiaryFactory(followed=True)
+    form = advisor_client.get(f"{reverse('activities:create')}?beneficiaire={stranger.pk}").context["form"]
+    assert "beneficiary" not in form.initial
