@@ -97,11 +97,11 @@ MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 class ImportUploadForm(BaseForm):
     format = forms.ChoiceField(label="Format du fichier")
-    file = forms.FileField(label="Fichier", help_text="CSV ou JSON, 50 Mo au plus.")
+    file = forms.FileField(label="Fichier", help_text="CSV, XLSX ou JSON selon le format, 50 Mo au plus.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = [(f.name, f"{f.label} ({f.target})") for f in imports.formats()]
+        self.fields["format"].choices = [(f.name, f.label) for f in imports.formats()]
 
     def clean_format(self):
         return imports.get_format(self.cleaned_data["format"])

@@ -10,6 +10,7 @@ urlpatterns = [
     path("journal/", views.audit_log, name="audit_log"),
     path("imports/", views_imports.upload, name="import_upload"),
     path("imports/confirmer/", views_imports.confirm, name="import_confirm"),
+    path("imports/modele/<slug:name>.<slug:extension>", views_imports.template, name="import_template"),
     path("accessibilite/", views.legal_page, {"page": "accessibilite"}, name="accessibility"),
     path("mentions-legales/", views.legal_page, {"page": "mentions-legales"}, name="legal_notice"),
     path("donnees-personnelles/", views.legal_page, {"page": "donnees-personnelles"}, name="privacy"),

@@ -28,5 +28,6 @@ class StructuresConfig(AppConfig):
                 target="structures",
                 extensions=(".csv",),
                 runner=csv.run,
+                columns=csv.IMPORT_COLUMNS,
             )
         )

@@ -107,6 +107,9 @@ ROUTES: dict[str, Entry] = {
     "core:audit_log": Entry(PROGRAMME_ONLY),
     "core:import_upload": Entry(PROGRAMME_ONLY),
     "core:import_confirm": Entry(signed_in("403", programme_team="302"), method="POST"),
+    "core:import_template": Entry(
+        PROGRAMME_ONLY, kwargs=lambda world, side: {"name": "structures-csv", "extension": "csv"}
+    ),
     "core:accessibility": Entry(PUBLIC),
     "core:legal_notice": Entry(PUBLIC),
     "core:privacy": Entry(PUBLIC),
