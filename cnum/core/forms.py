@@ -1,8 +1,11 @@
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from dsfr.forms import DsfrBaseForm
 
 from cnum.core import imports
@@ -48,7 +51,8 @@ class BaseModelForm(BaseForm, forms.ModelForm):
 
 
 class AuditFilterForm(BaseForm):
-    actor = forms.CharField(label="Auteur", required=False)
+    actor = forms.CharField(label="Personne", required=False, help_text="Nom ou adresse électronique")
+    object_name = forms.CharField(label="Objet", required=False, help_text="Nom de l'objet")
     content_type = forms.ModelChoiceField(
         label="Type d'objet",
         queryset=ContentType.objects.none(),
@@ -58,7 +62,8 @@ class AuditFilterForm(BaseForm):
     action = forms.ChoiceField(label="Action", choices=[("", "Toutes"), *AuditAction.choices], required=False)
     since = forms.DateField(label="Du", required=False, widget=DateInput())
     until = forms.DateField(label="Au", required=False, widget=DateInput())
-    object_id = forms.CharField(label="Identifiant de l'objet", required=False)
+    # Set by the "this object's history" links of the page, not typed: people do not know the ids.
+    object_id = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +83,9 @@ class AuditFilterForm(BaseForm):
     def filter(self, events):
         data = self.cleaned_data
         if data["actor"]:
-            events = events.filter(actor_label__icontains=data["actor"])
+            events = events.filter(actor_matching(data["actor"]))
+        if data["object_name"]:
+            events = events.filter(object_repr__icontains=data["object_name"])
         if data["content_type"]:
             events = events.filter(content_type=data["content_type"])
         if data["action"]:
@@ -90,6 +97,21 @@ class AuditFilterForm(BaseForm):
         if data["until"]:
             events = events.filter(at__date__lt=data["until"] + datetime.timedelta(days=1))
         return events
+
+
+def actor_matching(text: str) -> Q:
+    """Events by the person whose account name, first or last name, full name or e-mail contains `text`."""
+    users = (
+        get_user_model()
+        ._base_manager.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+        .filter(
+            Q(first_name__icontains=text)
+            | Q(last_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(full_name__icontains=text)
+        )
+    )
+    return Q(actor_label__icontains=text) | Q(actor_id__in=users.values("pk"))
 
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from cnum.core.audit_trail import present
 from cnum.core.enums import AuditAction
 from cnum.core.forms import AuditFilterForm
 from cnum.core.models import AuditEvent
@@ -32,7 +33,8 @@ def legal_page(request, page: str):
 
 @login_required
 def audit_log(request):
-    """The audit trail, newest first, filtered by author, kind of object, action and period."""
+    """The audit trail, newest first, filtered by person, object (its name, its kind, or one object), action and
+    period; shown with names, labels and local times (core.audit_trail)."""
     if not request.user.has_perm("core.view_auditevent"):
         raise PermissionDenied
     events = AuditEvent.objects.visible_to(request.user).select_related("content_type")
@@ -49,6 +51,7 @@ def audit_log(request):
             "title": "Journal d'audit",
             "form": form,
             "page": page,
+            "rows": present(list(page.object_list)),
             "query": query.urlencode(),
             "actions": AuditAction,
             "content_types": ContentType.objects.filter(pk__in=AuditEvent.objects.values("content_type")),
