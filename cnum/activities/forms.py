@@ -23,7 +23,7 @@ from cnum.activities.models import Activity, Beneficiary
 from cnum.activities.validation import BREAKDOWNS, validate_activity
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
 from cnum.sites.models import ListContains, Site
-from cnum.territories.lookup import commune_by_insee
+from cnum.territories.forms import CommuneField
 
 OTHER_DURATION = "autre"
 INDIVIDUAL_ONLY = ("autonomy", "beneficiary", "genre", "age_bracket", "social_status", "progressed")
@@ -77,12 +77,7 @@ class ActivityForm(BaseForm):
     duration_other = forms.IntegerField(label="Autre durée (minutes)", required=False, min_value=1, max_value=600)
     place_type = forms.ChoiceField(label="Lieu", choices=PlaceType.choices, widget=forms.RadioSelect)
     site = forms.ModelChoiceField(label="Lieu d'activité", queryset=Site.objects.none(), required=False)
-    commune = forms.CharField(
-        label="Commune (code INSEE)",
-        required=False,
-        max_length=5,
-        help_text="Pour une activité à domicile ou ailleurs.",
-    )
+    commune = CommuneField(label="Commune", required=False)
     themes = forms.MultipleChoiceField(
         label="Thématiques",
         choices=Theme.choices,
@@ -192,7 +187,7 @@ class ActivityForm(BaseForm):
             "duration_other": None if minutes in DURATION_PRESETS else minutes,
             "site": activity.site_id,
             "redirection_site": activity.redirection_site_id,
-            "commune": activity.commune.code if activity.commune_id else "",
+            "commune": activity.commune_id,
         }
         accompaniments = list(activity.accompaniments.select_related("beneficiary"))
         if activity.type == ActivityType.COLLECTIVE:
@@ -208,15 +203,6 @@ class ActivityForm(BaseForm):
         for key, counts in (activity.anonymous_breakdown or {}).items():
             initial |= {f"breakdown_{key}_{value}": count for value, count in counts.items()}
         return initial
-
-    def clean_commune(self):
-        code = self.cleaned_data["commune"].strip()
-        if not code:
-            return None
-        found = commune_by_insee(code)
-        if not found.ok:
-            raise forms.ValidationError(found.reason or "Code INSEE inconnu.")
-        return found.commune
 
     def clean(self):
         data = super().clean()

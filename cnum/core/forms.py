@@ -14,11 +14,13 @@ from cnum.core.models import AuditEvent
 
 
 class BaseForm(DsfrBaseForm):
-    """Every cnum form: DSFR markup; optional fields are marked (the DSFR's current advice), not required ones."""
+    """Every cnum form: DSFR markup; required fields carry the DSFR's asterisk, optional ones no mention
+    (settings.DSFR_MARK_OPTIONAL_FIELDS). django-dsfr's own get_context is skipped: it only warns about that
+    transitional setting."""
 
     def get_context(self):
         context = forms.Form.get_context(self)
-        context["DSFR_MARK_OPTIONAL_FIELDS"] = True
+        context["DSFR_MARK_OPTIONAL_FIELDS"] = False
         return context
 
 

@@ -260,8 +260,10 @@ CNUM_RETENTION = {
     "audit_log_years": int(os.environ.get("CNUM_RETENTION_AUDIT_YEARS", 5)),
 }
 
-# django-dsfr: mark optional fields rather than required ones (the DSFR's current guidance).
-DSFR_MARK_OPTIONAL_FIELDS = True
+# django-dsfr: required fields get the DSFR's asterisk (`fr-required-marker`), optional ones nothing. "(Optionnel)"
+# after every optional label broke mid-word in narrow filter columns ("Département (Optionn el)"), and most cnum
+# fields are optional (issue #17). The forms say what the asterisk means (templates/includes/required_note.html).
+DSFR_MARK_OPTIONAL_FIELDS = False
 
 # Content-Security-Policy (django-csp): nothing inline runs or styles without the request's nonce, nothing is
 # loaded from elsewhere (assets are vendored). Templates give scripts `nonce="{{ request.csp_nonce }}"`; SVG charts

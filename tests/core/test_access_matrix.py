@@ -126,6 +126,8 @@ ROUTES: dict[str, Entry] = {
     ),
     "structures:amendment_decide": Entry(PROGRAMME_ONLY, method="POST", kwargs=obj("amendment")),
     # Sites are open data; an unpublished site (the one outside) is seen only by those who may edit it.
+    # Territories: suggestions of communes for the forms that ask for one.
+    "territories:commune_suggestions": Entry(ANY_SIGNED_IN),
     "sites:list": Entry(PUBLIC),
     "sites:detail": Entry(expect("200/404", programme_team="200"), kwargs=obj("site")),
     "sites:edit": Entry(signed_in("403/404", structure_manager="200/404", programme_team="200"), kwargs=obj("site")),
