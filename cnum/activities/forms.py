@@ -22,6 +22,7 @@ from cnum.activities.enums import (
 from cnum.activities.models import Activity, Beneficiary
 from cnum.activities.validation import BREAKDOWNS, validate_activity
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
+from cnum.core.validators import french_phone
 from cnum.sites.models import ListContains, Site
 from cnum.territories.forms import CommuneField
 
@@ -115,7 +116,11 @@ class ActivityForm(BaseForm):
     title = forms.CharField(label="Titre de l'atelier", max_length=200, required=False)
     level = forms.ChoiceField(label="Niveau", choices=_blank(Level.choices), required=False)
     beneficiaries = forms.ModelMultipleChoiceField(
-        label="Bénéficiaires suivis présents", queryset=Beneficiary.objects.none(), required=False
+        label="Bénéficiaires suivis présents",
+        queryset=Beneficiary.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Cherchez une personne par son nom, puis cochez-la.",
     )
     anonymous_participants = forms.IntegerField(label="Participants anonymes", min_value=0, initial=0, required=False)
     anonymous_first_time = forms.IntegerField(
@@ -146,9 +151,10 @@ class ActivityForm(BaseForm):
         self.advisor = advisor
         self.fields["site"].queryset = sites_of(advisor)
         self.fields["redirection_site"].queryset = france_services_near(advisor)
-        followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True)
-        self.fields["beneficiary"].queryset = followed
-        self.fields["beneficiaries"].queryset = followed
+        followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
+        for name in ("beneficiary", "beneficiaries"):
+            self.fields[name].queryset = followed
+            self.fields[name].label_from_instance = Beneficiary.distinguishing_label
         for key, choices in BREAKDOWNS.items():
             for value, label in choices.choices:
                 self.fields[f"breakdown_{key}_{value}"] = forms.IntegerField(label=label, min_value=0, required=False)
@@ -277,6 +283,11 @@ class BeneficiaryForm(BaseModelForm):
         super().__init__(*args, **kwargs)
         self.fields["consent_date"].required = True
         self.fields["consent_date"].help_text = "La personne a accepté que vous gardiez ses coordonnées."
+        self.fields["phone"].help_text = "Par exemple 06 12 34 56 78."
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        return french_phone(phone) if phone else ""
 
 
 class MergeForm(BaseForm):

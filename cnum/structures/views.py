@@ -26,6 +26,8 @@ from cnum.structures.forms import (
 from cnum.structures.models import CoselecDecision, Post, PostAmendment, Structure
 
 PAGE_SIZE = 50
+#: Up to this many visible structures (a structure manager's own), the list has no filters.
+FILTERS_FROM = 1
 HISTORY_SIZE = 50
 
 
@@ -51,8 +53,10 @@ def structure_list(request):
         .with_active_posts_count()
         .order_by("name", "pk")
     )
+    # One structure is read at a glance: six filters would only get in the way.
+    searchable = Structure.objects.visible_to(request.user).count() > FILTERS_FROM
     form = StructureFilterForm(request.GET or None)
-    if form.is_valid():
+    if searchable and form.is_valid():
         structures = form.filter(structures)
     page = Paginator(structures, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -62,10 +66,10 @@ def structure_list(request):
         "structures/structure_list.html",
         {
             "title": "Structures",
-            "form": form,
+            "form": form if searchable else None,
             "page": page,
             "query": query.urlencode(),
-            "filtered": any(value for name, value in request.GET.items() if name != "page"),
+            "filtered": searchable and any(value for name, value in request.GET.items() if name != "page"),
             "can_create": perms.can_create_structure(request.user),
         },
     )

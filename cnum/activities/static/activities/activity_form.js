@@ -17,3 +17,22 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("change", update);
   update();
 });
+
+// A search box above a list of checkboxes shows only the choices whose label holds every word typed (case and
+// accents ignored); checked choices always stay visible.
+document.addEventListener("DOMContentLoaded", () => {
+  const plain = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  document.querySelectorAll("[data-filter-choices]").forEach((search) => {
+    const list = document.querySelector(`[data-choices-of="${search.dataset.filterChoices}"]`);
+    if (!list) return;
+    search.addEventListener("input", () => {
+      const words = plain(search.value).split(/\s+/).filter(Boolean);
+      list.querySelectorAll(".fr-checkbox-group, .fr-fieldset__element").forEach((choice) => {
+        const input = choice.querySelector("input[type=checkbox]");
+        if (!input) return;
+        const label = plain(choice.textContent);
+        choice.hidden = !input.checked && !words.every((word) => label.includes(word));
+      });
+    });
+  });
+});
