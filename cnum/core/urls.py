@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("journal/", views.audit_log, name="audit_log"),
     path("imports/", views_imports.upload, name="import_upload"),
     path("imports/confirmer/", views_imports.confirm, name="import_confirm"),

@@ -2,7 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from cnum.core.audit_trail import present
 from cnum.core.enums import AuditAction
@@ -19,6 +21,13 @@ def home(request):
 @login_required
 def dashboard(request):
     return render(request, "core/dashboard.html", {"title": "Tableau de bord"})
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask /favicon.ico whatever the page says: send them to the DSFR's icon (a redirection, not a
+    permanent one: the static file's name changes with each version of django-dsfr)."""
+    return redirect(static("dsfr/dist/favicon/favicon.ico"))
 
 
 def legal_page(request, page: str):

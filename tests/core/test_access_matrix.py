@@ -104,6 +104,7 @@ ROUTES: dict[str, Entry] = {
     # Core pages.
     "core:home": Entry(PUBLIC),
     "core:dashboard": Entry(ANY_SIGNED_IN),
+    "core:favicon": Entry(expect("302")),
     "core:audit_log": Entry(PROGRAMME_ONLY),
     "core:import_upload": Entry(PROGRAMME_ONLY),
     "core:import_confirm": Entry(signed_in("403", programme_team="302"), method="POST"),
