@@ -217,6 +217,11 @@ ROUTES: dict[str, Entry] = {
         kwargs=obj("convention"),
     ),
     "funding:simulator": Entry(PROGRAMME_ONLY),
+    "funding:simulator_export": Entry(
+        PROGRAMME_ONLY,
+        kwargs=lambda world, side: {"table": "structures", "extension": "csv"},
+        query=lambda world, side: "fiscal_year=2025&credits=1000&kind=cp&rule=ongoing_first",
+    ),
     "funding:scenarios": Entry(PROGRAMME_ONLY),
     "funding:campaign_list": Entry(FUNDING_READERS),
     "funding:campaign_create": Entry(PROGRAMME_ONLY),
