@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
+from cnum.core.audit_trail import present
 from cnum.core.models import AuditEvent
 from cnum.structures import perms, services
 from cnum.structures.enums import PostStatus
@@ -123,7 +124,8 @@ def _history(user, structure, posts, decisions, amendments):
     for model, items in ((Post, posts), (CoselecDecision, decisions), (PostAmendment, amendments)):
         if items:
             objects |= Q(content_type=content_type(model), object_id__in=[str(item.pk) for item in items])
-    return list(AuditEvent.objects.visible_to(user).filter(objects).select_related("content_type")[:HISTORY_SIZE])
+    events = AuditEvent.objects.visible_to(user).filter(objects).select_related("content_type")[:HISTORY_SIZE]
+    return present(list(events))  # names, labels and local times, as on the audit trail page
 
 
 @login_required

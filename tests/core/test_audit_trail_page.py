@@ -35,7 +35,9 @@ def _changes(text: str) -> str:
 
 def test_no_internal_id_appears_for_a_foreign_key(reader):
     author = UserFactory(first_name="Camille", last_name="Martin")
-    activity = ActivityFactory(created_by=author, site=SiteFactory(name="Médiathèque Jean Macé"))
+    activity = ActivityFactory(
+        created_by=author, site=SiteFactory(name="Médiathèque Jean Macé"), structure__name="Mairie de Bron"
+    )
     new_site = SiteFactory(name="Espace numérique du Lac")
     activity.site = new_site
     activity.save()
