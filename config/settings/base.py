@@ -272,7 +272,7 @@ CNUM_RETENTION = {
 
 # django-dsfr: required fields get the DSFR's asterisk (`fr-required-marker`), optional ones nothing. "(Optionnel)"
 # after every optional label broke mid-word in narrow filter columns ("Département (Optionn el)"), and most cnum
-# fields are optional (issue #17). The forms say what the asterisk means (templates/includes/required_note.html).
+# fields are optional (issue #17). The activity form says what the asterisk means; the inputs carry `required`.
 DSFR_MARK_OPTIONAL_FIELDS = False
 
 # Content-Security-Policy (django-csp): nothing inline runs or styles without the request's nonce, nothing is
