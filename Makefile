@@ -59,7 +59,14 @@ quality: $(TEST_INSTALLED) ## ruff, format, migrations manquantes, contrat de co
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/lint-imports
 
+CHROMIUM ?= /usr/bin/chromium
+
 test: quality ## Qualité puis suite de tests complète
+	@test -x $(CHROMIUM) || { \
+	  echo "********************************************************************************"; \
+	  echo "ATTENTION : Chromium est absent ($(CHROMIUM)) : les tests dans le navigateur seront"; \
+	  echo "SAUTÉS. Pour les lancer : sudo apt-get install chromium"; \
+	  echo "********************************************************************************"; }
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(TEST_INSTALLED) ## Mesures de performance (BENCH_SCALE=smoke|quick|national ; résultats dans bench/results/)

@@ -67,3 +67,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly, at the end of the report, that the browser tests did not run and how to get them to."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "Chromium" in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_sep("*", "TESTS DANS LE NAVIGATEUR SAUTÉS", red=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} test(s) sauté(s) : Chromium est absent de /usr/bin/chromium. "
+            "Pour les lancer : sudo apt-get install chromium",
+            red=True,
+            bold=True,
+        )

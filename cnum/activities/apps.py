@@ -8,11 +8,19 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from cnum.activities import models
+        from cnum.activities.enums import DemarcheTheme, Equipment, Theme
         from cnum.core import audit
 
         # Free text may name the people helped: the trail records that it changed, never what it says.
         audit.register(
-            models.Activity, exclude=["created_at", "updated_at"], redact=["title", "redirection_other", "notes"]
+            models.Activity,
+            exclude=["created_at", "updated_at"],
+            redact=["title", "redirection_other", "notes"],
+            list_choices={
+                "themes": Theme.choices,
+                "demarche_themes": DemarcheTheme.choices,
+                "equipment": Equipment.choices,
+            },
         )
         # Followed beneficiaries hold personal data: the trail records that they changed, never the values, and
         # names them by number (the trail is append-only: a name written there could never be erased).

@@ -22,8 +22,9 @@ from cnum.activities.enums import (
 from cnum.activities.models import Activity, Beneficiary
 from cnum.activities.validation import BREAKDOWNS, validate_activity
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
+from cnum.core.validators import french_phone
 from cnum.sites.models import ListContains, Site
-from cnum.territories.lookup import commune_by_insee
+from cnum.territories.forms import CommuneField
 
 OTHER_DURATION = "autre"
 INDIVIDUAL_ONLY = ("autonomy", "beneficiary", "genre", "age_bracket", "social_status", "progressed")
@@ -77,12 +78,7 @@ class ActivityForm(BaseForm):
     duration_other = forms.IntegerField(label="Autre durée (minutes)", required=False, min_value=1, max_value=600)
     place_type = forms.ChoiceField(label="Lieu", choices=PlaceType.choices, widget=forms.RadioSelect)
     site = forms.ModelChoiceField(label="Lieu d'activité", queryset=Site.objects.none(), required=False)
-    commune = forms.CharField(
-        label="Commune (code INSEE)",
-        required=False,
-        max_length=5,
-        help_text="Pour une activité à domicile ou ailleurs.",
-    )
+    commune = CommuneField(label="Commune", required=False)
     themes = forms.MultipleChoiceField(
         label="Thématiques",
         choices=Theme.choices,
@@ -120,7 +116,11 @@ class ActivityForm(BaseForm):
     title = forms.CharField(label="Titre de l'atelier", max_length=200, required=False)
     level = forms.ChoiceField(label="Niveau", choices=_blank(Level.choices), required=False)
     beneficiaries = forms.ModelMultipleChoiceField(
-        label="Bénéficiaires suivis présents", queryset=Beneficiary.objects.none(), required=False
+        label="Bénéficiaires suivis présents",
+        queryset=Beneficiary.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Cherchez une personne par son nom, puis cochez-la.",
     )
     anonymous_participants = forms.IntegerField(label="Participants anonymes", min_value=0, initial=0, required=False)
     anonymous_first_time = forms.IntegerField(
@@ -151,9 +151,10 @@ class ActivityForm(BaseForm):
         self.advisor = advisor
         self.fields["site"].queryset = sites_of(advisor)
         self.fields["redirection_site"].queryset = france_services_near(advisor)
-        followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True)
-        self.fields["beneficiary"].queryset = followed
-        self.fields["beneficiaries"].queryset = followed
+        followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
+        for name in ("beneficiary", "beneficiaries"):
+            self.fields[name].queryset = followed
+            self.fields[name].label_from_instance = Beneficiary.distinguishing_label
         for key, choices in BREAKDOWNS.items():
             for value, label in choices.choices:
                 self.fields[f"breakdown_{key}_{value}"] = forms.IntegerField(label=label, min_value=0, required=False)
@@ -193,7 +194,7 @@ class ActivityForm(BaseForm):
             "duration_other": None if minutes in DURATION_PRESETS else minutes,
             "site": activity.site_id,
             "redirection_site": activity.redirection_site_id,
-            "commune": activity.commune.code if activity.commune_id else "",
+            "commune": activity.commune_id,
         }
         accompaniments = list(activity.accompaniments.select_related("beneficiary"))
         if activity.type == ActivityType.COLLECTIVE:
@@ -209,15 +210,6 @@ class ActivityForm(BaseForm):
         for key, counts in (activity.anonymous_breakdown or {}).items():
             initial |= {f"breakdown_{key}_{value}": count for value, count in counts.items()}
         return initial
-
-    def clean_commune(self):
-        code = self.cleaned_data["commune"].strip()
-        if not code:
-            return None
-        found = commune_by_insee(code)
-        if not found.ok:
-            raise forms.ValidationError(found.reason or "Code INSEE inconnu.")
-        return found.commune
 
     def clean(self):
         data = super().clean()
@@ -304,6 +296,11 @@ class BeneficiaryForm(BaseModelForm):
         super().__init__(*args, **kwargs)
         self.fields["consent_date"].required = True
         self.fields["consent_date"].help_text = "La personne a accepté que vous gardiez ses coordonnées."
+        self.fields["phone"].help_text = "Par exemple 06 12 34 56 78."
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        return french_phone(phone) if phone else ""
 
 
 class MergeForm(BaseForm):

@@ -177,6 +177,21 @@ class Beneficiary(models.Model):
             return f"{self.first_name} {self.last_name}".strip() or f"Bénéficiaire n° {self.pk}"
         return f"Bénéficiaire anonyme n° {self.pk}"
 
+    def distinguishing_label(self) -> str:
+        """The name with what tells namesakes apart (birth year, commune, end of the phone number), for the lists
+        where an advisor picks a followed person. Reads `commune`: select it with the beneficiaries."""
+        details = []
+        if self.birth_year:
+            details.append(f"né·e en {self.birth_year}")
+        if self.commune_id:
+            details.append(self.commune.name)
+        digits = "".join(character for character in self.phone if character.isdigit())
+        if len(digits) >= 4:
+            details.append(f"tél. …{digits[-2:]}")
+        if not details and self.email:
+            details.append(self.email.split("@")[0][:3] + "…@…")
+        return f"{self} ({', '.join(details)})" if details else str(self)
+
 
 class Accompaniment(models.Model):
     """One person in one activity."""

@@ -7,6 +7,7 @@ from cnum.advisors import perms
 from cnum.advisors.enums import AdvisorStatus, ContractKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
+from cnum.core.validators import french_phone
 from cnum.sites.models import Site
 from cnum.structures.enums import PostStatus
 from cnum.structures.models import Post, Structure
@@ -63,6 +64,10 @@ class AdvisorForm(BaseModelForm):
     class Meta:
         model = Advisor
         fields = ["first_name", "last_name", "email", "phone"]
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        return french_phone(phone) if phone else ""
 
 
 class AdvisorCreateForm(AdvisorForm):

@@ -41,6 +41,7 @@ _current_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("cnum_aud
 _registry: dict[type[models.Model], frozenset[str]] = {}
 _redacted: dict[type[models.Model], frozenset[str]] = {}
 _labels: dict[type[models.Model], Callable[[models.Model], str]] = {}
+_list_choices: dict[type[models.Model], dict[str, dict]] = {}
 _maintenance = contextvars.ContextVar("cnum_audit_maintenance", default=False)
 ALWAYS_EXCLUDED = frozenset({"password", "last_login"})
 REDACTED = "modifié"
@@ -69,15 +70,18 @@ def register(
     exclude: list[str] | tuple[str, ...] = (),
     redact: list[str] | tuple[str, ...] = (),
     label: Callable[[models.Model], str] = str,
+    list_choices: dict[str, list[tuple[str, str]]] | None = None,
 ) -> type[models.Model]:
     """Record every ORM create, update and delete of `model` in the audit trail.
 
     `redact` lists the fields holding personal data or free text: the trail says they changed, never their value
     (the trail is append-only, so a value written there could never be erased, GDPR art. 17). `label` names the
-    object in the trail (its str() by default; models holding personal data name it without them)."""
+    object in the trail (its str() by default; models holding personal data name it without them). `list_choices`
+    gives the choices of fields holding a list of codes (JSON lists), for the trail to show their labels."""
     _registry[model] = frozenset(exclude) | ALWAYS_EXCLUDED
     _redacted[model] = frozenset(_names_and_attnames(model, redact))
     _labels[model] = label
+    _list_choices[model] = {name: dict(choices) for name, choices in (list_choices or {}).items()}
     pre_save.connect(_remember_old_values, sender=model, dispatch_uid=f"audit-pre-{model._meta.label}")
     post_save.connect(_record_save, sender=model, dispatch_uid=f"audit-save-{model._meta.label}")
     post_delete.connect(_record_delete, sender=model, dispatch_uid=f"audit-delete-{model._meta.label}")
@@ -86,6 +90,11 @@ def register(
 
 def is_registered(model: type[models.Model]) -> bool:
     return model in _registry
+
+
+def list_choices(field: models.Field) -> dict:
+    """Code → label for a field holding a list of codes, as registered; {} for any other field."""
+    return _list_choices.get(field.model, {}).get(field.name, {})
 
 
 def is_hidden(model: type[models.Model], field_name: str) -> bool:

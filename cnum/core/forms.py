@@ -1,8 +1,11 @@
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from dsfr.forms import DsfrBaseForm
 
 from cnum.core import imports
@@ -11,11 +14,13 @@ from cnum.core.models import AuditEvent
 
 
 class BaseForm(DsfrBaseForm):
-    """Every cnum form: DSFR markup; optional fields are marked (the DSFR's current advice), not required ones."""
+    """Every cnum form: DSFR markup; required fields carry the DSFR's asterisk, optional ones no mention
+    (settings.DSFR_MARK_OPTIONAL_FIELDS). django-dsfr's own get_context is skipped: it only warns about that
+    transitional setting."""
 
     def get_context(self):
         context = forms.Form.get_context(self)
-        context["DSFR_MARK_OPTIONAL_FIELDS"] = True
+        context["DSFR_MARK_OPTIONAL_FIELDS"] = False
         return context
 
 
@@ -48,7 +53,8 @@ class BaseModelForm(BaseForm, forms.ModelForm):
 
 
 class AuditFilterForm(BaseForm):
-    actor = forms.CharField(label="Auteur", required=False)
+    actor = forms.CharField(label="Personne", required=False, help_text="Nom ou adresse électronique")
+    object_name = forms.CharField(label="Objet", required=False, help_text="Nom de l'objet")
     content_type = forms.ModelChoiceField(
         label="Type d'objet",
         queryset=ContentType.objects.none(),
@@ -58,7 +64,8 @@ class AuditFilterForm(BaseForm):
     action = forms.ChoiceField(label="Action", choices=[("", "Toutes"), *AuditAction.choices], required=False)
     since = forms.DateField(label="Du", required=False, widget=DateInput())
     until = forms.DateField(label="Au", required=False, widget=DateInput())
-    object_id = forms.CharField(label="Identifiant de l'objet", required=False)
+    # Set by the "this object's history" links of the page, not typed: people do not know the ids.
+    object_id = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +85,9 @@ class AuditFilterForm(BaseForm):
     def filter(self, events):
         data = self.cleaned_data
         if data["actor"]:
-            events = events.filter(actor_label__icontains=data["actor"])
+            events = events.filter(actor_matching(data["actor"]))
+        if data["object_name"]:
+            events = events.filter(object_repr__icontains=data["object_name"])
         if data["content_type"]:
             events = events.filter(content_type=data["content_type"])
         if data["action"]:
@@ -92,16 +101,31 @@ class AuditFilterForm(BaseForm):
         return events
 
 
+def actor_matching(text: str) -> Q:
+    """Events by the person whose account name, first or last name, full name or e-mail contains `text`."""
+    users = (
+        get_user_model()
+        ._base_manager.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+        .filter(
+            Q(first_name__icontains=text)
+            | Q(last_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(full_name__icontains=text)
+        )
+    )
+    return Q(actor_label__icontains=text) | Q(actor_id__in=users.values("pk"))
+
+
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
 class ImportUploadForm(BaseForm):
     format = forms.ChoiceField(label="Format du fichier")
-    file = forms.FileField(label="Fichier", help_text="CSV ou JSON, 50 Mo au plus.")
+    file = forms.FileField(label="Fichier", help_text="CSV, XLSX ou JSON selon le format, 50 Mo au plus.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = [(f.name, f"{f.label} ({f.target})") for f in imports.formats()]
+        self.fields["format"].choices = [(f.name, f.label) for f in imports.formats()]
 
     def clean_format(self):
         return imports.get_format(self.cleaned_data["format"])

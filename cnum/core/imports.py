@@ -17,6 +17,16 @@ def plural(count: int, singular: str, plural_form: str) -> str:
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column a format expects, for the upload page and the template file."""
+
+    name: str
+    required: bool = False
+    description: str = ""  # French: what the column holds and the values it accepts
+    example: str = ""  # a plausible value, written in the template file
+
+
+@dataclass(frozen=True)
 class RowProblem:
     line: int  # 1-based line (CSV: header is line 1) or record number (JSON)
     reason: str  # in French
@@ -33,10 +43,27 @@ class ImportReport:
     rejected: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     dry_run: bool = False
+    #: Why the whole file was refused (nothing read, nothing written), or "".
+    fatal: str = ""
+
+    @property
+    def refusal(self) -> str:
+        """Why the file as a whole cannot be imported, or "". Some importers only report it as a rejected first
+        line before reading any row: a report with rejected lines and no row read is a refused file too."""
+        if self.fatal:
+            return self.fatal
+        if not self.total and self.rejected:
+            return self.rejected[0].reason
+        return ""
 
     @property
     def accepted(self) -> int:
-        return self.total - len(self.rejected)
+        return max(self.total - len(self.rejected), 0)
+
+    @property
+    def importable(self) -> bool:
+        """Whether confirming would import anything: a refused file or one without a valid row offers nothing."""
+        return not self.refusal and self.accepted > 0
 
     @property
     def figures(self) -> list[tuple[str, int]]:
@@ -93,6 +120,17 @@ class ImportFormat:
     target: str  # what it imports, e.g. "structures" or "lieux"
     extensions: tuple[str, ...]  # accepted file extensions, e.g. (".csv",)
     runner: Runner
+    #: The columns the format reads, required ones first; declared once, shown on the upload page and written
+    #: into the downloadable template. Empty for formats defined by an outside document (JSON exports).
+    columns: tuple[Column, ...] = ()
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.required)
+
+    @property
+    def has_template(self) -> bool:
+        return bool(self.columns) and any(extension in (".csv", ".xlsx") for extension in self.extensions)
 
 
 _formats: dict[str, ImportFormat] = {}

@@ -59,3 +59,14 @@ class PersonalDataFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_personal_data(record.stack_info)
         return True
+
+
+class ClientErrorsInOneLine(logging.Filter):
+    """A 4xx answer is the client's business, not a fault of cnum: its record ("Forbidden (Permission denied):
+    /structures/3/", "Not Found: /favicon.ico") keeps its one line and loses the traceback Django attaches. Set on
+    the `django.request` logger (config/settings/base.py, LOGGING); 5xx records keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= getattr(record, "status_code", 0) < 500:
+            record.exc_info, record.exc_text = None, None
+        return True

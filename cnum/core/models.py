@@ -44,34 +44,7 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
 
-    def changes_display(self) -> list[tuple[str, str | None, str]]:
-        """(field label, old, new) for the page; bulk summaries and redacted fields come as (label, None, value)."""
-        model = self.content_type.model_class()
-        labels = {}
-        if model is not None:
-            for field in model._meta.concrete_fields:
-                labels[field.attname] = labels[field.name] = str(field.verbose_name)
-        rows = []
-        for name, values in self.changes.items():
-            label = labels.get(name, name)
-            if self.action == AuditAction.BULK or not isinstance(values, list):
-                rows.append((label, None, _display(values)))
-            elif name != "id":
-                old, new = values
-                rows.append((label, _display(old), _display(new)))
-        return rows
-
     @property
     def object_type_label(self) -> str:
         model = self.content_type.model_class()
         return str(model._meta.verbose_name).capitalize() if model else self.content_type.model
-
-
-def _display(value) -> str:
-    if value is None or value == "":
-        return "∅"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, dict):
-        return ", ".join(f"{key} : {_display(item)}" for key, item in value.items())
-    return str(value)

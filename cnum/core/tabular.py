@@ -15,6 +15,8 @@ Choices, against the letter of OWASP where it would break legitimate data:
 JSON exports are not concerned: their values are never evaluated.
 """
 
+import csv
+import io
 import re
 from collections.abc import Iterable
 
@@ -32,3 +34,32 @@ def safe_cell(value):
 def safe_row(values: Iterable) -> list:
     """A row of cells, each through `safe_cell`."""
     return [safe_cell(value) for value in values]
+
+
+def csv_bytes(headers: Iterable, rows: Iterable[Iterable]) -> bytes:
+    """One table as CSV: UTF-8 with a BOM and `;`, as a spreadsheet in French opens it; every cell made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(safe_row(headers))
+    for row in rows:
+        writer.writerow(safe_row(row))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(sheet: str, headers: Iterable, rows: Iterable[Iterable]) -> bytes:
+    """One table as an XLSX workbook of one sheet (`sheet`, 31 characters at most), bold headers, numbers as
+    numbers; every cell made safe."""
+    from openpyxl import Workbook  # imported here: only XLSX files pay for it
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet[:31]
+    worksheet.append(safe_row(headers))
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        worksheet.append(safe_row(row))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -2,9 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from cnum.core import home as home_panels
+from cnum.core.audit_trail import present
 from cnum.core.enums import AuditAction
 from cnum.core.forms import AuditFilterForm
 from cnum.core.models import AuditEvent
@@ -24,6 +27,13 @@ def dashboard(request):
     )
 
 
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask /favicon.ico whatever the page says: send them to the DSFR's icon (a redirection, not a
+    permanent one: the static file's name changes with each version of django-dsfr)."""
+    return redirect(static("dsfr/dist/favicon/favicon.ico"))
+
+
 def legal_page(request, page: str):
     titles = {
         "accessibilite": "Déclaration d'accessibilité",
@@ -36,7 +46,8 @@ def legal_page(request, page: str):
 
 @login_required
 def audit_log(request):
-    """The audit trail, newest first, filtered by author, kind of object, action and period."""
+    """The audit trail, newest first, filtered by person, object (its name, its kind, or one object), action and
+    period; shown with names, labels and local times (core.audit_trail)."""
     if not request.user.has_perm("core.view_auditevent"):
         raise PermissionDenied
     events = AuditEvent.objects.visible_to(request.user).select_related("content_type")
@@ -53,6 +64,7 @@ def audit_log(request):
             "title": "Journal d'audit",
             "form": form,
             "page": page,
+            "rows": present(list(page.object_list)),
             "query": query.urlencode(),
             "actions": AuditAction,
             "content_types": ContentType.objects.filter(pk__in=AuditEvent.objects.values("content_type")),

@@ -1,19 +1,28 @@
-"""Upload page for file imports: analyse (dry run) first, show every rejected row, then apply on confirmation."""
+"""Upload page for file imports: analyse (dry run) first, show every rejected row, then apply on confirmation.
 
+A file refused as a whole (unreadable, required columns missing) is never offered for confirmation: the page says
+why and lists the columns the format expects. The uploaded file keeps its original name (in a folder of its own),
+so the importers' messages and the audit trail name the file the user chose.
+"""
+
+import shutil
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cnum.core import imports
 from cnum.core.forms import ImportUploadForm
+from cnum.core.tabular import csv_bytes, xlsx_bytes
 
 SESSION_KEY = "cnum_pending_imports"
 REJECTED_SHOWN = 500
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _check(request):
@@ -21,10 +30,32 @@ def _check(request):
         raise PermissionDenied
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _store(upload) -> tuple[str, Path]:
+    """Write the upload under MEDIA_ROOT/imports/<token>/<its own name>; the token and the path."""
+    token = uuid.uuid4().hex
+    folder = Path(settings.MEDIA_ROOT) / "imports" / token
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / _file_name(upload.name)
+    with path.open("wb") as destination:
+        for chunk in upload.chunks():
+            destination.write(chunk)
+    return token, path
+
+
+def _file_name(name: str) -> str:
+    """The user's file name, as it was (spaces and accents kept), without any folder, NUL or "..": a name of its own
+    inside a folder of its own."""
+    name = Path(name.replace("\x00", "").replace("\\", "/")).name.strip()[-200:]
+    return name if name.strip(".") else "fichier"
+
+
+def _discard(path: Path) -> None:
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _run(import_format, path: Path, *, dry_run: bool) -> imports.ImportReport:
+    # The page imports the rows it showed as valid, whatever others are rejected (the command line chooses).
+    return imports.run_import(format_name=import_format.name, path=path, dry_run=dry_run, allow_partial=True)
 
 
 @login_required
@@ -32,29 +63,32 @@ def upload(request):
     _check(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        import_format = form.cleaned_data["format"]
-        token = uuid.uuid4().hex
-        path = _upload_dir() / f"{token}{Path(form.cleaned_data['file'].name).suffix.lower()}"
-        with path.open("wb") as destination:
-            for chunk in form.cleaned_data["file"].chunks():
-                destination.write(chunk)
-        report = imports.run_import(format_name=import_format.name, path=path, dry_run=True)
-        pending = request.session.get(SESSION_KEY, {})
-        pending[token] = {"path": str(path), "format": import_format.name, "name": form.cleaned_data["file"].name}
-        request.session[SESSION_KEY] = pending
+        import_format, upload_file = form.cleaned_data["format"], form.cleaned_data["file"]
+        token, path = _store(upload_file)
+        report = _run(import_format, path, dry_run=True)
+        if report.importable:
+            pending = request.session.get(SESSION_KEY, {})
+            pending[token] = {"path": str(path), "format": import_format.name, "name": upload_file.name}
+            request.session[SESSION_KEY] = pending
+        else:
+            _discard(path)
         return render(
             request,
             "core/imports/preview.html",
             {
-                "title": "Analyse du fichier",
+                "title": "Fichier refusé" if report.refusal else "Analyse du fichier",
                 "report": report,
                 "token": token,
                 "import_format": import_format,
-                "file_name": form.cleaned_data["file"].name,
+                "file_name": upload_file.name,
                 "rejected": report.rejected[:REJECTED_SHOWN],
             },
         )
-    return render(request, "core/imports/upload.html", {"title": "Importer un fichier", "form": form})
+    return render(
+        request,
+        "core/imports/upload.html",
+        {"title": "Importer un fichier", "form": form, "formats": imports.formats()},
+    )
 
 
 @login_required
@@ -66,19 +100,39 @@ def confirm(request):
     request.session[SESSION_KEY] = pending
     if entry is None or not Path(entry["path"]).exists():
         return redirect("core:import_upload")
-    path = Path(entry["path"])
+    path, import_format = Path(entry["path"]), imports.get_format(entry["format"])
     try:
-        report = imports.run_import(format_name=entry["format"], path=path, dry_run=False)
+        report = _run(import_format, path, dry_run=False)
     finally:
-        path.unlink(missing_ok=True)
+        _discard(path)
     return render(
         request,
         "core/imports/done.html",
         {
-            "title": "Import terminé",
+            "title": "Import refusé" if report.refusal else "Import terminé",
             "report": report,
             "file_name": entry["name"],
-            "import_format": imports.get_format(entry["format"]),
+            "import_format": import_format,
             "rejected": report.rejected[:REJECTED_SHOWN],
         },
     )
+
+
+@login_required
+def template(request, name: str, extension: str):
+    """The format's template file: its columns as the header, one example line."""
+    _check(request)
+    try:
+        import_format = imports.get_format(name)
+    except KeyError:
+        raise Http404 from None
+    if not import_format.has_template or extension not in ("csv", "xlsx"):
+        raise Http404
+    headers = [column.name for column in import_format.columns]
+    rows = [[column.example for column in import_format.columns]]
+    if extension == "csv":
+        response = HttpResponse(csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(xlsx_bytes("Modèle", headers, rows), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="modele-{import_format.name}.{extension}"'
+    return response

@@ -112,20 +112,29 @@ def portfolio_assumptions(*, fiscal_year: int, posts: Sequence[PostNeed], funded
     }
 
 
-def activity_impact(post_ids, *, today: datetime.date | None = None) -> dict:
-    """What the advisors now holding these posts recorded over the last twelve months: the activity expected to
-    be lost if the posts go (cnum.stats.indicators definitions)."""
+def impact_period(fiscal_year: int, *, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The twelve months whose activity stands for the simulated year's: the year itself once it is over, else
+    the twelve months up to today (the latest activity known for a year under way or to come)."""
     today = today or timezone.localdate()
-    since = today - datetime.timedelta(days=IMPACT_DAYS - 1)
-    advisors = Contract.objects.current(today).filter(post_id__in=list(post_ids)).values("advisor_id")
-    activities = Activity.objects.filter(advisor_id__in=advisors, date__gte=since, date__lte=today)
+    until = min(today, datetime.date(fiscal_year, 12, 31))
+    return until - datetime.timedelta(days=IMPACT_DAYS - 1), until
+
+
+def activity_impact(post_ids, *, fiscal_year: int | None = None, today: datetime.date | None = None) -> dict:
+    """What the advisors holding these posts recorded over the twelve months of `impact_period`: the activity
+    expected to be lost if the posts go (cnum.stats.indicators definitions). Without a fiscal year, the last twelve
+    months."""
+    today = today or timezone.localdate()
+    since, until = impact_period(fiscal_year or today.year, today=today)
+    advisors = Contract.objects.current(until).filter(post_id__in=list(post_ids)).values("advisor_id")
+    activities = Activity.objects.filter(advisor_id__in=advisors, date__gte=since, date__lte=until)
     return {
         "advisors": advisors.count(),
         "activities": activities.count(),
         "accompaniments": indicators.accompaniments(activities),
         "beneficiaries": indicators.beneficiaries(activities),
         "since": since.isoformat(),
-        "until": today.isoformat(),
+        "until": until.isoformat(),
     }
 
 
@@ -145,7 +154,7 @@ def result_summary(result: SimulationResult, *, fiscal_year: int, kind: str, tod
         "unspent": result.credits - result.cost,
         "by_departement": result.by_departement(),
         "structures_unfunded": result.structures_unfunded(),
-        "impact": activity_impact([post.post_id for post in result.unfunded], today=today),
+        "impact": activity_impact([post.post_id for post in result.unfunded], fiscal_year=fiscal_year, today=today),
     }
 
 

@@ -47,6 +47,12 @@ def _sync(model, report: LoadReport, *, keys: dict, values: dict):
     return obj
 
 
+def years_without_lines(budget_file: Path = BUDGET_FILE) -> dict[int, str]:
+    """Fiscal year → why the budget has no voted line for it (phase 1's credits were not voted year by year)."""
+    budget = json.loads(budget_file.read_text(encoding="utf-8"))
+    return {year: entry["text"] for entry in budget.get("years_without_lines", []) for year in entry["years"]}
+
+
 @transaction.atomic
 def funding_reference_load(*, budget_file: Path = BUDGET_FILE, schemes_file: Path = SCHEMES_FILE) -> LoadReport:
     report = LoadReport()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("conventions/", views.convention_list, name="convention_list"),
     path("conventions/<int:pk>/", views.convention_detail, name="convention_detail"),
     path("simulateur/", views.simulator, name="simulator"),
+    path("simulateur/<slug:table>.<slug:extension>", views.simulator_export, name="simulator_export"),
     path("scenarios/", views.scenario_compare, name="scenarios"),
     path("campagnes/", views_campaigns.campaign_list, name="campaign_list"),
     path("campagnes/nouvelle/", views_campaigns.campaign_create, name="campaign_create"),

@@ -10,17 +10,23 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import ExtractYear
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from cnum.core.tabular import csv_bytes, xlsx_bytes
 from cnum.funding import budget as budget_service
 from cnum.funding import perms
 from cnum.funding.enums import BudgetVersion, InstalmentStatus
 from cnum.funding.forms import ConventionFilterForm, ScenarioCompareForm, ScenarioSaveForm, SimulationForm
 from cnum.funding.models import BudgetLine, Convention, ConventionPost, GrantScheme, Instalment
+from cnum.funding.reference_data import years_without_lines
 from cnum.funding.simulator import RULES
+from cnum.funding.simulator_tables import french_date, simulation_tables
 
 PAGE_SIZE = 50
+SIMULATOR_PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require(allowed: bool) -> None:
@@ -63,6 +69,9 @@ def _years(lines: list[BudgetLine]) -> list[dict]:
         row = years.setdefault(line.fiscal_year, {"year": line.fiscal_year})
         key = "plf_cp" if line.version == BudgetVersion.PLF else "final_cp"
         row[key] = row.get(key, 0) + line.cp
+    for year, text in years_without_lines().items():
+        if year in years and not {"plf_cp", "final_cp"} & years[year].keys():
+            years[year]["note"] = text
     return [years[year] for year in sorted(years)]
 
 
@@ -142,6 +151,9 @@ def simulator(request):
     else:
         form = SimulationForm(request.GET or None)
     results = _run(form.cleaned_data) if form.is_bound and form.is_valid() else None
+    tables = simulation_tables(results) if results else None
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "funding/simulator.html",
@@ -149,11 +161,40 @@ def simulator(request):
             "title": "Simulateur budgétaire",
             "form": form,
             "results": results,
+            "tables": tables,
+            "structures_page": _structures_page(tables, request.GET.get("page")) if tables else None,
+            "impact_since": french_date(results["impact"]["since"]) if results else None,
+            "impact_until": french_date(results["impact"]["until"]) if results else None,
+            "impact_partial": bool(results) and results["impact"]["until"] != f"{results['year']}-12-31",
+            "query": query.urlencode(),
             "rule": RULES.get(results["rule"]) if results else None,
             "rules": RULES.values(),
             "can_save": perms.can_save_scenario(request.user),
         },
     )
+
+
+def _structures_page(tables, number):
+    table = tables["structures"]
+    return Paginator(list(zip(table.links, table.rows, strict=True)), SIMULATOR_PAGE_SIZE).get_page(number)
+
+
+@login_required
+def simulator_export(request, table: str, extension: str):
+    """A simulation's table as a file: every row, cells made safe for spreadsheets (cnum.core.tabular)."""
+    _require(perms.can_simulate(request.user))
+    form = SimulationForm(request.GET or None)
+    if not form.is_valid() or table not in ("departements", "structures") or extension not in ("csv", "xlsx"):
+        raise Http404
+    results = _run(form.cleaned_data)
+    chosen = simulation_tables(results)[table]
+    if extension == "csv":
+        response = HttpResponse(csv_bytes(chosen.headers, chosen.rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(xlsx_bytes(chosen.title, chosen.headers, chosen.rows), content_type=XLSX_TYPE)
+    name = f"simulation-{results['year']}-{results['credits']}-{table}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _run(data: dict) -> dict:

@@ -28,6 +28,7 @@ class StructuresConfig(AppConfig):
                 target="structures",
                 extensions=(".csv",),
                 runner=csv.run,
+                columns=csv.IMPORT_COLUMNS,
             )
         )
 

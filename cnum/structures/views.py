@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
+from cnum.core.audit_trail import present
 from cnum.core.models import AuditEvent
 from cnum.structures import perms, services
 from cnum.structures.enums import PostStatus
@@ -26,6 +27,8 @@ from cnum.structures.forms import (
 from cnum.structures.models import CoselecDecision, Post, PostAmendment, Structure
 
 PAGE_SIZE = 50
+#: Up to this many visible structures (a structure manager's own), the list has no filters.
+FILTERS_FROM = 1
 HISTORY_SIZE = 50
 
 
@@ -51,8 +54,10 @@ def structure_list(request):
         .with_active_posts_count()
         .order_by("name", "pk")
     )
+    # One structure is read at a glance: six filters would only get in the way.
+    searchable = Structure.objects.visible_to(request.user).count() > FILTERS_FROM
     form = StructureFilterForm(request.GET or None)
-    if form.is_valid():
+    if searchable and form.is_valid():
         structures = form.filter(structures)
     page = Paginator(structures, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -62,10 +67,10 @@ def structure_list(request):
         "structures/structure_list.html",
         {
             "title": "Structures",
-            "form": form,
+            "form": form if searchable else None,
             "page": page,
             "query": query.urlencode(),
-            "filtered": any(value for name, value in request.GET.items() if name != "page"),
+            "filtered": searchable and any(value for name, value in request.GET.items() if name != "page"),
             "can_create": perms.can_create_structure(request.user),
         },
     )
@@ -119,7 +124,8 @@ def _history(user, structure, posts, decisions, amendments):
     for model, items in ((Post, posts), (CoselecDecision, decisions), (PostAmendment, amendments)):
         if items:
             objects |= Q(content_type=content_type(model), object_id__in=[str(item.pk) for item in items])
-    return list(AuditEvent.objects.visible_to(user).filter(objects).select_related("content_type")[:HISTORY_SIZE])
+    events = AuditEvent.objects.visible_to(user).filter(objects).select_related("content_type")[:HISTORY_SIZE]
+    return present(list(events))  # names, labels and local times, as on the audit trail page
 
 
 @login_required

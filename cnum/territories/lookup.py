@@ -34,6 +34,7 @@ __all__ = [
     "normalize_name",
     "normalize_postal_code",
     "reset_index",
+    "search_communes",
 ]
 
 # Names that designate a commune by themselves; communes déléguées and associées lead to their current commune.
@@ -88,6 +89,7 @@ class _Index:
     names_by_postal_code: dict[str, dict[str, list[int]]]  # also communes déléguées, under their parent's codes
     names_by_departement: dict[str, dict[str, list[int]]]
     names: dict[str, list[int]]
+    postal_codes_of: dict[int, list[str]]  # current communes and arrondissements → their postal codes, sorted
 
     def municipality(self, entry: _Entry) -> _Entry:
         return self.entries[entry.parent_id] if entry.parent_id else entry
@@ -145,6 +147,7 @@ def _build_index() -> _Index:
         names_by_postal_code=dict(names_by_postal_code),
         names_by_departement=dict(names_by_departement),
         names=dict(names),
+        postal_codes_of={commune_id: sorted(codes) for commune_id, codes in postal_codes_of.items()},
     )
 
 
@@ -421,3 +424,91 @@ def _reconcile(index: _Index, by_code: LookupResult, by_place: LookupResult, *, 
 
 def _status(corrected: bool) -> LookupStatus:
     return LookupStatus.CORRECTED if corrected else LookupStatus.FOUND
+
+
+# --- suggestions as one types --------------------------------------------------------------------------------
+
+SUGGESTIONS = 10
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    commune_id: int
+    code: str
+    name: str
+    postal_code: str
+    departement: str
+
+    @property
+    def label(self) -> str:
+        """What a form shows and reads back (`commune_from_label`): "Villeurbanne (69100)"."""
+        return f"{self.name} ({self.postal_code})" if self.postal_code else f"{self.name} ({self.code})"
+
+
+def search_communes(text: str, *, limit: int = SUGGESTIONS) -> list[Suggestion]:
+    """The current communes and arrondissements whose name starts with `text` (compared once normalized: case,
+    accents, hyphens, SAINT/ST), or whose postal code or INSEE code starts with its digits; exact matches first,
+    then the shortest names. For a form's autocompletion: a person types "villeur" or "69100"."""
+    cleaned = (text or "").strip()
+    if len(cleaned) < 2:
+        return []
+    index = _get_index()
+    if cleaned.isdigit():
+        found = _by_code_prefix(index, cleaned)
+    else:
+        prefix = normalize_name(cleaned).replace(" ", "")
+        matching = [
+            (key, commune_id) for key, ids in index.names.items() if key.startswith(prefix) for commune_id in ids
+        ]
+        found = {
+            commune_id: ""
+            for key, commune_id in sorted(matching, key=lambda pair: (pair[0] != prefix, len(pair[0]), pair[0]))
+            if index.entries[commune_id].kind in DIRECT_KINDS
+        }
+    return [_suggestion(index, commune_id, postal_code) for commune_id, postal_code in list(found.items())[:limit]]
+
+
+def _by_code_prefix(index: _Index, digits: str) -> dict[int, str]:
+    """Commune id → the postal code that matched ("" when the INSEE code did), in postal-code order."""
+    found: dict[int, str] = {}
+    for code in sorted(code for code in index.by_postal_code if code.startswith(digits)):
+        for commune_id in sorted(index.by_postal_code[code], key=lambda pk: index.entries[pk].name):
+            found.setdefault(commune_id, code)
+    if len(digits) == 5:
+        for commune_id in index.by_code.get(digits, ()):
+            if index.entries[commune_id].kind in DIRECT_KINDS:
+                found.setdefault(commune_id, "")
+    return found
+
+
+def _suggestion(index: _Index, commune_id: int, postal_code: str) -> Suggestion:
+    entry = index.entries[commune_id]
+    postal_code = postal_code or next(iter(index.postal_codes_of.get(commune_id, ())), "")
+    return Suggestion(commune_id, entry.code, entry.name, postal_code, entry.departement)
+
+
+LABEL = re.compile(r"(?P<name>.+?)\s*\((?P<code>\d[\dAB]\d{3})\)")
+
+
+def commune_label(commune_id: int) -> str:
+    """The label `search_communes` gives a commune, for a form showing a recorded one."""
+    return _suggestion(_get_index(), commune_id, "").label
+
+
+def commune_from_label(text: str) -> LookupResult:
+    """The commune a person chose or typed: a suggestion's label ("Villeurbanne (69100)"), a postal code alone
+    when it has one commune, an INSEE code, or a name alone when it is unique in France."""
+    cleaned = (text or "").strip()
+    match = LABEL.fullmatch(cleaned)
+    if match:
+        if match["code"].isdigit():
+            by_place = commune_by_postal_code_and_name(postal_code=match["code"], name=match["name"])
+            if by_place.ok:
+                return by_place
+        return find_commune(insee=match["code"], name=match["name"])
+    if len(cleaned) == 5 and cleaned.isdigit():
+        by_postal_code = commune_by_postal_code_and_name(postal_code=cleaned, name="")
+        if by_postal_code.ok or by_postal_code.candidates:
+            return by_postal_code
+        return commune_by_insee(cleaned)
+    return find_commune(name=cleaned)

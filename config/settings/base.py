@@ -225,12 +225,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # No personal data in logs: e-mail addresses and phone numbers are masked before any handler writes them.
-    "filters": {"mask_personal_data": {"()": "cnum.core.logging.PersonalDataFilter"}},
+    "filters": {
+        "mask_personal_data": {"()": "cnum.core.logging.PersonalDataFilter"},
+        "client_errors_in_one_line": {"()": "cnum.core.logging.ClientErrorsInOneLine"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own configuration gives "django" a console handler of its own (with DEBUG) and lets it propagate
+        # to the root's: every record was written twice. One handler, no propagation: once.
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # A 403 or a 404 is one line, without the traceback of the exception that produced it.
+        "django.request": {"filters": ["client_errors_in_one_line"]},
+    },
 }
 
 # One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
@@ -263,8 +273,10 @@ CNUM_RETENTION = {
     "audit_log_years": int(os.environ.get("CNUM_RETENTION_AUDIT_YEARS", 5)),
 }
 
-# django-dsfr: mark optional fields rather than required ones (the DSFR's current guidance).
-DSFR_MARK_OPTIONAL_FIELDS = True
+# django-dsfr: required fields get the DSFR's asterisk (`fr-required-marker`), optional ones nothing. "(Optionnel)"
+# after every optional label broke mid-word in narrow filter columns ("Département (Optionn el)"), and most cnum
+# fields are optional (issue #17). The activity form says what the asterisk means; the inputs carry `required`.
+DSFR_MARK_OPTIONAL_FIELDS = False
 
 # Content-Security-Policy (django-csp): nothing inline runs or styles without the request's nonce, nothing is
 # loaded from elsewhere (assets are vendored). Templates give scripts `nonce="{{ request.csp_nonce }}"`; SVG charts

@@ -233,10 +233,12 @@ def test_an_advisor_updates_their_own_contact_details(client):
     advisor = AdvisorFactory(with_account=True, employed=True)
     client.force_login(advisor.user)
     url = reverse("advisors:edit", args=[advisor.pk])
-    response = client.post(url, {"first_name": advisor.first_name, "last_name": advisor.last_name, "phone": "0401"})
+    response = client.post(
+        url, {"first_name": advisor.first_name, "last_name": advisor.last_name, "phone": "0401020304"}
+    )
     assert response.status_code == 302
     advisor.refresh_from_db()
-    assert advisor.phone == "0401"
+    assert advisor.phone == "04 01 02 03 04"
     other = AdvisorFactory()
     assert client.get(reverse("advisors:edit", args=[other.pk])).status_code == 403
 

@@ -139,9 +139,13 @@ ROUTES: dict[str, Entry] = {
     # Core pages.
     "core:home": Entry(PUBLIC),
     "core:dashboard": Entry(ANY_SIGNED_IN),
+    "core:favicon": Entry(expect("302")),
     "core:audit_log": Entry(PROGRAMME_ONLY),
     "core:import_upload": Entry(PROGRAMME_ONLY),
     "core:import_confirm": Entry(signed_in("403", programme_team="302"), method="POST"),
+    "core:import_template": Entry(
+        PROGRAMME_ONLY, kwargs=lambda world, side: {"name": "structures-csv", "extension": "csv"}
+    ),
     "core:accessibility": Entry(PUBLIC),
     "core:legal_notice": Entry(PUBLIC),
     "core:privacy": Entry(PUBLIC),
@@ -158,6 +162,8 @@ ROUTES: dict[str, Entry] = {
     ),
     "structures:amendment_decide": Entry(PROGRAMME_ONLY, method="POST", kwargs=obj("amendment")),
     # Sites are open data; an unpublished site (the one outside) is seen only by those who may edit it.
+    # Territories: suggestions of communes for the forms that ask for one.
+    "territories:commune_suggestions": Entry(ANY_SIGNED_IN),
     "sites:list": Entry(PUBLIC),
     "sites:detail": Entry(expect("200/404", programme_team="200"), kwargs=obj("site")),
     "sites:edit": Entry(signed_in("403/404", structure_manager="200/404", programme_team="200"), kwargs=obj("site")),
@@ -255,6 +261,11 @@ ROUTES: dict[str, Entry] = {
         kwargs=obj("convention"),
     ),
     "funding:simulator": Entry(PROGRAMME_ONLY),
+    "funding:simulator_export": Entry(
+        PROGRAMME_ONLY,
+        kwargs=lambda world, side: {"table": "structures", "extension": "csv"},
+        query=lambda world, side: "fiscal_year=2025&credits=1000&kind=cp&rule=ongoing_first",
+    ),
     "funding:scenarios": Entry(PROGRAMME_ONLY),
     "funding:campaign_list": Entry(FUNDING_READERS),
     "funding:campaign_create": Entry(PROGRAMME_ONLY),

@@ -70,6 +70,8 @@ OPEN_TO_SIGNED_IN = {
     "advisors:list": "200",
     "advisors:team_list": "200",
     "api_tokens:list": "200",
+    # Suggestions of communes (the COG, public reference data) for the forms that ask for one.
+    "territories:commune_suggestions": "200",
     # Another user's token is hidden, as is an unpublished site (the one outside).
     "api_tokens:revoke": "404",
     "sites:edit": "403/404",

@@ -73,3 +73,31 @@ def test_what_a_command_logs_reaches_the_console_masked():
         console.setStream(previous)
     assert "Relance non envoyée à ***@exemple.fr" in stream.getvalue()
     assert "lea.martin" not in stream.getvalue()
+
+
+@pytest.fixture
+def console():
+    """What the configured console handlers write, whichever logger they hang on."""
+    handlers = {
+        handler
+        for logger in [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+        for handler in getattr(logger, "handlers", [])
+        if any(isinstance(f, PersonalDataFilter) for f in handler.filters)  # cnum's, not pytest's
+    }
+    stream = io.StringIO()
+    previous = {handler: handler.setStream(stream) for handler in handlers}
+    yield stream
+    for handler, old in previous.items():
+        handler.setStream(old)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "status", "words"), [("/journal/", 403, "Forbidden"), ("/nulle-part/", 404, "Not")])
+def test_a_refusal_or_a_missing_page_is_one_line_without_traceback(client, console, path, status, words):
+    from tests.accounts.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(path).status_code == status
+    lines = [line for line in console.getvalue().splitlines() if path in line]
+    assert len(lines) == 1 and words in lines[0], console.getvalue()
+    assert "Traceback" not in console.getvalue()

@@ -122,3 +122,8 @@ def test_audit_log_shows_field_labels_and_values_in_french(client):
     text = " ".join(page.split())
     assert "prénom</span> : modifié" in text and "Annie" not in text
     assert "actif</span> : oui → non" in text
+
+
+def test_the_favicon_is_the_dsfr_one(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response.url.endswith(".ico") and "dsfr/dist/favicon/" in response.url

@@ -52,8 +52,9 @@ def portfolio(reference):
     contract = ContractFactory(
         structure=private.structure, post=private.posts.get().post, start=datetime.date(2024, 1, 1)
     )
+    # Recorded in the simulated year: the activity a simulation of 2025 exposes is 2025's.
     for _ in range(3):
-        ActivityFactory(advisor=contract.advisor, structure=private.structure, date=timezone.localdate())
+        ActivityFactory(advisor=contract.advisor, structure=private.structure, date=datetime.date(2025, 6, 15))
     return public, private
 
 

@@ -102,8 +102,8 @@ def test_simulator_shows_results_saves_a_scenario_and_compares_two(team_client, 
     # The assumptions are computed from the ledger: Marseille in year 1, Lyon in year 2 (paid at the end).
     callout = " ".join(page.replace("\xa0", " ").split())
     assert "dont 2 ont besoin de crédits en 2025" in callout
-    assert "phase 2 année 1 50 % (1 postes) ; phase 2 année 2 50 % (1 postes)" in callout
-    assert "de convention (hypothèse : les textes ne disent pas" in callout
+    assert "phase 2, année 1 : 50 % des postes (1) ; phase 2, année 2 : 50 % des postes (1)" in callout
+    assert "de convention (hypothèse de la plateforme : les textes publiés ne disent pas" in callout
     assert "1 500 à 1 800 postes" in callout and "en dessous de la fourchette publiée" in callout
     assert SimulationScenario.objects.count() == 0  # GET never writes
 

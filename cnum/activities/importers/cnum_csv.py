@@ -41,6 +41,7 @@ from cnum.activities.importers.values import (
     parse_date,
 )
 from cnum.activities.models import Accompaniment, Beneficiary
+from cnum.core.imports import Column
 from cnum.sites.importers.files import UnreadableFile
 
 ALIASES = {
@@ -64,7 +65,35 @@ ALIASES = {
     "statut": "statut_social",
     "nb_participants": "participants",
 }
-REQUIRED = ("id", "date", "type", "duree", "type_lieu", "thematiques")
+#: The columns of the format, as the upload page lists them and the template file holds them.
+COLUMNS = (
+    Column("id", True, "Identifiant stable de la ligne dans votre fichier (un nouvel import l'ignore).", "A-0001"),
+    Column("date", True, "Date de l'activité, JJ/MM/AAAA ou AAAA-MM-JJ.", "15/03/2025"),
+    Column("type", True, "individuel ou collectif.", "individuel"),
+    Column("duree", True, "Durée en minutes, de 1 à 600.", "45"),
+    Column("type_lieu", True, "lieu_activite, domicile, a_distance ou autre.", "lieu_activite"),
+    Column("thematiques", True, "Une ou plusieurs thématiques, séparées par |.", "email|bureautique"),
+    Column("conseiller_email", True, "Adresse électronique du conseiller de l'activité.", "prenom.nom@exemple.fr"),
+    Column("lieu_id", False, "Numéro du lieu d'activité dans cnum (type_lieu lieu_activite).", "12"),
+    Column("code_insee", False, "Commune (type_lieu domicile ou autre) : code INSEE…", ""),
+    Column("code_postal", False, "… ou code postal et nom de la commune.", ""),
+    Column("commune", False, "Nom de la commune, avec le code postal.", ""),
+    Column("thematiques_demarche", False, "Démarches, avec la thématique aide_aux_demarches_administratives.", ""),
+    Column("materiel", False, "ordinateur, telephone, tablette, autre ou aucun.", "ordinateur"),
+    Column("autonomie", False, "Individuelle : entierement_accompagne, partiellement_autonome ou autonome.", ""),
+    Column("niveau", False, "Atelier collectif : debutant, intermediaire ou avance.", ""),
+    Column("titre", False, "Atelier collectif : son titre.", ""),
+    Column("orientation", False, "Orientation de la personne vers une autre structure.", ""),
+    Column("genre", False, "Activité individuelle : genre de la personne.", ""),
+    Column("tranche_age", False, "Activité individuelle : tranche d'âge.", ""),
+    Column("statut_social", False, "Activité individuelle : statut social.", ""),
+    Column("progression", False, "Activité individuelle : la personne a-t-elle progressé (oui, non) ?", ""),
+    Column("participants", False, "Atelier collectif : nombre de participants.", ""),
+    Column("participants_deja_accompagnes", False, "Atelier collectif : participants déjà accompagnés.", ""),
+    Column("participants_progression", False, "Atelier collectif : participants ayant progressé.", ""),
+)
+# The command line may name one advisor for the whole file (--advisor-email): the column is then not needed.
+REQUIRED = tuple(column.name for column in COLUMNS if column.required and column.name != "conseiller_email")
 
 INDEX = {
     "type": choice_index(ActivityType, individuel="individuel", ponctuel="individuel", atelier="collectif"),
@@ -124,7 +153,8 @@ class RowParser:
     def __init__(self, columns: dict[str, int], *, advisor_email: str, source: str):
         missing = [name for name in REQUIRED if name not in columns]
         if "conseiller_email" not in columns and not advisor_email:
-            missing.append("conseiller_email (ou --advisor-email pour tout le fichier)")
+            # The command line can name one advisor for the whole file; it says so itself (import_activities).
+            missing.append("conseiller_email")
         if missing:
             raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête : {', '.join(missing)}.")
         self.columns, self.advisor_email, self.source = columns, advisor_email, source

@@ -64,7 +64,6 @@ class Draft:
 
 @dataclass
 class ActivityImportReport(ImportReport):
-    fatal: str = ""  # why the whole file was refused, or ""
     rolled_back: bool = False  # atomic mode with rejected rows: nothing was written
     batches: int = 0
 
@@ -195,8 +194,8 @@ def run_pipeline(
         report.created = 0
         report.warn(
             1,
-            f"Import annulé, rien n'a été enregistré : {len(report.rejected)} ligne(s) rejetée(s). "
-            "Corrigez-les, ou importez les seules lignes valides (--allow-partial).",
+            f"Import annulé, rien n'a été enregistré : {len(report.rejected)} ligne(s) rejetée(s). Corrigez-les, "
+            "ou importez les seules lignes valides.",
         )
     return report
 

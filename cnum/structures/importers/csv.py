@@ -19,7 +19,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from cnum.core.imports import ImportReport
+from cnum.core.imports import Column, ImportReport
 from cnum.structures.identifiers import identify
 from cnum.structures.importers.sync import StructureRow, structures_sync
 from cnum.structures.importers.values import (
@@ -67,6 +67,31 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _CANONICAL = {key(name): canonical for canonical, names in COLUMNS.items() for name in names}
 REQUIRED = ("siret", "nom", "type")
+#: What each column holds, for the upload page and the template file (cnum.core.imports.Column).
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "siret": ("SIRET (14 chiffres), RIDET ou RNA de la structure.", "13002526500013"),
+    "nom": ("Nom de la structure.", "Médiathèque de Valence"),
+    "type": ("Type de structure : commune, association, département…", "commune"),
+    "code_insee": ("Code INSEE de la commune du siège, ou code_postal et commune.", "26362"),
+    "code_postal": ("Code postal, avec le nom de la commune si le code INSEE manque.", "26000"),
+    "commune": ("Nom de la commune.", "Valence"),
+    "adresse": ("Adresse postale.", "1 place de la Liberté"),
+    "qpv": ("En quartier prioritaire : oui ou non.", "non"),
+    "zrr": ("En zone de revitalisation rurale (France Ruralités Revitalisation) : oui ou non.", "non"),
+    "france_services": ("Labellisée France Services : oui ou non.", "non"),
+    "hub": ("Nom du hub territorial.", ""),
+    "reseaux": ("Réseaux nationaux, séparés par des virgules.", ""),
+    "contact_nom": ("Nom de la personne à contacter.", ""),
+    "contact_prenom": ("Prénom de la personne à contacter.", ""),
+    "contact_fonction": ("Fonction de la personne à contacter.", ""),
+    "contact_email": ("Adresse électronique de la personne à contacter.", ""),
+    "contact_telephone": ("Téléphone de la personne à contacter.", ""),
+    "id": ("Identifiant de la structure dans votre fichier.", ""),
+}
+IMPORT_COLUMNS = tuple(
+    Column(name, name in REQUIRED, *DESCRIPTIONS[name])
+    for name in sorted(COLUMNS, key=lambda name: name not in REQUIRED)
+)
 BOOLEAN_COLUMNS = {"qpv": "qpv", "zrr": "zrr", "france_services": "france_services"}
 TEXT_COLUMNS = {
     "adresse": "address",
@@ -82,8 +107,6 @@ class FileRejected(Exception):
 
 @dataclass
 class StructureImportReport(ImportReport):
-    #: Why the whole file was refused (nothing written), or "".
-    fatal: str = ""
     encoding: str = ""
     delimiter: str = ""
 

@@ -34,5 +34,9 @@ class Command(CnumCommand):
             self.stdout.write(f"Ligne {problem.line} : {problem.reason}")
         style = self.style.ERROR if report.rolled_back else self.style.SUCCESS
         self.stdout.write(style(report.summary()))
+        if report.rolled_back and not report.fatal and not options["allow_partial"]:
+            self.stdout.write("Pour importer les seules lignes valides : --allow-partial.")
         if report.fatal:
-            self.fail(report.fatal)
+            missing_advisor = "conseiller_email" in report.fatal
+            hint = " Ou nommez le conseiller de tout le fichier : --advisor-email." if missing_advisor else ""
+            self.fail(report.fatal + hint)
