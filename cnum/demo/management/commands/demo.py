@@ -56,6 +56,9 @@ class Command(CnumCommand):
         scopes = self.build_registry(seed)
         demo_funding_create(seed=seed + 2)  # loads the funding reference first if it is missing
         users = demo_accounts_create(scopes=scopes)
+        # Every figure the demo shows must equal a recount of its records: a difference stops the build loudly.
+        self.stdout.write("Vérification des statistiques…")
+        call_command("stats_verify", verbosity=0, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête : {len(users)} comptes."))
 
     def build_national(self, seed: int, activities: int) -> None:
@@ -71,6 +74,7 @@ class Command(CnumCommand):
         start = time.perf_counter()
         call_command("stats_rebuild", verbosity=self.verbosity, stdout=self.stdout)
         rebuilt = time.perf_counter() - start
+        call_command("stats_verify", verbosity=self.verbosity, stdout=self.stdout)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         summary = {"lignes": written, "génération (s)": round(generated, 1), "agrégats (s)": round(rebuilt, 1)}
         audit.record_bulk(Structure, summary=summary, description="Démonstration nationale")
