@@ -24,12 +24,13 @@ from cnum.activities.enums import (
     SocialStatus,
 )
 from cnum.advisors.models import Advisor
+from cnum.core.writes import Gateway, GatewayQuerySet
 from cnum.sites.models import Site
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune
 
 
-class ActivityQuerySet(models.QuerySet):
+class ActivityQuerySet(GatewayQuerySet):
     def visible_to(self, user):
         """Defined in cnum.activities.perms (scopes by role)."""
         from cnum.activities.perms import visible_activities
@@ -37,7 +38,7 @@ class ActivityQuerySet(models.QuerySet):
         return visible_activities(self, user)
 
 
-class BeneficiaryQuerySet(models.QuerySet):
+class BeneficiaryQuerySet(GatewayQuerySet):
     def visible_to(self, user):
         """Only the owning advisor sees a beneficiary (cnum.activities.perms)."""
         from cnum.activities.perms import visible_beneficiaries
@@ -45,7 +46,7 @@ class BeneficiaryQuerySet(models.QuerySet):
         return visible_beneficiaries(self, user)
 
 
-class Activity(models.Model):
+class Activity(Gateway):
     type = models.CharField("type", max_length=12, choices=ActivityType.choices)
     date = models.DateField("date", db_index=True)
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
@@ -127,7 +128,7 @@ class Activity(models.Model):
         return f"{self.get_type_display()} du {self.date:%d/%m/%Y}"
 
 
-class Beneficiary(models.Model):
+class Beneficiary(Gateway):
     """A person accompanied. Anonymous unless followed (with consent): then the personal data is their advisor's
     only. Erasure blanks the personal data and keeps the row, so the counts stay true."""
 
@@ -174,7 +175,7 @@ class Beneficiary(models.Model):
         return f"Bénéficiaire anonyme n° {self.pk}"
 
 
-class Accompaniment(models.Model):
+class Accompaniment(Gateway):
     """One person in one activity."""
 
     activity = models.ForeignKey(
@@ -187,6 +188,8 @@ class Accompaniment(models.Model):
     progressed = models.CharField(
         "dit avoir progressé", max_length=12, choices=Progress.choices, default=Progress.NOT_ASKED
     )
+
+    objects = GatewayQuerySet.as_manager()
 
     class Meta:
         verbose_name = "accompagnement"
