@@ -4,6 +4,7 @@
 from django.contrib import admin
 
 from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.services import recompute_first_accompaniments
 
 
 class AccompanimentInline(admin.TabularInline):
@@ -26,3 +27,19 @@ class ActivityAdmin(admin.ModelAdmin):
     raw_id_fields = ["advisor", "structure", "site", "commune", "redirection_site", "created_by"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
     inlines = [AccompanimentInline]
+
+    # The statistics follow these writes by themselves (cnum.core.writes); a person's first accompaniment is a rule
+    # of the records, kept here as the services keep it (a date edited or an activity deleted can move it).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_first_accompaniments(obj.accompaniments.values_list("beneficiary_id", flat=True))
+
+    def delete_model(self, request, obj):
+        people = list(obj.accompaniments.values_list("beneficiary_id", flat=True))
+        super().delete_model(request, obj)
+        recompute_first_accompaniments(people)
+
+    def delete_queryset(self, request, queryset):
+        people = list(Accompaniment.objects.filter(activity__in=queryset).values_list("beneficiary_id", flat=True))
+        super().delete_queryset(request, queryset)
+        recompute_first_accompaniments(people)

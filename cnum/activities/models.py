@@ -24,12 +24,13 @@ from cnum.activities.enums import (
     SocialStatus,
 )
 from cnum.advisors.models import Advisor
+from cnum.core.writes import Gateway, GatewayQuerySet
 from cnum.sites.models import Site
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune
 
 
-class ActivityQuerySet(models.QuerySet):
+class ActivityQuerySet(GatewayQuerySet):
     def visible_to(self, user):
         """Defined in cnum.activities.perms (scopes by role)."""
         from cnum.activities.perms import visible_activities
@@ -37,7 +38,7 @@ class ActivityQuerySet(models.QuerySet):
         return visible_activities(self, user)
 
 
-class BeneficiaryQuerySet(models.QuerySet):
+class BeneficiaryQuerySet(GatewayQuerySet):
     def not_seen_since(self, day):
         """Followed people whose last accompaniment is before `day` (people never accompanied are not listed)."""
         return self.annotate(last_seen=models.Max("accompaniments__activity__date")).filter(last_seen__lt=day)
@@ -49,7 +50,7 @@ class BeneficiaryQuerySet(models.QuerySet):
         return visible_beneficiaries(self, user)
 
 
-class Activity(models.Model):
+class Activity(Gateway):
     type = models.CharField("type", max_length=12, choices=ActivityType.choices)
     date = models.DateField("date", db_index=True)
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
@@ -131,7 +132,7 @@ class Activity(models.Model):
         return f"{self.get_type_display()} du {self.date:%d/%m/%Y}"
 
 
-class Beneficiary(models.Model):
+class Beneficiary(Gateway):
     """A person accompanied. Anonymous unless followed (with consent): then the personal data is their advisor's
     only. Erasure blanks the personal data and keeps the row, so the counts stay true."""
 
@@ -193,7 +194,7 @@ class Beneficiary(models.Model):
         return f"{self} ({', '.join(details)})" if details else str(self)
 
 
-class Accompaniment(models.Model):
+class Accompaniment(Gateway):
     """One person in one activity."""
 
     activity = models.ForeignKey(
@@ -206,6 +207,8 @@ class Accompaniment(models.Model):
     progressed = models.CharField(
         "dit avoir progressé", max_length=12, choices=Progress.choices, default=Progress.NOT_ASKED
     )
+
+    objects = GatewayQuerySet.as_manager()
 
     class Meta:
         verbose_name = "accompagnement"

@@ -10,7 +10,11 @@ Every write that changes what activities count goes through `tracking()`:
 `activities_changing` is sent before the write, `activities_changed` after it, both with the same `change`.
 Declare up front every existing activity and every existing beneficiary the write touches (a listener reads
 their state before the write); ids of rows the write creates are added afterwards with `change.add`. A nested
-`tracking()` joins the outer one, whose declared rows must then cover it.
+`tracking()` joins the outer one: the existing rows it declares that the outer one did not cover are announced
+(`activities_extending`) before its write, so that listeners read their state before it too.
+
+The models' own writes go through `tracking()` as well (cnum.core.writes' gateway, followed by the statistics):
+a service's `tracking()` only groups them into one change.
 """
 
 import threading
@@ -21,6 +25,8 @@ from django.dispatch import Signal
 
 activities_changing = Signal()
 activities_changed = Signal()
+#: A nested tracking() declares existing rows its outer change did not cover: `activity_ids`, `beneficiary_ids`.
+activities_extending = Signal()
 
 _local = threading.local()
 
@@ -41,7 +47,7 @@ class ActivityChange:
 def tracking(*, activity_ids=(), beneficiary_ids=()):
     outer = getattr(_local, "change", None)
     if outer is not None:
-        outer.add(activity_ids=activity_ids, beneficiary_ids=beneficiary_ids)
+        _extend(outer, activity_ids, beneficiary_ids)
         yield outer
         return
     change = ActivityChange()
@@ -53,3 +59,12 @@ def tracking(*, activity_ids=(), beneficiary_ids=()):
     finally:
         _local.change = None
     activities_changed.send(sender=ActivityChange, change=change)
+
+
+def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
+    """Rows created earlier in the change count as covered: they had no state before it."""
+    activities = {pk for pk in activity_ids if pk is not None} - outer.activity_ids
+    people = {pk for pk in beneficiary_ids if pk is not None} - outer.beneficiary_ids
+    if activities or people:
+        activities_extending.send(sender=ActivityChange, change=outer, activity_ids=activities, beneficiary_ids=people)
+    outer.add(activity_ids=activities, beneficiary_ids=people)

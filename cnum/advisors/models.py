@@ -21,6 +21,7 @@ from cnum.advisors.enums import (
     MembershipStatus,
     TrainingKind,
 )
+from cnum.core.writes import Gateway, GatewayQuerySet
 from cnum.sites.models import Site
 from cnum.structures.enums import PostStatus
 from cnum.structures.models import Post, Structure
@@ -282,7 +283,7 @@ class SiteAssignment(Period):
             raise ValidationError("Ce conseiller est déjà rattaché à ce lieu sur une partie de cette période.")
 
 
-class TeamQuerySet(models.QuerySet):
+class TeamQuerySet(GatewayQuerySet):
     def visible_to(self, user):
         from cnum.advisors.perms import visible_teams
 
@@ -295,7 +296,7 @@ class TeamQuerySet(models.QuerySet):
         return self.annotate(current_member_count=models.Count("memberships", filter=current & accepted))
 
 
-class Team(models.Model):
+class Team(Gateway):
     """A coordinator and the advisors they coordinate (members come and go: see TeamMembership)."""
 
     name = models.CharField("nom", max_length=200)
@@ -327,7 +328,7 @@ class Team(models.Model):
         return reverse("advisors:team_detail", args=[self.pk])
 
 
-class TeamMembershipQuerySet(PeriodQuerySet):
+class TeamMembershipQuerySet(GatewayQuerySet, PeriodQuerySet):
     def accepted(self):
         """Memberships the advisor or their employer accepted: the only ones that give the coordinator access."""
         return self.filter(status=MembershipStatus.ACCEPTED)
@@ -336,7 +337,7 @@ class TeamMembershipQuerySet(PeriodQuerySet):
         return self.filter(status=MembershipStatus.REQUESTED)
 
 
-class TeamMembership(Period):
+class TeamMembership(Gateway, Period):
     """An advisor belongs to a team over a period; the coordinator sees them only while it runs, and only once the
     advisor or a manager of their employer has accepted it (`status`; cnum.advisors.services.membership_decide)."""
 

@@ -31,6 +31,13 @@ def safe_cell(value):
     return value
 
 
+def read_cell(text: str) -> str:
+    """The inverse of `safe_cell` for a text read back from a file cnum wrote: the `'` it added is removed."""
+    if text.startswith("'") and safe_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def safe_row(values: Iterable) -> list:
     """A row of cells, each through `safe_cell`."""
     return [safe_cell(value) for value in values]

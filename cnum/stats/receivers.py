@@ -1,111 +1,116 @@
-"""The rollup tables follow every change that moves a figure (cnum.stats.rollups):
+"""The rollup tables follow every ORM write that moves a figure (cnum.stats.rollups; docs/adr/0006):
 
-- activities and accompaniments written through cnum.activities (services, imports, API): the
-  `activities_changing` / `activities_changed` announcements;
-- an employer structure moved to another commune or département, or changing type (public/private), or joining
-  or leaving a national network: its activities move between scopes;
-- a team membership created, changed (its period, or accepted or refused) or removed: its advisor's activities move
-  in or out of the team's figures.
+- the activities' own announcements (cnum.activities.signals: `tracking()` around a service's writes);
+- cnum.core.writes' gateway, which every write of the models below goes through (save, delete, queryset update and
+  delete, bulk_create, bulk_update — admin, importers, factories alike): each is turned into a `tracking()` of the
+  activities and people it may move, read before and after the write (`RESOLVERS`). Nested in a service's
+  `tracking()`, it joins it.
 
-Hubs' territories are reference data: after changing them, run `python manage.py stats_rebuild`.
+Reference data is not followed: régions, départements, communes and their EPCI, hubs' territories. After changing
+them, run `python manage.py stats_rebuild` (`stats_verify` tells whether the tables still agree).
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from contextlib import contextmanager
 
-from cnum.activities.models import Accompaniment, Activity
-from cnum.activities.signals import activities_changed, activities_changing
-from cnum.advisors.models import TeamMembership
+from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.signals import activities_changed, activities_changing, activities_extending, tracking
+from cnum.advisors.models import Team, TeamMembership
+from cnum.core import writes
 from cnum.stats import rollups
-from cnum.structures.models import Structure
+from cnum.stats.indicators import PERSON_BREAKDOWNS
+from cnum.structures.models import Network, Structure, StructureNetwork
 
 STATE_KEY = "stats"
-STRUCTURE_FIELDS = ("type", "commune_id", "departement_id")
-MEMBERSHIP_FIELDS = ("team_id", "advisor_id", "start", "end", "status")
+#: The fields whose change moves figures; a write of other fields only is not followed.
+STRUCTURE_FIELDS = ("type", "commune", "departement")
+MEMBERSHIP_FIELDS = ("team", "advisor", "start", "end", "status")
+BENEFICIARY_FIELDS = ("is_followed", *(spec[0] for spec in PERSON_BREAKDOWNS.values()))
 
 
 def on_activities_changing(sender, change, **kwargs):
-    change.state[STATE_KEY] = rollups.snapshot(change.activity_ids, change.beneficiary_ids)
+    if not rollups.suspended():
+        change.state[STATE_KEY] = rollups.snapshot(change.activity_ids, change.beneficiary_ids)
+
+
+def on_activities_extending(sender, change, activity_ids, beneficiary_ids, **kwargs):
+    if STATE_KEY in change.state:
+        rollups.extend(change.state[STATE_KEY], activity_ids, beneficiary_ids, created=change.activity_ids)
 
 
 def on_activities_changed(sender, change, **kwargs):
-    rollups.apply_change(change.state.pop(STATE_KEY), change.activity_ids, change.beneficiary_ids)
+    if STATE_KEY in change.state:
+        rollups.apply_change(change.state.pop(STATE_KEY), change.activity_ids, change.beneficiary_ids)
 
 
-def _begin(instance, activities) -> None:
-    activity_ids = list(activities.values_list("pk", flat=True))
-    instance._stats_before = rollups.snapshot(activity_ids, _people_of(activity_ids))
+# --- what a write of each model may move: (activity ids, beneficiary ids), or None when nothing --------------------
 
 
-def _finish(instance, activities=None) -> None:
-    before = getattr(instance, "_stats_before", None)
-    if before is None:
+def _activities(**lookups) -> set[int]:
+    return set(Activity.objects.filter(**lookups).order_by().values_list("pk", flat=True))
+
+
+def _stored(write, name: str) -> set:
+    """The values of the field `name` in the rows the write touches, as stored now, and those it sets."""
+    stored = write.model._base_manager.filter(pk__in=write.pks).values_list(name, flat=True)
+    return set(stored) | write.targets(name)
+
+
+def _accompaniments(write):
+    rows = Accompaniment.objects.filter(pk__in=write.pks).values_list("activity_id", "beneficiary_id")
+    return {a for a, _ in rows} | write.targets("activity"), {b for _, b in rows} | write.targets("beneficiary")
+
+
+def _beneficiaries(write):
+    return (set(), set(write.pks)) if write.may_change(BENEFICIARY_FIELDS) else None
+
+
+def _structures(write):
+    return (_activities(structure_id__in=write.pks), set()) if write.may_change(STRUCTURE_FIELDS) else None
+
+
+def _memberships(write):
+    if not write.may_change(MEMBERSHIP_FIELDS):
+        return None
+    return _activities(advisor_id__in=_stored(write, "advisor")), set()
+
+
+RESOLVERS = {
+    Activity: lambda write: (set(write.pks), set()),
+    Accompaniment: _accompaniments,
+    Beneficiary: _beneficiaries,
+    Structure: _structures,
+    StructureNetwork: lambda write: (_activities(structure_id__in=_stored(write, "structure")), set()),
+    Network: lambda write: (_activities(structure__networks__in=write.pks), set()) if write.delete else None,
+    TeamMembership: _memberships,
+    Team: lambda write: (_activities(advisor__team_memberships__team__in=write.pks), set()) if write.delete else None,
+}
+
+
+def _declared(write, resolve):
+    found = resolve(write)
+    if found is None:
+        return None
+    activity_ids, beneficiary_ids = found
+    # A person's figures depend on all their activities (first accompaniment, distinct counts): follow them too.
+    people = Accompaniment.objects.filter(activity_id__in=activity_ids).values_list("beneficiary_id", flat=True)
+    return activity_ids, beneficiary_ids | set(people)
+
+
+@contextmanager
+def follow_write(write):
+    resolve = RESOLVERS.get(write.model)
+    found = _declared(write, resolve) if resolve and not rollups.suspended() else None
+    if found is None:
+        yield
         return
-    del instance._stats_before
-    activity_ids = list(activities.values_list("pk", flat=True)) if activities is not None else ()
-    rollups.apply_change(before, activity_ids, _people_of(activity_ids))
-
-
-def _people_of(activity_ids) -> set[int]:
-    return set(Accompaniment.objects.filter(activity_id__in=activity_ids).values_list("beneficiary_id", flat=True))
-
-
-def _changed(instance, fields) -> bool:
-    if instance.pk is None:
-        return False
-    stored = type(instance).objects.filter(pk=instance.pk).values(*fields).first()
-    return stored is not None and any(stored[name] != getattr(instance, name) for name in fields)
-
-
-def on_structure_pre_save(sender, instance, raw=False, **kwargs):
-    if not raw and _changed(instance, STRUCTURE_FIELDS):
-        _begin(instance, Activity.objects.filter(structure_id=instance.pk))
-
-
-def on_structure_post_save(sender, instance, raw=False, **kwargs):
-    _finish(instance)
-
-
-def on_networks_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("pre_add", "pre_remove", "pre_clear", "post_add", "post_remove", "post_clear"):
-        return
-    if reverse:  # network.structures.add(...): the structures are pk_set (all of them for a clear)
-        structure_ids = pk_set if pk_set is not None else set(instance.structures.values_list("pk", flat=True))
-    else:
-        structure_ids = {instance.pk}
-    if action.startswith("pre_"):
-        _begin(instance, Activity.objects.filter(structure_id__in=structure_ids))
-    else:
-        _finish(instance)
-
-
-def on_membership_pre_save(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    if instance.pk is None or _changed(instance, MEMBERSHIP_FIELDS):
-        stored = TeamMembership.objects.filter(pk=instance.pk).values_list("advisor_id", flat=True).first()
-        advisors = {instance.advisor_id, stored} - {None}
-        _begin(instance, Activity.objects.filter(advisor_id__in=advisors))
-
-
-def on_membership_post_save(sender, instance, raw=False, **kwargs):
-    _finish(instance)
-
-
-def on_membership_pre_delete(sender, instance, **kwargs):
-    _begin(instance, Activity.objects.filter(advisor_id=instance.advisor_id))
-
-
-def on_membership_post_delete(sender, instance, **kwargs):
-    _finish(instance)
+    with tracking(activity_ids=found[0], beneficiary_ids=found[1]) as change:
+        yield
+        after = _declared(write, resolve) or (set(), set())
+        change.add(activity_ids=after[0], beneficiary_ids=after[1])
 
 
 def connect() -> None:
     activities_changing.connect(on_activities_changing, dispatch_uid="stats-activities-changing")
+    activities_extending.connect(on_activities_extending, dispatch_uid="stats-activities-extending")
     activities_changed.connect(on_activities_changed, dispatch_uid="stats-activities-changed")
-    pre_save.connect(on_structure_pre_save, sender=Structure, dispatch_uid="stats-structure-pre")
-    post_save.connect(on_structure_post_save, sender=Structure, dispatch_uid="stats-structure-post")
-    m2m_changed.connect(on_networks_changed, sender=Structure.networks.through, dispatch_uid="stats-networks")
-    pre_save.connect(on_membership_pre_save, sender=TeamMembership, dispatch_uid="stats-membership-pre")
-    post_save.connect(on_membership_post_save, sender=TeamMembership, dispatch_uid="stats-membership-post")
-    pre_delete.connect(on_membership_pre_delete, sender=TeamMembership, dispatch_uid="stats-membership-pre-del")
-    post_delete.connect(on_membership_post_delete, sender=TeamMembership, dispatch_uid="stats-membership-post-del")
+    writes.follow(follow_write)

@@ -8,8 +8,10 @@ property tests compare the tables with the live indicators (cnum.stats.indicator
 """
 
 import datetime
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -198,7 +200,11 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
             counts.update({(dimension, value): n for value, n in given.items()})
             counts[dimension, unknown] += anonymous - sum(given.values())
     for (dimension, value), n in counts.items():
-        vector[COLUMN_INDEX[column_name(dimension, value)]] += n
+        # A value outside the enums (written without the services' checks) has no column: the SQL rebuild, which
+        # sums one column per known value, leaves it out too.
+        index = COLUMN_INDEX.get(column_name(dimension, value))
+        if index is not None:
+            vector[index] += n
     suffix = (month_of(row["date"]), row["type"], row["place_type"], context.employer(row["structure_id"]))
     for scope in context.scopes(row["structure_id"], row["advisor_id"], row["date"]):
         cell = tally.cells[(*scope, *suffix)]
@@ -300,11 +306,48 @@ def snapshot(activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = 
     return Snapshot(activity_ids, beneficiary_ids, tally)
 
 
+def extend(before: Snapshot, activity_ids: Iterable[int], beneficiary_ids: Iterable[int], *, created=()) -> None:
+    """Add to `before` what more rows contribute now, before a write nested in the change touches them
+    (cnum.activities.signals: `activities_extending`). Activities created earlier in the change had no state."""
+    people = set(beneficiary_ids) - before.beneficiary_ids
+    theirs = Accompaniment.objects.filter(beneficiary_id__in=people).values_list("activity_id", flat=True)
+    activity_ids = (set(activity_ids) | set(theirs)) - before.activity_ids - set(created)
+    context = ScopeContext()
+    add_contributions(before.tally, activity_ids, context)
+    for keys in people_keys(people, context).values():
+        before.tally.people.update(keys)
+    before.activity_ids |= activity_ids
+    before.beneficiary_ids |= people
+
+
 def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = ()) -> None:
     """Apply to the tables the difference between `before` and now, for the rows `before` covered plus those
     given (created by the write)."""
     after = snapshot(before.activity_ids | set(activity_ids), before.beneficiary_ids | set(beneficiary_ids))
     apply(after.tally.subtract(before.tally))
+
+
+_local = threading.local()
+
+
+def suspended() -> bool:
+    """Whether writes are not followed one by one, the tables being rebuilt at the end (`unfollowed`)."""
+    return getattr(_local, "suspended", False)
+
+
+@contextmanager
+def unfollowed(rebuild):
+    """A bulk load, in a transaction: its writes are not followed one by one (a diff per batch would cost more than
+    the load), and `rebuild()` refills the tables from scratch at the end. Not inside a tracked change."""
+    if suspended():
+        yield
+        return
+    _local.suspended = True
+    try:
+        yield
+    finally:
+        _local.suspended = False
+    rebuild()
 
 
 @transaction.atomic

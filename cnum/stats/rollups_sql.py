@@ -489,25 +489,28 @@ def _team_tally() -> Tally:
     return tally
 
 
+#: The rebuild's steps, in order (their names are shown as it goes).
+STEPS = [
+    ("vidage", lambda cursor: [model.objects.all().delete() for model in (StatCell, StatPeople)]),
+    ("table fine", _create_fine),
+    ("territoires", _create_scopes),
+    ("cellules", _insert_cells),
+    ("personnes", _create_people),
+    ("premières venues", _create_firsts),
+    ("personnes distinctes", _insert_people),
+    ("équipes", lambda cursor: apply(_team_tally())),
+]
+
+
 @transaction.atomic
 def rebuild(progress=None) -> dict[str, int]:
     """Empty the tables and fill them from the database's sums; return the number of rows of each table.
     `progress(step_name)` is called after each step."""
-    steps = [
-        ("vidage", lambda cursor: [model.objects.all().delete() for model in (StatCell, StatPeople)]),
-        ("table fine", _create_fine),
-        ("territoires", _create_scopes),
-        ("cellules", _insert_cells),
-        ("personnes", _create_people),
-        ("premières venues", _create_firsts),
-        ("personnes distinctes", _insert_people),
-        ("équipes", lambda cursor: apply(_team_tally())),
-    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # sorts and hashes of millions of rows in memory, for this rebuild only
             cursor.execute("SET LOCAL work_mem = '256MB'")
         try:
-            for name, step in steps:
+            for name, step in STEPS:
                 step(cursor)
                 if progress:
                     progress(name)

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from cnum.core.writes import Gateway, GatewayQuerySet
 from cnum.structures.enums import (
     AmendmentKind,
     ApplicationStatus,
@@ -58,10 +59,12 @@ class Hub(models.Model):
         return codes
 
 
-class Network(models.Model):
+class Network(Gateway):
     """A national network (grand réseau) that employer structures belong to."""
 
     name = models.CharField("nom", max_length=150, unique=True)
+
+    objects = GatewayQuerySet.as_manager()
 
     class Meta:
         verbose_name = "réseau national"
@@ -72,7 +75,7 @@ class Network(models.Model):
         return self.name
 
 
-class StructureQuerySet(models.QuerySet):
+class StructureQuerySet(GatewayQuerySet):
     def public(self):
         return self.filter(type__in=StructureType.public_types())
 
@@ -108,7 +111,7 @@ class StructureQuerySet(models.QuerySet):
         return visible_structures(self, user)
 
 
-class Structure(models.Model):
+class Structure(Gateway):
     """An employer of advisors: a local authority or a private body (association, company…)."""
 
     name = models.CharField("nom", max_length=255)
@@ -142,7 +145,9 @@ class Structure(models.Model):
         on_delete=models.SET_NULL,
         related_name="structures",
     )
-    networks = models.ManyToManyField(Network, verbose_name="réseaux nationaux", blank=True, related_name="structures")
+    networks = models.ManyToManyField(
+        Network, verbose_name="réseaux nationaux", blank=True, related_name="structures", through="StructureNetwork"
+    )
     contact_first_name = models.CharField("prénom du contact", max_length=100, blank=True)
     contact_last_name = models.CharField("nom du contact", max_length=100, blank=True)
     contact_role = models.CharField("fonction du contact", max_length=150, blank=True)
@@ -194,6 +199,25 @@ class Structure(models.Model):
     @property
     def siren(self) -> str:
         return self.identifier[:9] if self.identifier_kind == IdentifierKind.SIRET else ""
+
+
+class StructureNetwork(Gateway):
+    """A structure's membership of a national network (the table Django created for `Structure.networks`, declared
+    so that its writes — `structure.networks.add()`, imports — go through the gateway of cnum.core.writes)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE)
+    network = models.ForeignKey(Network, on_delete=models.CASCADE)
+
+    objects = GatewayQuerySet.as_manager()
+
+    class Meta:
+        db_table = "structures_structure_networks"
+        unique_together = [("structure", "network")]
+        verbose_name = "appartenance à un réseau national"
+        verbose_name_plural = "appartenances à des réseaux nationaux"
+
+    def __str__(self):
+        return f"{self.structure_id} ∈ {self.network_id}"
 
 
 class CoselecDecision(models.Model):

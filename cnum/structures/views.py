@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cnum.core.audit_trail import present
@@ -89,7 +89,13 @@ def structure_detail(request, pk: int):
         )
         amendment.decision_allowed = is_open and amendment.has_opinion and perms.can_decide_amendment(user, amendment)
     decisions = list(structure.coselec_decisions.all())
-    posts = list(structure.posts.select_related("granted_by", "added_by", "returned_by"))
+    # The contracts running today, with their advisors, for all the posts at once (a query per post before).
+    current = Post.contracts.rel.related_model.objects.current().select_related("advisor")
+    posts = list(
+        structure.posts.select_related("granted_by", "added_by", "returned_by").prefetch_related(
+            Prefetch("contracts", queryset=current, to_attr="current_contracts")
+        )
+    )
     return render(
         request,
         "structures/structure_detail.html",

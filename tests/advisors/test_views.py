@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -362,3 +364,44 @@ def test_an_advisor_reads_their_record_and_records_where_they_work(client):
     assert client.post(url, {"site": nearby.pk, "start": "2024-02-01"}).status_code == 302
     assert client.get(reverse("advisors:training_create", args=[advisor.pk])).status_code == 403
     assert client.get(reverse("advisors:detail", args=[colleague.pk])).status_code == 403
+
+
+def test_the_team_page_runs_the_same_queries_for_2_or_12_members(client, as_role, django_assert_num_queries):
+    """Issue #16: a query-count guard on every detail page (the team's members and their advisors read at once)."""
+    as_role(Role.PROGRAMME_TEAM)
+    team = TeamFactory()
+
+    def add_members(count):
+        for _ in range(count):
+            TeamMembershipFactory(team=team, advisor=ContractFactory().advisor, status="accepted")
+
+    add_members(2)
+    url = reverse("advisors:team_detail", args=[team.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_members(10)
+    with django_assert_num_queries(len(few)):
+        response = client.get(url)
+    assert len(response.context["current"]) == 12
+
+
+def test_the_advisor_page_runs_the_same_queries_for_2_or_8_contracts(client, as_role, django_assert_num_queries):
+    """Issue #16: a query-count guard on every detail page (contracts, sites, trainings and teams read at once)."""
+    as_role(Role.PROGRAMME_TEAM)
+    advisor = AdvisorFactory()
+
+    def add_history(count):
+        for _ in range(count):
+            start = datetime.date(2015 + len(advisor.contracts.all()), 1, 1)
+            ContractFactory(advisor=advisor, start=start, end=start + datetime.timedelta(days=300))
+            SiteAssignmentFactory(advisor=advisor, start=start)
+            TrainingFactory(advisor=advisor)
+            TeamMembershipFactory(advisor=advisor, start=start, status="accepted")
+
+    add_history(2)
+    url = reverse("advisors:detail", args=[advisor.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_history(6)
+    with django_assert_num_queries(len(few)):
+        assert client.get(url).status_code == 200

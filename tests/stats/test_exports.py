@@ -29,7 +29,7 @@ def activity():
     ActivityFactory(accompaniment__progressed=Progress.NO, themes=[Theme.EMAIL], structure=association)
     ActivityFactory(collective=True, anonymous_first_time=2, themes=[Theme.HEALTH])
     ActivityFactory(structure=StructureFactory(departement=ain), date=datetime.date(2025, 4, 2))
-    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    call_command("stats_verify", verbosity=0, stdout=io.StringIO())
 
 
 def tables_by_title(figures, programme=None) -> dict:

@@ -37,8 +37,8 @@ def signed_in(client, role, scope=None):
     return user
 
 
-def rebuild():
-    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+def verify_rollups():
+    call_command("stats_verify", verbosity=0, stdout=io.StringIO())
 
 
 def dashboard_figures(client, **params):
@@ -66,7 +66,7 @@ def moved():
     ContractFactory(advisor=advisor, structure=b, start=D(2025, 1, 1))
     at_a = ActivityFactory(advisor=advisor, structure=a, date=D(2024, 3, 12))
     at_b = ActivityFactory(advisor=advisor, structure=b, date=D(2025, 2, 20))
-    rebuild()
+    verify_rollups()
     return {"a": a, "b": b, "advisor": advisor, "at_a": at_a, "at_b": at_b}
 
 
@@ -128,7 +128,7 @@ def member():
     activities = {
         month: ActivityFactory(advisor=advisor, structure=structure, date=D(2025, month, 10)) for month in (3, 6, 10)
     }
-    rebuild()
+    verify_rollups()
     return {"team": team, "advisor": advisor, "membership": membership, "activities": activities}
 
 
@@ -148,7 +148,7 @@ def test_a_coordinator_sees_member_activities_of_the_membership_days_only(client
 
 def test_a_requested_membership_counts_in_no_team_figure_nor_access(client, member):
     TeamMembership.objects.filter(pk=member["membership"].pk).update(status="requested")
-    rebuild()
+    verify_rollups()
     user = signed_in(client, Role.COORDINATOR, member["team"])
     assert not Activity.objects.visible_to(user).exists()
     figures = dashboard_figures(client, scope=f"team:{member['team'].pk}")
@@ -162,7 +162,7 @@ def test_a_requested_membership_counts_in_no_team_figure_nor_access(client, memb
 
 def test_accepting_a_membership_brings_its_days_into_the_team_rollups(client, member):
     TeamMembership.objects.filter(pk=member["membership"].pk).update(status="requested")
-    rebuild()
+    verify_rollups()
     team = Scope(ScopeKind.TEAM, str(member["team"].pk))
     assert engine.figures(team)["activities"] == 0
     advisor_user = UserFactory(advisor=True)

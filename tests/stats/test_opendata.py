@@ -57,7 +57,7 @@ def history():
     activities(ain, APRIL, 10)
     activities(savoie, APRIL, 3)
     recompute_first_accompaniments(Beneficiary.objects.values_list("pk", flat=True))
-    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    call_command("stats_verify", verbosity=0, stdout=io.StringIO())
 
 
 def export(tmp_path, *args) -> dict[str, list[dict]]:

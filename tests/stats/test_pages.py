@@ -34,7 +34,7 @@ def data(world):  # noqa: F811
     ActivityFactory(advisor=advisors["bourg"], structure=world["bourg"], place_type=PlaceType.REMOTE, site=None)
     for _ in range(2):
         ActivityFactory(advisor=advisors["marseille"], structure=world["marseille"], followed=True)
-    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    call_command("stats_verify", verbosity=0, stdout=io.StringIO())
     return world
 
 
@@ -233,7 +233,7 @@ def test_structure_list_does_not_query_per_structure(client, data, django_assert
         client.get(URL, YEAR_2025)
     for _ in range(5):
         ActivityFactory(structure=StructureFactory(departement=data["rhone"]))
-    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    call_command("stats_verify", verbosity=0, stdout=io.StringIO())
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(URL, YEAR_2025).content.decode()
     assert html.count("scope=structure%3A") >= 6

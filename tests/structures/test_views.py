@@ -187,3 +187,24 @@ def test_the_history_is_only_for_those_who_read_the_audit_log(client, lyon_manag
     html = client.get(detail(lyon_structure)).content.decode()
     assert "Historique" not in html
     assert "Demander un avenant" in html and "Décision COSELEC" not in html
+
+
+def test_detail_queries_do_not_grow_with_the_posts(client, programme_team, django_assert_num_queries):
+    """Issue #16: 20 queries with 2 posts, 60 with 22 (each post's current contracts, then each contract's advisor)."""
+    from tests.advisors.factories import ContractFactory
+
+    client.force_login(programme_team)
+    structure = StructureFactory(approved=True)
+
+    def add_posts(count):
+        for _ in range(count):
+            ContractFactory(structure=structure, post=PostFactory(structure=structure))
+
+    add_posts(2)
+    with CaptureQueriesContext(connection) as few:
+        client.get(detail(structure))
+    add_posts(20)
+    with django_assert_num_queries(len(few)):
+        response = client.get(detail(structure))
+    assert len(response.context["posts"]) == 22
+    assert all(len(post.current_contracts) == 1 for post in response.context["posts"])

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from cnum.core.imports import Column, ImportReport
+from cnum.core.tabular import read_cell
 from cnum.structures.identifiers import identify
 from cnum.structures.importers.sync import StructureRow, structures_sync
 from cnum.structures.importers.values import (
@@ -251,7 +252,8 @@ class RowProblems(list):
 
 def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
     position = columns.get(name)
-    return cells[position].strip() if position is not None and position < len(cells) else ""
+    # A cell cnum's own export quoted against formulas (cnum.core.tabular.safe_cell) reads back as it was.
+    return read_cell(cells[position].strip()) if position is not None and position < len(cells) else ""
 
 
 def parse_row(line: int, cells: list[str], context: Context) -> StructureRow | None:

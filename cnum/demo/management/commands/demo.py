@@ -13,6 +13,7 @@ from cnum.demo.accounts import demo_accounts_create, demo_accounts_exist
 from cnum.demo.activities import demo_activities_create
 from cnum.demo.funding import demo_funding_create
 from cnum.demo.guard import demo_database_check, demo_database_mark
+from cnum.stats import rollups
 from cnum.structures.models import Structure
 
 
@@ -53,9 +54,14 @@ class Command(CnumCommand):
         if scale == "national":
             self.build_national(seed, options["activities"])
             return
-        scopes = self.build_registry(seed)
+        # A bulk load: the statistics' tables are rebuilt once at the end, rather than followed batch by batch.
+        with rollups.unfollowed(rebuild=lambda: call_command("stats_rebuild", verbosity=0, stdout=self.stdout)):
+            scopes = self.build_registry(seed)
         demo_funding_create(seed=seed + 2)  # loads the funding reference first if it is missing
         users = demo_accounts_create(scopes=scopes)
+        # Every figure the demo shows must equal a recount of its records: a difference stops the build loudly.
+        self.stdout.write("Vérification des statistiques…")
+        call_command("stats_verify", verbosity=0, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête : {len(users)} comptes."))
 
     def build_national(self, seed: int, activities: int) -> None:
@@ -71,6 +77,7 @@ class Command(CnumCommand):
         start = time.perf_counter()
         call_command("stats_rebuild", verbosity=self.verbosity, stdout=self.stdout)
         rebuilt = time.perf_counter() - start
+        call_command("stats_verify", verbosity=self.verbosity, stdout=self.stdout)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         summary = {"lignes": written, "génération (s)": round(generated, 1), "agrégats (s)": round(rebuilt, 1)}
         audit.record_bulk(Structure, summary=summary, description="Démonstration nationale")
@@ -105,7 +112,6 @@ class Command(CnumCommand):
         # A generator of its own, so that the registry drawn above does not depend on the activities.
         activities = demo_activities_create(structure=scopes["structure"], rng=random.Random(seed + 1))
         self.stdout.write("Tables d'agrégats des statistiques…")
-        call_command("stats_rebuild", verbosity=0, stdout=self.stdout)
         summary = {
             "structures": len(structures) + later["structures"],
             "postes": sum(len(p) for p in posts.values()) + later["postes"],
