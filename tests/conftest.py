@@ -2,11 +2,17 @@ import io
 
 import pytest
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 from django.core.management.commands import flush
 
 from cnum.core.audit import audit_maintenance
 from cnum.territories.lookup import reset_index
 from cnum.territories.models import Commune
+
+# Property tests judge results, never timings (STYLE: speed belongs to `make bench`): no per-example deadline, which a
+# loaded 2-core CI machine would otherwise break at random.
+hypothesis_settings.register_profile("cnum", deadline=None)
+hypothesis_settings.load_profile("cnum")
 
 
 @pytest.fixture(autouse=True, scope="session")
