@@ -2,8 +2,8 @@ import io
 
 import pytest
 from django.core.management import call_command
-from hypothesis import settings as hypothesis_settings
 from django.core.management.commands import flush
+from hypothesis import settings as hypothesis_settings
 
 from cnum.core.audit import audit_maintenance
 from cnum.territories.lookup import reset_index
