@@ -192,7 +192,8 @@ ROUTES: dict[str, Entry] = {
         signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
     ),
     # Statistics: the public page for all; the dashboard and its exports for the scopes of the active role.
-    "stats:public": Entry(PUBLIC),
+    # The public page of a territory (département inside, another outside): public whoever asks.
+    "stats:public": Entry(PUBLIC, query=lambda world, side: f"scope=departement:{world[side]['departement'].code}"),
     "stats:dashboard": Entry(
         signed_in("200/403", advisor="403", coordinator="403", programme_team="200"),
         query=scope_of("structure", "structure"),
