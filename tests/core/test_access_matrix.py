@@ -235,6 +235,10 @@ ROUTES: dict[str, Entry] = {
     "api:api-root": Entry(expect("404")),
     "api:list_sites": Entry(PUBLIC),
     "api:get_site": Entry(expect("200/404"), kwargs=obj("site", "site_id")),
+    # The nearby search is open data too (no token), around a point in Lyon or Marseille.
+    "api:search_sites_nearby": Entry(
+        PUBLIC, query=lambda world, side: "lat=45.76&lon=4.83" if side == "in" else "lat=43.30&lon=5.37"
+    ),
     "api:list_activities": Entry(expect("401", jeton="200")),
     # An empty body is refused as unreadable, after the token is checked.
     "api:create_activity": Entry(expect("401", jeton="400"), method="POST"),
