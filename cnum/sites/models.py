@@ -209,6 +209,13 @@ class Site(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def directions_url(self) -> str:
+        """A route to the site on OpenStreetMap (the visitor chooses where from and how), "" without coordinates."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"https://www.openstreetmap.org/directions?route=%3B{self.latitude:g}%2C{self.longitude:g}"
+
+    @property
     def is_itinerant(self) -> bool:
         return schema.ITINERANT in self.mobility
 
