@@ -9,13 +9,11 @@ from ninja.errors import HttpError
 
 from cnum.api.sites import MAX_PAGE_SIZE, PAGE_SIZE, Problem, SiteOut, api_record
 from cnum.api.validation import has_nul
-from cnum.sites import schema
+from cnum.sites import nearby
 from cnum.sites.models import Site
-from cnum.sites.opening_now import is_open
 
 router = Router(tags=["Lieux"])
-MAX_RADIUS_KM = 100
-DEFAULT_RADIUS_KM = 10
+MAX_RADIUS_KM, DEFAULT_RADIUS_KM = nearby.MAX_RADIUS_KM, nearby.DEFAULT_RADIUS_KM
 
 
 class NearbyFilters(Schema):
@@ -48,31 +46,21 @@ class NearbyPage(Schema):
 
 
 def _canonical(name: str, value: str) -> str:
-    if not value:
-        return ""
-    canonical = schema.enumeration(name).canonical(value)
+    canonical = nearby.canonical(name, value)
     if canonical is None:
         raise HttpError(422, f"Valeur inconnue du schéma v1.0.2 pour {name} : « {value} ».")
     return canonical
 
 
-def nearby_sites(sites, filters: NearbyFilters):
-    """The sites within the radius, nearest first, under the map's filters (a list when "open now" is asked)."""
-    sites = sites.within_km(filters.lat, filters.lon, filters.rayon_km)
-    if service := _canonical("services", filters.service):
-        sites = sites.offering(service)
-    if public := _canonical("publics_specifiquement_adresses", filters.public):
-        sites = sites.for_public(public)
-    if support := _canonical("prise_en_charge_specifique", filters.prise_en_charge):
-        sites = sites.with_support(support)
-    if filters.gratuit:
-        sites = sites.free_of_charge()
-    if filters.sur_rendez_vous:
-        sites = sites.by_appointment()
-    if filters.ouvert_maintenant:
-        now = timezone.now()
-        return [site for site in sites if is_open(site.opening_hours, now, site.departement_id)]
-    return sites
+def _map_filters(filters: NearbyFilters) -> nearby.MapFilters:
+    return nearby.MapFilters(
+        service=_canonical("services", filters.service),
+        public=_canonical("publics_specifiquement_adresses", filters.public),
+        support=_canonical("prise_en_charge_specifique", filters.prise_en_charge),
+        free=filters.gratuit,
+        appointment=filters.sur_rendez_vous,
+        open_now=filters.ouvert_maintenant,
+    )
 
 
 @router.get(
@@ -87,7 +75,15 @@ def search_sites_nearby(request, filters: Query[NearbyFilters], page: int = 1, p
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise HttpError(422, f"page_size doit être compris entre 1 et {MAX_PAGE_SIZE}.")
     sites = Site.objects.visible_to(request.user).select_related("commune", "structure").prefetch_related("provenance")
-    paginator = Paginator(nearby_sites(sites, filters), page_size)
+    found = nearby.nearby(
+        sites,
+        latitude=filters.lat,
+        longitude=filters.lon,
+        radius_km=filters.rayon_km,
+        filters=_map_filters(filters),
+        now=timezone.now(),
+    )
+    paginator = Paginator(found, page_size)
     current = paginator.get_page(page)
     return {
         "count": paginator.count,

@@ -124,6 +124,10 @@ ROUTES: dict[str, Entry] = {
     "structures:amendment_decide": Entry(PROGRAMME_ONLY, method="POST", kwargs=obj("amendment")),
     # Sites are open data; an unpublished site (the one outside) is seen only by those who may edit it.
     "sites:list": Entry(PUBLIC),
+    # The public map, its embeddable version (framed by any site) and the page giving its <iframe> code.
+    "sites:map": Entry(PUBLIC, query=lambda world, side: "q=69001" if side == "in" else "q=13001"),
+    "sites:map_embed": Entry(PUBLIC, query=lambda world, side: f"departement={world[side]['departement'].code}"),
+    "sites:map_embed_code": Entry(PUBLIC),
     "sites:detail": Entry(expect("200/404", programme_team="200"), kwargs=obj("site")),
     "sites:edit": Entry(signed_in("403/404", structure_manager="200/404", programme_team="200"), kwargs=obj("site")),
     "sites:import_wizard": Entry(PROGRAMME_ONLY),
