@@ -214,6 +214,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cnum <ne-pas-repondre
 
 # Where the reference data the product needs at run time lives (copied into the project, with licences).
 REFERENCE_DIR = BASE_DIR / "reference"
+# The open-data files `opendata_export` writes (scheduled every night) and /donnees-ouvertes/ publishes.
+CNUM_OPENDATA_DIR = Path(os.environ.get("CNUM_OPENDATA_DIR", VAR_DIR / "opendata"))
 
 SERVICE_NAME = "cnum"
 SERVICE_TAGLINE = "Conseiller numérique — registre, activité, statistiques et financement"

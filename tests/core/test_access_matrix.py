@@ -207,6 +207,9 @@ ROUTES: dict[str, Entry] = {
         kwargs=lambda world, side: {"fmt": "csv"},
         query=scope_of("structure", "structure"),
     ),
+    # Open data: the page for all; a file that is not one of the published ones is not found.
+    "opendata:page": Entry(PUBLIC),
+    "opendata:file": Entry(expect("404"), kwargs=lambda world, side: {"name": "inconnu.csv"}),
     # Funding: budget and simulations for the programme team; prefectures read conventions and campaigns of their
     # territory; a structure manager answers the campaigns sent to their structure.
     "funding:budget": Entry(PROGRAMME_ONLY | {"prefecture_departement": "302", "prefecture_region": "302"}),

@@ -83,3 +83,11 @@ def test_the_map_makes_a_bounded_number_of_queries_for_20_sites(client, sites, d
     SiteFactory.create_batch(18)
     with django_assert_max_num_queries(12):
         get(client, q="69001")
+
+
+def test_the_visitors_position_is_masked_in_the_logs():
+    from cnum.core.logging import mask_url
+
+    assert mask_url("GET /lieux/carte/?lat=45.7606&lon=4.857&q=69003") == (
+        "GET /lieux/carte/?lat=[masqué]&lon=[masqué]&q=[masqué]"
+    )
