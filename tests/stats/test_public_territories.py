@@ -124,3 +124,30 @@ def test_region_page_without_secret_departement(client, db):
     assert "Carte par département" in html
     # The only theme (6 activities) is published.
     assert f'<th scope="row">{Theme.EMAIL.label}</th><td>6</td>' in html
+
+
+def test_a_small_breakdown_value_is_secret_with_the_one_that_would_give_it_away(client, db):
+    """20 activities about e-mail, 3 about navigation, 8 about equipment: navigation (3) is secret, and equipment (the
+    smallest other) with it, since the themes' national totals and the département's are published."""
+    rhone = DepartementFactory(code="69")
+    lyon = CommuneFactory(code="69123", departement=rhone)
+    structure = StructureFactory(commune=lyon, departement=rhone)
+    advisor, site = AdvisorFactory(), SiteFactory(commune=lyon)
+    for theme, count in ((Theme.EMAIL, 20), (Theme.BROWSING, 3), (Theme.MAINTENANCE, 8)):
+        for _ in range(count):
+            ActivityFactory(
+                advisor=advisor, site=site, structure=structure, themes=[theme], date=datetime.date(2025, 3, 3)
+            )
+    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    html = page(client, "departement:69")
+    assert f'<th scope="row">{Theme.EMAIL.label}</th><td>20</td>' in html
+    assert f'<th scope="row">{Theme.BROWSING.label}</th><td>Secret statistique</td>' in html
+    assert f'<th scope="row">{Theme.MAINTENANCE.label}</th><td>Secret statistique</td>' in html
+    # The chart shows only what the table publishes.
+    assert "Navigation sur internet : 3" not in html
+
+
+def test_the_territory_pages_make_a_bounded_number_of_queries(client, world, django_assert_max_num_queries):
+    for scope in ("departement:69", "region:84", "commune:69123", ""):
+        with django_assert_max_num_queries(45):
+            page(client, scope)
