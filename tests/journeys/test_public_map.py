@@ -90,14 +90,16 @@ def test_a_visitor_finds_the_nearest_site_open_now(journey, lyon, width):
     journey.shoot(f"carte-lieux-{width}")
 
     # Open now: only the Part-Dieu library.
-    page.get_by_role("button", name="Filtres").click()
+    page.get_by_role("button", name="Filtres", exact=True).click()
+    page.locator("#filtres-carte.fr-collapse--expanded").wait_for()
+    page.wait_for_timeout(500)  # the DSFR's opening animation
     tick(page, "Ouvert maintenant")
     with page.expect_navigation():
         page.get_by_role("button", name="Appliquer les filtres").click()
     page.locator("#carte-lieux[data-ready=true]").wait_for()
     journey.checked()
     assert listed(page) == ["Médiathèque de la Part-Dieu"]
-    assert page.get_by_label("Ouvert maintenant").is_checked()
+    assert page.get_by_role("button", name="Filtres (actifs)").is_visible()
 
     with page.expect_navigation():
         page.get_by_role("link", name="Médiathèque de la Part-Dieu").click()
@@ -167,3 +169,23 @@ def test_the_map_page_itself_cannot_be_framed(town_hall, lyon):
     page.wait_for_timeout(1000)
     assert any("frame-ancestors" in error for error in errors), errors
     assert page.frame_locator("iframe").locator("#carte-lieux").count() == 0
+
+
+def test_near_me_searches_around_the_browsers_position(lyon, live_server, monkeypatch):
+    """The browser's position (granted here) is sent with the search: the nearest sites to Bellecour are listed."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(
+            geolocation={"latitude": 45.7578, "longitude": 4.8320}, permissions=["geolocation"]
+        )
+        page = context.new_page()
+        page.route(TILES, lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_PNG))
+        page.goto(live_server.url + reverse("sites:map"))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Autour de moi").click()
+        assert "de votre position" in page.locator("#resultat-carte").inner_text()
+        assert listed(page)[0] == "Mairie du 3e arrondissement"
+        browser.close()
