@@ -15,6 +15,7 @@ urlpatterns = [
     path("conseillers/", include("cnum.advisors.urls")),
     path("activites/", include("cnum.activities.urls")),
     path("statistiques/", include("cnum.stats.urls")),
+    path("donnees-ouvertes/", include("cnum.stats.urls_opendata")),
     path("financement/", include("cnum.funding.urls")),
     path("jetons-api/", include("cnum.api.urls")),
     path("api/", api.urls),

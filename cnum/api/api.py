@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from cnum.api.activities import router as activities_router
+from cnum.api.nearby import router as nearby_router
 from cnum.api.sites import router as sites_router
 from cnum.api.throttling import address_throttle, token_throttle
 
@@ -14,15 +15,17 @@ api = NinjaAPI(
     version="1",
     description=(
         "API du dispositif Conseiller numérique ; les données publiques sont ouvertes sans authentification. "
-        "L'API partenaires (/api/v1/) demande un jeton : `Authorization: Bearer <jeton>`."
+        "L'API partenaires (/api/v1/activities) demande un jeton : `Authorization: Bearer <jeton>` ; la recherche "
+        "de lieux autour d'un point (/api/v1/lieux/) est ouverte."
     ),
     urls_namespace="api",
     throttle=[token_throttle, address_throttle],
 )
 api.add_router("/lieux/", sites_router)
 api.add_router("/v1/activities", activities_router)
+api.add_router("/v1/lieux/", nearby_router)
 
-PARTNER_PREFIX = "/api/v1/"
+PARTNER_PREFIX = "/api/v1/activities"
 
 
 @api.exception_handler(AuthenticationError)

@@ -15,9 +15,9 @@ FRENCH_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[
 INTERNATIONAL_PHONE = re.compile(r"(?<![\w+])\+\d(?:[\s.-]?\d){7,14}(?!\d)")
 PHONE_MASK = "[téléphone masqué]"
 MASK = "[masqué]"
-# Query parameters whose whole value is hidden: free-text searches (names, e-mails of people or authors) and the
-# one-time secrets of the ProConnect (OIDC) return.
-MASKED_PARAMETERS = ("q", "actor", "code", "state")
+# Query parameters whose whole value is hidden: free-text searches (names, e-mails of people or authors), a visitor's
+# position (the public map's "near me", never stored) and the one-time secrets of the ProConnect (OIDC) return.
+MASKED_PARAMETERS = ("q", "actor", "code", "state", "lat", "lon")
 MASKED_PARAMETER = re.compile(rf"([?&](?:{'|'.join(MASKED_PARAMETERS)})=)[^&\s#\"]*")
 # The password-reset link (cnum/accounts/urls.py, "password_reset_confirm"): the account's number and its token, or
 # "set-password" once Django has moved the token into the session.

@@ -11,7 +11,7 @@ import json
 from django.conf import settings
 from django.db import models
 
-from cnum.sites import schema
+from cnum.sites import geo, schema
 from cnum.sites.enums import DuplicateStatus
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune, Departement
@@ -69,6 +69,30 @@ class SiteQuerySet(models.QuerySet):
         if text.isdigit():
             return self.filter(postal_code__startswith=text)
         return self.filter(models.Q(commune_name__icontains=text) | models.Q(commune__name__icontains=text))
+
+    def for_public(self, public: str):
+        """Sites that address a public specifically (`publics_specifiquement_adresses`: « Seniors »…)."""
+        return self.filter(ListContains(models.F("specific_publics"), public))
+
+    def with_support(self, support: str):
+        """Sites with a specific support (`prise_en_charge_specifique`: « Surdité », « Handicaps moteurs »…)."""
+        return self.filter(ListContains(models.F("specific_support"), support))
+
+    def free_of_charge(self):
+        """Sites whose fees include « Gratuit » (`frais_a_charge`; « Gratuit sous condition » is not free)."""
+        return self.filter(ListContains(models.F("fees"), schema.FREE))
+
+    def by_appointment(self):
+        """Sites where one books: an online booking link, or « Prendre un RDV en ligne » among the access modes."""
+        return self.filter(
+            models.Q(ListContains(models.F("access_modes"), schema.ONLINE_APPOINTMENT)) | ~models.Q(booking_url="")
+        )
+
+    def within_km(self, latitude: float, longitude: float, radius_km: float):
+        """Sites within `radius_km` of the point, annotated with `distance_km` (cnum.sites.geo), nearest first."""
+        sites = self.filter(**geo.bounding_box(latitude, longitude, radius_km))
+        sites = sites.annotate(distance_km=geo.distance_km_expression(latitude, longitude))
+        return sites.filter(distance_km__lte=radius_km).order_by("distance_km", "pk")
 
     def filtered(self, *, region="", departement="", place="", service="", france_services=False, itinerant=False):
         """The filters of the public list and of the API, in one place."""
@@ -183,6 +207,13 @@ class Site(models.Model):
         if self.commune_id and not self.departement_id:
             self.departement_id = self.commune.departement_id
         super().save(*args, **kwargs)
+
+    @property
+    def directions_url(self) -> str:
+        """A route to the site on OpenStreetMap (the visitor chooses where from and how), "" without coordinates."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"https://www.openstreetmap.org/directions?route=%3B{self.latitude:g}%2C{self.longitude:g}"
 
     @property
     def is_itinerant(self) -> bool:

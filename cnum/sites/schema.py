@@ -75,6 +75,8 @@ MULTI_VALUED = (
 )
 FRANCE_SERVICES = "France Services"
 ITINERANT = "Itinérant"
+FREE = "Gratuit"
+ONLINE_APPOINTMENT = "Prendre un RDV en ligne"
 FIXED = "Fixe"
 
 

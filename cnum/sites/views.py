@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from cnum.sites import opening_hours, perms
+from cnum.sites import opening_hours, opening_now, perms
 from cnum.sites.forms import SiteFilterForm, SiteForm
 from cnum.sites.models import Site
 
@@ -47,6 +48,7 @@ def site_detail(request, pk: int):
         "title": site.name,
         "site": site,
         "hours": opening_hours.display(site.opening_hours),
+        "open_status": opening_now.status(site.opening_hours, timezone.now(), site.departement_id),
         "can_edit": perms.can_edit_site(request.user, site),
     }
     return render(request, "sites/site_detail.html", context)

@@ -81,9 +81,10 @@ class Period:
         return queryset
 
     def label(self) -> str:
-        first = f"{self.first:%Y-%m}" if self.first else "le début"
-        last = f"{self.last:%Y-%m}" if self.last else "aujourd'hui"
-        return f"de {first} à {last}"
+        """ "de 2025-03 à 2025-04", "du début à 2025-12" (never "de le début")."""
+        first = f"de {self.first:%Y-%m}" if self.first else "du début"
+        last = f"à {self.last:%Y-%m}" if self.last else "à aujourd'hui"
+        return f"{first} {last}"
 
 
 def departement_months(period: Period) -> list[dict]:
@@ -184,7 +185,13 @@ FILES = {
     "activite-departement-mois.csv": "Activité des conseillers numériques par département et par mois.",
     "activite-departement-theme.csv": "Activités par département et par thématique abordée, sur la période.",
     "lieux.csv": "Lieux d'activité publiés, au format du schéma national des lieux de médiation numérique (v1.0.2).",
+    "lieux-data-inclusion.json": "Les mêmes lieux au format data·inclusion v1.0.8 : une structure et un service "
+    "« Médiation numérique » par lieu (JSON).",
+    "README.md": "Description des fichiers, de leurs colonnes, de la licence et du secret statistique.",
 }
+#: Licence of every open-data file.
+LICENCE = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 README_TEMPLATE = """# Conseiller numérique — données ouvertes d'activité
 
 Fichiers générés le {generated}, période {period}.
@@ -217,6 +224,11 @@ Format : CSV encodé en UTF-8, séparateur virgule, point décimal ; une valeur 
 
 {file_sites} Colonnes et définitions : schéma « Lieux de médiation numérique » v1.0.2 publié sur schema.data.gouv.fr
 (identifiant `lieux-v1-csv`).
+
+### lieux-data-inclusion.json
+
+{file_data_inclusion} Document JSON `{{"structures": [...], "services": [...]}}` valide selon le schéma data·inclusion
+v1.0.8 (gip-inclusion/data-inclusion-schema) ; identifiants `conseiller-numerique--lieu-<id>`.
 
 ## Secret statistique
 
@@ -251,6 +263,7 @@ def readme(period: Period, generated: datetime.datetime, months: list[dict], the
         rows_themes=len(themes),
         secret_themes=theme_counts.get("secret", 0),
         file_sites=f"{FILES['lieux.csv']} {sites}",
+        file_data_inclusion=FILES["lieux-data-inclusion.json"],
         columns_months=_columns(MONTH_COLUMNS),
         columns_themes=_columns(THEME_COLUMNS),
     )

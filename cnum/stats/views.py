@@ -11,7 +11,6 @@ from urllib.parse import quote_plus
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -198,20 +197,6 @@ def export(request, fmt: str):
     filename = f"statistiques-{str(scope).replace(':', '-')}{narrowed}-{period_slug(since, until)}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def public(request):
-    """The programme's national figures since the beginning, for everyone: aggregates only, never a name, and no
-    département figure under the open-data threshold (secret statistique, cnum.stats.disclosure)."""
-    scope = Scope(ScopeKind.NATIONAL)
-    figures = engine.figures(scope)
-    context = {
-        "title": "Statistiques publiques du programme",
-        **_programme_context(programme_figures(scope, on=timezone.localdate())),
-        "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
-        **_figure_context(figures, "public", lambda code: None, secret=public_secret(figures["by_departement"])),
-    }
-    return render(request, "stats/public.html", context)
 
 
 def public_secret(by_departement: dict) -> frozenset[str]:

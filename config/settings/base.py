@@ -1,6 +1,7 @@
 """Settings shared by every environment. Each environment module imports from here only."""
 
 import os
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -216,6 +217,8 @@ CNUM_SITE_URL = os.environ.get("CNUM_SITE_URL", "http://localhost:8000")
 
 # Where the reference data the product needs at run time lives (copied into the project, with licences).
 REFERENCE_DIR = BASE_DIR / "reference"
+# The open-data files `opendata_export` writes (scheduled every night) and /donnees-ouvertes/ publishes.
+CNUM_OPENDATA_DIR = Path(os.environ.get("CNUM_OPENDATA_DIR", VAR_DIR / "opendata"))
 
 SERVICE_NAME = "cnum"
 SERVICE_TAGLINE = "Conseiller numérique — registre, activité, statistiques et financement"
@@ -278,6 +281,17 @@ CNUM_RETENTION = {
 # fields are optional (issue #17). The activity form says what the asterisk means; the inputs carry `required`.
 DSFR_MARK_OPTIONAL_FIELDS = False
 
+# The public map's background tiles (docs/environment.md): IGN's Géoplateforme "Plan IGN v2" (WMTS, Web Mercator) by
+# default; "" shows markers and the list without a background. The tiles' origin is allowed in the CSP's img-src.
+CNUM_MAP_TILES_URL = os.environ.get(
+    "CNUM_MAP_TILES_URL",
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+)
+CNUM_MAP_TILES_ATTRIBUTION = os.environ.get("CNUM_MAP_TILES_ATTRIBUTION", "© IGN – Géoplateforme (Plan IGN)")
+_TILES = urllib.parse.urlsplit(CNUM_MAP_TILES_URL)
+MAP_TILES_ORIGIN = f"{_TILES.scheme}://{_TILES.netloc}" if _TILES.scheme and _TILES.netloc else ""
+
 # Content-Security-Policy (django-csp): nothing inline runs or styles without the request's nonce, nothing is
 # loaded from elsewhere (assets are vendored). Templates give scripts `nonce="{{ request.csp_nonce }}"`; SVG charts
 # and maps are styled by classes of static/cnum/cnum.css, never by style attributes. tests/core/test_csp.py checks
@@ -287,7 +301,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *([MAP_TILES_ORIGIN] if MAP_TILES_ORIGIN else [])],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
         "object-src": [NONE],

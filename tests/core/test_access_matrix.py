@@ -165,6 +165,10 @@ ROUTES: dict[str, Entry] = {
     # Territories: suggestions of communes for the forms that ask for one.
     "territories:commune_suggestions": Entry(ANY_SIGNED_IN),
     "sites:list": Entry(PUBLIC),
+    # The public map, its embeddable version (framed by any site) and the page giving its <iframe> code.
+    "sites:map": Entry(PUBLIC, query=lambda world, side: "q=69001" if side == "in" else "q=13001"),
+    "sites:map_embed": Entry(PUBLIC, query=lambda world, side: f"departement={world[side]['departement'].code}"),
+    "sites:map_embed_code": Entry(PUBLIC),
     "sites:detail": Entry(expect("200/404", programme_team="200"), kwargs=obj("site")),
     "sites:edit": Entry(signed_in("403/404", structure_manager="200/404", programme_team="200"), kwargs=obj("site")),
     "sites:import_wizard": Entry(PROGRAMME_ONLY),
@@ -238,7 +242,8 @@ ROUTES: dict[str, Entry] = {
         signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
     ),
     # Statistics: the public page for all; the dashboard and its exports for the scopes of the active role.
-    "stats:public": Entry(PUBLIC),
+    # The public page of a territory (département inside, another outside): public whoever asks.
+    "stats:public": Entry(PUBLIC, query=lambda world, side: f"scope=departement:{world[side]['departement'].code}"),
     "stats:dashboard": Entry(
         signed_in("200/403", advisor="403", coordinator="403", programme_team="200"),
         query=scope_of("structure", "structure"),
@@ -248,6 +253,9 @@ ROUTES: dict[str, Entry] = {
         kwargs=lambda world, side: {"fmt": "csv"},
         query=scope_of("structure", "structure"),
     ),
+    # Open data: the page for all; a file that is not one of the published ones is not found.
+    "opendata:page": Entry(PUBLIC),
+    "opendata:file": Entry(expect("404"), kwargs=lambda world, side: {"name": "inconnu.csv"}),
     # Funding: budget and simulations for the programme team; prefectures read conventions and campaigns of their
     # territory; a structure manager answers the campaigns sent to their structure.
     "funding:budget": Entry(
@@ -308,6 +316,10 @@ ROUTES: dict[str, Entry] = {
     "api:api-root": Entry(expect("404")),
     "api:list_sites": Entry(PUBLIC),
     "api:get_site": Entry(expect("200/404"), kwargs=obj("site", "site_id")),
+    # The nearby search is open data too (no token), around a point in Lyon or Marseille.
+    "api:search_sites_nearby": Entry(
+        PUBLIC, query=lambda world, side: "lat=45.76&lon=4.83" if side == "in" else "lat=43.30&lon=5.37"
+    ),
     "api:list_activities": Entry(expect("401", jeton="200")),
     # An empty body is refused as unreadable, after the token is checked.
     "api:create_activity": Entry(expect("401", jeton="400"), method="POST"),

@@ -126,6 +126,7 @@ def test_successful_answers_match_the_schema(schema, world):
             schema["/api/v1/activities"]["GET"].Case(query={"limit": 1}),
             schema["/api/lieux/"]["GET"].Case(query={"departement": "69"}),
             schema["/api/lieux/{site_id}"]["GET"].Case(path_parameters={"site_id": world.site.pk}),
+            schema["/api/v1/lieux/"]["GET"].Case(query={"lat": 45.76, "lon": 4.83, "rayon_km": 20}),
         ],
     }
     for status, requests in cases.items():

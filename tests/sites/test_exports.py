@@ -63,7 +63,7 @@ def test_the_command_writes_json_and_says_what_it_left_out(tmp_path):
     out = io.StringIO()
     path = tmp_path / "lieux.json"
     call_command("export_sites", "--format", "lieux-v1-json", "--output", str(path), stdout=out)
-    assert "1 lieux écrits" in out.getvalue()
+    assert "1 lieu écrit dans" in out.getvalue()
     assert "1 : pivot (SIRET, RNA ou RIDET) inconnu, alors que le schéma l'exige" in out.getvalue()
     record = json.loads(path.read_text(encoding="utf-8"))[0]
     assert record["pivot"] == "43493312300029" and record["typologie"] == [] and record["telephone"] is None

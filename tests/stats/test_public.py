@@ -92,9 +92,10 @@ def test_public_page_without_any_activity(client, db):
     assert "Aucune activité enregistrée pour l'instant." in html
 
 
-def test_footer_and_home_link_to_the_public_page(client, db):
+def test_main_menu_footer_and_home_link_to_the_public_page(client, db):
     html = client.get(reverse("core:home")).content.decode()
-    assert html.count(f'href="{URL}"') == 2
+    assert html.count(f'href="{URL}"') == 3
+    assert f'<a class="fr-nav__link" href="{URL}">Statistiques</a>' in html
 
 
 def test_public_page_withholds_small_departements_and_one_more(client):

@@ -1,10 +1,12 @@
-"""python manage.py opendata_export --output DOSSIER [--from AAAA-MM] [--to AAAA-MM]"""
+"""python manage.py opendata_export [--output DOSSIER] [--from AAAA-MM] [--to AAAA-MM]: to schedule every night (the
+page /donnees-ouvertes/ publishes what it writes in CNUM_OPENDATA_DIR)."""
 
 import argparse
 import datetime
 import io
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -28,7 +30,12 @@ class Command(CnumCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--output", required=True, help="Dossier où écrire les fichiers (créé au besoin).")
+        parser.add_argument(
+            "--output",
+            default=None,
+            help="Dossier où écrire les fichiers (créé au besoin) ; par défaut CNUM_OPENDATA_DIR, celui que publie la "
+            "page /donnees-ouvertes/.",
+        )
         parser.add_argument("--from", dest="first", type=month, help="Premier mois inclus (AAAA-MM).")
         parser.add_argument(
             "--to", dest="last", type=month, help="Dernier mois inclus (AAAA-MM ; par défaut le dernier mois achevé)."
@@ -41,7 +48,7 @@ class Command(CnumCommand):
         if first and first > last:
             self.fail("Le premier mois (--from) est postérieur au dernier (--to).")
         period = opendata.Period(first, last)
-        directory = Path(output)
+        directory = Path(output or settings.CNUM_OPENDATA_DIR)
         directory.mkdir(parents=True, exist_ok=True)
         months = opendata.departement_months(period)
         opendata.write_csv(directory / "activite-departement-mois.csv", opendata.MONTH_COLUMNS, months)
@@ -52,6 +59,13 @@ class Command(CnumCommand):
             "export_sites", format="lieux-v1-csv", output=str(directory / "lieux.csv"), stdout=sites, verbosity=0
         )
         summary = sites.getvalue().strip().splitlines()[0] if sites.getvalue().strip() else ""
+        call_command(
+            "export_sites",
+            format="data-inclusion-json",
+            output=str(directory / "lieux-data-inclusion.json"),
+            stdout=io.StringIO(),
+            verbosity=0,
+        )
         (directory / "README.md").write_text(opendata.readme(period, now, months, themes, summary), encoding="utf-8")
         for name, rows in (("activite-departement-mois.csv", months), ("activite-departement-theme.csv", themes)):
             counts = opendata.secret_counts(rows)
