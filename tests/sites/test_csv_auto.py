@@ -161,18 +161,22 @@ def test_a_mapping_file_corrects_the_guess_and_is_saved_then_reused(tmp_path):
     assert "0 créée" in reused and "1 inchangée" in reused
 
 
-def test_guess_maps_synonyms_and_ignores_a_second_column_for_the_same_field():
-    guessed = mapping.guess(["Raison sociale", "adresse-voie", "Code Postal", "INSEE", "Y", "X", "mail", "E-mail"])
+def test_guess_maps_synonyms_composes_lists_and_ignores_a_second_column_for_a_single_field():
+    header = ["Raison sociale", "adresse-voie", "Code Postal", "CP", "INSEE", "Y", "X", "mail", "E-mail"]
+    guessed = mapping.guess(header)
     assert guessed.columns == {
         "Raison sociale": "nom",
         "adresse-voie": "adresse",
         "Code Postal": "code_postal",
+        "CP": None,
         "INSEE": "code_insee",
         "Y": "latitude",
         "X": "longitude",
         "mail": "courriels",
-        "E-mail": None,
+        "E-mail": "courriels",
     }
+    assert "« CP » ignorée : « Code Postal » fournit déjà code_postal." in guessed.notes
+    assert "courriels composé de « mail » + « E-mail »." in guessed.notes
     assert "E-mail" in " ".join(guessed.notes)
 
 

@@ -104,22 +104,36 @@ def set_place(row: AutoRow, record: dict, *, places) -> None:
         row.note(f"Commune « {written} » abîmée : nom officiel « {official} » retenu.", written)
 
 
+PHONE_SPLIT = re.compile(r"\s*[|;/]\s*|\s+(?:ou|et)\s+")
+
+
 def set_phone(row: AutoRow, value) -> None:
-    raw = base.text(value)
+    """The first valid number of the cell (or of the phone columns put together); the schema keeps one only, so
+    the others are noted as left out."""
     row.values["phone"] = ""
-    if not raw:
-        return
-    try:
-        phone = normalize_phone(raw)
-    except Unfixable as error:
-        row.warn(f"{error} Numéro ignoré.", raw)
-        return
-    row.values["phone"] = phone
+    kept = []
+    for raw in dict.fromkeys(part for part in PHONE_SPLIT.split(base.text(value)) if part):
+        try:
+            phone = normalize_phone(raw)
+        except Unfixable as error:
+            row.warn(f"{error} Numéro ignoré.", raw)
+            continue
+        if phone in kept:
+            continue
+        kept.append(phone)
+        if len(kept) > 1:
+            row.note(f"Téléphone « {raw} » non repris : le schéma n'en garde qu'un ({_national(kept[0])}).", raw)
+            continue
+        row.values["phone"] = phone
+        if raw != _national(phone):
+            row.note(f"Téléphone « {raw} » → {_national(phone)}.", raw)
+
+
+def _national(phone: str) -> str:
     national = "0" + phone[3:] if phone.startswith("+33") else phone
     if len(national) == 10:
         national = " ".join(national[index : index + 2] for index in range(0, 10, 2))
-    if raw != national:
-        row.note(f"Téléphone « {raw} » → {national}.", raw)
+    return national
 
 
 def set_emails(row: AutoRow, value) -> None:

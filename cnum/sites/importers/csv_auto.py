@@ -167,7 +167,7 @@ def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, p
         if isinstance(cells, str):
             report.reject(line, cells)
             continue
-        record = {target: cells[index] for index, (_column, target) in enumerate(columns.items()) if target}
+        record = mapping.record(columns, cells)
         row = cleaning.AutoRow(line=line)
         kept = base.collect(
             report, row, lambda row, record=record: cleaning.build(row, record, places=places, source=source)

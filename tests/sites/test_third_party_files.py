@@ -1,0 +1,96 @@
+"""csv-auto on third-party files as they really come: the real extracts of tests/sites/data (provenance in its
+README) and small files of the same shapes."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from cnum.core import imports
+from cnum.sites.importers import mapping
+from cnum.sites.models import Site
+
+pytestmark = pytest.mark.usefixtures("cog")
+DATA = Path(__file__).parent / "data"
+PACA, BFC, ULTRA_NUM = (
+    DATA / "paca-regionsud-2022-extract.csv",
+    DATA / "bfc-ternum-extract.csv",
+    DATA / "ultra-num-reunion-extract.csv",
+)
+
+
+def command(*args) -> str:
+    out = io.StringIO()
+    call_command("import_sites", "--format", "csv-auto", *map(str, args), "-v", "2", stdout=out)
+    return out.getvalue()
+
+
+def run(path, **options):
+    return imports.run_import(format_name="csv-auto", path=path, dry_run=options.pop("dry_run", False), **options)
+
+
+def write(tmp_path, text, *, name="lieux.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- 1. composed fields --------------------------------------------------------------------------------------
+
+
+def test_a_split_address_is_composed_by_the_guess_and_keeps_its_street_number():
+    output = command(PACA, "--source", "region-sud")
+    assert "adresse composé de « adresse_numero » + « adresse_rue »." in output
+    assert Site.objects.get(source="region-sud", address="66 boulevard gassendi").commune.code == "04070"
+    assert Site.objects.filter(source="region-sud", address="rue pierre magnan").exists()  # no number: the street
+
+
+def test_address_parts_are_put_in_order_whatever_the_order_of_the_columns(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;voie;type_voie;numero;indice_repetition;cp;ville\nMairie;de la Paix;rue;12;bis;75002;Paris\n",
+    )
+    run(path)
+    assert Site.objects.get().address == "12 bis rue de la Paix"
+
+
+def test_several_phone_columns_give_one_phone_and_the_other_is_noted():
+    report = run(ULTRA_NUM, dry_run=True)
+    assert "telephone composé de « Fixe » + « Mobile »." in report.file_notes
+    left_out = [
+        problem for problem in report.normalised if "non repris : le schéma n'en garde qu'un" in problem.reason
+    ]
+    assert [problem.line for problem in left_out] == [5]
+
+
+def test_one_column_of_coordinates_gives_latitude_and_longitude(tmp_path):
+    path = write(
+        tmp_path,
+        "nom,adresse,code postal,ville,Coordonnées GPS\n"
+        'Médiathèque,54 route de Champtercier,04000,Digne-les-Bains,"44.080758, 6.175392"\n'
+        'Mairie,2 place de l\'Hôtel de Ville,04000,Digne-les-Bains,"44,0921 ; 6,2352"\n',
+    )
+    report = run(path)
+    assert "« Coordonnées GPS » → coordonnees" in report.file_notes[1]
+    assert sorted(Site.objects.values_list("latitude", "longitude")) == [(44.080758, 6.175392), (44.0921, 6.2352)]
+
+
+def test_the_mapping_file_expresses_a_composition(tmp_path):
+    path = write(tmp_path, "Lieu;N°;Voie;Mail 1;Mail 2;CP;Ville\nMairie;3;rue Haute;a@b.fr;c@d.fr;04000;Digne\n")
+    given = tmp_path / "correspondance.json"
+    given.write_text(
+        json.dumps({"Lieu": "nom", "N°": "adresse", "Voie": "adresse", "Mail 1": "courriels", "Mail 2": "courriels"})
+    )
+    run(path, mapping_file=given)
+    site = Site.objects.get()
+    assert (site.address, site.emails) == ("3 rue Haute", ["a@b.fr", "c@d.fr"])
+
+
+def test_two_columns_for_a_column_that_is_not_composed_are_still_refused():
+    problems = mapping.problems({"a": "nom", "b": "nom", "c": "adresse", "d": "adresse", "e": "code_postal"})
+    assert problems == [
+        "Plusieurs colonnes du fichier vont dans « nom » : une seule est possible.",
+        "Aucune colonne ne fournit la commune ni son code INSEE.",
+    ]
