@@ -5,7 +5,7 @@ import re
 from django import forms
 
 from cnum.core.forms import BaseForm
-from cnum.sites.importers import mapping
+from cnum.sites.importers import mapping, required
 from cnum.sites.services import EXISTING, PROPOSED
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -41,9 +41,9 @@ class MappingForm(BaseForm):
 
     IGNORED = ""
 
-    def __init__(self, *args, columns: dict[str, str | None], **kwargs):
+    def __init__(self, *args, columns: dict[str, str | None], rows=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.columns = list(columns)
+        self.columns, self.rows = list(columns), rows
         choices = [(self.IGNORED, "— ignorée —"), *mapping.targets()]
         for index, (column, target) in enumerate(columns.items()):
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -52,7 +52,9 @@ class MappingForm(BaseForm):
 
     def clean(self):
         data = super().clean()
-        for problem in mapping.problems(self.chosen(data)):
+        chosen = self.chosen(data)
+        _columns, _notes, missing = required.complete(chosen, self.rows, chosen_by_person=True)
+        for problem in [*mapping.problems(chosen), *missing]:
             self.add_error(None, problem)
         return data
 

@@ -67,8 +67,8 @@ def wizard_mapping(request, token: str):
             "sites/imports/wizard_upload.html",
             {"title": "Assistant d'import de lieux", "form": WizardUploadForm(), "error": str(error)},
         )
-    chosen = mapping.choose(sniffed.header, given=entry.get("columns"), source=entry["source"])
-    form = MappingForm(request.POST or None, columns=chosen.columns)
+    chosen = mapping.choose(sniffed.header, rows=sniffed.rows, given=entry.get("columns"), source=entry["source"])
+    form = MappingForm(request.POST or None, columns=chosen.columns, rows=sniffed.rows)
     context = {
         "title": "Correspondance des colonnes",
         "entry": entry,

@@ -150,7 +150,9 @@ def test_a_mapping_file_corrects_the_guess_and_is_saved_then_reused(tmp_path):
     text = "Lieu;Rue;CP;Ville;Notes\nMédiathèque;1 place Bellecour;69002;Lyon;vu\n"
     path = write(tmp_path, text)
     guessed = run(path, source="hub-xyz", dry_run=True)
-    assert "nom" in " ".join(problem.reason for problem in guessed.rejected)
+    assert "Aucune colonne nommée « nom » : « Lieu » (100 % des valeurs s'y prêtent) retenue" in " ".join(
+        guessed.file_notes
+    )
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps({"Lieu": "nom", "Rue": "adresse", "Notes": None}), encoding="utf-8")
     output = command(path, "--source", "hub-xyz", "--mapping", mapping_file)

@@ -92,5 +92,42 @@ def test_two_columns_for_a_column_that_is_not_composed_are_still_refused():
     problems = mapping.problems({"a": "nom", "b": "nom", "c": "adresse", "d": "adresse", "e": "code_postal"})
     assert problems == [
         "Plusieurs colonnes du fichier vont dans « nom » : une seule est possible.",
-        "Aucune colonne ne fournit la commune ni son code INSEE.",
     ]
+
+
+# --- 2. a missing field is looked for, never a reason to refuse the file unasked ------------------------------
+
+
+def test_a_required_field_the_header_does_not_name_is_taken_from_the_column_that_holds_it(tmp_path):
+    path = write(tmp_path, "Structure;Où;Code;Ville\nMédiathèque;12 rue Haute;4000;DIGNE-LES-BAINS\n")
+    report = run(path)
+    notes = " ".join(report.file_notes)
+    assert "Aucune colonne nommée « adresse » : « Où » (100 % des valeurs s'y prêtent) retenue" in notes
+    assert "Aucune colonne nommée « code postal » : « Code » (100 % des valeurs s'y prêtent) retenue" in notes
+    site = Site.objects.get()
+    assert (site.name, site.address, site.postal_code, site.commune.code) == (
+        "Médiathèque",
+        "12 rue Haute",
+        "04000",
+        "04070",
+    )
+
+
+def test_a_mapping_chosen_without_a_required_field_imports_nothing_and_names_the_candidates(tmp_path):
+    path = write(tmp_path, "Lieu;Où;CP;Ville\nMédiathèque;12 rue Haute;04000;Digne-les-Bains\n")
+    given = tmp_path / "correspondance.json"
+    given.write_text(json.dumps({"Lieu": "nom", "Où": None}))
+    report = run(path, mapping_file=given)
+    assert [problem.reason for problem in report.rejected] == [
+        "Correspondance des colonnes : Aucune colonne ne fournit « adresse ». Colonnes qui pourraient la fournir : "
+        "« Où » (100 % des valeurs s'y prêtent). Choisissez-en une : rien n'est importé sans adresse."
+    ]
+    assert not Site.objects.exists()
+
+
+def test_without_commune_nor_insee_code_the_postal_code_gives_the_commune(tmp_path):
+    path = write(tmp_path, "nom;adresse;cp\nMédiathèque;12 rue Haute;75002\nMairie;1 place;04200\n")
+    report = run(path)
+    assert "la commune est déduite du code postal" in " ".join(report.file_notes)
+    assert list(Site.objects.values_list("commune__code", flat=True)) == ["75102"]
+    assert "Le code postal 04200 dessert" in report.rejected[0].reason

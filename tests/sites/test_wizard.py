@@ -52,7 +52,8 @@ def test_upload_shows_detected_shape_and_guessed_mapping(team):
     text = page.content.decode()
     assert "Encodage détecté : Windows-1252" in text and "point-virgule" in text and "CRLF" in text
     form = page.context["form"]
-    assert [form[name].value() for name in form.fields] == ["", "", "code_postal", "commune", ""]
+    assert [form[name].value() for name in form.fields] == ["nom", "adresse", "code_postal", "commune", ""]
+    assert "Aucune colonne nommée « adresse » : « Emplacement » (100 % des valeurs s&#x27;y prêtent) retenue" in text
 
 
 def test_a_wrong_upload_keeps_the_source_typed(team):
@@ -63,12 +64,15 @@ def test_a_wrong_upload_keeps_the_source_typed(team):
     assert response.context["form"]["source"].value() == "Hub XYZ"
 
 
-def test_an_incomplete_mapping_is_refused_and_the_choices_are_kept(team):
+def test_an_incomplete_mapping_is_refused_naming_the_columns_that_could_fill_it_and_the_choices_are_kept(team):
     url = upload(team).url
     page = team.get(url)
-    response = team.post(url, {**mapping_data(page, Lieu="nom"), "action": "analyser"})
+    response = team.post(url, {**mapping_data(page, Lieu="nom", Emplacement=None), "action": "analyser"})
     text = response.content.decode()
-    assert "Aucune colonne du fichier ne fournit « adresse », obligatoire." in text
+    assert (
+        "Aucune colonne ne fournit « adresse ». Colonnes qui pourraient la fournir : « Emplacement » (100 % des "
+        "valeurs s&#x27;y prêtent). Choisissez-en une : rien n&#x27;est importé sans adresse."
+    ) in text
     assert response.context["form"]["column_0"].value() == "nom"
     assert "report" not in response.context and not Site.objects.exists()
 

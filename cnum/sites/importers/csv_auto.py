@@ -191,12 +191,12 @@ def run(
     except UnreadableFile as error:
         report.reject(1, str(error))
         return report
-    chosen = mapping.choose(sniffed.header, given=given, source=source)
+    chosen = mapping.choose(sniffed.header, rows=sniffed.rows, given=given, source=source)
     report.columns = chosen.columns
     report.file_notes = [sniffed.description(), *chosen.lines()]
     if not source:
         report.file_notes.append(f"Aucune source indiquée : les lieux sont enregistrés sous « {DEFAULT_SOURCE} ».")
-    problems = mapping.problems(chosen.columns)
+    problems = [*mapping.problems(chosen.columns), *chosen.missing]
     for problem in problems:
         report.reject(1, f"Correspondance des colonnes : {problem}")
     if problems:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnum.sites import schema
+from cnum.sites.importers import required
 from cnum.sites.importers.files import UnreadableFile, header_key
 from cnum.sites.models import Site, SiteSourceMapping
 
@@ -100,8 +101,6 @@ SYNONYMS = {
     ),
     **dict.fromkeys(("rdv", "prise_de_rendez_vous", "rendez_vous"), "prise_rdv"),
 }
-#: Columns that must be mapped for a row to become a site.
-REQUIRED_TARGETS = ("nom", "adresse", "code_postal")
 NOT_IMPORTED = "source"  # the source is given by the import (--source), never by a column
 
 
@@ -129,6 +128,7 @@ class Mapping:
     columns: dict[str, str | None]
     origin: str
     notes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # required fields without a column, with their candidates
 
     @property
     def ignored(self) -> list[str]:
@@ -173,7 +173,8 @@ def guess(header: list[str]) -> Mapping:
 
 
 def problems(columns: dict[str, str | None]) -> list[str]:
-    """What makes a mapping unusable, in French (empty when it can be used)."""
+    """What makes a mapping unusable, in French (empty when it can be used). Missing required fields are the
+    business of `importers.required`, which looks for the columns that could give them."""
     known = {name for name, _label in targets()}
     found = []
     for column, target in columns.items():
@@ -184,11 +185,6 @@ def problems(columns: dict[str, str | None]) -> list[str]:
         found.append(f"Plusieurs colonnes du fichier vont dans « {target} » : une seule est possible.")
     if COORDINATES in chosen and {"latitude", "longitude"} & set(chosen):
         found.append(f"« {COORDINATES} » et latitude/longitude séparées : choisissez l'un ou l'autre.")
-    for target in REQUIRED_TARGETS:
-        if target not in chosen:
-            found.append(f"Aucune colonne du fichier ne fournit « {target} », obligatoire.")
-    if "commune" not in chosen and "code_insee" not in chosen:
-        found.append("Aucune colonne ne fournit la commune ni son code INSEE.")
     return found
 
 
@@ -247,9 +243,10 @@ def read_mapping_file(path: Path) -> dict[str, str | None]:
     return data
 
 
-def choose(header: list[str], *, given: dict | None = None, source: str = "") -> Mapping:
+def choose(header: list[str], *, rows=(), given: dict | None = None, source: str = "") -> Mapping:
     """The mapping to use: the one given, else the one saved for the source, else the guess. Columns the given or
-    saved mapping does not name are guessed; columns it names that the file lacks are reported."""
+    saved mapping does not name are guessed; columns it names that the file lacks are reported. Required fields
+    without a column are looked for in the `rows` (importers.required)."""
     guessed = guess(header)
     saved = SiteSourceMapping.objects.filter(source=source).first() if source else None
     if given is not None:
@@ -257,10 +254,12 @@ def choose(header: list[str], *, given: dict | None = None, source: str = "") ->
     elif saved is not None:
         chosen, origin = saved.mapping, f"enregistrée pour la source « {source} », reprise"
     else:
-        return guessed
+        columns, notes, missing = required.complete(guessed.columns, rows, chosen_by_person=False)
+        return Mapping(columns, guessed.origin, [*guessed.notes, *notes], missing)
     columns = {column: chosen[column] if column in chosen else guessed.columns[column] for column in header}
     notes = [f"« {column} » absente du fichier : ignorée." for column in chosen if column not in header]
-    return Mapping(columns, origin, notes)
+    columns, more, missing = required.complete(columns, rows, chosen_by_person=True)
+    return Mapping(columns, origin, [*notes, *more], missing)
 
 
 def save(source: str, columns: dict[str, str | None]) -> None:
