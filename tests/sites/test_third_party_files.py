@@ -131,3 +131,48 @@ def test_without_commune_nor_insee_code_the_postal_code_gives_the_commune(tmp_pa
     assert "la commune est déduite du code postal" in " ".join(report.file_notes)
     assert list(Site.objects.values_list("commune__code", flat=True)) == ["75102"]
     assert "Le code postal 04200 dessert" in report.rejected[0].reason
+
+
+# --- 3. values in words ---------------------------------------------------------------------------------------
+
+
+def test_site_types_and_labels_in_words_are_matched_to_the_schema_and_the_unmatched_reported():
+    report = run(PACA, source="region-sud")
+    notes = "\n".join(report.file_notes)
+    assert "« Tiers-lieu / Coworking / FabLab / Hackerspace » → TIERS_LIEUX (synonyme, 7 lignes)" in notes
+    assert "« SUD LABS » → SUD LABS (PACA) (synonyme, 7 lignes)" in notes
+    assert "dispositif_programmes_nationaux « APTIC »" in notes.split("Valeurs non reconnues, non reprises")[1]
+    croix_rouge = Site.objects.get(source="region-sud", address="18 rue aubin")
+    assert croix_rouge.typology == ["ASSO"]
+    diniapolis = Site.objects.get(source="region-sud", address="1 boulevard victor")
+    assert (diniapolis.typology, diniapolis.training_labels) == (
+        ["TIERS_LIEUX"],
+        ["SUD LABS (PACA)", "Fabriques de Territoire"],
+    )
+    assert Site.objects.get(source="region-sud", address="12 avenue demontzey").national_programmes == [
+        "France Services"
+    ]
+
+
+def test_values_chosen_in_the_mapping_file_are_remembered_for_the_source(tmp_path):
+    path = write(tmp_path, "nom;adresse;cp;ville;type\nPoste;1 place;04150;Banon;La Poste\n")
+    given = tmp_path / "correspondance.json"
+    given.write_text(json.dumps({"colonnes": {"type": "typologie"}, "valeurs": {"typologie": {"La Poste": "RFS"}}}))
+    run(path, source="hub-04", mapping_file=given)
+    assert Site.objects.get().typology == ["RFS"]
+    again = run(
+        write(tmp_path, "nom;adresse;cp;ville;type\nPoste 2;2 place;04150;Banon;La Poste\n", name="b.csv"),
+        source="hub-04",
+    )
+    assert "« La Poste » → RFS (choix enregistré, 1 ligne)" in "\n".join(again.file_notes)
+    assert Site.objects.get(name="Poste 2").typology == ["RFS"]
+
+
+def test_a_value_close_to_one_only_is_taken_and_said_and_nothing_is_guessed_between_two(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;modalites_acces\nA;1 place;75002;Paris;Se presentr\nB;2 place;75002;Paris;Télépho\n",
+    )
+    report = run(path)
+    assert "« Se presentr » → Se présenter (valeur approchante, 1 ligne)" in "\n".join(report.file_notes)
+    assert Site.objects.get(name="A").access_modes == ["Se présenter"]

@@ -166,3 +166,28 @@ def test_the_plain_upload_page_offers_csv_auto_and_says_what_it_detected(team):
     text = response.content.decode()
     assert "Encodage détecté : Windows-1252" in text and "1 à créer" in text
     assert not Site.objects.exists()
+
+
+def test_values_in_words_are_shown_one_by_one_and_the_person_s_choices_are_imported_and_saved(team):
+    data = (
+        "Lieu;Emplacement;CP;Ville;Type\r\nPoste;1 place;04150;Banon;La Poste\r\nBib;2 rue;04150;Banon;Médiathèque\r\n"
+    )
+    url = upload(team, data=data.encode("utf-8")).url
+    page = team.get(url)
+    analysis = team.post(url, {**mapping_data(page), "action": "analyser"})
+    values_form = analysis.context["values_form"]
+    labels = [values_form[name].label for name in values_form.fields]
+    assert labels == [
+        "typologie : « La Poste » (synonyme, 1 ligne)",
+        "typologie : « Médiathèque » (synonyme, 1 ligne)",
+    ]
+    assert [values_form[name].value() for name in values_form.fields] == ["LA_POSTE", "BIB"]
+    choices = {**mapping_data(page), "value_0": "RFS", "value_1": "BIB"}
+    again = team.post(url, {**choices, "action": "analyser"})
+    assert again.context["values_form"]["value_0"].value() == "RFS"
+    team.post(url, {**choices, "action": "importer"})
+    assert Site.objects.get(name="Poste").typology == ["RFS"]
+    assert SiteSourceMapping.objects.get(source="hub-xyz").vocabulary["typologie"] == {
+        "La Poste": "RFS",
+        "Médiathèque": "BIB",
+    }

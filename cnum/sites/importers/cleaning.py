@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from cnum.sites import opening_hours
-from cnum.sites.importers import base
+from cnum.sites import opening_hours, schema
+from cnum.sites.importers import base, vocabularies
 from cnum.sites.importers.vocabulary import map_free_text
 from cnum.sites.normalization import Unfixable, fix_mojibake, normalize_phone, normalize_url, split_emails
 from cnum.sites.opening_hours_text import from_text as hours_from_text
@@ -48,6 +48,7 @@ class AutoRow(base.Row):
 
     notes: list[tuple[str, str]] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
+    matches: list = field(default_factory=list)  # vocabularies.Match of the row's values in words
 
     def note(self, reason: str, value="") -> None:
         self.notes.append((reason, str(value)))
@@ -194,7 +195,23 @@ def set_updated_on(row: AutoRow, value) -> None:
     row.values["updated_on"] = timezone.localdate()
 
 
-def build(row: AutoRow, record: dict, *, places, source: str) -> None:
+def set_vocabularies(row: AutoRow, record: dict, decided: dict) -> None:
+    """Values in words matched to the schema's lists (importers.vocabularies); an item matched to the sibling list
+    goes there; unmatched items are dropped with a warning."""
+    for column in ENUMERATED:
+        row.values[schema.FIELD_ATTRIBUTES[column]] = []
+    for column in ENUMERATED:
+        for found in vocabularies.match_cell(column, record.get(column), decided.get(column)):
+            row.matches.append(found)
+            kept = row.values[schema.FIELD_ATTRIBUTES[found.column]]
+            if found.value and found.value not in kept:
+                kept.append(found.value)
+            elif not found.value and found.how != "choisi":
+                reason = "ambiguë" if found.how == "ambigu" else "inconnue"
+                row.warn(f"Valeur {reason} pour « {column} » (schéma v1.0.2), non reprise.", found.item)
+
+
+def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None) -> None:
     values = row.values
     values["source"] = source
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")
@@ -222,6 +239,5 @@ def build(row: AutoRow, record: dict, *, places, source: str) -> None:
     set_free_text(
         row, "publics_specifiquement_adresses", "specific_publics", record.get("publics_specifiquement_adresses")
     )
-    for column in ENUMERATED:
-        base.set_enumerated(row, column, base.split_list(record.get(column)))
+    set_vocabularies(row, record, decided or {})
     values["review_notes"] = list(row.review)

@@ -85,7 +85,15 @@ SYNONYMS = {
         "site_web",
     ),
     **dict.fromkeys(
-        ("type_lieu", "type_de_lieu", "type_structure", "type_de_structure", "typologie_structure", "categorie"),
+        (
+            "type",
+            "type_lieu",
+            "type_de_lieu",
+            "type_structure",
+            "type_de_structure",
+            "typologie_structure",
+            "categorie",
+        ),
         "typologie",
     ),
     **dict.fromkeys(("itinerant", "mobile_itinerant", "lieu_itinerant"), "itinerance"),
@@ -233,14 +241,23 @@ def split_coordinates(value: str) -> tuple[str, str]:
     return text, text
 
 
-def read_mapping_file(path: Path) -> dict[str, str | None]:
+def read_mapping_file(path: Path) -> tuple[dict[str, str | None], dict[str, dict[str, str | None]]]:
+    """(columns, values) of a mapping file: `{"colonne du fichier": "colonne du schéma" ou null}`, or
+    `{"colonnes": {…}, "valeurs": {"typologie": {"texte du fichier": "valeur du schéma" ou null}}}`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UnreadableFile(f"Fichier de correspondance illisible : {error}.") from None
+    expected = 'Correspondance attendue : {"colonne du fichier": "colonne du schéma" ou null}'
+    if isinstance(data, dict) and set(data) <= {"colonnes", "valeurs"} and isinstance(data.get("colonnes"), dict):
+        data, values = data["colonnes"], data.get("valeurs") or {}
+    else:
+        values = {}
     if not isinstance(data, dict) or not all(isinstance(value, str | None) for value in data.values()):
-        raise UnreadableFile('Correspondance attendue : {"colonne du fichier": "colonne du schéma" ou null}.')
-    return data
+        raise UnreadableFile(f"{expected}.")
+    if not isinstance(values, dict) or not all(isinstance(items, dict) for items in values.values()):
+        raise UnreadableFile(f'{expected}, et « valeurs » : {{"colonne du schéma": {{"texte": "valeur"}}}}.')
+    return data, values
 
 
 def choose(header: list[str], *, rows=(), given: dict | None = None, source: str = "") -> Mapping:
@@ -262,5 +279,11 @@ def choose(header: list[str], *, rows=(), given: dict | None = None, source: str
     return Mapping(columns, origin, [*notes, *more], missing)
 
 
-def save(source: str, columns: dict[str, str | None]) -> None:
-    SiteSourceMapping.objects.update_or_create(source=source, defaults={"mapping": columns})
+def save(source: str, columns: dict[str, str | None], vocabulary: dict | None = None) -> None:
+    defaults = {"mapping": columns} if vocabulary is None else {"mapping": columns, "vocabulary": vocabulary}
+    SiteSourceMapping.objects.update_or_create(source=source, defaults=defaults)
+
+
+def saved_vocabulary(source: str) -> dict:
+    saved = SiteSourceMapping.objects.filter(source=source).first() if source else None
+    return saved.vocabulary if saved else {}
