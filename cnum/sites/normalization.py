@@ -6,7 +6,9 @@ and an address or identifier that cannot be checked is refused.
 """
 
 import re
+import unicodedata
 
+import ftfy
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
@@ -137,10 +139,6 @@ def normalize_pivot(value) -> str:
 
 
 def fix_mojibake(text: str) -> str:
-    """UTF-8 read as Windows-1252 ("LÃ©guillon") back to "Léguillon"; other text unchanged."""
-    if "Ã" not in text and "â€" not in text:
-        return text
-    try:
-        return text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        return text
+    """Mojibake undone by ftfy: UTF-8 read as Windows-1252 ("LÃ©guillon", even twice over) back to "Léguillon";
+    text whose bytes prove no misreading is left as it is (ftfy changes nothing it cannot explain)."""
+    return unicodedata.normalize("NFC", ftfy.fix_encoding(text))

@@ -176,3 +176,42 @@ def test_a_value_close_to_one_only_is_taken_and_said_and_nothing_is_guessed_betw
     report = run(path)
     assert "« Se presentr » → Se présenter (valeur approchante, 1 ligne)" in "\n".join(report.file_notes)
     assert Site.objects.get(name="A").access_modes == ["Se présenter"]
+
+
+# --- 4. damaged text ------------------------------------------------------------------------------------------
+
+
+def test_characters_lost_as_u_fffd_are_restored_where_one_french_word_fits_and_each_repair_is_listed():
+    report = run(PACA, source="region-sud")
+    notes = [problem.reason for problem in report.normalised if problem.line == 4]
+    assert "nom : caractère perdu restauré, « D�partementale » → « Départementale »." in notes
+    assert Site.objects.get(source="region-sud", address="66 boulevard gassendi").name == (
+        "Chambre Départementale Agric des Alpes de Haute Provence"
+    )
+    assert Site.objects.get(source="region-sud", address="2 ème étage foyer rural").typology == ["BIB"]
+    assert Site.objects.get(source="region-sud", address="4 avenue des lauzières").commune_name == (
+        "Château-Arnoux-Saint-Auban"
+    )
+    assert report.repairs >= 200
+    # Proper names no lexicon knows stay as they are, flagged: 2 rows of 80.
+    assert report.still_damaged == 2
+    assert Site.objects.get(source="region-sud", name="Médiathèque d'Herb�s").review_notes
+
+
+def test_nothing_is_guessed_where_two_words_fit(tmp_path):
+    path = write(tmp_path, "nom;adresse;cp;ville\nEspace Pr\ufffds de la gare;1 place;75002;Paris\n")
+    report = run(path)
+    assert "nom : « Pr\ufffds » non restauré, plusieurs mots possibles (près, prés)." in [
+        problem.reason for problem in report.normalised
+    ]
+    assert Site.objects.get().name == "Espace Pr\ufffds de la gare"
+    assert report.still_damaged == 1
+
+
+def test_mojibake_even_twice_over_is_undone_by_ftfy(tmp_path):
+    path = write(
+        tmp_path, "nom;adresse;cp;ville\nMÃƒÂ©diathÃƒÂ¨que;1 place;75002;Paris\nMÃ©diathÃ¨que 2;2 place;75002;Paris\n"
+    )
+    report = run(path)
+    assert sorted(Site.objects.values_list("name", flat=True)) == ["Médiathèque", "Médiathèque 2"]
+    assert report.repairs == 2

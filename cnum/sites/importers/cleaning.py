@@ -6,9 +6,9 @@ each change said (docs/sites-mapping.md, "Fichiers tiers").
 - opening hours written in French are read into OSM syntax; text that cannot be read leaves the hours empty and is
   kept in the site's review notes;
 - services and publics in free text are mapped to the schema's lists when unambiguous (importers.vocabulary);
-- text read twice (UTF-8 read as Windows-1252, "Ã©") is repaired; a character lost for good (U+FFFD "�") is
-  kept and flagged for review, except in the commune name, replaced by the official name when the codes designate
-  the commune.
+- damaged text is repaired first, in every column (importers.repair): mojibake ("Ã©") by ftfy, a character lost
+  as U+FFFD "�" where one French word fits; what stays damaged is kept and flagged for review, except in the
+  commune name, replaced by the official name when the codes designate the commune.
 """
 
 import re
@@ -18,15 +18,13 @@ from django.utils import timezone
 
 from cnum.sites import opening_hours, schema
 from cnum.sites.importers import base, vocabularies
+from cnum.sites.importers.repair import DAMAGED, repair
 from cnum.sites.importers.vocabulary import map_free_text
-from cnum.sites.normalization import Unfixable, fix_mojibake, normalize_phone, normalize_url, split_emails
+from cnum.sites.normalization import Unfixable, normalize_phone, normalize_url, split_emails
 from cnum.sites.opening_hours_text import from_text as hours_from_text
 from cnum.territories.lookup import normalize_insee, normalize_name, normalize_postal_code
 from cnum.territories.models import PostalCode
 
-DAMAGED = "\ufffd"
-#: U+FFFD written in UTF-8 inside a Windows-1252 file reads "ï¿½".
-DAMAGED_READ_TWICE = "ï¿½"
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 BARE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[/?#]\S*)?$", re.IGNORECASE)
 URL_SPLIT = re.compile(r"[|;\s]+")
@@ -49,6 +47,7 @@ class AutoRow(base.Row):
     notes: list[tuple[str, str]] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
     matches: list = field(default_factory=list)  # vocabularies.Match of the row's values in words
+    repairs: int = 0  # damaged text repaired (mojibake, lost characters)
 
     def note(self, reason: str, value="") -> None:
         self.notes.append((reason, str(value)))
@@ -59,15 +58,30 @@ class AutoRow(base.Row):
 
 
 def text(row: AutoRow, label: str, value) -> str:
-    """The value on one line; double encoding repaired (noted); a lost character kept and flagged for review."""
-    cleaned = base.text(value).replace(DAMAGED_READ_TWICE, DAMAGED)
-    repaired = fix_mojibake(cleaned)
-    if repaired != cleaned:
-        row.note(f"{label} : double encodage réparé (« {cleaned} » → « {repaired} »).", cleaned)
-        cleaned = repaired
+    """The value on one line (repaired by `repair_record` before); a character still lost is flagged for review."""
+    cleaned = base.text(value)
     if DAMAGED in cleaned and label != "Commune":
         row.flag(f"{label} « {cleaned} » : caractère illisible (�) gardé tel quel.", cleaned)
     return cleaned
+
+
+def repair_record(row: AutoRow, record: dict) -> dict:
+    """Every value with its mojibake undone and its lost characters restored where one French word fits
+    (importers.repair); each repair noted on the row, and counted."""
+    repaired = {}
+    for column, value in record.items():
+        result = repair(value)
+        repaired[column] = result.text
+        if result.mojibake:
+            row.repairs += 1
+            row.note(f"{column} : double encodage réparé (« {value} » → « {result.text} »).", value)
+        for damaged, word in result.restored:
+            row.repairs += 1
+            row.note(f"{column} : caractère perdu restauré, « {damaged} » → « {word} ».", damaged)
+        for damaged, words in result.undecided:
+            fits = f"plusieurs mots possibles ({', '.join(words)})" if words else "aucun mot français connu"
+            row.note(f"{column} : « {damaged} » non restauré, {fits}.", damaged)
+    return repaired
 
 
 def code(row: AutoRow, label: str, value, normalize) -> str:
@@ -212,6 +226,7 @@ def set_vocabularies(row: AutoRow, record: dict, decided: dict) -> None:
 
 
 def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None) -> None:
+    record = repair_record(row, record)
     values = row.values
     values["source"] = source
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")

@@ -39,6 +39,8 @@ class CsvAutoReport(ImportReport):
     file_notes: list[str] = field(default_factory=list)
     normalised: list[RowProblem] = field(default_factory=list)
     duplicates: int = 0
+    repairs: int = 0  # damaged text repaired
+    still_damaged: int = 0  # rows whose text keeps a lost character
     columns: dict = field(default_factory=dict)
     mapping_saved: bool = False
     # {schema column: {text in the file: {"value", "how", "rows"}}}: each distinct value in words, for review
@@ -82,7 +84,13 @@ class CsvAutoReport(ImportReport):
 
     @property
     def figures(self) -> list[tuple[str, int]]:
-        return [*super().figures, ("doublons proposés", self.duplicates), ("normalisations", len(self.normalised))]
+        return [
+            *super().figures,
+            ("doublons proposés", self.duplicates),
+            ("normalisations", len(self.normalised)),
+            ("textes réparés", self.repairs),
+            ("lignes au texte encore abîmé", self.still_damaged),
+        ]
 
     def summary(self) -> str:
         text = super().summary()
@@ -212,6 +220,8 @@ def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, p
             lambda row, record=record: cleaning.build(row, record, places=places, source=source, decided=decided),
         )
         report.count_matches(row.matches)
+        report.repairs += row.repairs
+        report.still_damaged += any("caractère illisible" in reason for reason in row.review)
         for reason, value in row.notes:
             report.note(line, reason, value)
         if kept is not None:
@@ -256,6 +266,11 @@ def run(
     decided = {**mapping.saved_vocabulary(source), **(values or {})}
     rows = _check_rows(sniffed, chosen.columns, report, source=report.source, progress=progress, decided=decided)
     report.file_notes.extend(report.vocabulary_lines())
+    if report.repairs or report.still_damaged:
+        report.file_notes.append(
+            f"Texte abîmé : {plural(report.repairs, 'réparation', 'réparations')} (détail ligne par ligne : -v 2) ; "
+            f"{plural(report.still_damaged, 'ligne garde', 'lignes gardent')} un caractère illisible, à vérifier."
+        )
     with transaction.atomic():
         kept = _route(rows, report, source=report.source, dry_run=dry_run)
         counted = (report.updated, report.unchanged)
