@@ -215,3 +215,26 @@ def test_mojibake_even_twice_over_is_undone_by_ftfy(tmp_path):
     report = run(path)
     assert sorted(Site.objects.values_list("name", flat=True)) == ["Médiathèque", "Médiathèque 2"]
     assert report.repairs == 2
+
+
+# --- 5. communes found anyway ---------------------------------------------------------------------------------
+
+
+def test_communes_with_typos_lost_accents_and_former_names_are_found_and_the_choice_said():
+    report = run(PACA, source="region-sud")
+    assert report.rejected == [] and report.created == 80
+    warnings = {problem.line: problem.reason for problem in report.warnings if problem.reason.startswith("Commune")}
+    assert "La Bréole est une commune déléguée, rattachée à la commune Ubaye-Serre-Ponçon (04033)" in warnings[67]
+    assert Site.objects.get(source="region-sud", address="23 rue des écoles").commune.code == "04063"
+
+
+def test_the_national_export_s_typos_are_read_as_the_closest_commune(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;code_postal;commune\n"
+        "France Services;1 place;43700;QAINT GERMAIN LAPRADE\n"
+        'Médiathèque;2 rue;91360;"Villemo\nison-sur-orge"\n',
+    )
+    report = run(path)
+    assert sorted(Site.objects.values_list("commune__code", flat=True)) == ["43190", "91667"]
+    assert any("lu comme Saint-Germain-Laprade (43190)" in problem.reason for problem in report.warnings)
