@@ -238,3 +238,32 @@ def test_the_national_export_s_typos_are_read_as_the_closest_commune(tmp_path):
     report = run(path)
     assert sorted(Site.objects.values_list("commune__code", flat=True)) == ["43190", "91667"]
     assert any("lu comme Saint-Germain-Laprade (43190)" in problem.reason for problem in report.warnings)
+
+
+# --- 6. names that are not names ------------------------------------------------------------------------------
+
+
+def test_names_that_are_not_names_are_rebuilt_from_the_structure_or_the_type_and_flagged(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;structure_porteuse;type_lieu;adresse;cp;ville\n"
+        "11 bis;;Centre social;11 bis rue Haute;04100;Manosque\n"
+        "356 000 000 00048;La Poste;;1 place;04150;Banon\n"
+        ";Mairie de Volx;;2 place;04130;Volx\n"
+        "OSE APPRENDRE A ENTREPRENDRE;;;3 rue;04100;Manosque\n"
+        "42;;;4 rue;04100;Manosque\n",
+    )
+    report = run(path)
+    names = dict(Site.objects.values_list("address", "name"))
+    assert names["11 bis rue Haute"] == "Centre social — Manosque"
+    assert names["1 place"] == "La Poste — Banon"
+    assert names["2 place"] == "Mairie de Volx — Volx"
+    assert names["3 rue"] == "OSE APPRENDRE A ENTREPRENDRE"
+    warnings = {problem.line: problem.reason for problem in report.warnings}
+    assert (
+        warnings[2]
+        == "Nom « 11 bis » : c'est un numéro, pas un nom ; remplacé par « Centre social — Manosque ». À vérifier."
+    )
+    assert warnings[3].startswith("Nom « 356 000 000 00048 » : c'est un numéro SIRET ou SIREN")
+    assert warnings[5].startswith("Nom « OSE APPRENDRE A ENTREPRENDRE » tout en capitales")
+    assert report.rejected[0].line == 6 and report.rejected[0].reason.startswith("Nom manquant : « 42 »")

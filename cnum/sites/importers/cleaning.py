@@ -225,12 +225,51 @@ def set_vocabularies(row: AutoRow, record: dict, decided: dict) -> None:
                 row.warn(f"Valeur {reason} pour « {column} » (schéma v1.0.2), non reprise.", found.item)
 
 
+NUMBER_ONLY = re.compile(r"[\d\s.,/-]*\d[\d\s.,/-]*(?:\s*(?:bis|ter|quater|[a-d]))?", re.IGNORECASE)
+SIRET_LIKE = re.compile(r"(?:\d[\s.]?){9}(?:(?:\d[\s.]?){5})?")
+
+
+def _not_a_name(name: str) -> str:
+    """Why `name` is not a site's name ("" when it is one)."""
+    if not name:
+        return "vide"
+    if SIRET_LIKE.fullmatch(name):
+        return "c'est un numéro SIRET ou SIREN"
+    if NOT_A_NAME_LETTERS.fullmatch(name) or NUMBER_ONLY.fullmatch(name):
+        return "c'est un numéro, pas un nom"
+    return ""
+
+
+NOT_A_NAME_LETTERS = re.compile(r"[\W_]+")
+
+
+def set_name(row: AutoRow, record: dict) -> None:
+    """The site's name. One that is no name (empty, a number, "11 bis", a SIRET) is rebuilt from the structure's
+    name, else the site's type, and the commune ("Centre social — Manosque"), with a warning; without either the
+    row is rejected. A name all in capitals is kept and flagged for rewriting."""
+    name = text(row, "Nom", record.get("nom"))
+    problem = _not_a_name(name)
+    if not problem:
+        row.values["name"] = base.limited(name, "Nom", "name")
+        letters = [char for char in name if char.isalpha()]
+        if len(name.split()) > 1 and len(letters) > 10 and all(char.isupper() for char in letters):
+            row.flag(f"Nom « {name} » tout en capitales : à réécrire en minuscules accentuées.", name)
+        return
+    parent = text(row, "Structure parente", record.get("structure_parente"))
+    typology = row.values.get("typology") or []
+    kind = parent or (schema.typology_labels().get(typology[0], "") if typology else "")
+    if not kind:
+        raise base.Reject(f"Nom manquant : « {name} » ({problem}), et ni structure ni type pour en composer un.", name)
+    rebuilt = base.limited(f"{kind} — {row.values['commune_name']}", "Nom", "name")
+    row.values["name"] = rebuilt
+    row.flag(f"Nom « {name} » : {problem} ; remplacé par « {rebuilt} ».", name)
+
+
 def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None) -> None:
     record = repair_record(row, record)
     values = row.values
     values["source"] = source
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")
-    values["name"] = base.limited(base.required(text(row, "Nom", record.get("nom")), "Nom"), "Nom", "name")
     set_place(row, record, places=places)
     base.set_coordinates(row, record.get("latitude"), record.get("longitude"))
     set_updated_on(row, record.get("date_maj"))
@@ -255,4 +294,5 @@ def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | No
         row, "publics_specifiquement_adresses", "specific_publics", record.get("publics_specifiquement_adresses")
     )
     set_vocabularies(row, record, decided or {})
+    set_name(row, record)
     values["review_notes"] = list(row.review)

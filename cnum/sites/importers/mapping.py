@@ -98,6 +98,7 @@ SYNONYMS = {
     ),
     **dict.fromkeys(("itinerant", "mobile_itinerant", "lieu_itinerant"), "itinerance"),
     **dict.fromkeys(("tarifs", "tarif", "frais", "cout"), "frais_a_charge"),
+    **dict.fromkeys(("structure_porteuse", "organisme_porteur", "porteur"), "structure_parente"),
     **dict.fromkeys(("labels", "label", "dispositifs", "programmes_nationaux"), "dispositif_programmes_nationaux"),
     **dict.fromkeys(("modalite_acces", "acces", "conditions_acces"), "modalites_acces"),
     **dict.fromkeys(("modalite_accompagnement", "accompagnement", "type_accompagnement"), "modalites_accompagnement"),
