@@ -1,6 +1,7 @@
 """csv-auto on third-party files as they really come: the real extracts of tests/sites/data (provenance in its
 README) and small files of the same shapes."""
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -267,3 +268,29 @@ def test_names_that_are_not_names_are_rebuilt_from_the_structure_or_the_type_and
     assert warnings[3].startswith("Nom « 356 000 000 00048 » : c'est un numéro SIRET ou SIREN")
     assert warnings[5].startswith("Nom « OSE APPRENDRE A ENTREPRENDRE » tout en capitales")
     assert report.rejected[0].line == 6 and report.rejected[0].reason.startswith("Nom manquant : « 42 »")
+
+
+# --- the issue's acceptance: a real regional file goes in through the command, without a mapping -----------------
+
+
+def test_the_real_regional_file_goes_in_without_a_mapping_in_the_right_communes_with_numbers_and_types():
+    output = command(PACA, "--source", "region-sud")
+    assert "80 lignes lues : 80 créées" in output
+    with PACA.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file, delimiter=";"))
+    sites = list(Site.objects.filter(source="region-sud").select_related("commune"))
+    assert len(sites) == len(rows) == 80
+    assert all(site.departement_id == "04" for site in sites)
+    given_insee = {row["adresse_code_insee"] for row in rows if row["adresse_code_insee"]}
+    assert given_insee <= {site.commune.code.lstrip("0") for site in sites}
+    numbered = sum(bool(row["adresse_numero"].strip()) for row in rows)
+    assert sum(site.address[:1].isdigit() for site in sites) == numbered
+    assert all(site.typology for site in sites)
+    damaged = [site for site in sites if "\ufffd" in site.name or "\ufffd" in site.address]
+    assert len(damaged) == 2  # proper names no lexicon knows, flagged for review
+    assert "ligne 19 : Nom « Médiathèque d'Herb\ufffds » : caractère illisible" in output
+
+
+def test_the_other_real_files_go_in_whole():
+    assert "23 lignes lues : 23 créées, 0 mise à jour, 0 inchangée, 0 rejetée" in command(BFC, "--source", "bfc")
+    assert "7 lignes lues : 7 créées, 0 mise à jour, 0 inchangée, 0 rejetée" in command(ULTRA_NUM, "--source", "un")
