@@ -5,7 +5,8 @@ import re
 from django import forms
 
 from cnum.core.forms import BaseForm
-from cnum.sites.importers import mapping
+from cnum.sites import schema
+from cnum.sites.importers import mapping, required, vocabularies
 from cnum.sites.services import EXISTING, PROPOSED
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -41,9 +42,9 @@ class MappingForm(BaseForm):
 
     IGNORED = ""
 
-    def __init__(self, *args, columns: dict[str, str | None], **kwargs):
+    def __init__(self, *args, columns: dict[str, str | None], rows=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.columns = list(columns)
+        self.columns, self.rows = list(columns), rows
         choices = [(self.IGNORED, "— ignorée —"), *mapping.targets()]
         for index, (column, target) in enumerate(columns.items()):
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -52,13 +53,48 @@ class MappingForm(BaseForm):
 
     def clean(self):
         data = super().clean()
-        for problem in mapping.problems(self.chosen(data)):
+        chosen = self.chosen(data)
+        _columns, _notes, missing = required.complete(chosen, self.rows, chosen_by_person=True)
+        for problem in [*mapping.problems(chosen), *missing]:
             self.add_error(None, problem)
         return data
 
     def chosen(self, data=None) -> dict[str, str | None]:
         data = self.cleaned_data if data is None else data
         return {column: data.get(f"column_{index}") or None for index, column in enumerate(self.columns)}
+
+
+class ValuesForm(BaseForm):
+    """One select per distinct value in words of the last analysis: the schema value it stands for, or none."""
+
+    NONE = ""
+
+    def __init__(self, *args, review: list[list], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review = review
+        for index, (column, item, value, how, rows) in enumerate(review):
+            how_label = vocabularies.HOW[how]
+            self.fields[f"value_{index}"] = forms.ChoiceField(
+                label=f"{column} : « {item} » ({how_label}, {rows} ligne{'s' if rows > 1 else ''})",
+                choices=[(self.NONE, "— non reprise —"), *_value_choices(column)],
+                required=False,
+                initial=value or self.NONE,
+            )
+
+    def decided(self) -> dict[str, dict[str, str | None]]:
+        """The values the person changed, by column, as `csv_auto.run(values=…)` takes them."""
+        decided: dict[str, dict[str, str | None]] = {}
+        for index, (column, item, value, _how, _rows) in enumerate(self.review):
+            chosen = self.cleaned_data.get(f"value_{index}") or None
+            if chosen != value:
+                decided.setdefault(column, {})[item] = chosen
+        return decided
+
+
+def _value_choices(column: str) -> list[tuple[str, str]]:
+    if column == "typologie":
+        return [(code, f"{code} — {label}") for code, label in schema.typology_labels().items()]
+    return schema.enumeration(column).choices
 
 
 class MergeForm(BaseForm):

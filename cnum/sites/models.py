@@ -287,6 +287,8 @@ class SiteSourceMapping(models.Model):
 
     source = models.CharField("source", max_length=100, unique=True)
     mapping = models.JSONField("correspondance des colonnes", default=dict)
+    # {schema column: {text in the file: schema value or null}}: the values in words matched or chosen last time
+    vocabulary = models.JSONField("valeurs reconnues", default=dict, blank=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     class Meta:

@@ -6,30 +6,27 @@ and an address or identifier that cannot be checked is refused.
 """
 
 import re
+import unicodedata
 
+import ftfy
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
 from cnum.sites import schema
 from cnum.structures.identifiers import validate_siret
 
-#: National prefixes of overseas numbers and the country code they take in international form (ARCEP plan).
-OVERSEAS_PREFIXES = {
-    "0590": "+590",  # Guadeloupe, Saint-Barthélemy, Saint-Martin (fixed)
-    "0690": "+590",
-    "0691": "+590",
-    "0594": "+594",  # Guyane
-    "0694": "+594",
-    "0596": "+596",  # Martinique
-    "0696": "+596",
-    "0697": "+596",
-    "0262": "+262",  # La Réunion
-    "0263": "+262",
-    "0692": "+262",
-    "0693": "+262",
-    "0269": "+262",  # Mayotte
-    "0639": "+262",
-    "0508": "+508",  # Saint-Pierre-et-Miquelon
+#: Where a number written in national form ("0590…") may belong, overseas first: "0262 …" is a valid number of the
+#: metropolitan plan's digits too, but La Réunion's. Each is tried until phonenumbers finds the number valid.
+PHONE_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "FR")
+#: National prefixes of overseas numbers (ARCEP plan) and their region: such a number is never read as metropolitan,
+#: and is kept when it has the right length even if phonenumbers does not know the range as allocated yet.
+OVERSEAS = {
+    **dict.fromkeys(("0590", "0690", "0691"), "GP"),
+    **dict.fromkeys(("0594", "0694"), "GF"),
+    **dict.fromkeys(("0596", "0696", "0697"), "MQ"),
+    **dict.fromkeys(("0262", "0263", "0692", "0693"), "RE"),
+    **dict.fromkeys(("0269", "0639"), "YT"),
 }
 SEPARATORS = re.compile(r"[\s.\-/()]")
 MULTI_SPLIT = re.compile(r"[|;,\s]+")
@@ -50,20 +47,32 @@ def phone_pattern() -> re.Pattern:
 def normalize_phone(value) -> str:
     """A phone number in the schema's international form: "04 50 56 87 49" → "+33450568749", "0590…" → "+590590…".
 
-    Accepts spaces, dots, dashes, "+33 (0)…" and "0033…". Raises Unfixable for anything else.
+    Read by phonenumbers (Google's libphonenumber metadata): national form of metropolitan France or of an overseas
+    territory (PHONE_REGIONS), international form ("+262 2 62…", "0033…", "+33 (0)…"). Raises Unfixable for a
+    number the numbering plans do not allocate, or one the schema's pattern does not accept.
     """
     raw = str(value or "").strip()
-    text = SEPARATORS.sub("", raw.replace("(0)", ""))
+    text = raw.replace("(0)", "")
     if text.startswith("00"):
         text = "+" + text[2:]
-    if text.startswith("+33") and text[3:4] == "0":
-        text = "+33" + text[4:]
-    if re.fullmatch(r"0\d{9}", text):
-        country = OVERSEAS_PREFIXES.get(text[:4], "+33")
-        text = country + text[1:]
-    if not phone_pattern().fullmatch(text):
+    overseas = OVERSEAS.get(SEPARATORS.sub("", text)[:4])
+    if overseas:
+        number = phonenumbers.parse(text, overseas)
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_possible_number(number) and phone_pattern().fullmatch(formatted):
+            return formatted
         raise Unfixable(f"Téléphone « {raw} » non reconnu : numéro à 10 chiffres ou au format +33… attendu.")
-    return text
+    for region in PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            break
+        if phonenumbers.is_valid_number(number):
+            formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phone_pattern().fullmatch(formatted):
+                return formatted
+            break
+    raise Unfixable(f"Téléphone « {raw} » non reconnu : numéro à 10 chiffres ou au format +33… attendu.")
 
 
 def normalize_emails(value) -> list[str]:
@@ -111,12 +120,11 @@ def split_urls(value) -> tuple[list[str], list[str]]:
 
 
 def is_valid_siret(siret: str) -> bool:
-    """The registry's SIRET rule (Luhn key, or La Poste's digit sum): see cnum.structures.identifiers."""
+    """The registry's SIRET rule (python-stdnum: Luhn key, or La Poste's digit sum): cnum.structures.identifiers."""
     try:
-        validate_siret(siret)
+        return validate_siret(siret) == siret
     except ValidationError:
         return False
-    return bool(re.fullmatch(r"\d{14}", siret))
 
 
 def normalize_pivot(value) -> str:
@@ -137,10 +145,6 @@ def normalize_pivot(value) -> str:
 
 
 def fix_mojibake(text: str) -> str:
-    """UTF-8 read as Windows-1252 ("LÃ©guillon") back to "Léguillon"; other text unchanged."""
-    if "Ã" not in text and "â€" not in text:
-        return text
-    try:
-        return text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        return text
+    """Mojibake undone by ftfy: UTF-8 read as Windows-1252 ("LÃ©guillon", even twice over) back to "Léguillon";
+    text whose bytes prove no misreading is left as it is (ftfy changes nothing it cannot explain)."""
+    return unicodedata.normalize("NFC", ftfy.fix_encoding(text))

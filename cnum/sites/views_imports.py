@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from cnum.core import imports
-from cnum.sites.forms_imports import MappingForm, WizardUploadForm
+from cnum.sites.forms_imports import MappingForm, ValuesForm, WizardUploadForm
 from cnum.sites.importers import csv_auto, mapping
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.importers.sniffing import sniff
@@ -27,6 +27,23 @@ def _check(request):
 def _pending(request, token: str) -> dict | None:
     entry = request.session.get(SESSION_KEY, {}).get(token)
     return entry if entry and Path(entry["path"]).exists() else None
+
+
+def _review(report) -> list[list]:
+    """The distinct values in words of an analysis, for the person to review: [column, text, value, how, rows]."""
+    return [
+        [column, item, found["value"], found["how"], found["rows"]]
+        for column, items in report.vocabulary.items()
+        for item, found in items.items()
+        if found["how"] != "exact"
+    ]
+
+
+def _merged(before: dict, changes: dict) -> dict:
+    merged = {column: dict(items) for column, items in before.items()}
+    for column, items in changes.items():
+        merged.setdefault(column, {}).update(items)
+    return merged
 
 
 @login_required
@@ -67,8 +84,9 @@ def wizard_mapping(request, token: str):
             "sites/imports/wizard_upload.html",
             {"title": "Assistant d'import de lieux", "form": WizardUploadForm(), "error": str(error)},
         )
-    chosen = mapping.choose(sniffed.header, given=entry.get("columns"), source=entry["source"])
-    form = MappingForm(request.POST or None, columns=chosen.columns)
+    chosen = mapping.choose(sniffed.header, rows=sniffed.rows, given=entry.get("columns"), source=entry["source"])
+    form = MappingForm(request.POST or None, columns=chosen.columns, rows=sniffed.rows)
+    values_form = ValuesForm(request.POST or None, review=entry.get("review", []))
     context = {
         "title": "Correspondance des colonnes",
         "entry": entry,
@@ -76,20 +94,26 @@ def wizard_mapping(request, token: str):
         "mapping": chosen,
         "form": form,
         "token": token,
+        "values_form": values_form,
     }
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and values_form.is_valid():
         entry["columns"] = form.chosen()
+        entry["values"] = _merged(entry.get("values", {}), values_form.decided())
         request.session.modified = True
-        dry_run = request.POST.get("action") != "importer" or entry.get("analysed") != entry["columns"]
+        analysed = [entry["columns"], entry["values"]]
+        dry_run = request.POST.get("action") != "importer" or entry.get("analysed") != analysed
         context["changed"] = dry_run and request.POST.get("action") == "importer"
-        entry["analysed"] = entry["columns"]
+        entry["analysed"] = analysed
         report = imports.run_import(
             format_name=csv_auto.FORMAT,
             path=Path(entry["path"]),
             dry_run=dry_run,
             columns=entry["columns"],
+            values=entry["values"],
             source=entry["source"],
         )
+        entry["review"] = _review(report)
+        context["values_form"] = ValuesForm(review=entry["review"])
         context.update(report=report, rejected=report.rejected[:SHOWN], normalised=report.normalised[:SHOWN])
         if not dry_run:
             Path(entry["path"]).unlink(missing_ok=True)

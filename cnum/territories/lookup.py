@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import NamedTuple
 
+from rapidfuzz import fuzz
+
 from cnum.territories.enums import CommuneKind, LookupStatus
 from cnum.territories.models import Commune, PostalCode
 from cnum.territories.normalization import (
@@ -28,6 +30,7 @@ __all__ = [
     "LookupResult",
     "LookupStatus",
     "commune_by_insee",
+    "closest_commune",
     "commune_by_postal_code_and_name",
     "find_commune",
     "normalize_insee",
@@ -44,6 +47,9 @@ ARRONDISSEMENT = re.compile(
     r"(?P<city>[A-Z ]+?) 0?(?P<number>\d{1,2}) ?(?:ER|ERE|E|EME|IEME|ND|NDE)?(?: (?:ARRONDISSEMENT|ARRDT|ARRT|ARR))?"
 )
 CEDEX = re.compile(r"(?:^| )CEDEX(?: ?\d+)?$")
+ARTICLES = re.compile(r"^(?:LE|LA|LES|L) ")
+#: rapidfuzz ratio (0-100) a name must reach to designate a commune it does not spell exactly.
+CLOSE_ENOUGH = 85
 SUGGESTIONS_IN_REASON = 10
 
 
@@ -512,3 +518,61 @@ def commune_from_label(text: str) -> LookupResult:
             return by_postal_code
         return commune_by_insee(cleaned)
     return find_commune(name=cleaned)
+
+# --- a name that is no commune's name: the closest one ------------------------------------------------------
+
+
+def _compact(name: str) -> str:
+    """Normalized (accents, case, ST/SAINT), without leading article, CEDEX or spaces: what fuzzy matching compares."""
+    return ARTICLES.sub("", _clean_name(name)).replace(" ", "")
+
+
+def _pools(index: _Index, code: str) -> list[tuple[str, list[_Entry]]]:
+    """Where to look, narrowest first: the names listed under the postal code (communes déléguées and associées
+    included), then those of its département(s)."""
+    pools = []
+    if code in index.names_by_postal_code:
+        ids = {commune_id for ids in index.names_by_postal_code[code].values() for commune_id in ids}
+        pools.append((f"du code postal {code}", [index.entries[commune_id] for commune_id in sorted(ids)]))
+    departements = [dep for dep in departement_codes_for_postal_code(code) if dep in index.names_by_departement]
+    ids = {i for dep in departements for ids in index.names_by_departement[dep].values() for i in ids}
+    if ids:
+        pools.append((f"du département {' ou '.join(departements)}", [index.entries[i] for i in sorted(ids)]))
+    return pools
+
+
+def closest_commune(*, postal_code, name) -> LookupResult:
+    """The commune whose name is closest to `name` (typos, lost letters, "QAINT" for "SAINT"), looked for among the
+    communes of the postal code, then of its département; a commune déléguée or associée (a former name) leads to
+    its current commune. CORRECTED with a note naming the commune chosen and how close it is; AMBIGUOUS when two
+    communes are equally close; NOT_FOUND when none reaches CLOSE_ENOUGH (rapidfuzz ratio, 0-100)."""
+    code = normalize_postal_code(postal_code)
+    wanted = _compact(name or "")
+    if code is None or len(wanted) < 3:
+        return _failure(LookupStatus.NOT_FOUND, f"Aucune commune proche de « {name} ».")
+    index = _get_index()
+    for where, entries in _pools(index, code):
+        scores: dict[int, tuple[float, _Entry]] = {}
+        for entry in entries:
+            score = fuzz.ratio(wanted, _compact(entry.name))
+            target = _designated(index, entry)
+            if score > scores.get(target.id, (-1.0, entry))[0]:
+                scores[target.id] = (score, entry)
+        ranked = sorted(scores.items(), key=lambda item: -item[1][0])
+        if not ranked or ranked[0][1][0] < CLOSE_ENOUGH:
+            continue
+        (best_id, (best, named)), *others = ranked
+        ties = [index.entries[target_id] for target_id, (score, _e) in others if round(score) == round(best)]
+        if ties:
+            tied = [index.entries[best_id], *ties]
+            reason = f"« {name} » est aussi proche de {_listing(tied)}, communes {where}."
+            reason += " Précisez le nom ou le code INSEE."
+            return _failure(LookupStatus.AMBIGUOUS, reason, tied)
+        target = index.entries[best_id]
+        former = f" (nom de {named.name}, rattachée)" if named.id != target.id else ""
+        note = (
+            f"« {name} » n'est le nom d'aucune commune : lu comme {target.name} ({target.code}){former}, "
+            f"la commune {where} au nom le plus proche (ressemblance {round(best)} %)."
+        )
+        return _found(target, [note])
+    return _failure(LookupStatus.NOT_FOUND, f"Aucune commune proche de « {name} » pour le code postal {code}.")

@@ -80,18 +80,19 @@ def test_at_least_95_percent_of_rows_land_in_the_official_commune(regional, regi
     assert all(site.postal_code.startswith("0") for site in sites.values())
 
 
-def test_damaged_commune_names_take_the_official_name_and_damaged_site_names_are_flagged(regional, regional_path):
+def test_damaged_names_are_restored_where_one_word_fits_and_what_stays_damaged_is_flagged(regional, regional_path):
     report = run(regional_path, source="region-ara")
-    corrected = [problem for problem in report.normalised if "abîmée : nom officiel" in problem.reason]
-    assert corrected
+    restored = [problem.reason for problem in report.normalised if "caractère perdu restauré" in problem.reason]
+    assert any(reason.startswith("commune : ") for reason in restored)
+    assert any(reason.startswith("nom : ") for reason in restored)
     assert not Site.objects.filter(commune_name__contains="\ufffd").exists()
     damaged = Site.objects.filter(name__contains="\ufffd")
-    assert damaged.exists()
+    assert damaged.count() == report.still_damaged <= 0.01 * report.total
     assert all(any("illisible" in note for note in site.review_notes) for site in damaged)
     assert (
         not Site.objects.exclude(name__contains="\ufffd")
         .exclude(review_notes=[])
-        .filter(review_notes__icontains="Nom")
+        .filter(review_notes__icontains="illisible")
         .exists()
     )
 
@@ -150,7 +151,9 @@ def test_a_mapping_file_corrects_the_guess_and_is_saved_then_reused(tmp_path):
     text = "Lieu;Rue;CP;Ville;Notes\nMédiathèque;1 place Bellecour;69002;Lyon;vu\n"
     path = write(tmp_path, text)
     guessed = run(path, source="hub-xyz", dry_run=True)
-    assert "nom" in " ".join(problem.reason for problem in guessed.rejected)
+    assert "Aucune colonne nommée « nom » : « Lieu » (100 % des valeurs s'y prêtent) retenue" in " ".join(
+        guessed.file_notes
+    )
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps({"Lieu": "nom", "Rue": "adresse", "Notes": None}), encoding="utf-8")
     output = command(path, "--source", "hub-xyz", "--mapping", mapping_file)
@@ -161,18 +164,22 @@ def test_a_mapping_file_corrects_the_guess_and_is_saved_then_reused(tmp_path):
     assert "0 créée" in reused and "1 inchangée" in reused
 
 
-def test_guess_maps_synonyms_and_ignores_a_second_column_for_the_same_field():
-    guessed = mapping.guess(["Raison sociale", "adresse-voie", "Code Postal", "INSEE", "Y", "X", "mail", "E-mail"])
+def test_guess_maps_synonyms_composes_lists_and_ignores_a_second_column_for_a_single_field():
+    header = ["Raison sociale", "adresse-voie", "Code Postal", "CP", "INSEE", "Y", "X", "mail", "E-mail"]
+    guessed = mapping.guess(header)
     assert guessed.columns == {
         "Raison sociale": "nom",
         "adresse-voie": "adresse",
         "Code Postal": "code_postal",
+        "CP": None,
         "INSEE": "code_insee",
         "Y": "latitude",
         "X": "longitude",
         "mail": "courriels",
-        "E-mail": None,
+        "E-mail": "courriels",
     }
+    assert "« CP » ignorée : « Code Postal » fournit déjà code_postal." in guessed.notes
+    assert "courriels composé de « mail » + « E-mail »." in guessed.notes
     assert "E-mail" in " ".join(guessed.notes)
 
 

@@ -264,7 +264,7 @@ def test_cnfs_records_that_cannot_be_used_are_rejected_by_record_number(tmp_path
         CNFS_RECORD,
         "pas un objet",
         {**CNFS_RECORD, "id": "b", "nom": " "},
-        {**CNFS_RECORD, "id": "c", "commune": "QAINT GERMAIN LAPRADE", "code_postal": "43700"},
+        {**CNFS_RECORD, "id": "c", "commune": "MJC couleur des liens", "code_postal": "07000"},
         {**CNFS_RECORD, "id": "d", "horaires": "Mo 08:22", "telephone": "12", "pivot": "77567267221138"},
     ]
     report = run("cnfs-v0-json", cnfs_file(tmp_path, records))
@@ -272,7 +272,7 @@ def test_cnfs_records_that_cannot_be_used_are_rejected_by_record_number(tmp_path
     problems = reasons(report)
     assert problems[2] == "Enregistrement qui n'est pas un objet JSON."
     assert problems[3] == "Nom manquant(e)."
-    assert problems[4].startswith("Commune non reconnue : Aucune commune « QAINT GERMAIN LAPRADE »")
+    assert problems[4].startswith("Commune non reconnue : Aucune commune « MJC couleur des liens »")
     site = Site.objects.get(source_id="d")
     assert (site.opening_hours, site.phone, site.pivot) == ("", "", "")
     warned = [problem.reason for problem in report.warnings if problem.line == 5]

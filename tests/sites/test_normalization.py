@@ -16,6 +16,8 @@ from cnum.sites.normalization import (
     ("value", "expected"),
     [
         ("04 50 56 87 49", "+33450568749"),
+        ("450568749", "+33450568749"),  # its leading zero lost in a spreadsheet, as postal codes lose theirs
+        ("0269 61 10 00", "+262269611000"),  # Mayotte
         ("04.50.56.87.49", "+33450568749"),
         ("+33 (0)4 50 56 87 49", "+33450568749"),
         ("0033 4 50 56 87 49", "+33450568749"),
@@ -37,7 +39,7 @@ def test_phones_are_written_in_international_form_by_the_numbering_plan(value, e
 
 
 @pytest.mark.parametrize(
-    "value", ["12", "standard", "+44 20 7946 0958", "01 23 45 67 89 10", "0590 12 34 56 78", "450568749"]
+    "value", ["12", "standard", "+44 20 7946 0958", "01 23 45 67 89 10", "0590 12 34 56 78", "0890"]
 )
 def test_unfixable_phones_are_refused_with_a_french_reason(value):
     with pytest.raises(Unfixable, match="Téléphone"):

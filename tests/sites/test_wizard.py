@@ -52,7 +52,8 @@ def test_upload_shows_detected_shape_and_guessed_mapping(team):
     text = page.content.decode()
     assert "Encodage détecté : Windows-1252" in text and "point-virgule" in text and "CRLF" in text
     form = page.context["form"]
-    assert [form[name].value() for name in form.fields] == ["", "", "code_postal", "commune", ""]
+    assert [form[name].value() for name in form.fields] == ["nom", "adresse", "code_postal", "commune", ""]
+    assert "Aucune colonne nommée « adresse » : « Emplacement » (100 % des valeurs s&#x27;y prêtent) retenue" in text
 
 
 def test_a_wrong_upload_keeps_the_source_typed(team):
@@ -63,12 +64,15 @@ def test_a_wrong_upload_keeps_the_source_typed(team):
     assert response.context["form"]["source"].value() == "Hub XYZ"
 
 
-def test_an_incomplete_mapping_is_refused_and_the_choices_are_kept(team):
+def test_an_incomplete_mapping_is_refused_naming_the_columns_that_could_fill_it_and_the_choices_are_kept(team):
     url = upload(team).url
     page = team.get(url)
-    response = team.post(url, {**mapping_data(page, Lieu="nom"), "action": "analyser"})
+    response = team.post(url, {**mapping_data(page, Lieu="nom", Emplacement=None), "action": "analyser"})
     text = response.content.decode()
-    assert "Aucune colonne du fichier ne fournit « adresse », obligatoire." in text
+    assert (
+        "Aucune colonne ne fournit « adresse ». Colonnes qui pourraient la fournir : « Emplacement » (100 % des "
+        "valeurs s&#x27;y prêtent). Choisissez-en une : rien n&#x27;est importé sans adresse."
+    ) in text
     assert response.context["form"]["column_0"].value() == "nom"
     assert "report" not in response.context and not Site.objects.exists()
 
@@ -162,3 +166,28 @@ def test_the_plain_upload_page_offers_csv_auto_and_says_what_it_detected(team):
     text = response.content.decode()
     assert "Encodage détecté : Windows-1252" in text and "1 à créer" in text
     assert not Site.objects.exists()
+
+
+def test_values_in_words_are_shown_one_by_one_and_the_person_s_choices_are_imported_and_saved(team):
+    data = (
+        "Lieu;Emplacement;CP;Ville;Type\r\nPoste;1 place;04150;Banon;La Poste\r\nBib;2 rue;04150;Banon;Médiathèque\r\n"
+    )
+    url = upload(team, data=data.encode("utf-8")).url
+    page = team.get(url)
+    analysis = team.post(url, {**mapping_data(page), "action": "analyser"})
+    values_form = analysis.context["values_form"]
+    labels = [values_form[name].label for name in values_form.fields]
+    assert labels == [
+        "typologie : « La Poste » (synonyme, 1 ligne)",
+        "typologie : « Médiathèque » (synonyme, 1 ligne)",
+    ]
+    assert [values_form[name].value() for name in values_form.fields] == ["LA_POSTE", "BIB"]
+    choices = {**mapping_data(page), "value_0": "RFS", "value_1": "BIB"}
+    again = team.post(url, {**choices, "action": "analyser"})
+    assert again.context["values_form"]["value_0"].value() == "RFS"
+    team.post(url, {**choices, "action": "importer"})
+    assert Site.objects.get(name="Poste").typology == ["RFS"]
+    assert SiteSourceMapping.objects.get(source="hub-xyz").vocabulary["typologie"] == {
+        "La Poste": "RFS",
+        "Médiathèque": "BIB",
+    }

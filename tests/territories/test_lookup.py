@@ -5,6 +5,7 @@ import pytest
 from cnum.territories.enums import CommuneKind, LookupStatus
 from cnum.territories.lookup import (
     LookupResult,
+    closest_commune,
     commune_by_insee,
     commune_by_postal_code_and_name,
     find_commune,
@@ -225,6 +226,39 @@ def test_same_name_twice_in_a_departement_is_ambiguous(fresh_index):
     assert result.status == AMBIGUOUS
     assert result.candidates == (("01053", "Bourg-en-Bresse"), ("01998", "Bourg-en-Bresse"))
     assert "dans le département 01" in result.reason
+
+
+# --- the closest name --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "name", "code", "note"),
+    [
+        ("43700", "QAINT GERMAIN LAPRADE", "43190", "lu comme Saint-Germain-Laprade (43190)"),
+        ("91360", "Villemo ison-sur-orge", "91667", "la commune du code postal 91360 au nom le plus proche"),
+        ("4200", "VALBELE", "04229", "Valbelle"),  # a letter lost, and the postal code's leading zero
+        ("04200", "ST GENIES", "04179", "Saint-Geniez"),
+        ("04340", "LA BREOLLE", "04033", "(nom de La Bréole, rattachée)"),  # a former name, misspelt
+    ],
+)
+def test_the_closest_name_among_the_postal_code_s_communes_is_taken_and_named(postal_code, name, code, note):
+    assert_found(closest_commune(postal_code=postal_code, name=name), CORRECTED, code, note)
+
+
+def test_two_communes_equally_close_are_ambiguous(fresh_index):
+    sandrans = Commune.objects.get(code="01393", kind=CommuneKind.CURRENT)
+    twin = Commune.objects.create(
+        code="01998", name="Sandrins", departement_id="01", region_id="84", zone=sandrans.zone
+    )
+    PostalCode.objects.create(code="01400", commune=twin)
+    result = closest_commune(postal_code="01400", name="SANDRENS")
+    assert result.status == AMBIGUOUS
+    assert {code for code, _name in result.candidates} == {"01393", "01998"}
+    assert "est aussi proche de" in result.reason
+
+
+def test_a_name_close_to_nothing_is_not_found():
+    assert closest_commune(postal_code="04200", name="Marseille").status == NOT_FOUND
 
 
 # --- everything at once -------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ each change said (docs/sites-mapping.md, "Fichiers tiers").
 - opening hours written in French are read into OSM syntax; text that cannot be read leaves the hours empty and is
   kept in the site's review notes;
 - services and publics in free text are mapped to the schema's lists when unambiguous (importers.vocabulary);
-- text read twice (UTF-8 read as Windows-1252, "Ã©") is repaired; a character lost for good (U+FFFD "�") is
-  kept and flagged for review, except in the commune name, replaced by the official name when the codes designate
-  the commune.
+- damaged text is repaired first, in every column (importers.repair): mojibake ("Ã©") by ftfy, a character lost
+  as U+FFFD "�" where one French word fits; what stays damaged is kept and flagged for review, except in the
+  commune name, replaced by the official name when the codes designate the commune.
 """
 
 import re
@@ -16,17 +16,15 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from cnum.sites import opening_hours
-from cnum.sites.importers import base
+from cnum.sites import opening_hours, schema
+from cnum.sites.importers import base, vocabularies
+from cnum.sites.importers.repair import DAMAGED, repair
 from cnum.sites.importers.vocabulary import map_free_text
-from cnum.sites.normalization import Unfixable, fix_mojibake, normalize_phone, normalize_url, split_emails
+from cnum.sites.normalization import Unfixable, normalize_phone, normalize_url, split_emails
 from cnum.sites.opening_hours_text import from_text as hours_from_text
 from cnum.territories.lookup import normalize_insee, normalize_name, normalize_postal_code
 from cnum.territories.models import PostalCode
 
-DAMAGED = "\ufffd"
-#: U+FFFD written in UTF-8 inside a Windows-1252 file reads "ï¿½".
-DAMAGED_READ_TWICE = "ï¿½"
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 BARE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[/?#]\S*)?$", re.IGNORECASE)
 URL_SPLIT = re.compile(r"[|;\s]+")
@@ -48,6 +46,8 @@ class AutoRow(base.Row):
 
     notes: list[tuple[str, str]] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
+    matches: list = field(default_factory=list)  # vocabularies.Match of the row's values in words
+    repairs: int = 0  # damaged text repaired (mojibake, lost characters)
 
     def note(self, reason: str, value="") -> None:
         self.notes.append((reason, str(value)))
@@ -58,15 +58,30 @@ class AutoRow(base.Row):
 
 
 def text(row: AutoRow, label: str, value) -> str:
-    """The value on one line; double encoding repaired (noted); a lost character kept and flagged for review."""
-    cleaned = base.text(value).replace(DAMAGED_READ_TWICE, DAMAGED)
-    repaired = fix_mojibake(cleaned)
-    if repaired != cleaned:
-        row.note(f"{label} : double encodage réparé (« {cleaned} » → « {repaired} »).", cleaned)
-        cleaned = repaired
+    """The value on one line (repaired by `repair_record` before); a character still lost is flagged for review."""
+    cleaned = base.text(value)
     if DAMAGED in cleaned and label != "Commune":
         row.flag(f"{label} « {cleaned} » : caractère illisible (�) gardé tel quel.", cleaned)
     return cleaned
+
+
+def repair_record(row: AutoRow, record: dict) -> dict:
+    """Every value with its mojibake undone and its lost characters restored where one French word fits
+    (importers.repair); each repair noted on the row, and counted."""
+    repaired = {}
+    for column, value in record.items():
+        result = repair(value)
+        repaired[column] = result.text
+        if result.mojibake:
+            row.repairs += 1
+            row.note(f"{column} : double encodage réparé (« {value} » → « {result.text} »).", value)
+        for damaged, word in result.restored:
+            row.repairs += 1
+            row.note(f"{column} : caractère perdu restauré, « {damaged} » → « {word} ».", damaged)
+        for damaged, words in result.undecided:
+            fits = f"plusieurs mots possibles ({', '.join(words)})" if words else "aucun mot français connu"
+            row.note(f"{column} : « {damaged} » non restauré, {fits}.", damaged)
+    return repaired
 
 
 def code(row: AutoRow, label: str, value, normalize) -> str:
@@ -104,22 +119,36 @@ def set_place(row: AutoRow, record: dict, *, places) -> None:
         row.note(f"Commune « {written} » abîmée : nom officiel « {official} » retenu.", written)
 
 
+PHONE_SPLIT = re.compile(r"\s*[|;/]\s*|\s+(?:ou|et)\s+")
+
+
 def set_phone(row: AutoRow, value) -> None:
-    raw = base.text(value)
+    """The first valid number of the cell (or of the phone columns put together); the schema keeps one only, so
+    the others are noted as left out."""
     row.values["phone"] = ""
-    if not raw:
-        return
-    try:
-        phone = normalize_phone(raw)
-    except Unfixable as error:
-        row.warn(f"{error} Numéro ignoré.", raw)
-        return
-    row.values["phone"] = phone
+    kept = []
+    for raw in dict.fromkeys(part for part in PHONE_SPLIT.split(base.text(value)) if part):
+        try:
+            phone = normalize_phone(raw)
+        except Unfixable as error:
+            row.warn(f"{error} Numéro ignoré.", raw)
+            continue
+        if phone in kept:
+            continue
+        kept.append(phone)
+        if len(kept) > 1:
+            row.note(f"Téléphone « {raw} » non repris : le schéma n'en garde qu'un ({_national(kept[0])}).", raw)
+            continue
+        row.values["phone"] = phone
+        if raw != _national(phone):
+            row.note(f"Téléphone « {raw} » → {_national(phone)}.", raw)
+
+
+def _national(phone: str) -> str:
     national = "0" + phone[3:] if phone.startswith("+33") else phone
     if len(national) == 10:
         national = " ".join(national[index : index + 2] for index in range(0, 10, 2))
-    if raw != national:
-        row.note(f"Téléphone « {raw} » → {national}.", raw)
+    return national
 
 
 def set_emails(row: AutoRow, value) -> None:
@@ -180,11 +209,67 @@ def set_updated_on(row: AutoRow, value) -> None:
     row.values["updated_on"] = timezone.localdate()
 
 
-def build(row: AutoRow, record: dict, *, places, source: str) -> None:
+def set_vocabularies(row: AutoRow, record: dict, decided: dict) -> None:
+    """Values in words matched to the schema's lists (importers.vocabularies); an item matched to the sibling list
+    goes there; unmatched items are dropped with a warning."""
+    for column in ENUMERATED:
+        row.values[schema.FIELD_ATTRIBUTES[column]] = []
+    for column in ENUMERATED:
+        for found in vocabularies.match_cell(column, record.get(column), decided.get(column)):
+            row.matches.append(found)
+            kept = row.values[schema.FIELD_ATTRIBUTES[found.column]]
+            if found.value and found.value not in kept:
+                kept.append(found.value)
+            elif not found.value and found.how != "choisi":
+                reason = "ambiguë" if found.how == "ambigu" else "inconnue"
+                row.warn(f"Valeur {reason} pour « {column} » (schéma v1.0.2), non reprise.", found.item)
+
+
+NUMBER_ONLY = re.compile(r"[\d\s.,/-]*\d[\d\s.,/-]*(?:\s*(?:bis|ter|quater|[a-d]))?", re.IGNORECASE)
+SIRET_LIKE = re.compile(r"(?:\d[\s.]?){9}(?:(?:\d[\s.]?){5})?")
+
+
+def _not_a_name(name: str) -> str:
+    """Why `name` is not a site's name ("" when it is one)."""
+    if not name:
+        return "vide"
+    if SIRET_LIKE.fullmatch(name):
+        return "c'est un numéro SIRET ou SIREN"
+    if NOT_A_NAME_LETTERS.fullmatch(name) or NUMBER_ONLY.fullmatch(name):
+        return "c'est un numéro, pas un nom"
+    return ""
+
+
+NOT_A_NAME_LETTERS = re.compile(r"[\W_]+")
+
+
+def set_name(row: AutoRow, record: dict) -> None:
+    """The site's name. One that is no name (empty, a number, "11 bis", a SIRET) is rebuilt from the structure's
+    name, else the site's type, and the commune ("Centre social — Manosque"), with a warning; without either the
+    row is rejected. A name all in capitals is kept and flagged for rewriting."""
+    name = text(row, "Nom", record.get("nom"))
+    problem = _not_a_name(name)
+    if not problem:
+        row.values["name"] = base.limited(name, "Nom", "name")
+        letters = [char for char in name if char.isalpha()]
+        if len(name.split()) > 1 and len(letters) > 10 and all(char.isupper() for char in letters):
+            row.flag(f"Nom « {name} » tout en capitales : à réécrire en minuscules accentuées.", name)
+        return
+    parent = text(row, "Structure parente", record.get("structure_parente"))
+    typology = row.values.get("typology") or []
+    kind = parent or (schema.typology_labels().get(typology[0], "") if typology else "")
+    if not kind:
+        raise base.Reject(f"Nom manquant : « {name} » ({problem}), et ni structure ni type pour en composer un.", name)
+    rebuilt = base.limited(f"{kind} — {row.values['commune_name']}", "Nom", "name")
+    row.values["name"] = rebuilt
+    row.flag(f"Nom « {name} » : {problem} ; remplacé par « {rebuilt} ».", name)
+
+
+def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None) -> None:
+    record = repair_record(row, record)
     values = row.values
     values["source"] = source
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")
-    values["name"] = base.limited(base.required(text(row, "Nom", record.get("nom")), "Nom"), "Nom", "name")
     set_place(row, record, places=places)
     base.set_coordinates(row, record.get("latitude"), record.get("longitude"))
     set_updated_on(row, record.get("date_maj"))
@@ -208,6 +293,6 @@ def build(row: AutoRow, record: dict, *, places, source: str) -> None:
     set_free_text(
         row, "publics_specifiquement_adresses", "specific_publics", record.get("publics_specifiquement_adresses")
     )
-    for column in ENUMERATED:
-        base.set_enumerated(row, column, base.split_list(record.get(column)))
+    set_vocabularies(row, record, decided or {})
+    set_name(row, record)
     values["review_notes"] = list(row.review)

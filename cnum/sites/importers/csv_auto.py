@@ -23,6 +23,7 @@ from cnum.sites.importers import base, cleaning, mapping
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.importers.lieux_v1 import FIELDS as V1_FIELDS
 from cnum.sites.importers.sniffing import sniff
+from cnum.sites.importers.vocabularies import HOW
 from cnum.sites.models import SiteDuplicateCandidate, SiteSource
 
 FORMAT = "csv-auto"
@@ -38,15 +39,58 @@ class CsvAutoReport(ImportReport):
     file_notes: list[str] = field(default_factory=list)
     normalised: list[RowProblem] = field(default_factory=list)
     duplicates: int = 0
+    repairs: int = 0  # damaged text repaired
+    still_damaged: int = 0  # rows whose text keeps a lost character
     columns: dict = field(default_factory=dict)
     mapping_saved: bool = False
+    # {schema column: {text in the file: {"value", "how", "rows"}}}: each distinct value in words, for review
+    vocabulary: dict = field(default_factory=dict)
+
+    def count_matches(self, matches) -> None:
+        for found in matches:
+            entry = self.vocabulary.setdefault(found.column, {}).setdefault(
+                found.item, {"value": found.value, "how": found.how, "rows": 0}
+            )
+            entry["rows"] += 1
+
+    def vocabulary_lines(self) -> list[str]:
+        """One line per list: its distinct values and what they became; then the unmatched ones."""
+        lines, unmatched = [], []
+        for column, items in self.vocabulary.items():
+            shown = [
+                f"« {item} » → {entry['value'] or 'non repris'} "
+                f"({HOW[entry['how']]}, {plural(entry['rows'], 'ligne', 'lignes')})"
+                for item, entry in items.items()
+                if entry["how"] != "exact"
+            ]
+            unmatched += [f"{column} « {item} »" for item, entry in items.items() if not entry["value"]]
+            if shown:
+                lines.append(f"Valeurs en toutes lettres de « {column} » : {' ; '.join(shown)}.")
+        if unmatched:
+            lines.append(f"Valeurs non reconnues, non reprises : {', '.join(unmatched)}.")
+        return lines
+
+    def decisions(self) -> dict:
+        """What to remember for the source: each distinct text and the value it became (or None when chosen so)."""
+        return {
+            column: {
+                item: entry["value"] for item, entry in items.items() if entry["value"] or entry["how"] == "choisi"
+            }
+            for column, items in self.vocabulary.items()
+        }
 
     def note(self, line: int, reason: str, value: str = "") -> None:
         self.normalised.append(RowProblem(line=line, reason=reason, value=str(value)[:200]))
 
     @property
     def figures(self) -> list[tuple[str, int]]:
-        return [*super().figures, ("doublons proposés", self.duplicates), ("normalisations", len(self.normalised))]
+        return [
+            *super().figures,
+            ("doublons proposés", self.duplicates),
+            ("normalisations", len(self.normalised)),
+            ("textes réparés", self.repairs),
+            ("lignes au texte encore abîmé", self.still_damaged),
+        ]
 
     def summary(self) -> str:
         text = super().summary()
@@ -64,6 +108,7 @@ class CsvAutoReport(ImportReport):
             "normalised": [vars(problem) for problem in self.normalised],
             "duplicates": self.duplicates,
             "columns": self.columns,
+            "vocabulary": self.vocabulary,
         }
 
 
@@ -160,18 +205,23 @@ def _refresh_provenance(row, record: SiteSource, report: CsvAutoReport, *, dry_r
         record.save(update_fields=["fields", "updated_at"])
 
 
-def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, progress) -> list:
+def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, progress, decided: dict) -> list:
     places, rows = base.place_index(), []
     for line, cells in progress(sniffed.rows, total=len(sniffed.rows), desc="Lieux"):
         report.total += 1
         if isinstance(cells, str):
             report.reject(line, cells)
             continue
-        record = {target: cells[index] for index, (_column, target) in enumerate(columns.items()) if target}
+        record = mapping.record(columns, cells)
         row = cleaning.AutoRow(line=line)
         kept = base.collect(
-            report, row, lambda row, record=record: cleaning.build(row, record, places=places, source=source)
+            report,
+            row,
+            lambda row, record=record: cleaning.build(row, record, places=places, source=source, decided=decided),
         )
+        report.count_matches(row.matches)
+        report.repairs += row.repairs
+        report.still_damaged += any("caractère illisible" in reason for reason in row.review)
         for reason, value in row.notes:
             report.note(line, reason, value)
         if kept is not None:
@@ -180,28 +230,47 @@ def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, p
 
 
 def run(
-    *, path: Path, dry_run: bool, progress=base.no_progress, mapping_file=None, columns=None, source="", **options
+    *,
+    path: Path,
+    dry_run: bool,
+    progress=base.no_progress,
+    mapping_file=None,
+    columns=None,
+    values=None,
+    source="",
+    **options,
 ):
     """Import a third-party CSV. `columns` ({column: schema column | None}) or `mapping_file` (the same in JSON)
-    correct the guessed mapping; `source` names the file's source, whose mapping is then saved and reused."""
+    correct the guessed mapping, and `values` ({schema column: {text: value | None}}, or the mapping file's
+    "valeurs") the matching of values in words; `source` names the file's source, whose mapping and values are
+    then saved and reused."""
     report = CsvAutoReport(format=FORMAT, dry_run=dry_run, source=source or DEFAULT_SOURCE)
     try:
         sniffed = sniff(path)
-        given = mapping.read_mapping_file(mapping_file) if mapping_file else columns
+        given = columns
+        if mapping_file:
+            given, values = mapping.read_mapping_file(mapping_file)
     except UnreadableFile as error:
         report.reject(1, str(error))
         return report
-    chosen = mapping.choose(sniffed.header, given=given, source=source)
+    chosen = mapping.choose(sniffed.header, rows=sniffed.rows, given=given, source=source)
     report.columns = chosen.columns
     report.file_notes = [sniffed.description(), *chosen.lines()]
     if not source:
         report.file_notes.append(f"Aucune source indiquée : les lieux sont enregistrés sous « {DEFAULT_SOURCE} ».")
-    problems = mapping.problems(chosen.columns)
+    problems = [*mapping.problems(chosen.columns), *chosen.missing]
     for problem in problems:
         report.reject(1, f"Correspondance des colonnes : {problem}")
     if problems:
         return report
-    rows = _check_rows(sniffed, chosen.columns, report, source=report.source, progress=progress)
+    decided = {**mapping.saved_vocabulary(source), **(values or {})}
+    rows = _check_rows(sniffed, chosen.columns, report, source=report.source, progress=progress, decided=decided)
+    report.file_notes.extend(report.vocabulary_lines())
+    if report.repairs or report.still_damaged:
+        report.file_notes.append(
+            f"Texte abîmé : {plural(report.repairs, 'réparation', 'réparations')} (détail ligne par ligne : -v 2) ; "
+            f"{plural(report.still_damaged, 'ligne garde', 'lignes gardent')} un caractère illisible, à vérifier."
+        )
     with transaction.atomic():
         kept = _route(rows, report, source=report.source, dry_run=dry_run)
         counted = (report.updated, report.unchanged)
@@ -217,7 +286,7 @@ def run(
         report.updated += counted[0]
         report.unchanged += counted[1]
         if source and not dry_run:
-            mapping.save(source, chosen.columns)
+            mapping.save(source, chosen.columns, report.decisions())
             report.mapping_saved = True
             report.file_notes.append(
                 f"Correspondance enregistrée pour la source « {source} » : reprise au prochain import."

@@ -9,7 +9,10 @@ each reported as a correction (docs/sites-mapping.md, "Commune"):
 2. among the communes of the postal code, one only has a name that, without its article, starts with the given
    name without its article ("Louhans" → Louhans-Châteaurenaud, "Kremlin-Bicêtre" → Le Kremlin-Bicêtre);
 3. the postal code serves one commune only, and the name is no commune's name anywhere in France: the name is read
-   as a locality of that commune ("La Saline", 97422 → Saint-Paul).
+   as a locality of that commune ("La Saline", 97422 → Saint-Paul);
+4. the closest name among the communes of the postal code, then of its département, communes déléguées and
+   associées (former names) included: typos, lost or doubled letters, "QAINT" for "SAINT"
+   (`lookup.closest_commune`, rapidfuzz); rejected when two communes are equally close.
 
 Anything else stays rejected with the lookup's reason.
 """
@@ -19,6 +22,7 @@ from dataclasses import replace
 from cnum.territories.enums import LookupStatus
 from cnum.territories.lookup import (
     LookupResult,
+    closest_commune,
     commune_by_insee,
     commune_by_postal_code_and_name,
     find_commune,
@@ -67,4 +71,9 @@ def resolve_commune(*, insee=None, postal_code: str, name=None) -> LookupResult:
     if only.ok and find_commune(name=name).status == LookupStatus.NOT_FOUND:
         note = f"« {name} » lu comme un lieu-dit de {only.name}, seule commune du code postal {postal_code}."
         return _corrected(only, note)
+    closest = closest_commune(postal_code=postal_code, name=name)
+    if closest.ok:
+        return closest
+    if closest.status == LookupStatus.AMBIGUOUS:
+        return replace(result, reason=f"{result.reason} {closest.reason}")
     return result
