@@ -519,6 +519,7 @@ def commune_from_label(text: str) -> LookupResult:
         return commune_by_insee(cleaned)
     return find_commune(name=cleaned)
 
+
 # --- a name that is no commune's name: the closest one ------------------------------------------------------
 
 
