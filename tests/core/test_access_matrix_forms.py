@@ -343,6 +343,27 @@ ACTIVITY_CHOICES = (
     ),
 )
 
+
+def duplicate_merge_body(world, caller):
+    """The merge form of the world's duplicate as shown: each row keeps the value the page proposes."""
+    from cnum.sites import services as site_services
+    from cnum.sites.forms_imports import MergeForm
+
+    return form_body(MergeForm(rows=site_services.differences(world["in"]["duplicate"])))
+
+
+def import_upload_body(world, caller):
+    """A structures CSV of one valid row, as the upload page takes it (the analysis writes nothing yet)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cnum.structures.importers.csv import COLUMNS
+
+    commune = world["in"]["structure"].commune
+    row = {"nom": "Centre social du Tonkin", "siret": valid_siret(), "type": "association", "code_insee": commune.code}
+    text = ";".join(COLUMNS) + "\n" + ";".join(row.get(column, "") for column in COLUMNS) + "\n"
+    return {"format": "structures-csv", "file": SimpleUploadedFile("structures.csv", text.encode(), "text/csv")}
+
+
 FORMS: dict[str, Form] = {
     # A user switches only to a role they hold: another user's role is refused.
     "accounts:switch_role": Form(
@@ -391,6 +412,11 @@ FORMS: dict[str, Form] = {
         "structures_postamendment",
         the("amendment_with_opinion"),
     ),
+    # The programme team's own forms: no choice points outside a scope, the body alone is checked.
+    "sites:duplicate_detail": Form(
+        signed_in("403", programme_team="302"), duplicate_merge_body, "sites_siteduplicatecandidate", the("duplicate")
+    ),
+    "core:import_upload": Form(signed_in("403", programme_team="200"), import_upload_body, None),
     "sites:edit": Form(signed_in("403", **REGISTRY_EDITORS), site_edit_body, "sites_site", the("site")),
     "advisors:create": Form(
         signed_in("403", **REGISTRY_EDITORS),
@@ -700,3 +726,13 @@ def markdown() -> str:
         cells = [f"`{key}`", form.method, *(form.expected[str(role)] for role in ROLES), choices]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def test_the_valid_upload_body_is_analysed_and_offers_its_confirmation(world, callers, db):
+    """The upload's "200" above is the analysis of a valid file, not the form shown again with an error."""
+    from django.urls import reverse
+
+    answer = send(
+        callers[str(Role.PROGRAMME_TEAM)], "POST", reverse("core:import_upload"), import_upload_body(world, None)
+    )
+    assert "Confirmer l'import de la ligne valide" in answer.response.content.decode()
