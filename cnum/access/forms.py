@@ -23,8 +23,10 @@ class TargetFormMixin:
         return cleaned
 
 
-class InviteForm(TargetFormMixin, forms.Form):
-    email = forms.EmailField(label="Adresse électronique de la personne invitée")
+class GrantForm(TargetFormMixin, forms.Form):
+    """A role the user may grant and its scope, offered within the user's own scope; services.grant_check has the
+    last word (cnum.access.rules)."""
+
     role = forms.ChoiceField(label="Rôle")
     scope = forms.CharField(label="Périmètre", max_length=64, help_text=SCOPE_HELP)
 
@@ -36,8 +38,26 @@ class InviteForm(TargetFormMixin, forms.Form):
         if assignment is not None and assignment.role != Role.PROGRAMME_TEAM:
             self.fields["scope"].initial = str(rules.own_scope(assignment))
 
+
+class InviteForm(GrantForm):
+    email = forms.EmailField(label="Adresse électronique de la personne invitée")
+
+    field_order = ["email", "role", "scope"]
+
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+
+
+class RoleChangeForm(GrantForm):
+    """Another role and/or scope for a role assignment, in one step (issue #18: "change or remove a role")."""
+
+    role = forms.ChoiceField(label="Nouveau rôle", widget=forms.Select(attrs={"class": "fr-select"}))
+    scope = forms.CharField(
+        label="Nouveau périmètre",
+        max_length=64,
+        help_text=SCOPE_HELP,
+        widget=forms.TextInput(attrs={"class": "fr-input"}),
+    )
 
 
 class InvitationAcceptForm(forms.Form):

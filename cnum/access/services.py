@@ -179,6 +179,26 @@ def role_remove(*, assignment: RoleAssignment) -> None:
     assignment.delete()
 
 
+@transaction.atomic
+def role_change(*, assignment: RoleAssignment, changed_by, target: Target) -> RoleAssignment | None:
+    """Give `target` instead of the role `assignment` holds, in one step, with the checks of an invitation
+    (grant_check): never beyond `changed_by`'s scope nor above its role. The assignment is saved with its new role
+    and scope (one audited change); cnum.api.signals then revokes the tokens the old role covered. An advisor's role
+    follows contracts: it is granted as an invitation grants it (role_grant)."""
+    grant_check(granter=changed_by, email=assignment.user.email, target=target)
+    if target.role == Role.ADVISOR:
+        role_remove(assignment=assignment)
+        return role_grant(user=assignment.user, target=target)
+    assignment.role = target.role
+    if target.object is None:
+        assignment.scope_type, assignment.scope_id = None, ""
+    else:
+        assignment.scope_type = ContentType.objects.get_for_model(type(target.object))
+        assignment.scope_id = str(target.object.pk)
+    assignment.save()
+    return assignment
+
+
 def account_deactivate(*, account) -> None:
     """The account can no longer sign in; cnum.api.signals revokes its tokens."""
     account.is_active = False

@@ -10,6 +10,7 @@ urlpatterns = [
     path("comptes/inviter/", views.invite, name="invite"),
     path("comptes/invitations/<int:pk>/renvoyer/", views.invitation_resend, name="invitation_resend"),
     path("comptes/invitations/<int:pk>/annuler/", views.invitation_revoke, name="invitation_revoke"),
+    path("comptes/roles/<int:pk>/changer/", views.role_change, name="role_change"),
     path("comptes/roles/<int:pk>/retirer/", views.role_remove, name="role_remove"),
     path("comptes/<int:pk>/desactiver/", views.deactivate, name="deactivate"),
     path("comptes/demandes/<int:pk>/", views.request_decide, name="request_decide"),

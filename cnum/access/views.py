@@ -14,6 +14,7 @@ from cnum.access import forms, presenters, rules, services, visibility
 from cnum.access.enums import AccessRequestStatus
 from cnum.access.models import Invitation
 from cnum.accounts import oidc
+from cnum.accounts.enums import Role
 from cnum.accounts.middleware import remember_active_role
 from cnum.accounts.models import RoleAssignment
 from cnum.core.tabular import safe_row
@@ -39,6 +40,7 @@ def accounts(request):
     for row in page:
         if row.account is not None:
             row.removable = [a for a in row.account.roles.all() if rules.can_remove_role(request.user, a)]
+            row.changes = [_change_form(request.user, a) for a in row.removable]
             row.can_deactivate = row.account.is_active and rules.can_deactivate(request.user, row.account)
     pending = visibility.decidable_requests(request.user).filter(status=AccessRequestStatus.PENDING)
     context = {
@@ -110,14 +112,60 @@ def invitation_revoke(request, pk):
 @login_required
 @require_POST
 def role_remove(request, pk):
-    assignment = get_object_or_404(
-        RoleAssignment.objects.filter(user__in=visibility.visible_accounts(request.user)), pk=pk
-    )
-    if not rules.can_remove_role(request.user, assignment):
-        raise PermissionDenied
+    assignment = _managed_assignment(request, pk)
     services.role_remove(assignment=assignment)
     messages.success(request, f"Le rôle « {assignment} » est retiré ; ses jetons d'API sont révoqués.")
     return redirect("access:accounts")
+
+
+def _managed_assignment(request, pk) -> RoleAssignment:
+    """A role assignment of the caller's scope that the caller could take back (rules.can_remove_role)."""
+    assignment = get_object_or_404(
+        RoleAssignment.objects.filter(user__in=visibility.visible_accounts(request.user)).select_related("user"),
+        pk=pk,
+    )
+    if not rules.can_remove_role(request.user, assignment):
+        raise PermissionDenied
+    return assignment
+
+
+@login_required
+def role_change(request, pk):
+    """Another role and/or scope in one step, with the checks of an invitation (services.role_change). The form
+    sits on /comptes/; this page shows it again with its errors."""
+    assignment = _managed_assignment(request, pk)
+    form = forms.RoleChangeForm(request.POST or None, user=request.user, initial=_current(assignment))
+    if request.method == "POST" and form.is_valid():
+        before = str(assignment)
+        try:
+            changed = services.role_change(assignment=assignment, changed_by=request.user, target=form.target)
+        except ValidationError as error:
+            for message in _errors(error):
+                form.add_error(None, message)
+        else:
+            now = str(changed) if changed else "conseiller (à compter de son contrat)"
+            messages.success(
+                request,
+                f"Le rôle de {assignment.user.email} passe de « {before} » à « {now} » ; "
+                "les jetons d'API de l'ancien rôle sont révoqués.",
+            )
+            return redirect("access:accounts")
+    context = {"title": "Changer un rôle", "form": form, "assignment": assignment}
+    return render(request, "access/role_change.html", context)
+
+
+def _current(assignment) -> dict:
+    """The assignment's role and scope, as the form writes them (an advisor's role has no scope of its own)."""
+    if assignment.role == Role.ADVISOR or (not assignment.scope_id and assignment.role != Role.PROGRAMME_TEAM):
+        return {"role": assignment.role}
+    return {"role": assignment.role, "scope": str(rules.own_scope(assignment))}
+
+
+def _change_form(user, assignment) -> forms.RoleChangeForm:
+    """The small form of one assignment on /comptes/, its fields' ids unique on the page."""
+    form = forms.RoleChangeForm(user=user, initial=_current(assignment), auto_id=f"id_change_{assignment.pk}_%s")
+    form.assignment = assignment
+    return form
 
 
 @login_required

@@ -133,9 +133,10 @@ class Forms(html.parser.HTMLParser):
         return next(form for form in self.forms if field in form)
 
 
-def through_provider(browser: requests.Session, provider, login: str) -> str:
-    """Click "S'identifier avec ProConnect", sign in at the provider, consent; return the callback URL it sends."""
-    page = browser.get(f"{provider.cnum_url}/oidc/authenticate/")
+def through_provider(browser: requests.Session, provider, login: str, start: str = "/oidc/authenticate/") -> str:
+    """Click "S'identifier avec ProConnect" (its link: `start`), sign in at the provider, consent; return the
+    callback URL it sends."""
+    page = browser.get(f"{provider.cnum_url}{start}")
     assert page.url.startswith(provider.url.replace("/fournisseur", "/connexion/")), page.url
     fields = Forms(page.text).having("password") | {"username": login, "password": PASSWORD}
     consent = browser.post(page.url, data=fields)

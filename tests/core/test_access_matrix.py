@@ -98,6 +98,16 @@ INVITATION_MANAGERS = signed_in(
     programme_team="302",
 )
 ROLE_REMOVERS = INVITATION_MANAGERS
+# Changing a role: its page (the form again with its errors) for whoever may take the role back.
+ROLE_CHANGERS = signed_in(
+    "404",
+    structure_manager="200/404",
+    prefecture_departement="403/404",
+    prefecture_region="403/404",
+    hub="403/404",
+    national_network="403/404",
+    programme_team="200",
+)
 
 
 def advisor_role(world, side):
@@ -299,6 +309,7 @@ ROUTES: dict[str, Entry] = {
     ),
     "access:invitation_resend": Entry(INVITATION_MANAGERS, method="POST", kwargs=obj("invitation")),
     "access:invitation_revoke": Entry(INVITATION_MANAGERS, method="POST", kwargs=obj("invitation")),
+    "access:role_change": Entry(ROLE_CHANGERS, kwargs=advisor_role),
     "access:role_remove": Entry(ROLE_REMOVERS, method="POST", kwargs=advisor_role),
     "access:deactivate": Entry(ROLE_REMOVERS, method="POST", kwargs=advisor_account),
     "access:request_decide": Entry(

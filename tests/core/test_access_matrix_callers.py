@@ -85,6 +85,7 @@ OPEN_TO_SIGNED_IN = {
     "access:request": "200",
     "access:invitation_resend": "404",
     "access:invitation_revoke": "404",
+    "access:role_change": "404",
     "access:role_remove": "404",
     "access:deactivate": "404",
     "access:request_decide": "404",

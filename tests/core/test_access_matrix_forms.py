@@ -588,6 +588,33 @@ FORMS: dict[str, Form] = {
             ),
         ),
     ),
+    # The advisor's role becomes a co-manager's of its structure; never another structure, never a role above.
+    "access:role_change": Form(
+        signed_in(
+            "404",
+            structure_manager="302",
+            prefecture_departement="403",
+            prefecture_region="403",
+            hub="403",
+            national_network="403",
+            programme_team="302",
+        ),
+        lambda world, caller: {"role": Role.STRUCTURE_MANAGER, "scope": f"structure:{world['in']['structure'].pk}"},
+        "accounts_roleassignment",
+        lambda world: {"pk": world["in"]["advisor"].user.roles.get().pk},
+        choices=(
+            Choice(
+                "scope (structure)",
+                lambda world: {"scope": f"structure:{world['out']['structure'].pk}"},
+                callers=("structure_manager",),
+            ),
+            Choice(
+                "role (au-dessus du sien)",
+                lambda world: {"role": Role.PROGRAMME_TEAM, "scope": "national"},
+                callers=("structure_manager",),
+            ),
+        ),
+    ),
     "access:request_decide": Form(
         signed_in("404", structure_manager="302", programme_team="302"),
         lambda world, caller: {"decision": "accept"},
