@@ -31,13 +31,12 @@ from tests.core.test_access_matrix_forms import api_activity_body
 
 world = pytest.fixture(scope="module")(module_world)
 
+
 #: A few pages of the Django admin: its index, a model's list, one object.
 def admin_pages(user) -> tuple[str, ...]:
     """The admin's index, the accounts list and one account that exists: the caller's own (ids differ by engine:
     PostgreSQL's sequences go on after a rolled-back or truncated test)."""
     return ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{user.pk}/change/")
-
-
 
 
 def site_routes() -> dict[str, str]:
