@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cnum.access.enums import AccessRequestStatus
 from cnum.accounts.enums import Role
+from cnum.stats.scopes import Scope, ScopeError
 
 #: An invitation link holds this long (issue #18).
 INVITATION_VALIDITY = datetime.timedelta(days=7)
@@ -19,6 +20,23 @@ INVITATION_VALIDITY = datetime.timedelta(days=7)
 def token_hash(token: str) -> str:
     """Only the hash of a link's secret is stored: a copy of the database opens no invitation."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def readable_scope(text: str) -> str:
+    """ "Structure employeuse UDAF", "Département Rhône (69)"… for a scope as stored ("structure:12"); the text itself
+    when it names nothing (a scope that no longer exists)."""
+    try:
+        return Scope.parse(text).label
+    except ScopeError:
+        return text
+
+
+class ReadableScope:
+    """For the models naming a scope as text: its label for pages and e-mails."""
+
+    @property
+    def scope_label(self) -> str:
+        return readable_scope(self.scope)
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -30,12 +48,13 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(token_hash=token_hash(token)).first()
 
 
-class Invitation(models.Model):
+class Invitation(ReadableScope, models.Model):
     """An e-mail address invited to hold a role within a scope; the link it received is single-use."""
 
     email = models.EmailField("adresse électronique")
     role = models.CharField("rôle", max_length=40, choices=Role.choices)
     scope = models.CharField("périmètre", max_length=64)
+
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="invité par",
@@ -79,7 +98,7 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
 
 
-class AccessRequest(models.Model):
+class AccessRequest(ReadableScope, models.Model):
     """An agent without the role asks for it; whoever may grant it accepts or refuses, with a reason."""
 
     user = models.ForeignKey(
@@ -87,6 +106,7 @@ class AccessRequest(models.Model):
     )
     role = models.CharField("rôle demandé", max_length=40, choices=Role.choices)
     scope = models.CharField("périmètre", max_length=64)
+
     message = models.TextField("message", blank=True)
     status = models.CharField(
         "état", max_length=20, choices=AccessRequestStatus.choices, default=AccessRequestStatus.PENDING

@@ -64,7 +64,7 @@ def account_rows(user) -> list[AccountRow]:
         AccountRow(
             email=invitation.email,
             name="",
-            roles=[f"{invitation.get_role_display()} — {invitation.scope}"],
+            roles=[f"{invitation.get_role_display()} — {invitation.scope_label}"],
             status=AccountStatus.INVITED,
             last_login=None,
             second_factor=False,

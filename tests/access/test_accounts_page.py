@@ -114,3 +114,13 @@ def test_the_programme_team_sees_every_account(client, lyon):
     client.force_login(team)
     page = client.get(reverse("access:accounts")).content.decode()
     assert "gestion@lyon.fr" in page and "conseil@lyon.fr" in page and team.email in page
+
+
+def test_invitations_and_requests_name_their_scope_in_words():
+    """The scope is stored as "structure:12"; people read "Structure employeuse Ville de Lyon"."""
+    from cnum.access.models import readable_scope
+
+    structure = StructureFactory(name="Ville de Lyon")
+    assert readable_scope(f"structure:{structure.pk}") == "Structure employeuse Ville de Lyon"
+    assert readable_scope("national") == "France entière"
+    assert readable_scope("inconnu:1") == "inconnu:1"
