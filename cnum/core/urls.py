@@ -16,4 +16,5 @@ urlpatterns = [
     path("mentions-legales/", views.legal_page, {"page": "mentions-legales"}, name="legal_notice"),
     path("donnees-personnelles/", views.legal_page, {"page": "donnees-personnelles"}, name="privacy"),
     path("plan-du-site/", views.legal_page, {"page": "plan-du-site"}, name="sitemap"),
+    path("demonstration/", views.legal_page, {"page": "demonstration"}, name="demo"),
 ]

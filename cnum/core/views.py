@@ -40,6 +40,7 @@ def legal_page(request, page: str):
         "mentions-legales": "Mentions légales",
         "donnees-personnelles": "Données personnelles",
         "plan-du-site": "Plan du site",
+        "demonstration": "Données de démonstration",
     }
     return render(request, f"core/legal/{page}.html", {"title": titles[page]})
 

@@ -220,6 +220,9 @@ REFERENCE_DIR = BASE_DIR / "reference"
 # The open-data files `opendata_export` writes (scheduled every night) and /donnees-ouvertes/ publishes.
 CNUM_OPENDATA_DIR = Path(os.environ.get("CNUM_OPENDATA_DIR", VAR_DIR / "opendata"))
 
+#: A demonstration instance (config.settings.demo): every page carries a notice that its data are generated.
+CNUM_DEMO = env_bool("CNUM_DEMO")
+
 SERVICE_NAME = "cnum"
 SERVICE_TAGLINE = "Conseiller numérique — registre, activité, statistiques et financement"
 

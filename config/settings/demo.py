@@ -31,5 +31,5 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 # The demo's programme-team and prefecture accounts open without an authenticator app (their password is published
 # in the README); CNUM_OTP_REQUIRED=1 asks for the second factor as in production.
 CNUM_OTP_REQUIRED = env_bool("CNUM_OTP_REQUIRED", False)
-#: Pages say that their figures are generated (issue #19).
+#: Every page says that its data are generated (issue #19).
 CNUM_DEMO = True

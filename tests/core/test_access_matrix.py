@@ -160,6 +160,7 @@ ROUTES: dict[str, Entry] = {
     "core:legal_notice": Entry(PUBLIC),
     "core:privacy": Entry(PUBLIC),
     "core:sitemap": Entry(PUBLIC),
+    "core:demo": Entry(PUBLIC),
     # The registry: structures.
     "structures:list": Entry(ANY_SIGNED_IN),
     "structures:create": Entry(PROGRAMME_ONLY),
