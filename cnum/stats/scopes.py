@@ -80,6 +80,8 @@ class Scope:
             return ScopeKind.NATIONAL.label
         name = self.name()
         kind = ScopeKind(self.kind).label
+        if name.casefold().startswith(kind.casefold()):  # "Équipe de coordination — UDAF", not "Équipe Équipe …"
+            return name
         return f"{kind} {name}" if name else f"{kind} {self.code}"
 
     def name(self) -> str:
