@@ -8,7 +8,7 @@ from cnum.core.formatting import number
 from cnum.core.home import Figure, Link, Panel
 from cnum.structures.enums import Decision
 from cnum.structures.models import Post, PostAmendment, Structure
-from cnum.structures.perms import can_give_prefecture_opinion
+from cnum.structures.perms import departement_codes_in_scope
 
 REGISTRY_ROLES = (
     Role.STRUCTURE_MANAGER,
@@ -41,21 +41,20 @@ def registry_panel(user) -> Panel | None:
         panel.more = Link("La fiche de la structure", reverse("structures:detail", kwargs={"pk": assignment.scope_id}))
         panel.tasks = [Link("Ajouter un conseiller", reverse("advisors:create"))]
     if assignment.role in (Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION):
-        waiting = [
-            amendment
-            for amendment in PostAmendment.objects.filter(
-                structure__in=structures, prefecture_opinion="", decision=Decision.PENDING
-            ).select_related("structure")
-            if can_give_prefecture_opinion(user, amendment)
-        ]
-        panel.figures.append(Figure("avenants attendant votre avis", number(len(waiting))))
+        # The rule of can_give_prefecture_opinion, applied once in the query rather than once per amendment.
+        waiting = PostAmendment.objects.filter(
+            structure__departement_id__in=departement_codes_in_scope(assignment),
+            prefecture_opinion="",
+            decision=Decision.PENDING,
+        ).select_related("structure")
+        panel.figures.append(Figure("avenants attendant votre avis", number(waiting.count())))
         panel.items = [
             Link(
                 f"{amendment.structure.name} — {amendment.get_kind_display()} de {amendment.posts_count} poste(s)",
                 reverse("structures:amendment_opinion", kwargs={"pk": amendment.pk}),
                 f"demandé le {amendment.requested_on:%d/%m/%Y}",
             )
-            for amendment in waiting[:LISTED]
+            for amendment in waiting.order_by("requested_on", "pk")[:LISTED]
         ]
         panel.items_title = "Avis à donner"
     return panel
