@@ -206,7 +206,7 @@ def key_figures(accompaniments, today: datetime.date) -> dict[str, str]:
     }
 
 
-def registry_figures(structures, today: datetime.date) -> dict[str, str]:
+def registry_figures(structures) -> dict[str, str]:
     posts = Post.objects.filter(structure__in=structures, status=PostStatus.ACTIVE)
     return {
         "structures employeuses": str(structures.count()),
@@ -276,7 +276,7 @@ def test_a_coordinator_s_first_day(home, world):
 def test_a_structure_manager_s_first_day(home, world):
     today, lyon, convention = world["today"], world["lyon"], world["convention"]
     home.open(world["users"][Role.STRUCTURE_MANAGER].email)
-    expected = registry_figures(Structure.objects.filter(pk=lyon.pk), today)
+    expected = registry_figures(Structure.objects.filter(pk=lyon.pk))
     del expected["structures employeuses"]
     assert home.figures("Ma structure") == expected
     planned = Instalment.objects.filter(
@@ -309,7 +309,7 @@ def test_a_prefecture_s_first_day(home, world):
     home.open(world["users"][Role.PREFECTURE_DEPARTEMENT].email)
     rhone = Structure.objects.filter(departement_id="69")
     waiting = PostAmendment.objects.filter(structure__in=rhone, prefecture_opinion="")
-    expected = {**registry_figures(rhone, today), "avenants attendant votre avis": str(waiting.count())}
+    expected = {**registry_figures(rhone), "avenants attendant votre avis": str(waiting.count())}
     assert home.figures("Structures et postes") == expected
     expected = key_figures(Accompaniment.objects.filter(activity__structure__in=rhone), today)
     assert shown(home.figures(KEY), expected) == expected
@@ -331,7 +331,7 @@ def test_a_hub_s_first_day(home, world):
     today = world["today"]
     home.open(world["users"][Role.HUB].email)
     rhone = Structure.objects.filter(departement_id="69")
-    assert home.figures("Structures et postes") == registry_figures(rhone, today)
+    assert home.figures("Structures et postes") == registry_figures(rhone)
     duplicates = SiteDuplicateCandidate.objects.filter(site__departement_id="69")
     assert home.figures("Lieux d'activité") == {"doublons possibles à examiner": str(duplicates.count())}
     quiet = silent_structures(rhone, today)
@@ -348,7 +348,7 @@ def test_a_large_network_s_first_day(home, world):
     today = world["today"]
     home.open(world["users"][Role.NATIONAL_NETWORK].email)
     members = Structure.objects.filter(networks__name="Grand réseau")
-    assert home.figures("Structures et postes") == registry_figures(members, today)
+    assert home.figures("Structures et postes") == registry_figures(members)
     expected = key_figures(Accompaniment.objects.filter(activity__structure__in=members), today)
     assert shown(home.figures(KEY), expected) == expected
     home.reach("Les structures", "Structures", panel="Structures et postes")
