@@ -84,8 +84,9 @@ PEOPLE = Distinct(
     activity="activity__",
     with_anonymous_first_time=True,
 )
+ADVISORS = Distinct(column="advisors", source="activity", entity="advisor_id", activity="")
 #: Every distinct count, in StatPeople's column order. A new one: an entry here, its Measure, a migration.
-DISTINCTS = (PEOPLE,)
+DISTINCTS = (PEOPLE, ADVISORS)
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,16 @@ MEASURES = (
         "Accompagnements des ateliers collectifs.",
         "Accompagnements des ateliers collectifs (participants suivis inscrits et participants anonymes).",
         Level.ACCOMPANIMENT,
+    ),
+    Measure(
+        "advisors_recording",
+        "Conseillers ayant saisi une activité",
+        "Conseillers distincts ayant au moins une activité dans la période.",
+        "Conseillers numériques distincts ayant au moins une activité datée dans la période et dans le périmètre. "
+        "Un conseiller compte une fois quel que soit son nombre d'activités. Non additif : un conseiller actif en "
+        "janvier et en mars compte une fois sur le trimestre, une fois dans chaque mois.",
+        Level.ADVISOR,
+        distinct=ADVISORS,
     ),
     Measure(
         "advisors_in_post",
