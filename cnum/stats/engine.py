@@ -2,9 +2,9 @@
 computed live over the activities (cnum.stats.indicators), and said so.
 
 The rollups answer when the period is made of whole months (or is open) and no theme nor advisor filter is set; the
-count of distinct people comes from them when the period is a calendar month, quarter or year (or all time) and neither
-the place type nor the employer kind is filtered. Every other case is computed live, exactly, more slowly: the
-result's `computed` entry tells which figures came from where, and pages show it.
+distinct counts (people, advisors: catalogue.DISTINCTS) come from them when the period is a calendar month, quarter or
+year (or all time) and neither the place type nor the employer kind is filtered. Every other case is computed live,
+exactly, more slowly: the result's `computed` entry tells which figures came from where, and pages show it.
 
 `figures()` returns the same keys and values as `indicators.summary()` over `scopes.activities()` (property
 tests: tests/stats/test_rollups.py).

@@ -32,21 +32,17 @@ def _collective_sum(activities: QuerySet, field: str) -> int:
 
 
 def activities_count(activities: QuerySet) -> int:
-    """Activités : nombre de comptes rendus d'activité (accompagnements individuels et ateliers collectifs) datés
-    dans la période."""
+    """`activities` (catalogue): activities dated in the period."""
     return activities.count()
 
 
 def accompaniments(activities: QuerySet) -> int:
-    """Accompagnements : une personne dans une activité. Un accompagnement individuel en compte un ; un atelier
-    collectif en compte un par participant suivi inscrit, plus ses participants anonymes."""
+    """`accompaniments`: accompaniment rows plus the workshops' anonymous participants."""
     return accompaniment_rows(activities).count() + _collective_sum(activities, "anonymous_participants")
 
 
 def new_beneficiaries(activities: QuerySet) -> int:
-    """Nouvelles personnes accompagnées : personnes dont le tout premier accompagnement a lieu dans la période
-    (premier accompagnement d'une personne, plus les participants anonymes d'ateliers venus pour la première
-    fois). Additif : la somme des mois ou des départements donne celle de l'année ou de la France."""
+    """`new_beneficiaries`: first accompaniments (`is_first`) plus workshops' anonymous first-timers; additive."""
     firsts = accompaniment_rows(activities).filter(is_first=True).count()
     return firsts + _collective_sum(activities, "anonymous_first_time")
 
@@ -84,16 +80,13 @@ def progress_counts(activities: QuerySet) -> tuple[int, int]:
 
 
 def progressed_rate(activities: QuerySet) -> float | None:
-    """Part des personnes qui disent avoir progressé : parmi les accompagnements où la question a été posée
-    (réponse « oui » ou « non », participants anonymes interrogés compris), la part de « oui ». Sans objet (vide)
-    quand personne n'a été interrogé."""
+    """`progressed_rate`: yes / (yes + no), anonymous participants asked included; None when nobody was asked."""
     progressed, asked = progress_counts(activities)
     return progressed / asked if asked else None
 
 
 def individual_vs_collective(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Individuel ou collectif : activités et accompagnements de chaque type, et la part (en %) de chaque type
-    parmi les activités."""
+    """`individual_vs_collective`: activities and accompaniments per type, with each type's share of activities."""
     groups = grouped_counts(activities, "type", "activity__type")
     result = {kind: groups.get(kind, {"activities": 0, "accompaniments": 0}) for kind in ActivityType.values}
     shares = round_shares({kind: counts["activities"] for kind, counts in result.items()})
@@ -105,21 +98,19 @@ def by_theme(activities: QuerySet) -> dict[str, int]:
 
 
 def by_month(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Par mois : activités et accompagnements de chaque mois (AAAA-MM) de la période."""
+    """`by_month`: activities and accompaniments per month ("YYYY-MM")."""
     groups = grouped_counts(activities, TruncMonth("date"), TruncMonth("activity__date"))
     return {f"{month:%Y-%m}": groups[month] for month in sorted(groups)}
 
 
 def by_departement(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Par département : activités et accompagnements selon le département de la structure employeuse."""
+    """`by_departement`: activities and accompaniments per département of the employer structure."""
     groups = grouped_counts(activities, "structure__departement_id", "activity__structure__departement_id")
     return {code or NO_DEPARTEMENT: groups[code] for code in sorted(groups, key=lambda code: code or "~")}
 
 
 def by_employer_type(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Employeur public ou privé : activités et accompagnements des conseillers employés par une structure publique
-    (collectivités, EPCI, GIP) ou privée (associations, autres), et la part (en %) de chacun parmi les
-    activités."""
+    """`by_employer_type`: activities and accompaniments of public and private employers, with their shares."""
     result = {kind: {"activities": 0, "accompaniments": 0} for kind in ("public", "private")}
     public = StructureType.public_types()
     for structure_type, counts in grouped_counts(activities, "structure__type", "activity__structure__type").items():
@@ -131,21 +122,18 @@ def by_employer_type(activities: QuerySet) -> dict[str, dict[str, int]]:
 
 
 def hours(activities: QuerySet) -> float:
-    """Heures d'accompagnement : durée totale des activités, en heures (un atelier compte pour sa durée, quel que
-    soit le nombre de participants)."""
+    """`hours`: total duration of the activities in hours, to 0.1 (a workshop counts for its duration)."""
     minutes = activities.order_by().aggregate(total=Coalesce(Sum("duration_minutes"), 0))["total"]
     return round(minutes / 60, 1)
 
 
 def collective_participants(activities: QuerySet) -> int:
-    """Participants aux ateliers : accompagnements des ateliers collectifs (participants suivis inscrits et
-    participants anonymes)."""
+    """`collective_participants`: accompaniments of the workshops."""
     return accompaniments(activities.filter(COLLECTIVE))
 
 
 def followed_vs_anonymous(activities: QuerySet) -> dict[str, int]:
-    """Suivis ou anonymes : accompagnements de personnes suivies (avec leur accord) et de personnes anonymes
-    (accompagnements individuels anonymes et participants anonymes d'ateliers)."""
+    """`followed_vs_anonymous`: accompaniments of followed people, and of the others."""
     followed = accompaniment_rows(activities).filter(beneficiary__is_followed=True).count()
     return {"followed": followed, "anonymous": accompaniments(activities) - followed}
 
@@ -261,6 +249,6 @@ def summary(activities: QuerySet) -> dict:
 
 
 def by_day(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Par jour : activités et accompagnements de chaque jour (AAAA-MM-JJ) de la période."""
+    """`by_day`: activities and accompaniments per day ("YYYY-MM-DD")."""
     groups = grouped_counts(activities, "date", "activity__date")
     return {f"{day:%Y-%m-%d}": groups[day] for day in sorted(groups)}

@@ -4,8 +4,9 @@ each activity (cnum.stats.rollups, the reference: the property tests check that 
 One grouped scan of the activities and one of the accompaniments fill a temporary fine-grained table of StatCell's
 measures per (advisor, structure, month, type, place, employer); every family of scopes but the team is then a plain
 SUM over it, joined to the structures' territories, hubs and networks, inserted straight into StatCell. Distinct
-people go through a second temporary table, each person once per (advisor, structure, month, type), counted with
-COUNT(DISTINCT) per family and calendar period. Teams, whose membership is by date, are summed from the raw rows.
+counts (people, advisors: catalogue.DISTINCTS) go through a second temporary table, each entity once per (advisor,
+structure, month, type), flagged first of each period by one ordered pass per family. Teams, whose membership is by
+date, are summed from the raw rows.
 """
 
 import datetime

@@ -1,8 +1,8 @@
 """Statistics pages: the dashboard of a scope (login required, cnum.stats.perms), its exports, and the public page.
 
 Thin views: the figures come from cnum.stats.engine; what is drawn from cnum.stats.charts and cnum.stats.maps. A
-scope that cannot be read or does not exist is a 404; a scope outside the active role's reach is a 403. Every
-definition shown is the docstring of the indicator (cnum.stats.indicators), so the page and the code never disagree.
+scope that cannot be read or does not exist is a 404; a scope outside the active role's reach is a 403. Every label
+and definition shown comes from the catalogue (cnum.stats.catalogue), as in the exports and docs/statistics.md.
 """
 
 import datetime
