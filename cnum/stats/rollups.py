@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet
+from django.db.models.functions import Cast, Substr
 
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity
@@ -214,6 +215,10 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
                 cell[index] += value
 
 
+#: Activities a change covers up to which they are left out in SQL (beyond, in Python: a structure's thousands).
+SQL_EXCLUSION = 1_000
+
+
 def distinct_keys(
     distinct: Distinct,
     context: ScopeContext,
@@ -224,10 +229,11 @@ def distinct_keys(
 ) -> dict[int, set[tuple]]:
     """For each entity `distinct` counts (a person, an advisor), the (scope kind, scope code, period, type) cells of
     StatPeople it counts in once: from its rows among `entities`' (all but those of the activities `excluding`), or
-    among the rows of `activities` (None: every row)."""
+    among the rows of `activities` (None: every row).
+
+    The scopes but the teams are listed once per month (an advisor's years of activities are a few hundred months);
+    the teams, by day, only for advisors who were ever in one."""
     keys: dict[int, set[tuple]] = defaultdict(set)
-    fields = (distinct.entity, *(distinct.path(name) for name in ("date", "type", "structure_id", "advisor_id")))
-    rows = source_rows(distinct)
     excluding = set(excluding)
     lookup, ids = None, None
     if entities is not None:
@@ -236,30 +242,51 @@ def distinct_keys(
         lookup, ids = distinct.path("id"), sorted(set(activities))
     chunks = [None] if ids is None else [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
     for chunk in chunks:
-        selected = rows if chunk is None else rows.filter(**{f"{lookup}__in": chunk})
-        if excluding:  # left out here rather than in SQL: the activities of a change can be thousands
-            with_ids = selected.values_list(distinct.path("id"), *fields)
-            found = list({row[1:] for row in with_ids if row[0] not in excluding})
+        rows = source_rows(distinct)
+        rows = rows if chunk is None else rows.filter(**{f"{lookup}__in": chunk})
+        if excluding and len(excluding) <= SQL_EXCLUSION:
+            rows, left_out = rows.exclude(**{f"{distinct.path('id')}__in": sorted(excluding)}), set()
         else:
-            found = list(selected.values_list(*fields).distinct())
-        context.load({row[3] for row in found}, {row[4] for row in found})
-        seen = set()
-        for entity, day, kind, structure_id, advisor_id in found:
-            _add_keys(keys[entity], seen, entity, day, kind, structure_id, advisor_id, context)
+            left_out = excluding
+        monthly = _rows(distinct, rows, left_out, by_month=True)
+        context.load({row[3] for row in monthly}, {row[4] for row in monthly})
+        for entity, month, kind, structure_id, advisor_id in monthly:
+            periods = periods_of(month)
+            for scope in context.fixed_scopes(structure_id, advisor_id):
+                _add(keys[entity], scope, periods, kind)
+        members = sorted({row[4] for row in monthly if context.memberships.get(row[4])})
+        if members:
+            daily = _rows(distinct, rows.filter(**{f"{distinct.path('advisor_id')}__in": members}), left_out)
+            for entity, day, kind, _, advisor_id in daily:
+                for scope in context.teams(advisor_id, day):
+                    _add(keys[entity], scope, periods_of(day), kind)
     return keys
 
 
-def _add_keys(keys: set, seen: set, entity, day, kind, structure_id, advisor_id, context: ScopeContext) -> None:
-    periods = periods_of(day)
-    month = (entity, structure_id, advisor_id, day.year, day.month, kind)
-    scopes = context.teams(advisor_id, day)
-    if month not in seen:  # the scopes but the teams are the same all month long
-        seen.add(month)
-        scopes += context.fixed_scopes(structure_id, advisor_id)
-    for scope in scopes:
-        for period in periods:
-            keys.add((*scope, period, ""))
-            keys.add((*scope, period, kind))
+def _rows(distinct: Distinct, rows: QuerySet, left_out: set[int], *, by_month: bool = False) -> set[tuple]:
+    """Distinct (entity, day or first of the month, type, structure, advisor) of the rows, but those of the
+    activities `left_out`. Months are cut from the ISO date by the database (a few hundred rows for an advisor's
+    thousands of activities)."""
+    day = Substr(Cast(distinct.path("date"), CharField()), 1, 7) if by_month else F(distinct.path("date"))
+    rows = rows.annotate(cnum_day=day)
+    fields = (distinct.entity, "cnum_day", *(distinct.path(name) for name in ("type", "structure_id", "advisor_id")))
+    if left_out:
+        found = {row[1:] for row in rows.values_list(distinct.path("id"), *fields) if row[0] not in left_out}
+    else:
+        found = set(rows.values_list(*fields).distinct())
+    if by_month:
+        return {(entity, _first_of(month), *rest) for entity, month, *rest in found}
+    return found
+
+
+def _first_of(month: str) -> datetime.date:
+    return datetime.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _add(keys: set, scope: tuple[str, str], periods: tuple[str, ...], kind: str) -> None:
+    for period in periods:
+        keys.add((*scope, period, ""))
+        keys.add((*scope, period, kind))
 
 
 def count_keys(tally: "Tally", distinct: Distinct, keys: dict[int, set[tuple]], sign: int = 1) -> None:
@@ -330,13 +357,15 @@ class Snapshot:
     keys: dict[str, dict[int, set[tuple]]] = field(default_factory=dict)
 
 
-def snapshot(activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = ()) -> Snapshot:
+def snapshot(
+    activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = (), context: ScopeContext | None = None
+) -> Snapshot:
     """What the given activities, and every activity of the given people, contribute now."""
     beneficiary_ids = set(beneficiary_ids)
     activity_ids = set(activity_ids) | set(
         Accompaniment.objects.filter(beneficiary_id__in=beneficiary_ids).values_list("activity_id", flat=True)
     )
-    context, tally = ScopeContext(), Tally()
+    context, tally = context or ScopeContext(), Tally()
     add_contributions(tally, activity_ids, context)
     keys = {d.column: distinct_keys(d, context, activities=activity_ids) for d in DISTINCTS}
     return Snapshot(activity_ids, beneficiary_ids, tally, keys)
@@ -364,9 +393,9 @@ def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary
 
     Distinct counts: an entity's rows outside the covered activities did not change; with those (read now) and the
     covered rows before and after, the entity's cells before and after are known, and each cell gains or loses it."""
-    after = snapshot(before.activity_ids | set(activity_ids), before.beneficiary_ids | set(beneficiary_ids))
-    tally = after.tally.subtract(before.tally)
     context = ScopeContext()
+    after = snapshot(before.activity_ids | set(activity_ids), before.beneficiary_ids | set(beneficiary_ids), context)
+    tally = after.tally.subtract(before.tally)
     for distinct in DISTINCTS:
         old, new = before.keys.get(distinct.column, {}), after.keys[distinct.column]
         entities = old.keys() | new.keys()
