@@ -10,12 +10,11 @@ from cnum.core.models import AuditEvent
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
-    PostFactory,
     SiteAssignmentFactory,
-    StructureFactory,
     TeamMembershipFactory,
     TrainingFactory,
 )
+from tests.structures.factories import PostFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 

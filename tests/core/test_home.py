@@ -14,7 +14,8 @@ from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory, TeamMembershipFactory
 from tests.funding.factories import signed_convention
-from tests.structures.factories import DepartementFactory, PostAmendmentFactory, StructureFactory
+from tests.structures.factories import PostAmendmentFactory, StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 
