@@ -13,8 +13,10 @@ from cnum.advisors.enums import ContractEndReason
 from cnum.stats.exports import fiche_html
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import UserFactory
-from tests.advisors.factories import ContractFactory, DepartementFactory, StructureFactory
+from tests.advisors.factories import ContractFactory
 from tests.stats.test_pages import figure
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 

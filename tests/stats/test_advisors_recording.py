@@ -17,8 +17,10 @@ from cnum.stats.models import StatPeople
 from cnum.stats.scopes import Filters, Scope
 from tests.accounts.factories import UserFactory
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import AdvisorFactory, DepartementFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
 from tests.stats.test_pages import figure
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 Q1 = (datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
