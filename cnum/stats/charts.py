@@ -6,6 +6,7 @@ Colours are those of the DSFR (blue France and its illustrative palette), with t
 that colour is never the only carrier of information.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -125,7 +126,7 @@ def column_chart(chart_id: str, title: str, labels: Sequence[str], series: Seque
                     c=colour,
                 )
             )
-    step = max(1, len(labels) // 12)
+    step = label_step(labels, group)
     for position, label in enumerate(labels):
         if position % step == 0:
             parts.append(
@@ -151,6 +152,22 @@ def column_chart(chart_id: str, title: str, labels: Sequence[str], series: Seque
         top + height_plot + bottom,
         "".join(parts),
     )
+
+
+#: Width of a character of the axis labels (11 px Marianne), generous so that labels never touch.
+AXIS_CHAR_WIDTH = 6.8
+AXIS_LABEL_GAP = 8
+
+
+def axis_label_width(label: str) -> float:
+    return len(label) * AXIS_CHAR_WIDTH
+
+
+def label_step(labels: Sequence[str], group: float) -> int:
+    """Every how many groups an axis label is written so that no two overlap: "sept. 2025" needs about 70 px, a
+    group of 24 months gets 26 px each, so one month in three is labelled (the table gives every month)."""
+    widest = max((axis_label_width(label) for label in labels), default=0)
+    return max(1, math.ceil((widest + AXIS_LABEL_GAP) / group))
 
 
 def _axis(left: int, top: int, height: int, top_value: float, width: int) -> str:

@@ -1,12 +1,11 @@
-"""The dashboard's exports: the figures of `engine.figures()` as titled tables with French headers and labels,
-written as CSV (UTF-8 with BOM, `;`, one block per table) or XLSX (one sheet per table), and the PDF "fiche
-territoriale" of a scope and a period.
+"""The dashboard's exports: the tables of the dashboard (cnum.stats.presenter.Dashboard.tables) written as CSV
+(UTF-8 with BOM, `;`, one block per table) or XLSX (one sheet per table), and the PDF "fiche territoriale" printed
+from the same tables.
 
 Every cell goes through `cnum.core.tabular.safe_cell` (formula injection), in the CSV and in the XLSX alike.
 """
 
 import csv
-import datetime
 import io
 
 from django.template.loader import render_to_string
@@ -14,15 +13,11 @@ from django.utils import timezone
 
 from cnum.core.formatting import decimal, number
 from cnum.core.tabular import safe_cell, safe_row
-from cnum.stats import engine, indicators
-from cnum.stats.catalogue import BREAKDOWNS, MEASURES, SPLIT, Unit
+from cnum.stats.catalogue import MEASURE
 from cnum.stats.forms import period_label
-from cnum.stats.scopes import EMPLOYER_KINDS, Filters, Scope, ScopeKind
-from cnum.territories.models import Departement
+from cnum.stats.presenter import Dashboard, Table, row_label, table_value
+from cnum.stats.scopes import Filters, Scope, ScopeKind
 
-Table = tuple[str, list[str], list[list]]
-
-NOT_APPLICABLE = "sans objet"
 FILTER_LABELS = {
     "type": "Type d'activité",
     "place_type": "Type de lieu",
@@ -30,90 +25,6 @@ FILTER_LABELS = {
     "theme": "Thématique",
 }
 assert FILTER_LABELS.keys() == Filters.CHOICES.keys()  # the advisor filter is labelled with the advisor's name
-
-
-def _row_label(measure) -> str:
-    return f"{measure.label} (%)" if measure.unit == Unit.RATE else measure.label
-
-
-def figure_tables(figures: dict, programme: dict | None = None) -> list[Table]:
-    """The figures (and the programme's registry figures, when given) as (title, headers, rows) tables."""
-    tables = [_key_figures(figures)]
-    for key, first in (("individual_vs_collective", "Type"), ("by_employer_type", "Employeur")):
-        tables.append(_split(SPLIT[key].label, first, SPLIT[key].labels, figures[key]))
-    followed, split = figures["followed_vs_anonymous"], SPLIT["followed_vs_anonymous"]
-    shares = indicators.round_shares(followed)
-    rows = [[split.labels[kind], followed[kind], shares[kind]] for kind in ("followed", "anonymous")]
-    tables.append((split.label, ["Personnes", "Accompagnements", "Part (%)"], rows))
-    for breakdown in BREAKDOWNS:
-        counts = figures[breakdown.key]
-        shares = indicators.round_shares(counts)
-        # A multi-valued breakdown counts an activity once per value: its shares are shares of the mentions.
-        share = "Part des mentions (%)" if breakdown.many else "Part (%)"
-        rows = [[breakdown.label_of(value), count, shares[value]] for value, count in counts.items()]
-        tables.append((breakdown.title, [breakdown.column_title, breakdown.counted, share], rows))
-    months = [[month, c["activities"], c["accompaniments"]] for month, c in figures["by_month"].items()]
-    tables.append((SPLIT["by_month"].label, ["Mois", "Activités", "Accompagnements"], months))
-    tables.append(_departements(figures["by_departement"]))
-    if programme is not None:
-        tables += _programme(programme)
-    computed = figures.get("computed") or {}
-    if computed:
-        source = [
-            ["Indicateurs", engine.COMPUTED_LABELS.get(computed.get("figures"), "")],
-            ["Personnes distinctes", engine.COMPUTED_LABELS.get(computed.get("people"), "")],
-        ]
-        tables.append(("Source des calculs", ["Calcul", "Source"], source))
-    return tables
-
-
-def _key_figures(figures: dict) -> Table:
-    rows = [[_row_label(m), _value(m.key, figures[m.key])] for m in MEASURES if m.key in figures]
-    followed = figures["followed_vs_anonymous"]
-    rows.append(["Accompagnements de personnes suivies", followed["followed"]])
-    return ("Chiffres clés", ["Indicateur", "Valeur"], rows)
-
-
-def _value(key: str, value):
-    if any(m.key == key and m.unit == Unit.RATE for m in MEASURES):
-        return NOT_APPLICABLE if value is None else round(value * 100, 1)
-    return value
-
-
-def _split(title: str, first: str, labels: dict, groups: dict) -> Table:
-    rows = [[labels.get(kind, kind), c["activities"], c["accompaniments"], c["share"]] for kind, c in groups.items()]
-    return (title, [first, "Activités", "Accompagnements", "Part des activités (%)"], rows)
-
-
-def _departements(groups: dict) -> Table:
-    names = dict(Departement.objects.filter(code__in=list(groups)).values_list("code", "name"))
-    rows = []
-    for code, counts in groups.items():
-        if code == indicators.NO_DEPARTEMENT:
-            rows.append(["", "Sans département", counts["activities"], counts["accompaniments"]])
-        else:
-            rows.append([code, names.get(code, ""), counts["activities"], counts["accompaniments"]])
-    return ("Par département", ["Code", "Département", "Activités", "Accompagnements"], rows)
-
-
-def _programme(programme: dict) -> list[Table]:
-    rate = programme.get("activation_rate")
-    rows = [
-        ["Conseillers en poste", programme["advisors_in_post"]],
-        ["Postes accordés", programme["posts_granted"]],
-        ["Postes pourvus", programme["posts_filled"]],
-        ["Taux d'activation des postes (%)", NOT_APPLICABLE if rate is None else round(rate * 100, 1)],
-    ]
-    tables = [("Programme", ["Indicateur", "Valeur"], rows)]
-    structures, posts = programme.get("structures_by_employer"), programme.get("posts_by_employer")
-    if structures and posts:
-        employers = [
-            [label, structures.get(kind, 0), posts.get(kind, 0), posts.get("shares", {}).get(kind, 0)]
-            for kind, label in EMPLOYER_KINDS.items()
-        ]
-        headers = ["Employeur", "Structures", "Postes accordés", "Part des postes (%)"]
-        tables.append(("Structures et postes par employeur", headers, employers))
-    return tables
 
 
 # --- files --------------------------------------------------------------------------------------------------------
@@ -187,17 +98,12 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 # --- the fiche territoriale ---------------------------------------------------------------------------------------
 
 
-def fiche_pdf(
-    scope: Scope,
-    since: datetime.date | None,
-    until: datetime.date | None,
-    filters: Filters | None = None,
-) -> bytes:
-    """The "fiche territoriale" of `scope` from `since` to `until`: key figures with their definitions, themes,
-    employer split, monthly series, départements (for a scope that spans several), and the source."""
+def fiche_pdf(board: Dashboard) -> bytes:
+    """The "fiche territoriale" of a dashboard: key figures with their definitions, themes, employer split, monthly
+    series, départements (for a scope that spans several), and the source."""
     from cnum.core.pdf import html_to_pdf  # imported here: only the PDF pays for WeasyPrint and its libraries
 
-    return html_to_pdf(fiche_html(scope, since, until, filters), title=fiche_title(scope))
+    return html_to_pdf(fiche_html(board), title=fiche_title(board.scope))
 
 
 def filter_labels(filters: Filters) -> list[str]:
@@ -216,32 +122,29 @@ def fiche_title(scope: Scope) -> str:
     return f"Fiche territoriale — {scope.label}"
 
 
-def fiche_html(
-    scope: Scope,
-    since: datetime.date | None,
-    until: datetime.date | None,
-    filters: Filters | None = None,
-) -> str:
-    """The HTML the fiche is printed from (cnum/stats/templates/stats/fiche.html)."""
-    filters = filters or Filters()
-    figures = engine.figures(scope, since, until, filters)
-    figures.update(engine.registry_figures(scope, until, timezone.localdate()))
-    tables = {title: (headers, rows) for title, headers, rows in figure_tables(figures)}
-    departements = figures["by_departement"]
-    several = scope.kind not in (ScopeKind.DEPARTEMENT, ScopeKind.COMMUNE) and len(departements) > 1
+#: The tables the fiche prints after the key figures, when the dashboard has them and they are not empty.
+FICHE_SECTIONS = ("Thématiques", "Employeur public ou privé", "Individuel ou collectif", "Par mois")
+
+
+def fiche_html(board: Dashboard) -> str:
+    """The HTML the fiche is printed from (cnum/stats/templates/stats/fiche.html): the dashboard's own tables."""
+    tables = {title: (headers, rows) for title, headers, rows in board.tables()}
+    departements = board.figures["by_departement"]
+    several = "Par département" in tables and len(departements) > 1
     context = {
-        "title": fiche_title(scope),
-        "scope": scope,
-        "period": period_label(since, until),
-        "filters": filter_labels(filters),
+        "title": fiche_title(board.scope),
+        "scope": board.scope,
+        "period": period_label(board.since, board.until),
+        "filters": filter_labels(board.filters),
         "generated": timezone.localtime(),
         "key_figures": [
-            (_row_label(m), _display(_value(m.key, figures[m.key])), m.short) for m in MEASURES if m.key in figures
+            (row_label(MEASURE[key]), _display(table_value(key, board.figures[key])), MEASURE[key].short)
+            for key in board.tile_keys
         ],
         "sections": [
             (title, tables[title][0], [[_display(value) for value in row] for row in tables[title][1]])
-            for title in ("Thématiques", "Employeur public ou privé", "Individuel ou collectif", "Par mois")
-            if tables[title][1]
+            for title in FICHE_SECTIONS
+            if title in tables and tables[title][1]
         ]
         + ([("Par département", *_named_departements(tables["Par département"]))] if several else []),
         "computed": tables.get("Source des calculs", (None, []))[1],

@@ -1,6 +1,7 @@
 """The dashboard's period and filters form. It reads the query string as typed (French parameter names), keeps it
 when in error, and gives the period (a preset or custom dates) and the engine's Filters."""
 
+import calendar
 import datetime
 
 from django import forms
@@ -11,7 +12,9 @@ from cnum.stats.engine import calendar_period
 from cnum.stats.scopes import Filters
 
 CURRENT_YEAR, PREVIOUS_YEAR, LAST_12_MONTHS, ALL_TIME, CUSTOM = "annee", "annee-precedente", "12-mois", "tout", "dates"
+CURRENT_MONTH = "mois"
 PRESETS = [
+    (CURRENT_MONTH, "Mois en cours"),
     (CURRENT_YEAR, "Année en cours"),
     (PREVIOUS_YEAR, "Année précédente"),
     (LAST_12_MONTHS, "12 derniers mois"),
@@ -25,7 +28,10 @@ ADVISOR_PARAMETER = "conseiller"
 
 
 def preset_period(preset: str, today: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:
-    """The first and last day of a preset; "12 derniers mois" are the 12 whole months before the current one."""
+    """The first and last day of a preset; "12 derniers mois" are the 12 whole months before the current one. The
+    current month is the whole calendar month, so that it reads the month's rollup (nothing is dated after today)."""
+    if preset == CURRENT_MONTH:
+        return today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])
     if preset == CURRENT_YEAR:
         return datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
     if preset == PREVIOUS_YEAR:

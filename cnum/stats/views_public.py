@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from cnum.stats import engine, indicators
+from cnum.stats import engine, indicators, presenter
 from cnum.stats import views as stats_views
 from cnum.stats.catalogue import BREAKDOWN
 from cnum.stats.programme import programme_figures
 from cnum.stats.public import DIMENSIONS, TOTALS_ONLY, Secrecy, progressed_asked, public_scope, secrecy
-from cnum.stats.scopes import Scope, ScopeError, ScopeKind, activities
+from cnum.stats.scopes import Filters, Scope, ScopeError, ScopeKind, activities
 from cnum.territories.models import Departement, Region
 
 SECRET = "Secret statistique"
@@ -44,13 +44,17 @@ def public(request):
         "national": scope.kind == ScopeKind.NATIONAL,
         "withheld": secret.withheld,
         "territories": _territory_choices(),
-        **stats_views._programme_context(programme_figures(scope, on=timezone.localdate())),
+        **presenter.programme_context(programme_figures(scope, on=timezone.localdate())),
         "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
-        "definitions": stats_views.definitions(),
+        "definitions": presenter.definitions(),
     }
     if scope.kind == ScopeKind.NATIONAL:
         national_secret = stats_views.public_secret(figures["by_departement"])
-        context.update(stats_views._figure_context(figures, "public", _departement_link, secret=national_secret))
+        board = presenter.Dashboard(
+            scope, None, None, Filters(), figures, None, presenter.SECTIONS[scope.kind], secret=national_secret
+        )
+        board.departement_link = _departement_link
+        context.update(board.html_context("public"))
     elif not secret.withheld:
         context.update(_territory_context(scope, figures, secret))
     return render(request, "stats/public.html", context)
@@ -99,12 +103,12 @@ def _territory_context(scope: Scope, figures: dict, secret: Secrecy) -> dict:
     if scope.kind == ScopeKind.REGION:
         codes = set(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
         by_departement = {code: counts for code, counts in figures["by_departement"].items() if code in codes}
-        context["map"] = stats_views._map(by_departement, "public-carte", _departement_link)
+        context["map"] = presenter.departement_map(by_departement, "public-carte", _departement_link)
     return context
 
 
 def _tile(scope: Scope, figures: dict, key: str) -> dict:
-    tile = stats_views._tile(figures, key)
+    tile = presenter.tile(figures, key)
     if key == "progressed_rate" and progressed_asked(scope) < 5:
         tile["value"] = SECRET.lower()
     elif key == "beneficiaries" and figures[key] < 5:
@@ -114,11 +118,11 @@ def _tile(scope: Scope, figures: dict, key: str) -> dict:
 
 def _monthly(by_month: dict, secret: set[str]) -> dict:
     shown = {month: counts for month, counts in by_month.items() if month not in secret}
-    section = stats_views._series(shown, "public-mois", "Activités et accompagnements par mois", "by_month")
+    section = presenter.series(shown, "public-mois", "Activités et accompagnements par mois")
     section["rows"] = [
-        [stats_views.month_label(month), SECRET, SECRET]
+        [presenter.month_label(month), SECRET, SECRET]
         if month in secret
-        else [stats_views.month_label(month), counts["activities"], counts["accompaniments"]]
+        else [presenter.month_label(month), counts["activities"], counts["accompaniments"]]
         for month, counts in by_month.items()
     ]
     return section
@@ -127,6 +131,6 @@ def _monthly(by_month: dict, secret: set[str]) -> dict:
 def _breakdown(figures: dict, key: str, secret: set[str]) -> dict:
     counts = {value: count for value, count in figures[key].items() if count and value not in secret}
     breakdown = BREAKDOWN[key]
-    section = stats_views._breakdown({key: counts}, breakdown, f"public-{key}")
+    section = presenter.breakdown_section({key: counts}, breakdown, f"public-{key}")
     section["rows"] += [[breakdown.label_of(value), SECRET] for value in figures[key] if value in secret]
     return section

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cnum.advisors.enums import ContractEndReason
+from cnum.stats import presenter
 from cnum.stats.exports import fiche_html
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import UserFactory
@@ -54,5 +55,7 @@ def test_dashboard_tile_export_and_fiche_show_it(client, contracts):
     assert "Conseillers ayant un contrat en cours à la fin de la période." in html
     csv = client.get(reverse("stats:export", args=["csv"]), query).content.decode("utf-8-sig")
     assert "Conseillers en poste;1" in csv.splitlines()
-    fiche = fiche_html(Scope.parse("departement:69"), datetime.date(2025, 4, 1), datetime.date(2025, 6, 30))
+    fiche = fiche_html(
+        presenter.build(Scope.parse("departement:69"), datetime.date(2025, 4, 1), datetime.date(2025, 6, 30))
+    )
     assert "Conseillers en poste" in fiche

@@ -1,7 +1,6 @@
 """The catalogue is the one declaration of every figure: the rollup columns, the engine's keys, the labels and the
 definitions table of docs/statistics.md derive from it."""
 
-import datetime
 import os
 import re
 from pathlib import Path
@@ -10,7 +9,7 @@ import pytest
 from django.db import models
 
 from cnum.activities import enums
-from cnum.stats import catalogue, engine, exports, indicators, views
+from cnum.stats import catalogue, engine, indicators, presenter
 from cnum.stats.models import StatCell, StatPeople
 from cnum.stats.scopes import Scope
 
@@ -77,15 +76,14 @@ def test_engine_and_live_summary_give_exactly_the_catalogue_keys():
 
 @pytest.mark.django_db
 def test_pages_and_exports_label_every_breakdown_from_the_catalogue():
-    figures = engine.figures(Scope.parse("national"))
-    figures.update(engine.registry_figures(Scope.parse("national"), None, datetime.date.today()))
-    titles = [title for title, _, _ in exports.figure_tables(figures)]
+    tables = presenter.build(Scope.parse("national"), None, None).tables()
+    titles = [title for title, _, _ in tables]
     for breakdown in catalogue.BREAKDOWNS:
         assert breakdown.title in titles
-    key_rows = dict((row[0], row[1]) for row in exports.figure_tables(figures)[0][2])
+    key_rows = dict((row[0], row[1]) for row in tables[0][2])
     for measure in catalogue.MEASURES:
         assert any(label.startswith(measure.label) for label in key_rows), measure.key
-    assert [item["key"] for item in views.definitions()] == list(catalogue.ENTRIES)
+    assert [item["key"] for item in presenter.definitions()] == list(catalogue.ENTRIES)
 
 
 def test_one_duration_wording_everywhere():

@@ -88,3 +88,23 @@ def test_map_colours_departements_with_data_and_lists_overseas():
 def test_map_without_links_is_an_image():
     svg = maps.choropleth("carte", "Titre", {"69": 1}, names={}, unit="accompagnements")["svg"]
     assert 'role="img"' in svg and "<a " not in svg
+
+
+def month_labels(count: int) -> list[str]:
+    names = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+    return [f"{names[index % 12]} {2020 + index // 12}" for index in range(count)]
+
+
+@pytest.mark.parametrize("months", [1, 6, 12, 13, 24, 36, 61, 120])
+def test_month_labels_never_overlap(months):
+    labels = month_labels(months)
+    svg = charts.column_chart("mois", "Par mois", labels, [("Activités", list(range(months)))])
+    # The axis labels are the centred texts under the plot; each is as wide as its characters (11 px font).
+    drawn = re.findall(r'<text x="([\d.]+)" y="246" font-size="11" text-anchor="middle"[^>]*>([^<]*)</text>', svg)
+    assert drawn and drawn[0][1] == labels[0]
+    positions = [float(x) for x, _ in drawn]
+    widest = max(len(label) for _, label in drawn) * charts.AXIS_CHAR_WIDTH
+    gaps = [right - left for left, right in zip(positions, positions[1:], strict=False)]
+    assert all(gap >= widest for gap in gaps), (months, min(gaps))
+    # Every month is still in the chart's description (and in the table under it).
+    assert all(f"Activités en {label} :" in svg for label in labels)

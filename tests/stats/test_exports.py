@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from cnum.activities.enums import ActivityType, Progress, Theme
-from cnum.stats import engine
-from cnum.stats.exports import as_csv, as_xlsx, fiche_html, fiche_pdf, figure_tables
+from cnum.stats import presenter
+from cnum.stats.exports import as_csv, as_xlsx, fiche_html, fiche_pdf
 from cnum.stats.programme import programme_figures
 from cnum.stats.scopes import Filters, Scope
 from cnum.structures.enums import StructureType
@@ -33,12 +33,13 @@ def activity():
     call_command("stats_verify", verbosity=0, stdout=io.StringIO())
 
 
-def tables_by_title(figures, programme=None) -> dict:
-    return {title: (headers, rows) for title, headers, rows in figure_tables(figures, programme)}
+def tables_by_title(scope: str, since=None, until=None, filters=None) -> dict:
+    board = presenter.build(Scope.parse(scope), since, until, filters)
+    return {title: (headers, rows) for title, headers, rows in board.tables()}
 
 
 def test_tables_have_french_headers_labels_and_shares(activity):
-    tables = tables_by_title(engine.figures(Scope.parse("national")))
+    tables = tables_by_title("national")
     headers, rows = tables["Chiffres clés"]
     assert headers == ["Indicateur", "Valeur"]
     assert dict(map(tuple, rows))["Activités"] == 4
@@ -68,7 +69,7 @@ def test_tables_have_french_headers_labels_and_shares(activity):
 
 def test_programme_adds_its_tables(activity):
     programme = programme_figures(Scope.parse("departement:69"), datetime.date(2025, 3, 31))
-    tables = tables_by_title(engine.figures(Scope.parse("departement:69")), programme)
+    tables = tables_by_title("departement:69", *MARCH)
     rows = dict(map(tuple, tables["Programme"][1]))
     assert rows["Conseillers en poste"] == programme["advisors_in_post"]
     assert rows["Taux d'activation des postes (%)"] == "sans objet"
@@ -93,7 +94,7 @@ def test_csv_has_bom_semicolons_blocks_and_neutralises_formulas():
 
 
 def test_xlsx_opens_with_one_sheet_per_table_numbers_bold_headers_and_no_formula(activity):
-    tables = figure_tables(engine.figures(Scope.parse("national")))
+    tables = presenter.build(Scope.parse("national"), None, None).tables()
     tables.append(("Thématiques des ateliers du département et de la région", ["Thème", "Total"], [["=1+1", 3]]))
     tables.append(("Thématiques des ateliers du département et des EPCI", ["Thème", "Total"], [["-2", 4]]))
     workbook = load_workbook(io.BytesIO(as_xlsx(tables)))
@@ -124,18 +125,18 @@ def pdf_title(pdf: bytes) -> str:
 
 
 def test_fiche_is_a_pdf_titled_with_the_territory(activity):
-    pdf = fiche_pdf(Scope.parse("departement:69"), *MARCH)
+    pdf = fiche_pdf(presenter.build(Scope.parse("departement:69"), *MARCH))
     assert pdf.startswith(b"%PDF")
     assert pdf_title(pdf) == "Fiche territoriale — Département Rhône (69)"
 
 
 def test_fiche_html_has_figures_definitions_and_departements_for_a_region(activity):
-    html = fiche_html(Scope.parse("region:84"), datetime.date(2025, 3, 1), datetime.date(2025, 4, 30))
+    html = fiche_html(presenter.build(Scope.parse("region:84"), datetime.date(2025, 3, 1), datetime.date(2025, 4, 30)))
     assert "Région Auvergne-Rhône-Alpes (84)" in html and "du 01/03/2025 au 30/04/2025" in html
     assert "Personnes distinctes accompagnées dans la période" in html
     assert "E-mail" in html and "Employeur privé" in html and "2025-03" in html
     assert "Rhône (69)" in html and "Ain (01)" in html and "Source" in html
-    single = fiche_html(Scope.parse("departement:69"), *MARCH)
+    single = fiche_html(presenter.build(Scope.parse("departement:69"), *MARCH))
     assert "Par département" not in single
 
 
@@ -154,7 +155,7 @@ def test_fiche_command_writes_the_pdf(activity, tmp_path):
 
 def test_type_labels_come_from_the_enums_and_live_figures_say_so(activity):
     filters = Filters(theme=Theme.HEALTH)
-    tables = tables_by_title(engine.figures(Scope.parse("national"), *MARCH, filters))
+    tables = tables_by_title("national", *MARCH, filters)
     labels = [row[0] for row in tables["Individuel ou collectif"][1]]
     assert labels == [label for _, label in ActivityType.choices]
     assert dict(map(tuple, tables["Chiffres clés"][1]))["Activités"] == 2

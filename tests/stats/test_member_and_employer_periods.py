@@ -16,7 +16,7 @@ from cnum.accounts.enums import Role
 from cnum.activities.models import Activity
 from cnum.advisors import services
 from cnum.advisors.models import TeamMembership
-from cnum.stats import engine
+from cnum.stats import engine, presenter
 from cnum.stats.exports import fiche_html
 from cnum.stats.scopes import Filters, Scope, ScopeKind
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
@@ -177,5 +177,5 @@ def test_accepting_a_membership_brings_its_days_into_the_team_rollups(client, me
 
 def test_the_fiche_names_the_advisor_it_is_narrowed_to(moved):
     structure = Scope(ScopeKind.STRUCTURE, str(moved["a"].pk))
-    html = fiche_html(structure, None, None, Filters(advisor=str(moved["advisor"].pk)))
+    html = fiche_html(presenter.build(structure, None, None, Filters(advisor=str(moved["advisor"].pk))))
     assert moved["advisor"].full_name in html

@@ -247,8 +247,8 @@ def test_links_only_where_the_role_may_go(client, data):
     assert "scope=region%3A84" not in html and "scope=national" not in html
     assert "Région Auvergne-Rhône-Alpes (84)" in html
     assert f"scope=structure%3A{data['lyon'].pk}" in html
-    # The map links the Rhône only.
-    assert "scope=departement%3A69" in html and "scope=departement%3A13" not in html
+    # A département's dashboard draws no map of France (cnum.stats.presenter.SECTIONS): no link to any département.
+    assert "scope=departement%3A" not in html and "Carte par département" not in html
 
 
 def test_export_links_keep_the_query(client, data):

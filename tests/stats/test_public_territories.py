@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cnum.activities.enums import Theme
 from cnum.stats import opendata
-from cnum.stats.views import month_label
+from cnum.stats.presenter import month_label
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory
 from tests.sites.factories import SiteFactory

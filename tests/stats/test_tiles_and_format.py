@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from cnum.core.formatting import number, percent
-from cnum.stats import catalogue, exports, forms, views
+from cnum.stats import catalogue, exports, forms, presenter
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import UserFactory
 from tests.activities.factories import ActivityFactory
@@ -34,9 +34,9 @@ def test_each_tile_has_its_short_definition_and_the_full_one_behind_a_button(cli
 
 def test_numbers_are_written_one_way_in_pages_fiche_and_command():
     assert number(35553) == "35\u202f553" and number(12.5) == "12,5"
-    assert views.shown("activities", 29631) == "29\u202f631"
-    assert views.shown("progressed_rate", 0.4) == percent(0.4) == "40\u202f%"
-    assert views.shown("progressed_rate", None) == "sans objet"
+    assert presenter.shown("activities", 29631) == "29\u202f631"
+    assert presenter.shown("progressed_rate", 0.4) == percent(0.4) == "40\u202f%"
+    assert presenter.shown("progressed_rate", None) == "sans objet"
     assert exports._display(29631) == "29\u202f631"
     ActivityFactory.create_batch(2, duration_minutes=45)
     out = io.StringIO()
@@ -48,7 +48,7 @@ def test_one_period_label():
     since, until = datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
     assert exports.period_label is forms.period_label
     assert forms.period_label(None, None) == "depuis le début"
-    html = exports.fiche_html(Scope.parse("national"), None, None)
+    html = exports.fiche_html(presenter.build(Scope.parse("national"), None, None))
     assert "Période : depuis le début" in html
     out = io.StringIO()
     call_command("stats", "--scope", "national", "--from", "2025-01-01", "--to", "2025-12-31", stdout=out)

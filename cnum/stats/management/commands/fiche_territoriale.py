@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from cnum.core.commands import CnumCommand
-from cnum.stats import exports
+from cnum.stats import exports, presenter
 from cnum.stats.management.commands.stats import iso_date
 from cnum.stats.scopes import SYNTAX, Scope, ScopeError
 
@@ -29,5 +29,5 @@ class Command(CnumCommand):
         except ScopeError as error:
             self.fail(str(error))
         path = Path(output)
-        path.write_bytes(exports.fiche_pdf(scope, since, until))
+        path.write_bytes(exports.fiche_pdf(presenter.build(scope, since, until)))
         self.stdout.write(self.style.SUCCESS(f"Fiche territoriale « {scope.label} » écrite dans {path}."))
