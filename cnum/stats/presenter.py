@@ -332,8 +332,8 @@ def departements_table(groups: dict) -> Table:
 
 def programme_tables(programme: dict) -> list[Table]:
     rate = programme.get("activation_rate")
+    # The advisors in post are a key figure already (the same read of the registry): not repeated here.
     rows = [
-        ["Conseillers en poste", programme["advisors_in_post"]],
         ["Postes accordés", programme["posts_granted"]],
         ["Postes pourvus", programme["posts_filled"]],
         ["Taux d'activation des postes (%)", NOT_APPLICABLE if rate is None else round(rate * 100, 1)],

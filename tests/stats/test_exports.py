@@ -71,7 +71,10 @@ def test_programme_adds_its_tables(activity):
     programme = programme_figures(Scope.parse("departement:69"), datetime.date(2025, 3, 31))
     tables = tables_by_title("departement:69", *MARCH)
     rows = dict(map(tuple, tables["Programme"][1]))
-    assert rows["Conseillers en poste"] == programme["advisors_in_post"]
+    assert rows["Postes accordés"] == programme["posts_granted"]
+    # Advisors in post are a key figure, written once (issue #16: no figure twice).
+    assert "Conseillers en poste" not in rows
+    assert dict(map(tuple, tables["Chiffres clés"][1]))["Conseillers en poste"] == programme["advisors_in_post"]
     assert rows["Taux d'activation des postes (%)"] == "sans objet"
     assert [row[0] for row in tables["Structures et postes par employeur"][1]] == [
         "Employeur public",
