@@ -13,9 +13,10 @@ from cnum.stats.scopes import Filters
 
 CURRENT_YEAR, PREVIOUS_YEAR, LAST_12_MONTHS, ALL_TIME, CUSTOM = "annee", "annee-precedente", "12-mois", "tout", "dates"
 CURRENT_MONTH = "mois"
+#: The first is the one shown when the query names none (the current year, as `clean` reads it).
 PRESETS = [
-    (CURRENT_MONTH, "Mois en cours"),
     (CURRENT_YEAR, "Année en cours"),
+    (CURRENT_MONTH, "Mois en cours"),
     (PREVIOUS_YEAR, "Année précédente"),
     (LAST_12_MONTHS, "12 derniers mois"),
     (ALL_TIME, "Depuis le début"),

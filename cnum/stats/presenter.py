@@ -122,7 +122,7 @@ class Dashboard:
             rows = [[row["label"], row["activities"], row["accompaniments"]] for row in self.children["rows"]]
             tables.append((self.children["title"], ["Nom", "Activités", "Accompagnements"], rows))
         if self.programme is not None and self.has(Section.PROGRAMME):
-            tables += programme_tables(self.programme)
+            tables += programme_tables(self.programme, by_employer=self.has(Section.EMPLOYER_SPLIT))
         computed = figures.get("computed") or {}
         if computed:
             source = [
@@ -166,7 +166,7 @@ class Dashboard:
             "daily_days": DAILY_SERIES_DAYS,
         }
         if self.programme is not None and self.has(Section.PROGRAMME):
-            context.update(programme_context(self.programme))
+            context.update(programme_context(self.programme, by_employer=self.has(Section.EMPLOYER_SPLIT)))
         return context
 
 
@@ -330,7 +330,7 @@ def departements_table(groups: dict) -> Table:
     return ("Par département", ["Code", "Département", "Activités", "Accompagnements"], rows)
 
 
-def programme_tables(programme: dict) -> list[Table]:
+def programme_tables(programme: dict, *, by_employer: bool = True) -> list[Table]:
     rate = programme.get("activation_rate")
     # The advisors in post are a key figure already (the same read of the registry): not repeated here.
     rows = [
@@ -340,7 +340,7 @@ def programme_tables(programme: dict) -> list[Table]:
     ]
     tables = [("Programme", ["Indicateur", "Valeur"], rows)]
     structures, posts = programme.get("structures_by_employer"), programme.get("posts_by_employer")
-    if structures and posts:
+    if by_employer and structures and posts:
         employers = [
             [label, structures.get(kind, 0), posts.get(kind, 0), posts.get("shares", {}).get(kind, 0)]
             for kind, label in EMPLOYER_KINDS.items()
@@ -456,7 +456,9 @@ def departement_map(by_departement: dict, chart_id: str, link, secret: frozenset
     }
 
 
-def programme_context(programme: dict) -> dict:
+def programme_context(programme: dict, *, by_employer: bool = True) -> dict:
+    """The programme's registry figures as the page shows them; structures and posts by employer kind only where
+    the scope may have both kinds (`by_employer`)."""
     return {
         "programme": programme,
         "programme_on": datetime.date.fromisoformat(programme["on"]),
@@ -466,5 +468,5 @@ def programme_context(programme: dict) -> dict:
             ("Postes pourvus", "posts_filled", number(programme["posts_filled"])),
             ("Taux d'activation", "activation_rate", percent(programme["activation_rate"], missing=NOT_APPLICABLE)),
         ],
-        "employer_kinds": [("public", "Employeur public"), ("private", "Employeur privé")],
+        "employer_kinds": [("public", "Employeur public"), ("private", "Employeur privé")] if by_employer else [],
     }

@@ -135,7 +135,12 @@ def test_a_teams_dashboard_has_no_map_no_split_no_posts_but_its_advisors(client,
 def test_a_structures_dashboard_keeps_its_posts_but_not_the_public_private_split(client, data):  # noqa: F811
     html = page(client, f"structure:{data['lyon'].pk}")
     assert 'data-figure="activation_rate"' in html and 'id="section-tableau-by_employer_type"' not in html
-    assert "Carte par département" not in html
+    assert 'id="table-programme-employeurs"' not in html and "Carte par département" not in html
+    client.force_login(UserFactory(programme_team=True))
+    query = {**YEAR_2025, "scope": f"structure:{data['lyon'].pk}"}
+    exported = client.get(reverse("stats:export", args=["csv"]), query).content.decode("utf-8-sig")
+    assert "Postes accordés" in exported and "Structures et postes par employeur" not in exported
+    assert 'id="table-programme-employeurs"' in page(client, "departement:69")
 
 
 def test_a_single_child_is_a_link_not_a_table_of_one_row(client, data):  # noqa: F811
@@ -166,6 +171,9 @@ def test_the_current_month_is_a_preset_read_from_the_months_rollup():
     form = DashboardForm({"periode": CURRENT_MONTH}, today=datetime.date(2026, 12, 2))
     assert form.is_valid() and form.period == (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31))
     assert "Mois en cours" in dict(form.fields["periode"].choices).values()
+    # A query naming no period reads the current year: the select shows it first, not the current month.
+    unnamed = DashboardForm({})
+    assert unnamed.is_valid() and unnamed.cleaned_data["periode"] == unnamed.fields["periode"].choices[0][0]
 
 
 def test_the_current_months_dashboard_counts_this_month_from_the_rollups(client, world):  # noqa: F811
