@@ -152,6 +152,8 @@ class Dashboard:
         figures = self.figures
         context = {
             "figures": figures,
+            # No activity at all: the charts would be empty frames; the page says so once instead.
+            "empty": not figures["activities"],
             "live": engine.LIVE in figures["computed"].values(),
             "tiles": [tile(figures, key) for key in self.tile_keys],
             "monthly": series(figures["by_month"], f"{prefix}-mois", "Activités et accompagnements par mois"),

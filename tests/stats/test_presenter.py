@@ -186,3 +186,11 @@ def test_the_current_months_dashboard_counts_this_month_from_the_rollups(client,
     html = client.get(URL, {"scope": "national", "periode": CURRENT_MONTH}).content.decode()
     assert re.search(r'data-figure="activities">2<', html)
     assert "Calculé en direct" not in html
+
+
+def test_a_period_without_activity_says_so_once_instead_of_empty_charts(client, data):  # noqa: F811
+    html = page(client, "national", du="2024-01-01", au="2024-12-31")
+    assert 'id="aucune-activite"' in html and "Aucune activité sur cette période" in html
+    assert "cnum-chart" not in html and "Répartitions" not in html
+    assert 'data-figure="activities">0<' in html
+    assert 'id="aucune-activite"' not in page(client, "national")
