@@ -48,6 +48,7 @@ PAGES = [
     (None, "/statistiques/", "statistiques-publiques"),
     ("national@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-national"),
     ("prefecture-69@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-prefecture-69"),
+    ("conseiller@demo.cnum.fr", "/statistiques/tableau-de-bord/", "statistiques-conseiller"),
     (
         "national@demo.cnum.fr",
         "/financement/simulateur/?fiscal_year=2025&credits=28000000&kind=cp&rule=ongoing_first",

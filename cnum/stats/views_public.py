@@ -50,10 +50,18 @@ def public(request):
     }
     if scope.kind == ScopeKind.NATIONAL:
         national_secret = stats_views.public_secret(figures["by_departement"])
+        sections = presenter.SECTIONS[scope.kind]
         board = presenter.Dashboard(
-            scope, None, None, Filters(), figures, None, presenter.SECTIONS[scope.kind], secret=national_secret
+            scope,
+            None,
+            None,
+            Filters(),
+            figures,
+            None,
+            sections,
+            departement_link=_departement_link,
+            secret=national_secret,
         )
-        board.departement_link = _departement_link
         context.update(board.html_context("public"))
     elif not secret.withheld:
         context.update(_territory_context(scope, figures, secret))
