@@ -37,3 +37,8 @@ class ActivitiesConfig(AppConfig):
         from cnum.activities import home
 
         home.connect()  # its panels on the home page (cnum.core.home)
+
+        from cnum.core import jobs
+
+        # Each reminder is recorded as it leaves (ReminderSent): run twice, the second run sends nothing again.
+        jobs.register_command("send_reminders", label="Envoyer les relances d'activité aux conseillers")

@@ -16,6 +16,7 @@ transaction (and, on SQLite, the only write lock) until it ends, so rows written
 be invisible to the pages (same transaction) or wait for it to end (another connection).
 """
 
+import io
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -80,6 +82,31 @@ def register(name: str, handler: Callable[..., Outcome], *, atomic: bool = False
 
 def kind(name: str) -> JobKind:
     return _kinds[name]
+
+
+#: Management commands the programme team may launch from « Lancer une tâche », by name: their French label.
+_commands: dict[str, str] = {}
+
+
+def register_command(name: str, *, label: str, atomic: bool = False) -> None:
+    """A management command as a kind of work of the same name: its output becomes the result, its `CommandError`
+    the failure's reason, and its progress bar (CnumCommand.progress) the task's progress."""
+
+    def handler(*, job, progress) -> Outcome:
+        out = io.StringIO()
+        try:
+            call_command(name, stdout=out, **job.params.get("options", {}))
+        except CommandError as error:
+            raise JobFailed(str(error)) from error
+        lines = [line for line in out.getvalue().splitlines() if line.strip()]
+        return Outcome(result={"message": lines[-1] if lines else "Terminé.", "output": "\n".join(lines[-100:])})
+
+    register(name, handler, atomic=atomic)
+    _commands[name] = label
+
+
+def commands() -> dict[str, str]:
+    return dict(_commands)
 
 
 def start(*, kind: str, label: str, user=None, params: dict | None = None, schedule_key: str | None = None) -> Job:

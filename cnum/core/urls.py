@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/confirmer/", views_imports.confirm, name="import_confirm"),
     path("imports/modele/<slug:name>.<slug:extension>", views_imports.template, name="import_template"),
     path("taches/", views_jobs.job_list, name="job_list"),
+    path("taches/lancer/", views_jobs.job_launch, name="job_launch"),
     path("taches/<int:job_id>/", views_jobs.job_detail, name="job_detail"),
     path("taches/<int:job_id>/progression/", views_jobs.job_progress, name="job_progress"),
     path("taches/<int:job_id>/relancer/", views_jobs.job_retry, name="job_retry"),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -74,3 +75,23 @@ def job_file(request, job_id: int):
     if not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+def job_launch(request):
+    """The programme team launches a long command (statistics, open data, reminders) without a terminal."""
+    if not request.user.has_perm("core.run_commands"):
+        raise PermissionDenied
+    commands = jobs.commands()
+    if request.method == "POST":
+        name = request.POST.get("command", "")
+        if name not in commands:
+            return render(
+                request,
+                "core/jobs/launch.html",
+                {"title": "Lancer une tâche", "commands": commands, "error": "Choisissez une tâche de la liste."},
+                status=400,
+            )
+        job = jobs.start(kind=name, label=commands[name], user=request.user)
+        return redirect("core:job_detail", job_id=job.pk)
+    return render(request, "core/jobs/launch.html", {"title": "Lancer une tâche", "commands": commands})

@@ -158,6 +158,7 @@ ROUTES: dict[str, Entry] = {
     ),
     # Background tasks: a person sees its own (the programme team's failed import inside), never another's (404).
     "core:job_list": Entry(ANY_SIGNED_IN),
+    "core:job_launch": Entry(PROGRAMME_ONLY),
     "core:job_detail": Entry(signed_in("404", programme_team="200/404"), kwargs=obj("job", "job_id")),
     # A finished task's progress sends the page on to its result (HTMX: 204 and HX-Redirect).
     "core:job_progress": Entry(signed_in("404", programme_team="204/404"), kwargs=obj("job", "job_id")),
