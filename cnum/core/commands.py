@@ -56,7 +56,7 @@ class CnumCommand(BaseCommand):
         Run as a background task (cnum.core.jobs), the command reports to the task's progress instead, which the
         task's page shows."""
         job_progress = jobs.current_progress()
-        if job_progress is not None:
+        if job_progress is not None and self.verbosity != 0:  # a command called quietly inside it keeps quiet
             job_progress.unit = unit
             return job_progress(iterable, total=total, desc=desc)
         disable = self.verbosity == 0 or not sys.stderr.isatty()
