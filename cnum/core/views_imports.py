@@ -113,7 +113,13 @@ def confirm(request):
             kind=import_jobs.KIND,
             label=f"Import de « {entry['name']} » ({import_format.label})",
             user=request.user,
-            params={"path": str(path), "format": import_format.name, "name": entry["name"]},
+            # The page imports the rows it showed as valid, whatever others are rejected (as `_run`).
+            params={
+                "path": str(path),
+                "format": import_format.name,
+                "name": entry["name"],
+                "options": {"allow_partial": True},
+            },
         )
         return redirect("core:job_detail", job_id=job.pk)
     try:
