@@ -32,8 +32,9 @@ def _counting(*, job, progress):
 
 
 @pytest.fixture(autouse=True)
-def test_kind(settings, tmp_path):
+def test_kind(settings, tmp_path, monkeypatch):
     settings.CNUM_TASKS_PROGRESS_DIR = tmp_path / "progress"
+    monkeypatch.setattr(schedule, "_daily", {})  # the apps' own daily work (the open data) out of the way
     CALLS.clear()
     jobs.register("essai", _counting, atomic=True)
     yield
