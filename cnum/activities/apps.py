@@ -37,3 +37,11 @@ class ActivitiesConfig(AppConfig):
         from cnum.activities import home
 
         home.connect()  # its panels on the home page (cnum.core.home)
+
+        from cnum.activities import jobs as activity_jobs
+        from cnum.core import jobs
+
+        activity_jobs.register()  # large exports of the list as background tasks
+
+        # Each reminder is recorded as it leaves (ReminderSent): run twice, the second run sends nothing again.
+        jobs.register_command("send_reminders", label="Envoyer les relances d'activité aux conseillers")

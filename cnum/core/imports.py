@@ -107,7 +107,17 @@ class ImportReport:
             "rejected": [vars(p) for p in self.rejected],
             "warnings": [vars(p) for p in self.warnings],
             "dry_run": self.dry_run,
+            "fatal": self.fatal,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportReport":
+        """The report `as_dict` wrote (a background import's result, cnum.core.jobs), for its result page."""
+        known = {"format", "total", "created", "updated", "unchanged", "dry_run", "fatal"}
+        report = cls(**{key: value for key, value in data.items() if key in known})
+        report.rejected = [RowProblem(**problem) for problem in data.get("rejected", [])]
+        report.warnings = [RowProblem(**problem) for problem in data.get("warnings", [])]
+        return report
 
 
 Runner = Callable[..., ImportReport]

@@ -14,3 +14,7 @@ class StatsConfig(AppConfig):
         from cnum.stats import home
 
         home.connect()  # its panels on the home page (cnum.core.home)
+
+        from cnum.stats import jobs
+
+        jobs.register()  # its long commands as background tasks, the open data every night (cnum.core.jobs)

@@ -23,6 +23,8 @@ from cnum.access.models import AccessRequest, Invitation
 from cnum.accounts.enums import Role
 from cnum.advisors.models import SiteAssignment
 from cnum.api.models import ApiToken
+from cnum.core.enums import JobStatus
+from cnum.core.models import Job
 from cnum.funding.models import Campaign, CampaignTarget
 from cnum.funding.reference_data import funding_reference_load
 from cnum.sites.models import SiteDuplicateCandidate
@@ -248,6 +250,11 @@ def build_world() -> dict:
     # The token is its structure manager's: a token whose owner has lost the role opens nothing (finding 5).
     world["secret"] = ApiToken.issue(name="Jeton de test", owner=users[Role.STRUCTURE_MANAGER], structure=inside)[1]
     world |= _movers(world["in"], world["out"])
+    # Background tasks are their author's only: the programme team's failed import inside, someone else's outside.
+    for side, author in (("in", users[Role.PROGRAMME_TEAM]), ("out", UserFactory())):
+        world[side]["job"] = Job.objects.create(
+            kind="import", label=f"Import {side}", started_by=author, status=JobStatus.FAILED, error="Illisible."
+        )
     # Factories write activities without the services' upkeep of the statistics: rebuild them.
     call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
     return world

@@ -156,6 +156,15 @@ ROUTES: dict[str, Entry] = {
     "core:import_template": Entry(
         PROGRAMME_ONLY, kwargs=lambda world, side: {"name": "structures-csv", "extension": "csv"}
     ),
+    # Background tasks: a person sees its own (the programme team's failed import inside), never another's (404).
+    "core:job_list": Entry(ANY_SIGNED_IN),
+    "core:job_launch": Entry(PROGRAMME_ONLY),
+    "core:job_detail": Entry(signed_in("404", programme_team="200/404"), kwargs=obj("job", "job_id")),
+    # A finished task's progress sends the page on to its result (HTMX: 204 and HX-Redirect).
+    "core:job_progress": Entry(signed_in("404", programme_team="204/404"), kwargs=obj("job", "job_id")),
+    "core:job_retry": Entry(signed_in("404", programme_team="302/404"), method="POST", kwargs=obj("job", "job_id")),
+    # The failed task has no file to offer: 404 for its author too (the download: tests/core/test_jobs_pages.py).
+    "core:job_file": Entry(signed_in("404"), kwargs=obj("job", "job_id")),
     "core:accessibility": Entry(PUBLIC),
     "core:legal_notice": Entry(PUBLIC),
     "core:privacy": Entry(PUBLIC),

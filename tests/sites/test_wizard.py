@@ -191,3 +191,24 @@ def test_values_in_words_are_shown_one_by_one_and_the_person_s_choices_are_impor
         "La Poste": "RFS",
         "Médiathèque": "BIB",
     }
+
+
+def test_a_large_file_is_imported_by_a_background_task_with_the_analysed_mapping(team, settings, tmp_path):
+    from cnum.core.enums import JobStatus
+    from cnum.core.models import Job
+    from tests.core.worker import run_queued
+
+    settings.MEDIA_ROOT, settings.CNUM_TASKS_PROGRESS_DIR = tmp_path / "media", tmp_path / "progress"
+    settings.CNUM_TASKS_ROWS_THRESHOLD = 0  # the one-row file counts as large
+    url = upload(team).url
+    data = mapping_data(team.get(url), Lieu="nom", Emplacement="adresse")
+    team.post(url, {**data, "action": "analyser"})
+    response = team.post(url, {**data, "action": "importer"})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("core:job_detail", args=[job.pk]) and not Site.objects.exists()
+    run_queued()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and Site.objects.get().name == "Médiathèque"
+    assert SiteSourceMapping.objects.get(source="hub-xyz").mapping["Emplacement"] == "adresse"
+    assert not Path(job.params["path"]).exists()
+    assert "1 créée" in team.get(reverse("core:job_detail", args=[job.pk])).content.decode()

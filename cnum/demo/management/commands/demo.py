@@ -54,14 +54,19 @@ class Command(CnumCommand):
         if scale == "national":
             self.build_national(seed, options["activities"])
             return
-        # A bulk load: the statistics' tables are rebuilt once at the end, rather than followed batch by batch.
-        with rollups.unfollowed(rebuild=lambda: call_command("stats_rebuild", verbosity=0, stdout=self.stdout)):
-            scopes = self.build_registry(seed)
-        demo_funding_create(seed=seed + 2)  # loads the funding reference first if it is missing
-        users = demo_accounts_create(scopes=scopes)
-        # Every figure the demo shows must equal a recount of its records: a difference stops the build loudly.
-        self.stdout.write("Vérification des statistiques…")
-        call_command("stats_verify", verbosity=0, stdout=self.stdout)
+        with self.progress(total=4, desc="Démonstration", unit=" étapes") as bar:
+            # A bulk load: the statistics' tables are rebuilt once at the end, rather than followed batch by batch.
+            with rollups.unfollowed(rebuild=lambda: call_command("stats_rebuild", verbosity=0, stdout=self.stdout)):
+                scopes = self.build_registry(seed)
+            bar.update(1)
+            demo_funding_create(seed=seed + 2)  # loads the funding reference first if it is missing
+            bar.update(1)
+            users = demo_accounts_create(scopes=scopes)
+            bar.update(1)
+            # Every figure the demo shows must equal a recount of its records: a difference stops the build loudly.
+            self.stdout.write("Vérification des statistiques…")
+            call_command("stats_verify", verbosity=0, stdout=self.stdout)
+            bar.update(1)
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête : {len(users)} comptes."))
 
     def build_national(self, seed: int, activities: int) -> None:
