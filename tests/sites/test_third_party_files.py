@@ -294,3 +294,40 @@ def test_the_real_regional_file_goes_in_without_a_mapping_in_the_right_communes_
 def test_the_other_real_files_go_in_whole():
     assert "23 lignes lues : 23 créées, 0 mise à jour, 0 inchangée, 0 rejetée" in command(BFC, "--source", "bfc")
     assert "7 lignes lues : 7 créées, 0 mise à jour, 0 inchangée, 0 rejetée" in command(ULTRA_NUM, "--source", "un")
+
+
+def test_services_and_publics_in_words_are_listed_per_distinct_value_and_decisions_remembered_per_source(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;services;public_cible\n"
+        "Espace;1 place;04000;Digne-les-Bains;Accès internet, ateliers numériques;tout public\n"
+        "Club;2 place;04000;Digne-les-Bains;ateliers numériques;Seniors\n",
+    )
+    report = run(path, dry_run=True)
+    assert report.vocabulary["services"]["ateliers numériques"] == {
+        "value": None,
+        "how": "inconnu",
+        "rows": 2,
+        "candidates": [],
+    }
+    assert report.vocabulary["services"]["Accès internet"]["value"] == "Accès internet et matériel informatique"
+    assert report.vocabulary["publics_specifiquement_adresses"]["tout public"]["how"] == "tout_public"
+    lines = " ".join(report.file_notes)
+    assert "« Accès internet » → Accès internet et matériel informatique (mots-clés, 1 ligne)" in lines
+    assert "Valeurs non reconnues, non reprises : services « ateliers numériques »." in lines
+    decided = {"services": {"ateliers numériques": ["Maîtrise des outils numériques du quotidien"]}}
+    run(path, source="hub-04", values=decided)
+    assert Site.objects.get(name="Club").services == ["Maîtrise des outils numériques du quotidien"]
+    Site.objects.all().delete()
+    again = run(path, source="hub-04")  # the source's saved decision is used again
+    assert Site.objects.get(name="Club").services == ["Maîtrise des outils numériques du quotidien"]
+    assert again.vocabulary["services"]["ateliers numériques"]["how"] == "choisi"
+
+
+def test_a_decision_outside_the_list_is_refused_with_a_warning(tmp_path):
+    path = write(tmp_path, "nom;adresse;cp;ville;services\nClub;2 place;04000;Digne-les-Bains;ateliers\n")
+    report = run(path, values={"services": {"ateliers": ["Pas un service"]}})
+    assert Site.objects.get().services == []
+    assert "Choix « Pas un service » pour « ateliers » : pas une valeur de « services »." in [
+        problem.reason for problem in report.warnings
+    ]

@@ -190,9 +190,11 @@ def set_opening_hours(row: AutoRow, value) -> None:
         row.note(f"Horaires « {raw} » → {row.values['opening_hours']}.", raw)
 
 
-def set_free_text(row: AutoRow, column: str, attribute: str, value) -> None:
-    mapped = map_free_text(column, value)
+def set_free_text(row: AutoRow, column: str, attribute: str, value, decided: dict | None = None) -> None:
+    """Services or publics in words (importers.vocabulary), each distinct item kept for the review per value."""
+    mapped = map_free_text(column, value, decided)
     row.values[attribute] = mapped.values
+    row.matches.extend(mapped.matches)
     for note, item in mapped.notes:
         row.note(note, item)
     for problem, item in mapped.problems:
@@ -289,10 +291,10 @@ def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | No
         found = urls(row, record.get(column))
         values[attribute] = found[0] if found else ""
     set_opening_hours(row, record.get("horaires"))
-    set_free_text(row, "services", "services", record.get("services"))
-    set_free_text(
-        row, "publics_specifiquement_adresses", "specific_publics", record.get("publics_specifiquement_adresses")
-    )
-    set_vocabularies(row, record, decided or {})
+    decided = decided or {}
+    set_free_text(row, "services", "services", record.get("services"), decided.get("services"))
+    publics = "publics_specifiquement_adresses"
+    set_free_text(row, publics, "specific_publics", record.get(publics), decided.get(publics))
+    set_vocabularies(row, record, decided)
     set_name(row, record)
     values["review_notes"] = list(row.review)

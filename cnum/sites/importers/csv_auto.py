@@ -23,7 +23,7 @@ from cnum.sites.importers import base, cleaning, mapping
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.importers.lieux_v1 import FIELDS as V1_FIELDS
 from cnum.sites.importers.sniffing import sniff
-from cnum.sites.importers.vocabularies import HOW
+from cnum.sites.importers.vocabularies import HOW, shown
 from cnum.sites.models import SiteDuplicateCandidate, SiteSource
 
 FORMAT = "csv-auto"
@@ -49,7 +49,7 @@ class CsvAutoReport(ImportReport):
     def count_matches(self, matches) -> None:
         for found in matches:
             entry = self.vocabulary.setdefault(found.column, {}).setdefault(
-                found.item, {"value": found.value, "how": found.how, "rows": 0}
+                found.item, {"value": found.value, "how": found.how, "rows": 0, "candidates": list(found.candidates)}
             )
             entry["rows"] += 1
 
@@ -57,15 +57,19 @@ class CsvAutoReport(ImportReport):
         """One line per list: its distinct values and what they became; then the unmatched ones."""
         lines, unmatched = [], []
         for column, items in self.vocabulary.items():
-            shown = [
-                f"« {item} » → {entry['value'] or 'non repris'} "
+            listed = [
+                f"« {item} » → {shown(entry['value'])} "
                 f"({HOW[entry['how']]}, {plural(entry['rows'], 'ligne', 'lignes')})"
                 for item, entry in items.items()
                 if entry["how"] != "exact"
             ]
-            unmatched += [f"{column} « {item} »" for item, entry in items.items() if not entry["value"]]
-            if shown:
-                lines.append(f"Valeurs en toutes lettres de « {column} » : {' ; '.join(shown)}.")
+            unmatched += [
+                f"{column} « {item} »"
+                for item, entry in items.items()
+                if not entry["value"] and entry["how"] not in ("choisi", "tout_public")
+            ]
+            if listed:
+                lines.append(f"Valeurs en toutes lettres de « {column} » : {' ; '.join(listed)}.")
         if unmatched:
             lines.append(f"Valeurs non reconnues, non reprises : {', '.join(unmatched)}.")
         return lines
