@@ -12,6 +12,7 @@ from django.core.management import call_command
 from cnum.core import imports
 from cnum.sites.importers import mapping
 from cnum.sites.models import Site
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.usefixtures("cog")
 DATA = Path(__file__).parent / "data"
@@ -331,3 +332,42 @@ def test_a_decision_outside_the_list_is_refused_with_a_warning(tmp_path):
     assert "Choix « Pas un service » pour « ateliers » : pas une valeur de « services »." in [
         problem.reason for problem in report.warnings
     ]
+
+
+def test_a_word_seen_intact_elsewhere_in_the_file_restores_the_damaged_one_and_the_repair_says_so(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;description\n"
+        "Médiathèque d'Herb\ufffds;rue du mont d'or;04100;Manosque;\n"
+        "Centre social;1 place;04100;Manosque;Quartier des Herbès\n",
+    )
+    report = run(path)
+    assert Site.objects.get(address="rue du mont d'or").name == "Médiathèque d'Herbès"
+    assert (
+        "nom : caractère perdu restauré, « Herb\ufffds » → « Herbès » (mot écrit intact ailleurs dans le fichier)."
+        in [problem.reason for problem in report.normalised]
+    )
+    assert report.still_damaged == 0
+
+
+def test_two_words_of_the_file_that_fit_leave_the_text_as_it_is(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;description\nEspace Pr\ufffds;1 place;75002;Paris;près de la gare, dans les prés\n",
+    )
+    report = run(path)
+    assert Site.objects.get().name == "Espace Pr\ufffds"
+    assert report.still_damaged == 1
+
+
+def test_the_names_of_the_structures_restore_proper_names(tmp_path):
+    StructureFactory(name="Centre social La Fresquière")
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville\nBibliothèque;la fresqui\ufffdre - place du souvenir;04340;Méolans-Revel\n",
+    )
+    report = run(path)
+    assert Site.objects.get(name="Bibliothèque").address == "la fresquière - place du souvenir"
+    reasons = [problem.reason for problem in report.normalised]
+    assert "adresse : caractère perdu restauré, « fresqui\ufffdre » → « fresquière » (nom d'une structure)." in reasons
+    assert report.still_damaged == 0

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cnum.sites import opening_hours, schema
 from cnum.sites.importers import base, vocabularies
-from cnum.sites.importers.repair import DAMAGED, repair
+from cnum.sites.importers.repair import DAMAGED, FROM_FILE, FROM_STRUCTURES, Lexicon, repair
 from cnum.sites.importers.vocabulary import map_free_text
 from cnum.sites.normalization import Unfixable, normalize_phone, normalize_url, split_emails
 from cnum.sites.opening_hours_text import from_text as hours_from_text
@@ -65,19 +65,24 @@ def text(row: AutoRow, label: str, value) -> str:
     return cleaned
 
 
-def repair_record(row: AutoRow, record: dict) -> dict:
+WHERE = {FROM_FILE: " (mot écrit intact ailleurs dans le fichier)", FROM_STRUCTURES: " (nom d'une structure)"}
+
+
+def repair_record(row: AutoRow, record: dict, lexicon: Lexicon | None = None) -> dict:
     """Every value with its mojibake undone and its lost characters restored where one French word fits
-    (importers.repair); each repair noted on the row, and counted."""
+    (importers.repair, with the import's own `lexicon`); each repair noted on the row, and counted."""
     repaired = {}
     for column, value in record.items():
-        result = repair(value)
+        result = repair(value, lexicon)
         repaired[column] = result.text
         if result.mojibake:
             row.repairs += 1
             row.note(f"{column} : double encodage réparé (« {value} » → « {result.text} »).", value)
-        for damaged, word in result.restored:
+        for damaged, word, where in result.restored:
             row.repairs += 1
-            row.note(f"{column} : caractère perdu restauré, « {damaged} » → « {word} ».", damaged)
+            row.note(
+                f"{column} : caractère perdu restauré, « {damaged} » → « {word} »{WHERE.get(where, '')}.", damaged
+            )
         for damaged, words in result.undecided:
             fits = f"plusieurs mots possibles ({', '.join(words)})" if words else "aucun mot français connu"
             row.note(f"{column} : « {damaged} » non restauré, {fits}.", damaged)
@@ -267,8 +272,10 @@ def set_name(row: AutoRow, record: dict) -> None:
     row.flag(f"Nom « {name} » : {problem} ; remplacé par « {rebuilt} ».", name)
 
 
-def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None) -> None:
-    record = repair_record(row, record)
+def build(
+    row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None, lexicon: Lexicon | None = None
+) -> None:
+    record = repair_record(row, record, lexicon)
     values = row.values
     values["source"] = source
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")

@@ -22,6 +22,7 @@ from cnum.sites.dedup import DuplicateFinder
 from cnum.sites.importers import base, cleaning, mapping
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.importers.lieux_v1 import FIELDS as V1_FIELDS
+from cnum.sites.importers.repair import Lexicon
 from cnum.sites.importers.sniffing import sniff
 from cnum.sites.importers.vocabularies import HOW, shown
 from cnum.sites.models import SiteDuplicateCandidate, SiteSource
@@ -211,6 +212,7 @@ def _refresh_provenance(row, record: SiteSource, report: CsvAutoReport, *, dry_r
 
 def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, progress, decided: dict) -> list:
     places, rows = base.place_index(), []
+    lexicon = Lexicon.of(cell for _line, cells in sniffed.rows if not isinstance(cells, str) for cell in cells)
     for line, cells in progress(sniffed.rows, total=len(sniffed.rows), desc="Lieux"):
         report.total += 1
         if isinstance(cells, str):
@@ -221,7 +223,9 @@ def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, p
         kept = base.collect(
             report,
             row,
-            lambda row, record=record: cleaning.build(row, record, places=places, source=source, decided=decided),
+            lambda row, record=record: cleaning.build(
+                row, record, places=places, source=source, decided=decided, lexicon=lexicon
+            ),
         )
         report.count_matches(row.matches)
         report.repairs += row.repairs
