@@ -195,8 +195,9 @@ def test_characters_lost_as_u_fffd_are_restored_where_one_french_word_fits_and_e
         "Château-Arnoux-Saint-Auban"
     )
     assert report.repairs >= 200
-    # Proper names no lexicon knows stay as they are, flagged: 2 rows of 80.
-    assert report.still_damaged == 2
+    # "-i�re" can only be "-ière" in French spelling; a proper name no lexicon knows stays as it is, flagged.
+    assert Site.objects.get(source="region-sud", commune__code="04161").address.startswith("la fresquière")
+    assert report.still_damaged == 1
     assert Site.objects.get(source="region-sud", name="Médiathèque d'Herb�s").review_notes
 
 
@@ -288,7 +289,7 @@ def test_the_real_regional_file_goes_in_without_a_mapping_in_the_right_communes_
     assert sum(site.address[:1].isdigit() for site in sites) == numbered
     assert all(site.typology for site in sites)
     damaged = [site for site in sites if "\ufffd" in site.name or "\ufffd" in site.address]
-    assert len(damaged) == 2  # proper names no lexicon knows, flagged for review
+    assert len(damaged) == 1  # a proper name no lexicon knows, flagged for review
     assert "ligne 19 : Nom « Médiathèque d'Herb\ufffds » : caractère illisible" in output
 
 
@@ -371,3 +372,48 @@ def test_the_names_of_the_structures_restore_proper_names(tmp_path):
     reasons = [problem.reason for problem in report.normalised]
     assert "adresse : caractère perdu restauré, « fresqui\ufffdre » → « fresquière » (nom d'une structure)." in reasons
     assert report.still_damaged == 0
+
+
+# --- damaged text: what the whole regional file taught -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("Points Num\ufffdriques de l\ufffdarrondissement", "Points Numériques de l\u2019arrondissement"),
+        ("Acc\ufffds libre", "Accès libre"),  # "accés" is a misspelling of "accès", 100 times rarer
+        ("Mediath\ufffdque Les Quatre-Chemins", "Mediathèque Les Quatre-Chemins"),  # other accents left as written
+        ("rue de l'escouli\ufffdre", "rue de l'escoulière"),  # "-i�re" can only be "-ière"
+    ],
+)
+def test_apostrophes_misspellings_unaccented_words_and_spelling_restore_lost_characters(tmp_path, damaged, repaired):
+    path = write(tmp_path, f"nom;adresse;cp;ville\n{damaged};{damaged};04000;Digne-les-Bains\n")
+    report = run(path)
+    site = Site.objects.get()
+    assert (site.name, site.address) == (repaired, repaired)
+    assert report.still_damaged == 0
+
+
+@pytest.mark.parametrize("damaged", ["Coworking By Adezio\ufffd", "Espace \ufffdv\ufffdnements"])
+def test_a_lost_last_character_or_two_accepted_spellings_are_not_guessed(tmp_path, damaged):
+    path = write(tmp_path, f"nom;adresse;cp;ville\n{damaged};1 place;04000;Digne-les-Bains\n")
+    report = run(path)
+    assert Site.objects.get().name == damaged
+    assert report.still_damaged == 1
+
+
+@pytest.mark.parametrize(
+    ("commune", "postal_code", "found"),
+    [
+        ("LE LUC-EN-PROVENCE", "83340", "83073"),  # a commune's name followed by more: Le Luc
+        ("ISOLA2000", "06420", "06073"),
+        ("PLAN-DU-VAR-LEVENS", "6075", "06075"),  # the INSEE code of Levens in the postal-code column
+    ],
+)
+def test_communes_named_with_a_locality_or_under_their_insee_code_are_found_with_a_warning(
+    tmp_path, commune, postal_code, found
+):
+    path = write(tmp_path, f"nom;adresse;cp;ville\nMédiathèque;1 place;{postal_code};{commune}\n")
+    report = run(path)
+    assert Site.objects.get().commune.code == found
+    assert any(found in problem.reason or commune in problem.reason for problem in report.warnings)

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from cnum.sites import opening_hours, schema
 from cnum.sites.importers import base, vocabularies
-from cnum.sites.importers.repair import DAMAGED, FROM_FILE, FROM_STRUCTURES, Lexicon, repair
+from cnum.sites.importers.repair import (
+    DAMAGED,
+    FROM_ACCENT_BLIND,
+    FROM_FILE,
+    FROM_SPELLING,
+    FROM_STRUCTURES,
+    Lexicon,
+    repair,
+)
 from cnum.sites.importers.vocabulary import map_free_text
 from cnum.sites.normalization import Unfixable, normalize_phone, normalize_url, split_emails
 from cnum.sites.opening_hours_text import from_text as hours_from_text
@@ -65,7 +73,12 @@ def text(row: AutoRow, label: str, value) -> str:
     return cleaned
 
 
-WHERE = {FROM_FILE: " (mot écrit intact ailleurs dans le fichier)", FROM_STRUCTURES: " (nom d'une structure)"}
+WHERE = {
+    FROM_FILE: " (mot écrit intact ailleurs dans le fichier)",
+    FROM_STRUCTURES: " (nom d'une structure)",
+    FROM_ACCENT_BLIND: " (seule lettre perdue rendue, les autres accents laissés tels qu'écrits)",
+    FROM_SPELLING: " (seule lettre que l'orthographe française admet à cette place)",
+}
 
 
 def repair_record(row: AutoRow, record: dict, lexicon: Lexicon | None = None) -> dict:

@@ -9,7 +9,15 @@
   "bibliothéque"), the one-letter word "à", and every word of the names of the COG's communes ("Vachères"); when
   none of them fits, the rarer words of the lexicon (place names such as "Lauzières", "Péchiney") are tried, still
   only when exactly one fits. After a number, "�me" and "�re" are the ordinals "ème" and "ère" ("2 �me étage").
-  Two words that fit ("pr�s": près, prés) leave the text as it is, to be reviewed.
+  Two words that fit ("pr�s": près, prés) leave the text as it is, to be reviewed; a word that fits but is a
+  misspelling of another that fits ("accés" beside "accès": 100 times rarer, and rare) is set aside.
+- When no word fits, the lost letters of a word whose other letters were written without their accents are taken
+  from the one frequent word it is ("Mediath�que" → "Mediathèque", only the lost letter restored); then, for names
+  no lexicon knows, a lost letter is restored by French spelling alone where at least 30 words have an accented
+  letter between the same neighbours and 99 % of them the same one ("fresqui�re" → "fresquière": "-ière").
+- The typographic apostrophe (’) is lost like an accent: an elided article or pronoun (l, d, j, m, n, s, t, c, qu)
+  followed by "�" and a word starting with a vowel or an h, when no word fits the whole, is that article, an
+  apostrophe and the word ("l�arrondissement" → "l’arrondissement", "d��v�nements" stays: two words fit).
 - Before any lexicon, the words seen intact in the file being imported (another row, another column: "Quartier
   des Herbès" restores "Médiathèque d'Herb�s") are tried, then, with the frequent words, the words of the names of
   the structures already in the database ("Centre social La Fresquière"). A word of the file wins when it is the
@@ -38,10 +46,22 @@ ACCENTED = frozenset("àâäçéèêëîïôöùûüÿœæ")
 MIN_ZIPF = 2.5
 ONE_LETTER_WORDS = ("à",)
 ORDINAL = re.compile(rf"(?<=\d)(\s?){DAMAGED}(me|re)\b", re.IGNORECASE)
+#: An elided article or pronoun whose apostrophe (’, not ASCII, so lost like an accent) was lost before a word
+#: starting with a vowel or an h: "l�arrondissement" → "l’arrondissement".
+ELISION = re.compile(
+    rf"(?P<article>[ldjmnstc]|qu|jusqu|lorsqu|puisqu){DAMAGED}(?P<rest>[aeiouyhâàéèêëîïôûù{DAMAGED}].+)", re.IGNORECASE
+)
+#: A word that fits is read as a misspelling of another that fits too when it is used at least 100 times less
+#: often (2 points of zipf) and rarely (zipf under 3): "accés" (2.6) beside "accès" (5.0), "systéme" beside "système";
+#: two words in use both stay ("près" 5.5 and "prés" 3.9; "événements" and "évènements").
+MISSPELLING_GAP, MISSPELLING_MAX = 2.0, 3.0
+#: A lost letter no word explains is restored by spelling alone when at least CONTEXT_SUPPORT French words have an
+#: accented letter between the same neighbours and CONTEXT_SHARE of them the same one.
+CONTEXT_SUPPORT, CONTEXT_SHARE = 30, 0.99
 WORD = re.compile(rf"(?:[^\W\d_]|{DAMAGED})*{DAMAGED}(?:[^\W\d_]|{DAMAGED})*")
 
 
-FROM_FILE, FROM_STRUCTURES = "fichier", "structures"
+FROM_FILE, FROM_STRUCTURES, FROM_ACCENT_BLIND, FROM_SPELLING = "fichier", "structures", "sans accents", "orthographe"
 
 
 @dataclass
@@ -135,6 +155,90 @@ def _fits(damaged: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...]
     return _matching(rare, lower), ""
 
 
+def _fold(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[0]
+
+
+@functools.cache
+def _by_length() -> dict[int, tuple[str, ...]]:
+    """The frequent words with an accented letter, by length (for the accent-blind match)."""
+    common, _rare = _lexicons()
+    found: dict[int, list[str]] = {}
+    for words in common.values():
+        for word in words:
+            found.setdefault(len(word), []).append(word)
+    return {length: tuple(words) for length, words in found.items()}
+
+
+def _accent_blind(damaged: str) -> tuple[str, ...]:
+    """The damaged word with its lost letters taken from the one frequent word it is, when its other letters lost
+    their accents at the source ("Mediath�que" → "Mediathèque", "M�diatheque" → "Médiatheque"): only the lost
+    letters are restored, the rest stays as written."""
+    lower = damaged.lower()
+    capitals = [char for char in damaged if char.isalpha() and char != DAMAGED]
+    upper = bool(capitals) and all(char.isupper() for char in capitals)
+    restored = set()
+    for word in _by_length().get(len(lower), ()):
+        if all(
+            (word[i] in ACCENTED) if char == DAMAGED else (_fold(char) == _fold(word[i]))
+            for i, char in enumerate(lower)
+        ):
+            restored.add(
+                "".join(
+                    (word[i].upper() if upper else word[i]) if char == DAMAGED else damaged[i]
+                    for i, char in enumerate(lower)
+                )
+            )
+    return tuple(sorted(restored))
+
+
+@functools.cache
+def _contexts() -> dict[tuple[str, str], dict[str, tuple[int, float]]]:
+    """(letter before, up to 3 letters after, "$" at the word's end) → for each accented letter found there in
+    wordfreq's whole French lexicon: (how many words, their summed frequency)."""
+    found: dict[tuple[str, str], dict[str, tuple[int, float]]] = {}
+    for word, frequency in get_frequency_dict("fr", wordlist="large").items():
+        for i, char in enumerate(word):
+            if char in ACCENTED and 0 < i:
+                after = word[i + 1 : i + 4] + ("$" if i + 4 >= len(word) else "")
+                counts = found.setdefault((word[i - 1], after), {})
+                words, total = counts.get(char, (0, 0.0))
+                counts[char] = (words + 1, total + frequency)
+    return found
+
+
+def _by_spelling(damaged: str) -> str | None:
+    """The word with each lost letter restored where French spelling allows one accented letter only between
+    its neighbours ("fresqui�re": "-ière"): at least CONTEXT_SUPPORT words have an accented letter there, and one
+    letter makes CONTEXT_SHARE of their use (frequency-weighted, so that misspellings such as "-iére" weigh what
+    they are used); None when one lost letter is not so determined."""
+    lower, letters = damaged.lower(), list(damaged)
+    capitals = [char for char in damaged if char.isalpha() and char != DAMAGED]
+    upper = bool(capitals) and all(char.isupper() for char in capitals)
+    for i, char in enumerate(lower):
+        if char != DAMAGED:
+            continue
+        after = lower[i + 1 : i + 4] + ("$" if i + 4 >= len(lower) else "")
+        if i == 0 or DAMAGED in lower[i - 1] + after or after.startswith("$"):
+            return None  # a lost last character may be a lost sign ("…", "®", "»") as well as a letter
+        counts = _contexts().get((lower[i - 1], after), {})
+        if sum(words for words, _ in counts.values()) < CONTEXT_SUPPORT:
+            return None
+        letter, (_, used) = max(counts.items(), key=lambda item: item[1][1])
+        if used < CONTEXT_SHARE * sum(total for _, total in counts.values()):
+            return None
+        letters[i] = letter.upper() if upper else letter
+    return "".join(letters)
+
+
+def _without_misspellings(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    if len(candidates) < 2:
+        return candidates
+    zipf = {word: zipf_frequency(word, "fr", wordlist="large") for word in candidates}
+    best = max(zipf.values())
+    return tuple(word for word in candidates if zipf[word] >= MISSPELLING_MAX or zipf[word] > best - MISSPELLING_GAP)
+
+
 def _cased(word: str, like: str) -> str:
     letters = [char for char in like if char != DAMAGED]
     if letters and all(char.isupper() for char in letters):
@@ -162,13 +266,33 @@ def repair(value, lexicon: Lexicon | None = None) -> Repair:
 
     fixed = ORDINAL.sub(ordinal, fixed)
 
-    def restore(match: re.Match) -> str:
-        damaged = match[0]
+    def word_of(damaged: str) -> tuple[str | None, tuple[str, ...], str]:
+        """(the one word that fits, or None; the words that fit; where they were found)."""
         candidates, where = _fits(damaged, lexicon)
         if not candidates:
             candidates, where = _fits(damaged.replace(DAMAGED * 2, DAMAGED), lexicon)
-        if len(candidates) == 1:
-            word = _cased(candidates[0], damaged)
+        candidates = _without_misspellings(candidates)
+        return (_cased(candidates[0], damaged) if len(candidates) == 1 else None), candidates, where
+
+    def restore(match: re.Match) -> str:
+        damaged = match[0]
+        word, candidates, where = word_of(damaged)
+        if word is None and (elided := ELISION.fullmatch(damaged)):
+            rest = elided["rest"]
+            rest_word, rest_candidates, rest_where = word_of(rest) if DAMAGED in rest else (rest, (), "")
+            if rest_word is not None:
+                word, where = f"{elided['article']}’{rest_word}", rest_where
+            else:
+                candidates = rest_candidates
+        if word is None and not candidates:
+            blind = _accent_blind(damaged)
+            if len(blind) == 1:
+                word, where = blind[0], FROM_ACCENT_BLIND
+            elif blind:
+                candidates = blind
+        if word is None and not candidates and (spelled := _by_spelling(damaged)):
+            word, where = spelled, FROM_SPELLING
+        if word is not None:
             result.restored.append((damaged, word, where))
             return word
         result.undecided.append((damaged, candidates))

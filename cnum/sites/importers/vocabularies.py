@@ -11,7 +11,7 @@ For each item, in this order (docs/sites-mapping.md, "Vocabulaires"):
 Anything else stays unmatched and is reported; nothing is guessed between two close values.
 
 A cell is first matched as a whole, since labels hold slashes and commas; when that fails, its items (separated by
-| ; or ,) are matched one by one.
+| ; , or /: "Centre social / Coworking") are matched one by one.
 """
 
 import csv
@@ -26,7 +26,7 @@ from cnum.sites import schema
 SYNONYMS_FILE = "synonymes-valeurs.csv"
 FUZZY_MIN = 88
 FUZZY_GAP = 4
-ITEM_SPLIT = re.compile(r"\s*[|;,]\s*")
+ITEM_SPLIT = re.compile(r"\s*[|;,/]\s*")
 SIBLINGS = {
     "dispositif_programmes_nationaux": "formations_labels",
     "formations_labels": "dispositif_programmes_nationaux",
