@@ -184,7 +184,7 @@ def test_departement_page_shows_employer_and_place_shares_under_the_same_secrecy
 
 
 def test_a_territory_is_found_by_name_or_postal_code_and_leads_to_its_page(client, world, fresh_index):
-    epci = Epci.objects.create(siren="200046977", name="Métropole de Lyon", kind="METRO")
+    epci, _ = Epci.objects.update_or_create(siren="200046977", defaults={"name": "Métropole de Lyon", "kind": "METRO"})
     Commune.objects.filter(code__in=("69123", "69266")).update(epci=epci)
     PostalCode.objects.get_or_create(code="69100", commune=Commune.objects.get(code="69266"))
     html = client.get(URL, {"recherche": "69100"}).content.decode()
