@@ -40,9 +40,10 @@ def _pending(request, token: str) -> dict | None:
 
 
 def _review(report) -> list[list]:
-    """The distinct values in words of an analysis, for the person to review: [column, text, value, how, rows]."""
+    """The distinct values in words of an analysis, for the person to review: [column, text, value (a list for
+    services and publics), how, rows, the values an ambiguous text points to]."""
     return [
-        [column, item, found["value"], found["how"], found["rows"]]
+        [column, item, found["value"], found["how"], found["rows"], found.get("candidates", [])]
         for column, items in report.vocabulary.items()
         for item, found in items.items()
         if found["how"] != "exact"
