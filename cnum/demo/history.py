@@ -109,14 +109,16 @@ class DemoHistory(national.People):
         return PlaceType.REMOTE.value, None, None
 
 
-def history_create(*, rng: random.Random, today: datetime.date, sample: float = 1.0, progress=None) -> dict:
+def history_create(
+    *, rng: random.Random, today: datetime.date, sample: float = 1.0, keep=(), progress=None
+) -> dict[str, int]:
     """Write the activities, people and accompaniments of every advisor from FIRST_MONTH to `today`; with `sample`
-    below 1, of the advisors of that share of the structures only (a lighter build for the test suite, the same
-    pace). Return the rows written per table; the caller rebuilds the rollups (stats_rebuild)."""
+    below 1, of the advisors of that share of the structures only, and of the structures `keep` (a lighter build for
+    the test suite, at the same pace). Return the rows written per table; the caller rebuilds the rollups."""
     structures = None
     if sample < 1:
         pks = sorted(Structure.objects.values_list("pk", flat=True))
-        structures = random.Random(rng.random()).sample(pks, math.ceil(sample * len(pks)))
+        structures = {*random.Random(rng.random()).sample(pks, math.ceil(sample * len(pks))), *keep}
     writer = national.BulkWriter()
     registry = DemoRegistry(first_day=FIRST_MONTH, last_day=today, structures=structures)
     DemoHistory(registry=registry, writer=writer, rng=rng, last_day=today).write(progress)

@@ -131,7 +131,11 @@ class Command(CnumCommand):
         # A generator of its own, so that the registry drawn above does not depend on the activities.
         with self.progress(desc="Conseillers") as bar:
             written = history.history_create(
-                rng=random.Random(seed + 1), today=timezone.localdate(), sample=sample, progress=bar
+                rng=random.Random(seed + 1),
+                today=timezone.localdate(),
+                sample=sample,
+                keep=[scopes["structure"].pk],
+                progress=bar,
             )
         activities = written.get("activities_activity", 0)
         self.step("Tables d'agrégats des statistiques…")
