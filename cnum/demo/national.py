@@ -395,7 +395,7 @@ class People:
     def prepare(self, *, registry, writer, rng, first_month: datetime.date, last_day: datetime.date) -> None:
         """Ids, the months from `first_month` to `last_day` with their weights, each contract's share of them."""
         self.registry, self.writer, self.rng = registry, writer, rng
-        self.last_day, self.source = last_day, SOURCE
+        self.last_day, self.source, self.collective_share = last_day, SOURCE, shapes.COLLECTIVE_SHARE
         self.activity, self.beneficiary = next_id(Activity), next_id(Beneficiary)
         self.accompaniment = next_id(Accompaniment)
         self.months = [(month, month_days(month, last_day)) for month in months(first_month, last_day)]
@@ -432,7 +432,7 @@ class People:
     def _activity(self, contract, structure, day, followed: list[int]) -> None:
         rng, pk = self.rng, self.activity
         self.activity += 1
-        collective = rng.random() < shapes.COLLECTIVE_SHARE
+        collective = rng.random() < self.collective_share
         themes = self._themes(collective)
         demarches = "[]"
         if PROCEDURES in themes and rng.random() < 0.85:

@@ -101,8 +101,11 @@ def group_by_employer(records: list[dict]) -> dict[str, DemoStructure]:
 
 
 def valid_identifier(records: list[dict]) -> tuple[str, str]:
-    """The first valid SIRET among the structure's sites, or ("", kind) when none is (the export used zeros)."""
+    """The first valid SIRET among the structure's sites, or ("", kind) when none is. The export writes
+    "00000000000000" for a site without SIRET: valid by Luhn, but nobody's, and never an identifier here."""
     for record in records:
+        if not (record.get("pivot") or "").strip("0 "):
+            continue
         try:
             identifier = identify(record.get("pivot") or "")
         except ValidationError:
@@ -139,11 +142,16 @@ def _type_from_name(name: str) -> str | None:
 
 
 def public_odds_for_target(groups: dict[str, "DemoStructure"], target: float = PUBLIC_SHARE) -> float:
-    """Chance of drawing an unknown employer public so that the whole reaches `target` (DOMAIN.md: ≈60 %)."""
-    identifiers = [valid_identifier(g.site_records)[0] for g in groups.values()]
-    known_public = sum(1 for identifier in identifiers if identifier[:1] in {"1", "2"})
-    unknown = sum(1 for identifier in identifiers if not identifier)
-    return min(1.0, max(0.0, (target * len(groups) - known_public) / unknown)) if unknown else 0.0
+    """Chance of drawing an employer without SIRET public so that `target` of the advisors (hence of the activities)
+    work for public employers (DOMAIN.md: ≈60 %). Counted in advisors, not structures: the export repeats public
+    employers more than others, and employers_merge folds the repeats."""
+    known_public = unknown = total = 0
+    for group in groups.values():
+        identifier, advisors = valid_identifier(group.site_records)[0], max(1, len(group.advisor_keys))
+        total += advisors
+        known_public += advisors if identifier[:1] in {"1", "2"} else 0
+        unknown += advisors if not identifier else 0
+    return min(1.0, max(0.0, (target * total - known_public) / unknown)) if unknown else 0.0
 
 
 def structure_name(*, records: list[dict], type_: str, communes: dict[str, str]) -> str:

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.enums import ContractKind
 from cnum.advisors.models import Contract, TeamMembership
+from cnum.funding.outcomes import cost_per_outcome
 from cnum.sites.importers.base import not_a_name
 from cnum.structures.models import Structure
 from cnum.territories.lookup import normalize_name
@@ -63,7 +64,18 @@ def test_the_demo_holds_the_published_ratios_and_a_coherent_registry(tmp_path):
     assert 15 <= this_year["accompaniments"] / recording / 11 <= 60
     assert not Activity.objects.filter(date__lt="2025-01-01").exists()
 
+    assert_cost_in_tens_of_euros()
+
     assert_coherent_registry(tmp_path)
+
+
+def assert_cost_in_tens_of_euros():
+    """The year's credits over its accompaniments: tens of euros (≈40 M€ for ≈1 M accompaniments), not thousands.
+    The reduced demo has the credits of every post but the activities of a sample: its figure is scaled back."""
+    total = cost_per_outcome(2025)["total"]
+    sampled = Contract.objects.filter(structure__in=Activity.objects.values("structure_id")).count()
+    scale = sampled / Contract.objects.count()
+    assert 10 <= total["per_accompaniment"] * scale <= 100
 
 
 def assert_coherent_registry(tmp_path):
