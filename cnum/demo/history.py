@@ -66,9 +66,10 @@ class DemoRegistry:
 class DemoHistory(national.People):
     """The national generator's activities and people, at a pace per advisor rather than a total to spread."""
 
-    def __init__(self, *, registry: DemoRegistry, writer, rng: random.Random, last_day: datetime.date):
+    def __init__(self, *, registry: DemoRegistry, writer, rng: random.Random, last_day: datetime.date, keep=()):
         self.prepare(registry=registry, writer=writer, rng=rng, first_month=FIRST_MONTH, last_day=last_day)
         self.source, self.collective_share = SOURCE, COLLECTIVE_SHARE
+        self.keep = set(keep)  # structures whose advisors all record: the demo accounts'
         full_year = [len(national.month_days(datetime.date(2025, m, 1))) / 200 for m in range(1, 13)]
         # Activities a recording month of average weight needs for ACCOMPANIMENTS_PER_MONTH, months skipped included.
         self.rate = ACCOMPANIMENTS_PER_MONTH / accompaniments_per_activity() / MONTHLY_RECORDING
@@ -89,7 +90,7 @@ class DemoHistory(national.People):
 
     def _advisor(self, contract: dict) -> int:
         rng, followed, written = self.rng, [], 0
-        if rng.random() < SILENT_SHARE:
+        if rng.random() < SILENT_SHARE and contract["structure"] not in self.keep:
             return 0
         structure = self.registry.structures[contract["structure"]]
         intensity = rng.lognormvariate(self.mu, INTENSITY_SPREAD)
@@ -118,14 +119,15 @@ def history_create(
     *, rng: random.Random, today: datetime.date, sample: float = 1.0, keep=(), progress=None
 ) -> dict[str, int]:
     """Write the activities, people and accompaniments of every advisor from FIRST_MONTH to `today`; with `sample`
-    below 1, of the advisors of that share of the structures only, and of the structures `keep` (a lighter build for
-    the test suite, at the same pace). Return the rows written per table; the caller rebuilds the rollups."""
+    below 1, of the advisors of that share of the structures only (a lighter build for the test suite, at the same
+    pace). The advisors of the structures `keep` (the demo accounts') are always there, and all record. Return the
+    rows written per table; the caller rebuilds the rollups."""
     structures = None
     if sample < 1:
         pks = sorted(Structure.objects.values_list("pk", flat=True))
         structures = {*random.Random(rng.random()).sample(pks, math.ceil(sample * len(pks))), *keep}
     writer = national.BulkWriter()
     registry = DemoRegistry(first_day=FIRST_MONTH, last_day=today, structures=structures)
-    DemoHistory(registry=registry, writer=writer, rng=rng, last_day=today).write(progress)
+    DemoHistory(registry=registry, writer=writer, rng=rng, last_day=today, keep=keep).write(progress)
     national.sequences_reset([Activity, Beneficiary, Accompaniment])
     return dict(writer.written)

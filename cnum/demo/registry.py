@@ -201,9 +201,10 @@ def employers_merge(*, groups: dict[str, DemoStructure], rng: random.Random) -> 
             group.name = f"{group.name} – établissement {group.identifier[-5:]}"[:255]
             same = None
         if same is not None:
-            same.absorb(group)
-            if group.identifier:
+            if group.identifier:  # the SIRET, when one of the two has it, says which kind of body it is
+                same.type, same.identifier_kind = group.type, group.identifier_kind
                 by_identifier[group.identifier] = same
+            same.absorb(group)
             continue
         merged[key] = by_name[normalize_name(group.name), place] = group
         if group.identifier:
