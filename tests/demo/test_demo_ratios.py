@@ -92,7 +92,7 @@ def assert_coherent_registry(tmp_path):
     call_command("export_sites", format="lieux-v1-csv", output=str(sites_file), verbosity=0, stdout=io.StringIO())
     with sites_file.open(encoding="utf-8-sig") as file:
         names = [row["nom"] for row in csv.DictReader(file, delimiter=sniff(sites_file))]
-    assert len(names) > 7000
+    assert len(names) > 4000  # the sites the export writes (lieux-v1 drops those it cannot publish)
     assert [name for name in names if not_a_name(name)] == []
 
     public_project = Contract.objects.filter(kind=ContractKind.PUBLIC_PROJECT)
