@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cnum.accounts.enums import Role
 from cnum.accounts.models import ROLE_ORDER, RoleAssignment
+from cnum.accounts.perms import acting_as
 from cnum.advisors.models import Advisor, Contract
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind
 
@@ -73,7 +74,7 @@ REQUESTABLE_ROLES = (Role.ADVISOR, Role.STRUCTURE_MANAGER, Role.PREFECTURE_DEPAR
 
 
 def _active(user) -> RoleAssignment | None:
-    return user.active_role if user.is_authenticated else None
+    return acting_as(user)
 
 
 def grantable_roles(user) -> list[str]:

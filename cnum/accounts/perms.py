@@ -38,6 +38,16 @@ ROLE_BOUND_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 SECOND_FACTOR_ROLES = frozenset({Role.PROGRAMME_TEAM, Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION})
 
 
+def acting_as(user, *roles):
+    """The role assignment the user acts in now (the header's choice, or their widest role) when it is one of
+    `roles`, or any role when none is named; None for an anonymous user or another role. Rights follow the role one
+    acts in, never the other roles the user holds (docs/adr/0003-roles-and-scopes.md)."""
+    assignment = user.active_role if user.is_authenticated else None
+    if assignment is None or (roles and assignment.role not in roles):
+        return None
+    return assignment
+
+
 def role_permissions(assignment) -> frozenset[str]:
     if assignment is None:
         return frozenset()

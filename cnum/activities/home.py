@@ -3,11 +3,12 @@ see again; the coordinator's members who have not recorded lately; the territori
 
 import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import acting_as
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.models import Advisor, Contract, TeamMembership
 from cnum.core.formatting import number
@@ -23,13 +24,8 @@ LAST_ACTIVITIES = 5
 SILENT_LISTED = 10
 
 
-def _acting_as(user, role):
-    assignment = user.active_role
-    return assignment if assignment is not None and assignment.role == role else None
-
-
 def advisor_panel(user) -> Panel | None:
-    if not _acting_as(user, Role.ADVISOR) or getattr(user, "advisor", None) is None:
+    if not acting_as(user, Role.ADVISOR) or getattr(user, "advisor", None) is None:
         return None
     advisor = user.advisor
     recent = Activity.objects.filter(advisor=advisor).select_related("site").order_by("-date", "-pk")[:LAST_ACTIVITIES]
@@ -66,7 +62,7 @@ def people_to_see_again(advisor: Advisor, *, days: int = SEE_AGAIN_DAYS):
 
 
 def coordinator_panel(user) -> Panel | None:
-    assignment = _acting_as(user, Role.COORDINATOR)
+    assignment = acting_as(user, Role.COORDINATOR)
     if assignment is None or not str(assignment.scope_id).isdigit():
         return None
     today = timezone.localdate()
@@ -110,14 +106,16 @@ TERRITORIAL_ROLES = (Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION, Role.H
 
 def territory_panel(user) -> Panel | None:
     """Structures of the territory whose advisors recorded nothing for SILENT_DAYS days while they employ some."""
-    assignment = user.active_role
-    if assignment is None or assignment.role not in (*TERRITORIAL_ROLES, Role.STRUCTURE_MANAGER):
+    assignment = acting_as(user, *TERRITORIAL_ROLES, Role.STRUCTURE_MANAGER)
+    if assignment is None:
         return None
     today = timezone.localdate()
     cutoff = today - datetime.timedelta(days=SILENT_DAYS)
     employing = Structure.objects.visible_to(user).filter(pk__in=Contract.objects.current(today).values("structure"))
-    reporting = Activity.objects.filter(date__gte=cutoff).values("structure")
-    silent = employing.exclude(pk__in=reporting).order_by("name")
+    # Correlated on (structure, date), which Activity's index covers: only the scope's structures are looked up,
+    # rather than every structure that recorded an activity in the country these 30 days.
+    reported = Activity.objects.filter(structure=OuterRef("pk"), date__gte=cutoff)
+    silent = employing.filter(~Exists(reported)).order_by("name")
     if assignment.role == Role.STRUCTURE_MANAGER:
         return (
             None

@@ -16,31 +16,25 @@ structure nor the programme team.
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import acting_as
 from cnum.advisors.models import TeamMembership
 from cnum.advisors.perms import current_team_member_ids
 from cnum.structures.models import Structure
 
 
-def _assignment(user):
-    return user.active_role if user.is_authenticated else None
-
-
 def acting_advisor(user):
     """The Advisor the user records activities as: acting in the advisor role, with a linked Advisor."""
-    assignment = _assignment(user)
-    if assignment is None or assignment.role != Role.ADVISOR:
-        return None
-    return getattr(user, "advisor", None)
+    return getattr(user, "advisor", None) if acting_as(user, Role.ADVISOR) else None
 
 
 def can_view_team_activities(user) -> bool:
     """A coordinator reads (never edits) the activities of its team's members, within their memberships."""
-    assignment = _assignment(user)
-    return assignment is not None and assignment.role == Role.COORDINATOR and bool(assignment.scope_id)
+    assignment = acting_as(user, Role.COORDINATOR)
+    return assignment is not None and bool(assignment.scope_id)
 
 
 def visible_activities(activities: QuerySet, user) -> QuerySet:
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return activities.none()
     if assignment.role == Role.PROGRAMME_TEAM:

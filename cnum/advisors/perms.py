@@ -17,19 +17,15 @@ import datetime
 from django.db.models import QuerySet
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import acting_as
 from cnum.advisors.models import Advisor, Contract, TeamMembership
 from cnum.structures.models import Structure
 
 TERRITORIAL_ROLES = (Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION, Role.HUB, Role.NATIONAL_NETWORK)
 
 
-def _assignment(user):
-    return user.active_role if user.is_authenticated else None
-
-
 def _has_role(user, *roles) -> bool:
-    assignment = _assignment(user)
-    return assignment is not None and assignment.role in roles
+    return acting_as(user, *roles) is not None
 
 
 def _scope_is(assignment, pk) -> bool:
@@ -46,7 +42,7 @@ def current_team_member_ids(team_id, on: datetime.date | None = None) -> QuerySe
 
 def visible_advisors(advisors: QuerySet, user) -> QuerySet:
     """The advisors the user's active role may see (module docstring)."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return advisors.none()
     role = assignment.role
@@ -71,7 +67,7 @@ def visible_advisors(advisors: QuerySet, user) -> QuerySet:
 def visible_teams(teams: QuerySet, user) -> QuerySet:
     """Teams the active role sees: all (programme team), their own (coordinator), those of the structures a
     structure manager or a territorial role sees, and the teams an advisor belongs to now."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return teams.none()
     role = assignment.role
@@ -109,7 +105,7 @@ def team_employers(structures: QuerySet, assignment) -> QuerySet:
 
 def manageable_structures(user) -> QuerySet:
     """Employers whose contracts the user records: every one for the programme team, their own for a manager."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return Structure.objects.none()
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -127,7 +123,7 @@ def acts_nationally(user) -> bool:
 
 def can_manage_contracts(user, structure) -> bool:
     """Start, correct and end the contracts of `structure`: the programme team, or that structure's manager."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -164,7 +160,7 @@ def can_create_advisor(user) -> bool:
 
 def can_edit_advisor(user, advisor) -> bool:
     """Identity and contact details: the programme team, a current employer's manager, or the advisor themself."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -179,7 +175,7 @@ def can_start_contract(user, advisor) -> bool:
 
 def can_manage_site_assignments(user, advisor) -> bool:
     """Where an advisor works: the programme team, a current employer, their coordinator, or the advisor."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -191,7 +187,7 @@ def can_manage_site_assignments(user, advisor) -> bool:
 
 def can_manage_trainings(user, advisor) -> bool:
     """Trainings: the programme team (it pays the initial training), a current employer, or their coordinator."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -206,13 +202,13 @@ def can_view_team(user, team) -> bool:
 def can_create_team(user) -> bool:
     """Teams are set up by the programme team or by the structure that carries them."""
     return _has_role(user, Role.PROGRAMME_TEAM) or (
-        _has_role(user, Role.STRUCTURE_MANAGER) and bool(_assignment(user).scope_id)
+        _has_role(user, Role.STRUCTURE_MANAGER) and bool(acting_as(user).scope_id)
     )
 
 
 def can_edit_team(user, team) -> bool:
     """The programme team, the manager of the carrying structure, or the team's coordinator."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -225,7 +221,7 @@ def can_edit_team(user, team) -> bool:
 def can_view_team_history(user, team) -> bool:
     """Former members: the programme team and the carrying structure's manager. A coordinator sees the advisors of
     their team only until they leave it (DOMAIN.md "Roles")."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -242,7 +238,7 @@ def consents_for(user, advisor) -> bool:
     """Whether the user may accept, for `advisor`, to join a team: the advisor themself, a manager of a structure
     that employs them now, or the programme team. A coordinator never does: a team gives access to its members'
     record and figures, so joining one needs the advisor's or their employer's consent (security review #15)."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:

@@ -2,25 +2,20 @@
 
 from cnum.accounts.enums import Role
 from cnum.accounts.models import RoleAssignment
+from cnum.accounts.perms import acting_as
 from cnum.advisors.models import Advisor
 from cnum.structures.models import Structure
 
 
-def _acting_as(user, role: Role):
-    """The user's active role if it is `role` (rights follow the role one acts in, as on every page)."""
-    assignment = user.active_role if user.is_authenticated else None
-    return assignment if assignment is not None and assignment.role == role else None
-
-
 def token_advisors(user) -> list[Advisor]:
     """An advisor acting as such (their account linked to the Advisor) may create tokens acting for themself."""
-    advisor = getattr(user, "advisor", None) if _acting_as(user, Role.ADVISOR) else None
+    advisor = getattr(user, "advisor", None) if acting_as(user, Role.ADVISOR) else None
     return [advisor] if advisor is not None else []
 
 
 def token_structures(user):
     """A structure manager acting as such may create tokens acting for the structure of that role."""
-    assignment = _acting_as(user, Role.STRUCTURE_MANAGER)
+    assignment = acting_as(user, Role.STRUCTURE_MANAGER)
     if assignment is None or not str(assignment.scope_id).isdigit():
         return Structure.objects.none()
     return Structure.objects.filter(pk=int(assignment.scope_id))

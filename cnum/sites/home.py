@@ -1,24 +1,26 @@
-"""Home panel of the sites (cnum.core.home): duplicates waiting for review, for whoever reviews them."""
+"""Home panel of the sites (cnum.core.home): duplicates waiting for review and the import assistant, for whoever
+reviews them (the programme team everywhere, a hub in its territory: sites.perms)."""
 
 from django.urls import reverse
 
 from cnum.core.formatting import number
 from cnum.core.home import Figure, Link, Panel
+from cnum.sites import perms
 from cnum.sites.models import SiteDuplicateCandidate
 
 
 def duplicates_panel(user) -> Panel | None:
-    if not user.has_perm("sites.review_duplicates"):
+    if not perms.can_review_duplicates(user):
         return None
-    pending = SiteDuplicateCandidate.objects.pending().count()
+    pending = perms.visible_duplicates(SiteDuplicateCandidate.objects.pending(), user).count()
+    tasks = [Link("Examiner les doublons", reverse("sites:duplicates"))]
+    if perms.can_import_sites(user):
+        tasks.append(Link("Importer des lieux", reverse("sites:import_wizard")))
     return Panel(
         title="Lieux d'activité",
         order=35,
         figures=[Figure("doublons possibles à examiner", number(pending))],
-        tasks=[
-            Link("Examiner les doublons", reverse("sites:duplicates")),
-            Link("Importer des lieux", reverse("sites:import_wizard")),
-        ],
+        tasks=tasks,
     )
 
 

@@ -1,5 +1,6 @@
 """Import assistant for a third-party CSV ("csv-auto"): upload → detected encoding, separator and column mapping,
-corrected in a form → analysis without writing (dry run) → confirmed import. Programme team only, as /imports/."""
+corrected in a form → analysis without writing (dry run) → confirmed import. For the programme team, and for a hub
+within its départements (sites.perms: its rows elsewhere are rejected with their reason)."""
 
 import uuid
 from pathlib import Path
@@ -10,18 +11,26 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from cnum.core import imports
+from cnum.sites import perms
 from cnum.sites.forms_imports import MappingForm, ValuesForm, WizardUploadForm
 from cnum.sites.importers import csv_auto, mapping
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.importers.sniffing import sniff
+from cnum.territories.models import Departement
 
 SESSION_KEY = "cnum_site_wizard"
 SHOWN = 500
 
 
 def _check(request):
-    if not request.user.has_perm("core.import_files"):
+    if not perms.can_import_sites(request.user):
         raise PermissionDenied
+
+
+def _territory(user) -> list[str]:
+    """The names of the départements a hub imports into, for the page to say so; empty for the programme team."""
+    codes = perms.import_departements(user)
+    return [] if codes is None else list(Departement.objects.filter(code__in=codes).values_list("name", flat=True))
 
 
 def _pending(request, token: str) -> dict | None:
@@ -66,7 +75,8 @@ def wizard_upload(request):
         }
         request.session[SESSION_KEY] = pending
         return redirect("sites:import_wizard_mapping", token=token)
-    return render(request, "sites/imports/wizard_upload.html", {"title": "Assistant d'import de lieux", "form": form})
+    context = {"title": "Assistant d'import de lieux", "form": form, "territory": _territory(request.user)}
+    return render(request, "sites/imports/wizard_upload.html", context)
 
 
 @login_required
@@ -111,6 +121,7 @@ def wizard_mapping(request, token: str):
             columns=entry["columns"],
             values=entry["values"],
             source=entry["source"],
+            departements=perms.import_departements(request.user),
         )
         entry["review"] = _review(report)
         context["values_form"] = ValuesForm(review=entry["review"])

@@ -2,9 +2,9 @@
 computed live over the activities (cnum.stats.indicators), and said so.
 
 The rollups answer when the period is made of whole months (or is open) and no theme nor advisor filter is set; the
-count of distinct people comes from them when the period is a calendar month, quarter or year (or all time) and neither
-the place type nor the employer kind is filtered. Every other case is computed live, exactly, more slowly: the
-result's `computed` entry tells which figures came from where, and pages show it.
+distinct counts (people, advisors: catalogue.DISTINCTS) come from them when the period is a calendar month, quarter or
+year (or all time) and neither the place type nor the employer kind is filtered. Every other case is computed live,
+exactly, more slowly: the result's `computed` entry tells which figures came from where, and pages show it.
 
 `figures()` returns the same keys and values as `indicators.summary()` over `scopes.activities()` (property
 tests: tests/stats/test_rollups.py).
@@ -19,26 +19,16 @@ from django.db.models.functions import Coalesce
 
 from cnum.activities.enums import ActivityType
 from cnum.stats import indicators
-from cnum.stats.models import BREAKDOWNS, StatCell, StatPeople, column_name
-from cnum.stats.programme import structures_of
-from cnum.stats.rollups import PERSON_DIMENSIONS, periods_of
+from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCT_MEASURES, FIGURE_KEYS, column_name
+from cnum.stats.models import StatCell, StatPeople
+from cnum.stats.programme import programme_figures, structures_of
+from cnum.stats.rollups import periods_of
 from cnum.stats.scopes import Filters, Scope, ScopeKind, activities
 from cnum.structures.models import Hub
 from cnum.territories.models import Departement
 
 ROLLUPS, LIVE = "rollups", "live"
 COMPUTED_LABELS = {ROLLUPS: "tables d'agrégats", LIVE: "calcul direct sur les activités"}
-#: Breakdown keys of the figures → dimension of the breakdown columns of StatCell.
-BREAKDOWN_KEYS = {
-    "by_theme": "theme",
-    "by_demarche_theme": "demarche_theme",
-    "by_duration": "duration",
-    "by_equipment": "equipment",
-    "by_redirection": "redirection",
-    "by_autonomy": "autonomy",
-    **{f"by_{dimension}": dimension for dimension in PERSON_DIMENSIONS},
-}
-assert set(BREAKDOWN_KEYS.values()) == set(BREAKDOWNS)
 INDEX = {name: index for index, name in enumerate(StatCell.MEASURES)}
 
 
@@ -58,43 +48,29 @@ def figures(
     result = _from_cells(cells)
     result["by_departement"] = _by_departement(scope, since, until, filters)
     period = calendar_period(since, until)
+    anonymous_new = result.pop("anonymous_new")
     if period and not filters.place_type and not filters.employer_kind:
         row = StatPeople.objects.filter(
             scope_kind=scope.kind, scope_code=scope.code, period=period, type=filters.type
         ).first()
-        distinct, people = (row.count if row else 0), ROLLUPS
+        for measure in DISTINCT_MEASURES:
+            distinct = measure.distinct
+            count = getattr(row, distinct.column) if row else 0
+            result[measure.key] = count + (anonymous_new if distinct.with_anonymous_first_time else 0)
+        people = ROLLUPS
     else:
-        rows = indicators.accompaniment_rows(activities(scope, since, until, filters))
-        distinct, people = rows.values("beneficiary_id").distinct().count(), LIVE
-    result["beneficiaries"] = distinct + result.pop("anonymous_new")
+        live = activities(scope, since, until, filters)
+        for measure in DISTINCT_MEASURES:
+            result[measure.key] = indicators.distinct_count(live, measure.distinct)
+        people = LIVE
     result["computed"] = {"figures": ROLLUPS, "people": people}
-    return {key: result[key] for key in (*_KEYS, "computed")}
+    return {key: result[key] for key in (*FIGURE_KEYS, "computed")}
 
 
-_KEYS = (
-    "activities",
-    "accompaniments",
-    "beneficiaries",
-    "new_beneficiaries",
-    "progressed_rate",
-    "hours",
-    "individual_vs_collective",
-    "by_employer_type",
-    "collective_participants",
-    "followed_vs_anonymous",
-    "by_theme",
-    "by_demarche_theme",
-    "by_place_type",
-    "by_duration",
-    "by_equipment",
-    "by_redirection",
-    "by_autonomy",
-    "by_genre",
-    "by_age",
-    "by_status",
-    "by_month",
-    "by_departement",
-)
+def registry_figures(scope: Scope, until: datetime.date | None, today: datetime.date) -> dict:
+    """The registry's figures at the end of the period (today when it runs on or is open): advisors in post."""
+    on = min(until, today) if until else today
+    return {"advisors_in_post": programme_figures(scope, on=on)["advisors_in_post"]}
 
 
 def _whole_months(since, until) -> bool:
@@ -171,8 +147,8 @@ def _from_cells(cells) -> dict:
         "by_place_type": indicators.sorted_counts(by_place),
         "by_month": {month: _pair(by_month[month]) for month in sorted(by_month)},
         **{
-            key: indicators.sorted_counts({v: totals[column_name(d, v)] for v in BREAKDOWNS[d]})
-            for key, d in BREAKDOWN_KEYS.items()
+            b.key: indicators.sorted_counts({v: totals[column_name(b.dimension, v)] for v in b.values})
+            for b in COLUMN_BREAKDOWNS
         },
     }
 

@@ -12,46 +12,16 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cnum.activities.enums import (
-    ActivityType,
-    AgeBracket,
-    Autonomy,
-    DemarcheTheme,
-    Equipment,
-    Genre,
-    PlaceType,
-    RedirectionCategory,
-    SocialStatus,
-    Theme,
-)
+from cnum.core.formatting import decimal, number
 from cnum.core.tabular import safe_cell, safe_row
 from cnum.stats import engine, indicators
+from cnum.stats.catalogue import BREAKDOWNS, MEASURES, SPLIT, Unit
+from cnum.stats.forms import period_label
 from cnum.stats.scopes import EMPLOYER_KINDS, Filters, Scope, ScopeKind
 from cnum.territories.models import Departement
 
 Table = tuple[str, list[str], list[list]]
 
-DURATION_LABELS = {
-    "moins_30": "Moins de 30 min",
-    "30_60": "De 30 min à 1 h",
-    "60_120": "De 1 h à 2 h",
-    "120_plus": "2 h et plus",
-}
-#: Breakdown key → (title, label of the first column, labels of the values, what is counted).
-BREAKDOWNS = {
-    "by_theme": ("Thématiques", "Thématique", dict(Theme.choices), "Activités"),
-    "by_demarche_theme": ("Démarches administratives", "Démarche", dict(DemarcheTheme.choices), "Activités"),
-    "by_place_type": ("Lieu", "Type de lieu", dict(PlaceType.choices), "Activités"),
-    "by_duration": ("Durée", "Durée", DURATION_LABELS, "Activités"),
-    "by_equipment": ("Matériel utilisé", "Matériel", dict(Equipment.choices), "Activités"),
-    "by_redirection": ("Orientation", "Orientée vers", dict(RedirectionCategory.choices), "Activités"),
-    "by_autonomy": ("Autonomie", "Degré d'autonomie", dict(Autonomy.choices), "Activités"),
-    "by_genre": ("Genre", "Genre", dict(Genre.choices), "Accompagnements"),
-    "by_age": ("Tranche d'âge", "Tranche d'âge", dict(AgeBracket.choices), "Accompagnements"),
-    "by_status": ("Statut", "Statut", dict(SocialStatus.choices), "Accompagnements"),
-}
-#: A multi-valued breakdown counts an activity once per value: its shares are shares of the mentions.
-MULTI_VALUED = {"by_theme", "by_demarche_theme", "by_equipment"}
 NOT_APPLICABLE = "sans objet"
 FILTER_LABELS = {
     "type": "Type d'activité",
@@ -60,62 +30,30 @@ FILTER_LABELS = {
     "theme": "Thématique",
 }
 assert FILTER_LABELS.keys() == Filters.CHOICES.keys()  # the advisor filter is labelled with the advisor's name
-#: Key figures: (key, label, one-line definition shown in the fiche).
-KEY_FIGURES = (
-    ("activities", "Activités", "Comptes rendus d'activité (individuels et ateliers) datés dans la période."),
-    (
-        "accompaniments",
-        "Accompagnements",
-        "Une personne dans une activité : un par accompagnement individuel, un par participant d'atelier.",
-    ),
-    (
-        "beneficiaries",
-        "Personnes accompagnées",
-        "Personnes distinctes accompagnées dans la période, plus les participants anonymes venus pour la première "
-        "fois.",
-    ),
-    (
-        "new_beneficiaries",
-        "Nouvelles personnes accompagnées",
-        "Personnes dont le tout premier accompagnement a lieu dans la période.",
-    ),
-    (
-        "progressed_rate",
-        "Part des personnes ayant progressé (%)",
-        "Parmi les personnes à qui la question a été posée, part de celles qui disent avoir progressé.",
-    ),
-    ("hours", "Heures d'accompagnement", "Durée totale des activités (un atelier compte pour sa durée)."),
-    ("collective_participants", "Participants aux ateliers", "Accompagnements des ateliers collectifs."),
-)
+
+
+def _row_label(measure) -> str:
+    return f"{measure.label} (%)" if measure.unit == Unit.RATE else measure.label
 
 
 def figure_tables(figures: dict, programme: dict | None = None) -> list[Table]:
     """The figures (and the programme's registry figures, when given) as (title, headers, rows) tables."""
     tables = [_key_figures(figures)]
-    tables.append(
-        _split("Individuel ou collectif", "Type", dict(ActivityType.choices), figures["individual_vs_collective"])
-    )
-    tables.append(_split("Employeur public ou privé", "Employeur", EMPLOYER_KINDS, figures["by_employer_type"]))
-    followed = figures["followed_vs_anonymous"]
+    for key, first in (("individual_vs_collective", "Type"), ("by_employer_type", "Employeur")):
+        tables.append(_split(SPLIT[key].label, first, SPLIT[key].labels, figures[key]))
+    followed, split = figures["followed_vs_anonymous"], SPLIT["followed_vs_anonymous"]
     shares = indicators.round_shares(followed)
-    tables.append(
-        (
-            "Personnes suivies ou anonymes",
-            ["Personnes", "Accompagnements", "Part (%)"],
-            [
-                ["Suivies", followed["followed"], shares["followed"]],
-                ["Anonymes", followed["anonymous"], shares["anonymous"]],
-            ],
-        )
-    )
-    for key, (title, first, labels, counted) in BREAKDOWNS.items():
-        counts = figures[key]
+    rows = [[split.labels[kind], followed[kind], shares[kind]] for kind in ("followed", "anonymous")]
+    tables.append((split.label, ["Personnes", "Accompagnements", "Part (%)"], rows))
+    for breakdown in BREAKDOWNS:
+        counts = figures[breakdown.key]
         shares = indicators.round_shares(counts)
-        share = "Part des mentions (%)" if key in MULTI_VALUED else "Part (%)"
-        rows = [[labels.get(value, value), count, shares[value]] for value, count in counts.items()]
-        tables.append((title, [first, counted, share], rows))
+        # A multi-valued breakdown counts an activity once per value: its shares are shares of the mentions.
+        share = "Part des mentions (%)" if breakdown.many else "Part (%)"
+        rows = [[breakdown.label_of(value), count, shares[value]] for value, count in counts.items()]
+        tables.append((breakdown.title, [breakdown.column_title, breakdown.counted, share], rows))
     months = [[month, c["activities"], c["accompaniments"]] for month, c in figures["by_month"].items()]
-    tables.append(("Par mois", ["Mois", "Activités", "Accompagnements"], months))
+    tables.append((SPLIT["by_month"].label, ["Mois", "Activités", "Accompagnements"], months))
     tables.append(_departements(figures["by_departement"]))
     if programme is not None:
         tables += _programme(programme)
@@ -130,14 +68,14 @@ def figure_tables(figures: dict, programme: dict | None = None) -> list[Table]:
 
 
 def _key_figures(figures: dict) -> Table:
-    rows = [[label, _value(key, figures[key])] for key, label, _ in KEY_FIGURES]
+    rows = [[_row_label(m), _value(m.key, figures[m.key])] for m in MEASURES if m.key in figures]
     followed = figures["followed_vs_anonymous"]
     rows.append(["Accompagnements de personnes suivies", followed["followed"]])
     return ("Chiffres clés", ["Indicateur", "Valeur"], rows)
 
 
 def _value(key: str, value):
-    if key == "progressed_rate":
+    if any(m.key == key and m.unit == Unit.RATE for m in MEASURES):
         return NOT_APPLICABLE if value is None else round(value * 100, 1)
     return value
 
@@ -199,7 +137,7 @@ def as_csv(tables: list[Table]) -> bytes:
 def _csv_value(value):
     """A float written with a French decimal comma: a number, so nothing to neutralise."""
     if isinstance(value, float):
-        return str(value).replace(".", ",")
+        return decimal(value)
     return safe_cell(value)
 
 
@@ -287,6 +225,7 @@ def fiche_html(
     """The HTML the fiche is printed from (cnum/stats/templates/stats/fiche.html)."""
     filters = filters or Filters()
     figures = engine.figures(scope, since, until, filters)
+    figures.update(engine.registry_figures(scope, until, timezone.localdate()))
     tables = {title: (headers, rows) for title, headers, rows in figure_tables(figures)}
     departements = figures["by_departement"]
     several = scope.kind not in (ScopeKind.DEPARTEMENT, ScopeKind.COMMUNE) and len(departements) > 1
@@ -297,7 +236,7 @@ def fiche_html(
         "filters": filter_labels(filters),
         "generated": timezone.localtime(),
         "key_figures": [
-            (label, _display(_value(key, figures[key])), definition) for key, label, definition in KEY_FIGURES
+            (_row_label(m), _display(_value(m.key, figures[m.key])), m.short) for m in MEASURES if m.key in figures
         ],
         "sections": [
             (title, tables[title][0], [[_display(value) for value in row] for row in tables[title][1]])
@@ -318,18 +257,7 @@ def _named_departements(table: tuple[list[str], list[list]]) -> tuple[list[str],
 
 
 def _display(value) -> str:
-    """French number display: thin space between thousands, decimal comma."""
+    """A cell of the fiche: numbers in French typography (cnum.core.formatting), text as is."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    text = f"{value:,}".replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-def period_label(since: datetime.date | None, until: datetime.date | None) -> str:
-    if since and until:
-        return f"du {since:%d/%m/%Y} au {until:%d/%m/%Y}"
-    if since:
-        return f"depuis le {since:%d/%m/%Y}"
-    if until:
-        return f"jusqu'au {until:%d/%m/%Y}"
-    return "toute la période"
+    return number(value)

@@ -1,6 +1,6 @@
 """The programme's indicators, computed live over a queryset of activities (a scope and a period, see
-cnum.stats.scopes). Each function's docstring is the definition shown to users; docs/statistics.md gives them in
-French and English, with what the later rollup tables must preserve.
+cnum.stats.scopes): the reference the rollup tables are checked against. What each figure means, its labels and its
+definitions, is declared in cnum.stats.catalogue; breakdowns and distinct counts are computed here from their entry.
 
 Counting rules: docs/activities.md. An individual activity is one accompaniment; a collective one is one
 accompaniment per followed participant listed plus its `anonymous_participants`.
@@ -12,15 +12,9 @@ from collections.abc import Mapping
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from cnum.activities.enums import (
-    ActivityType,
-    AgeBracket,
-    Genre,
-    Progress,
-    SocialStatus,
-    duration_bucket,
-)
-from cnum.activities.models import Accompaniment
+from cnum.activities.enums import ActivityType, Progress
+from cnum.activities.models import Accompaniment, Activity
+from cnum.stats.catalogue import BREAKDOWN, FIGURE_KEYS, MEASURE, Breakdown, Distinct, Level
 from cnum.structures.enums import StructureType
 
 COLLECTIVE = Q(type=ActivityType.COLLECTIVE)
@@ -38,33 +32,37 @@ def _collective_sum(activities: QuerySet, field: str) -> int:
 
 
 def activities_count(activities: QuerySet) -> int:
-    """Activités : nombre de comptes rendus d'activité (accompagnements individuels et ateliers collectifs) datés
-    dans la période."""
+    """`activities` (catalogue): activities dated in the period."""
     return activities.count()
 
 
 def accompaniments(activities: QuerySet) -> int:
-    """Accompagnements : une personne dans une activité. Un accompagnement individuel en compte un ; un atelier
-    collectif en compte un par participant suivi inscrit, plus ses participants anonymes."""
+    """`accompaniments`: accompaniment rows plus the workshops' anonymous participants."""
     return accompaniment_rows(activities).count() + _collective_sum(activities, "anonymous_participants")
 
 
 def new_beneficiaries(activities: QuerySet) -> int:
-    """Nouvelles personnes accompagnées : personnes dont le tout premier accompagnement a lieu dans la période
-    (premier accompagnement d'une personne, plus les participants anonymes d'ateliers venus pour la première
-    fois). Additif : la somme des mois ou des départements donne celle de l'année ou de la France."""
+    """`new_beneficiaries`: first accompaniments (`is_first`) plus workshops' anonymous first-timers; additive."""
     firsts = accompaniment_rows(activities).filter(is_first=True).count()
     return firsts + _collective_sum(activities, "anonymous_first_time")
 
 
+def distinct_count(activities: QuerySet, distinct: Distinct) -> int:
+    """Distinct entities (people, advisors) seen in `activities` (cnum.stats.catalogue.DISTINCTS)."""
+    if distinct.source == "activity":
+        rows = Activity.objects.filter(pk__in=activities.order_by().values("pk"))
+    else:
+        rows = accompaniment_rows(activities)
+    count = rows.order_by().values(distinct.entity).distinct().count()
+    if distinct.with_anonymous_first_time:
+        count += _collective_sum(activities, "anonymous_first_time")
+    return count
+
+
 def beneficiaries(activities: QuerySet) -> int:
-    """Personnes accompagnées : personnes distinctes accompagnées au moins une fois dans la période, plus les
-    participants anonymes d'ateliers venus pour la première fois dans la période. Une personne accompagnée
-    plusieurs fois compte une fois ; les participants anonymes d'ateliers ne pouvant être reconnus d'un atelier à
-    l'autre, seuls ceux venus pour la première fois sont comptés. Non additif : une personne vue en janvier et en
-    mars compte une fois sur le trimestre, une fois dans chaque mois."""
-    distinct = accompaniment_rows(activities).values("beneficiary_id").distinct().count()
-    return distinct + _collective_sum(activities, "anonymous_first_time")
+    """Personnes accompagnées (catalogue: `beneficiaries`): distinct people, plus the workshops' anonymous
+    participants who came for the first time in the period."""
+    return distinct_count(activities, MEASURE["beneficiaries"].distinct)
 
 
 def progress_counts(activities: QuerySet) -> tuple[int, int]:
@@ -82,16 +80,13 @@ def progress_counts(activities: QuerySet) -> tuple[int, int]:
 
 
 def progressed_rate(activities: QuerySet) -> float | None:
-    """Part des personnes qui disent avoir progressé : parmi les accompagnements où la question a été posée
-    (réponse « oui » ou « non », participants anonymes interrogés compris), la part de « oui ». Sans objet (vide)
-    quand personne n'a été interrogé."""
+    """`progressed_rate`: yes / (yes + no), anonymous participants asked included; None when nobody was asked."""
     progressed, asked = progress_counts(activities)
     return progressed / asked if asked else None
 
 
 def individual_vs_collective(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Individuel ou collectif : activités et accompagnements de chaque type, et la part (en %) de chaque type
-    parmi les activités."""
+    """`individual_vs_collective`: activities and accompaniments per type, with each type's share of activities."""
     groups = grouped_counts(activities, "type", "activity__type")
     result = {kind: groups.get(kind, {"activities": 0, "accompaniments": 0}) for kind in ActivityType.values}
     shares = round_shares({kind: counts["activities"] for kind, counts in result.items()})
@@ -99,31 +94,23 @@ def individual_vs_collective(activities: QuerySet) -> dict[str, dict[str, int]]:
 
 
 def by_theme(activities: QuerySet) -> dict[str, int]:
-    """Thématiques : nombre d'activités ayant abordé chaque thématique. Une activité compte une fois pour chacune
-    de ses thématiques : la somme dépasse donc le nombre d'activités."""
-    counts = Counter()
-    # Themes are a JSON list: counted in Python so that SQLite and PostgreSQL agree (the rollups will store them).
-    for themes in activities.order_by().values_list("themes", flat=True).iterator(chunk_size=5_000):
-        counts.update(set(themes or ()))
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return breakdown_counts(activities, BREAKDOWN["by_theme"])
 
 
 def by_month(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Par mois : activités et accompagnements de chaque mois (AAAA-MM) de la période."""
+    """`by_month`: activities and accompaniments per month ("YYYY-MM")."""
     groups = grouped_counts(activities, TruncMonth("date"), TruncMonth("activity__date"))
     return {f"{month:%Y-%m}": groups[month] for month in sorted(groups)}
 
 
 def by_departement(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Par département : activités et accompagnements selon le département de la structure employeuse."""
+    """`by_departement`: activities and accompaniments per département of the employer structure."""
     groups = grouped_counts(activities, "structure__departement_id", "activity__structure__departement_id")
     return {code or NO_DEPARTEMENT: groups[code] for code in sorted(groups, key=lambda code: code or "~")}
 
 
 def by_employer_type(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Employeur public ou privé : activités et accompagnements des conseillers employés par une structure publique
-    (collectivités, EPCI, GIP) ou privée (associations, autres), et la part (en %) de chacun parmi les
-    activités."""
+    """`by_employer_type`: activities and accompaniments of public and private employers, with their shares."""
     result = {kind: {"activities": 0, "accompaniments": 0} for kind in ("public", "private")}
     public = StructureType.public_types()
     for structure_type, counts in grouped_counts(activities, "structure__type", "activity__structure__type").items():
@@ -135,31 +122,32 @@ def by_employer_type(activities: QuerySet) -> dict[str, dict[str, int]]:
 
 
 def hours(activities: QuerySet) -> float:
-    """Heures d'accompagnement : durée totale des activités, en heures (un atelier compte pour sa durée, quel que
-    soit le nombre de participants)."""
+    """`hours`: total duration of the activities in hours, to 0.1 (a workshop counts for its duration)."""
     minutes = activities.order_by().aggregate(total=Coalesce(Sum("duration_minutes"), 0))["total"]
     return round(minutes / 60, 1)
 
 
 def collective_participants(activities: QuerySet) -> int:
-    """Participants aux ateliers : accompagnements des ateliers collectifs (participants suivis inscrits et
-    participants anonymes)."""
+    """`collective_participants`: accompaniments of the workshops."""
     return accompaniments(activities.filter(COLLECTIVE))
 
 
 def followed_vs_anonymous(activities: QuerySet) -> dict[str, int]:
-    """Suivis ou anonymes : accompagnements de personnes suivies (avec leur accord) et de personnes anonymes
-    (accompagnements individuels anonymes et participants anonymes d'ateliers)."""
+    """`followed_vs_anonymous`: accompaniments of followed people, and of the others."""
     followed = accompaniment_rows(activities).filter(beneficiary__is_followed=True).count()
     return {"followed": followed, "anonymous": accompaniments(activities) - followed}
 
 
-def _count_values(activities: QuerySet, field: str, *, many: bool = False, skip_blank: bool = True) -> dict:
-    """Activities per value of `field` (a list field counts once per distinct value)."""
+def _count_values(activities: QuerySet, field: str, *, many: bool = False, bucket=None) -> dict:
+    """Activities per value of `field` (a list field counts once per distinct value; `bucket` maps a number to its
+    bucket). Counted in Python so that SQLite and PostgreSQL agree on JSON lists."""
     counts = Counter()
     for value in activities.order_by().values_list(field, flat=True).iterator(chunk_size=5_000):
+        if bucket is not None:
+            counts[bucket(value)] += 1
+            continue
         values = set(value or ()) if many else {value}
-        counts.update(v for v in values if v or not skip_blank)
+        counts.update(v for v in values if v)
     return sorted_counts(counts)
 
 
@@ -167,59 +155,24 @@ def sorted_counts(counts) -> dict:
     return dict(sorted(((k, v) for k, v in counts.items() if v), key=lambda item: (-item[1], item[0])))
 
 
-def by_demarche_theme(activities: QuerySet) -> dict[str, int]:
-    """Démarches administratives : nombre d'activités ayant abordé chaque thème de démarche (une activité compte une
-    fois par thème)."""
-    return _count_values(activities, "demarche_themes", many=True)
+def breakdown_counts(activities: QuerySet, breakdown: Breakdown) -> dict[str, int]:
+    """The counts of a breakdown of the catalogue: activities per value of an activity field, or accompaniments per
+    value a person declared (anonymous workshop participants by the declared split, the rest `unknown`)."""
+    if breakdown.level == Level.ACCOMPANIMENT:
+        return _person_counts(activities, breakdown)
+    return _count_values(
+        activities, breakdown.field, many=breakdown.many, bucket=breakdown.bucket if breakdown.buckets else None
+    )
 
 
-def by_equipment(activities: QuerySet) -> dict[str, int]:
-    """Matériel utilisé : nombre d'activités par matériel (une activité compte une fois par matériel)."""
-    return _count_values(activities, "equipment", many=True)
-
-
-def by_place_type(activities: QuerySet) -> dict[str, int]:
-    """Lieu : nombre d'activités par type de lieu (lieu d'activité, domicile, à distance, autre)."""
-    return _count_values(activities, "place_type")
-
-
-def by_redirection(activities: QuerySet) -> dict[str, int]:
-    """Orientation : nombre d'activités ayant orienté la personne, par type de structure vers laquelle elle a été
-    orientée."""
-    return _count_values(activities, "redirection_category")
-
-
-def by_autonomy(activities: QuerySet) -> dict[str, int]:
-    """Autonomie : nombre d'activités par degré d'autonomie de la personne, quand il est renseigné."""
-    return _count_values(activities, "autonomy")
-
-
-def by_duration(activities: QuerySet) -> dict[str, int]:
-    """Durée : nombre d'activités par tranche de durée (moins de 30 min, 30 à 60 min, 1 à 2 h, 2 h et plus)."""
+def _person_counts(activities: QuerySet, breakdown: Breakdown) -> dict[str, int]:
+    field, unknown = f"beneficiary__{breakdown.field}", breakdown.unknown
     counts = Counter()
-    for minutes in activities.order_by().values_list("duration_minutes", flat=True).iterator(chunk_size=5_000):
-        counts[duration_bucket(minutes)] += 1
-    return sorted_counts(counts)
-
-
-PERSON_BREAKDOWNS = {
-    # indicator key: (beneficiary field, anonymous_breakdown key, "not communicated" value)
-    "by_genre": ("genre", "genre", Genre.UNKNOWN),
-    "by_age": ("age_bracket", "tranche_age", AgeBracket.UNKNOWN),
-    "by_status": ("social_status", "statut_social", SocialStatus.UNKNOWN),
-}
-
-
-def by_person_attribute(activities: QuerySet, key: str) -> dict[str, int]:
-    """Genre, tranche d'âge, statut : accompagnements selon ce que la personne a déclaré ; pour les participants
-    anonymes d'un atelier, selon la répartition saisie, le reste comptant « non communiqué »."""
-    field, breakdown_key, unknown = PERSON_BREAKDOWNS[key]
-    counts = Counter()
-    for row in accompaniment_rows(activities).order_by().values(f"beneficiary__{field}").annotate(n=Count("pk")):
-        counts[row[f"beneficiary__{field}"] or unknown] += row["n"]
+    for row in accompaniment_rows(activities).order_by().values(field).annotate(n=Count("pk")):
+        counts[row[field] or unknown] += row["n"]
     workshops = activities.filter(COLLECTIVE, anonymous_participants__gt=0).order_by()
-    for participants, breakdown in workshops.values_list("anonymous_participants", "anonymous_breakdown"):
-        given = (breakdown or {}).get(breakdown_key) or {}
+    for participants, declared in workshops.values_list("anonymous_participants", "anonymous_breakdown"):
+        given = (declared or {}).get(breakdown.anonymous_key) or {}
         counts.update({value: n for value, n in given.items() if n})
         counts[unknown] += participants - sum(given.values())
     return sorted_counts(counts)
@@ -261,33 +214,41 @@ def _expression(key):
     return F(key) if isinstance(key, str) else key
 
 
+#: Measures with a rule of their own; a distinct count of the catalogue needs none (`distinct_count`).
+MEASURE_FUNCTIONS = {
+    "activities": activities_count,
+    "accompaniments": accompaniments,
+    "beneficiaries": beneficiaries,
+    "new_beneficiaries": new_beneficiaries,
+    "progressed_rate": progressed_rate,
+    "hours": hours,
+    "collective_participants": collective_participants,
+}
+SPLIT_FUNCTIONS = {
+    "individual_vs_collective": individual_vs_collective,
+    "by_employer_type": by_employer_type,
+    "followed_vs_anonymous": followed_vs_anonymous,
+}
+
+
 def summary(activities: QuerySet) -> dict:
-    """Every indicator of `activities`, keyed as in `manage.py stats --json`."""
-    return {
-        "activities": activities_count(activities),
-        "accompaniments": accompaniments(activities),
-        "beneficiaries": beneficiaries(activities),
-        "new_beneficiaries": new_beneficiaries(activities),
-        "progressed_rate": progressed_rate(activities),
-        "hours": hours(activities),
-        "individual_vs_collective": individual_vs_collective(activities),
-        "by_employer_type": by_employer_type(activities),
-        "collective_participants": collective_participants(activities),
-        "followed_vs_anonymous": followed_vs_anonymous(activities),
-        "by_theme": by_theme(activities),
-        "by_demarche_theme": by_demarche_theme(activities),
-        "by_place_type": by_place_type(activities),
-        "by_duration": by_duration(activities),
-        "by_equipment": by_equipment(activities),
-        "by_redirection": by_redirection(activities),
-        "by_autonomy": by_autonomy(activities),
-        **{key: by_person_attribute(activities, key) for key in PERSON_BREAKDOWNS},
-        "by_month": by_month(activities),
-        "by_departement": by_departement(activities),
-    }
+    """Every indicator of `activities`, keyed as in `manage.py stats --json` (catalogue.FIGURE_KEYS)."""
+    result = {}
+    for key in FIGURE_KEYS:
+        if key in MEASURE_FUNCTIONS:
+            result[key] = MEASURE_FUNCTIONS[key](activities)
+        elif key in MEASURE:
+            result[key] = distinct_count(activities, MEASURE[key].distinct)
+        elif key in BREAKDOWN:
+            result[key] = breakdown_counts(activities, BREAKDOWN[key])
+        elif key in SPLIT_FUNCTIONS:
+            result[key] = SPLIT_FUNCTIONS[key](activities)
+    result["by_month"] = by_month(activities)
+    result["by_departement"] = by_departement(activities)
+    return {key: result[key] for key in FIGURE_KEYS}
 
 
 def by_day(activities: QuerySet) -> dict[str, dict[str, int]]:
-    """Par jour : activités et accompagnements de chaque jour (AAAA-MM-JJ) de la période."""
+    """`by_day`: activities and accompaniments per day ("YYYY-MM-DD")."""
     groups = grouped_counts(activities, "date", "activity__date")
     return {f"{day:%Y-%m-%d}": groups[day] for day in sorted(groups)}

@@ -14,39 +14,13 @@ scratch by `python manage.py stats_rebuild`.
 
 from django.db import models
 
-from cnum.activities.enums import (
-    DURATION_BUCKETS,
-    AgeBracket,
-    Autonomy,
-    DemarcheTheme,
-    Equipment,
-    Genre,
-    RedirectionCategory,
-    SocialStatus,
-    Theme,
-)
+from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCTS, column_name
 
 KEY = ("scope_kind", "scope_code", "month", "type", "place_type", "employer_kind")
 PEOPLE_KEY = ("scope_kind", "scope_code", "period", "type")
 COUNTS = ("activities", "accompaniments", "followed", "new_people", "anonymous_new", "progressed", "asked", "minutes")
-#: Breakdown dimension → its values; each (dimension, value) is a column of StatCell named by `column_name`.
-BREAKDOWNS = {
-    "theme": tuple(Theme.values),
-    "demarche_theme": tuple(DemarcheTheme.values),
-    "equipment": tuple(Equipment.values),
-    "redirection": tuple(RedirectionCategory.values),
-    "autonomy": tuple(Autonomy.values),
-    "duration": tuple(name for name, _, _ in DURATION_BUCKETS),
-    "genre": tuple(Genre.values),
-    "age": tuple(AgeBracket.values),
-    "status": tuple(SocialStatus.values),
-}
-
-
-def column_name(dimension: str, value: str) -> str:
-    return f"b_{dimension}_{value}"
-
-
+#: Breakdown dimension → its values (cnum.stats.catalogue); each (dimension, value) is a column of StatCell.
+BREAKDOWNS = {breakdown.dimension: breakdown.values for breakdown in COLUMN_BREAKDOWNS}
 BREAKDOWN_COLUMNS = tuple(column_name(d, v) for d, values in BREAKDOWNS.items() for v in values)
 
 
@@ -85,16 +59,17 @@ for _dimension, _values in BREAKDOWNS.items():
 
 
 class StatPeople(models.Model):
-    """Distinct people accompanied (beneficiary rows) per scope, calendar period and activity type ("" = all)."""
+    """Distinct people accompanied (beneficiary rows, `count`) and distinct advisors recording (`advisors`) per
+    scope, calendar period and activity type ("" = all): one column per distinct count of the catalogue."""
 
     scope_kind = models.CharField(max_length=12)
     scope_code = models.CharField(max_length=20)
     period = models.CharField(max_length=7, help_text="« all », « 2025 », « 2025-T1 » ou « 2025-03 ».")
     type = models.CharField(max_length=12, blank=True)
-    count = models.IntegerField(default=0)
+    # + one IntegerField per distinct count of the catalogue (`count`: people, `advisors`), added below.
 
     KEY_FIELDS = PEOPLE_KEY
-    MEASURES = ("count",)
+    MEASURES = tuple(distinct.column for distinct in DISTINCTS)
 
     class Meta:
         verbose_name = "personnes distinctes agrégées"
@@ -103,3 +78,7 @@ class StatPeople(models.Model):
 
     def __str__(self):
         return " · ".join(str(getattr(self, name)) for name in PEOPLE_KEY if getattr(self, name) != "")
+
+
+for _distinct in DISTINCTS:
+    StatPeople.add_to_class(_distinct.column, models.IntegerField(default=0))

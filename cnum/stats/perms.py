@@ -22,6 +22,7 @@ show a structure or an advisor that the registry pages hide.
 """
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import acting_as
 from cnum.advisors.models import Advisor, Team
 from cnum.advisors.perms import can_view_advisor, visible_advisors, visible_teams
 from cnum.stats.scopes import Scope, ScopeKind
@@ -43,10 +44,6 @@ ROLE_SCOPE_KINDS = {
 }
 
 
-def _assignment(user):
-    return user.active_role if user.is_authenticated else None
-
-
 def own_advisor(user) -> Advisor | None:
     """The Advisor linked to the user's account, if any."""
     return Advisor.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
@@ -54,7 +51,7 @@ def own_advisor(user) -> Advisor | None:
 
 def default_scope(user) -> Scope | None:
     """The scope the dashboard opens on: the active role's own scope (None when the role has none)."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return None
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -77,7 +74,7 @@ def coordinated_team_ids(user, assignment) -> set[int]:
 
 def can_view(user, scope: Scope) -> bool:
     """Whether the active role may see the statistics of `scope` (module docstring)."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -108,7 +105,7 @@ def can_view(user, scope: Scope) -> bool:
 def viewable(user, scopes: list[Scope]) -> set[Scope]:
     """The scopes of a list the user may see, as can_view says, in one query for structures (named by their id)
     and one for advisors whatever the length of the list; other kinds are checked one by one."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None:
         return set()
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -148,7 +145,7 @@ def advisor_figures_scope(user, advisor_id: int) -> Scope | None:
     """Where a coordinator or a structure manager reads an advisor's figures: their own team or structure, narrowed
     to the advisor (None when they may not). The advisor's own scope would show every activity of the advisor —
     before they joined the team, or recorded for another employer."""
-    assignment = _assignment(user)
+    assignment = acting_as(user)
     if assignment is None or assignment.role not in (Role.COORDINATOR, Role.STRUCTURE_MANAGER):
         return None
     own = default_scope(user)

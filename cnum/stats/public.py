@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 
 from cnum.stats import disclosure, engine, opendata
+from cnum.stats.catalogue import COLUMN_BREAKDOWNS
 from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
 from cnum.stats.models import BREAKDOWNS, StatCell, column_name
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind
@@ -35,7 +36,7 @@ PUBLIC_KINDS = (ScopeKind.NATIONAL, ScopeKind.REGION, ScopeKind.DEPARTEMENT, Sco
 #: Territories shown with their totals only.
 TOTALS_ONLY = (ScopeKind.EPCI, ScopeKind.COMMUNE)
 #: Figure key of a breakdown → the rollup dimension it is read from.
-DIMENSIONS = dict(engine.BREAKDOWN_KEYS)
+DIMENSIONS = {breakdown.key: breakdown.dimension for breakdown in COLUMN_BREAKDOWNS}
 
 
 def public_scope(text: str) -> Scope:

@@ -17,14 +17,14 @@ from cnum.activities.signals import activities_changed, activities_changing, act
 from cnum.advisors.models import Team, TeamMembership
 from cnum.core import writes
 from cnum.stats import rollups
-from cnum.stats.indicators import PERSON_BREAKDOWNS
+from cnum.stats.catalogue import PERSON_BREAKDOWNS
 from cnum.structures.models import Network, Structure, StructureNetwork
 
 STATE_KEY = "stats"
 #: The fields whose change moves figures; a write of other fields only is not followed.
 STRUCTURE_FIELDS = ("type", "commune", "departement")
 MEMBERSHIP_FIELDS = ("team", "advisor", "start", "end", "status")
-BENEFICIARY_FIELDS = ("is_followed", *(spec[0] for spec in PERSON_BREAKDOWNS.values()))
+BENEFICIARY_FIELDS = ("is_followed", *(breakdown.field for breakdown in PERSON_BREAKDOWNS))
 
 
 def on_activities_changing(sender, change, **kwargs):

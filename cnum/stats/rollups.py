@@ -1,9 +1,10 @@
 """Keeping the rollup tables (cnum.stats.models) equal to the activities.
 
-One function says what an activity adds to the tables (`contributions`), one what a person adds to the
-distinct-people counts (`people_keys`). A write is applied as a difference: what the rows it touches contributed
-before, subtracted, and what they contribute after, added (cnum.activities.signals tells which rows). A rebuild
-sums the contributions of every activity and person from scratch. Both paths use the same two functions, and the
+One function says what an activity adds to the tables (`contributions`), one what an entity of a distinct count (a
+person, an advisor: cnum.stats.catalogue.DISTINCTS) adds to StatPeople (`distinct_keys`). A write is applied as a
+difference: what the rows it touches contributed before, subtracted, and what they contribute after, added
+(cnum.activities.signals tells which rows). A rebuild sums the contributions of every activity and entity from
+scratch. Both paths use the same two functions, and the
 property tests compare the tables with the live indicators (cnum.stats.indicators) computed on the raw rows.
 """
 
@@ -15,12 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, F, Q, QuerySet
+from django.db.models.functions import Cast, Substr
 
-from cnum.activities.enums import ActivityType, Progress, duration_bucket
+from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity
 from cnum.advisors.models import TeamMembership
-from cnum.stats.indicators import PERSON_BREAKDOWNS
+from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
 from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
 from cnum.stats.scopes import ScopeKind, employer_kind
 from cnum.structures.models import Hub, Structure
@@ -28,16 +30,8 @@ from cnum.structures.models import Hub, Structure
 CHUNK = 2_000
 MEASURES = StatCell.MEASURES
 COLUMN_INDEX = {name: index for index, name in enumerate(MEASURES)}
-#: Activity-level breakdowns: dimension → (activity field, is a list).
-ACTIVITY_DIMENSIONS = {
-    "theme": ("themes", True),
-    "demarche_theme": ("demarche_themes", True),
-    "equipment": ("equipment", True),
-    "redirection": ("redirection_category", False),
-    "autonomy": ("autonomy", False),
-}
-#: Person-level breakdowns: dimension → (beneficiary field, anonymous_breakdown key, "not communicated" value).
-PERSON_DIMENSIONS = {key.removeprefix("by_"): spec for key, spec in PERSON_BREAKDOWNS.items()}
+DISTINCT_INDEX = {distinct.column: index for index, distinct in enumerate(DISTINCTS)}
+SOURCES = {"accompaniment": Accompaniment, "activity": Activity}
 ACTIVITY_FIELDS = (
     "pk",
     "date",
@@ -51,16 +45,14 @@ ACTIVITY_FIELDS = (
     "anonymous_progressed",
     "anonymous_asked",
     "anonymous_breakdown",
-    *(spec[0] for spec in ACTIVITY_DIMENSIONS.values()),
+    *(breakdown.field for breakdown in (*ACTIVITY_BREAKDOWNS, *BUCKET_BREAKDOWNS)),
 )
-PERSON_ACTIVITY_FIELDS = (
-    "beneficiary_id",
-    "activity__date",
-    "activity__type",
-    "activity__structure_id",
-    "activity__advisor_id",
-)
-PERSON_FIELDS = tuple(f"beneficiary__{spec[0]}" for spec in PERSON_DIMENSIONS.values())
+PERSON_FIELDS = tuple(f"beneficiary__{breakdown.field}" for breakdown in PERSON_BREAKDOWNS)
+
+
+def source_rows(distinct: Distinct) -> QuerySet:
+    """The rows linking an entity counted by `distinct` to an activity (accompaniments, or the activities)."""
+    return SOURCES[distinct.source].objects.order_by()
 
 
 def month_of(day: datetime.date) -> datetime.date:
@@ -118,11 +110,19 @@ class ScopeContext:
             self.structures[pk] = (tuple(keys), employer_kind(kind))
 
     def scopes(self, structure_id: int, advisor_id: int, day: datetime.date) -> list[tuple[str, str]]:
-        keys = [*self.structures[structure_id][0], (ScopeKind.ADVISOR.value, str(advisor_id))]
-        for team_id, start, end in self.memberships.get(advisor_id, ()):
-            if start <= day and (end is None or day <= end):
-                keys.append((ScopeKind.TEAM.value, str(team_id)))
-        return keys
+        return [*self.fixed_scopes(structure_id, advisor_id), *self.teams(advisor_id, day)]
+
+    def fixed_scopes(self, structure_id: int, advisor_id: int) -> list[tuple[str, str]]:
+        """The scopes that do not depend on the day: territories, hubs, networks, structure, advisor."""
+        return [*self.structures[structure_id][0], (ScopeKind.ADVISOR.value, str(advisor_id))]
+
+    def teams(self, advisor_id: int, day: datetime.date) -> list[tuple[str, str]]:
+        """The teams the advisor was a member of on `day`."""
+        return [
+            (ScopeKind.TEAM.value, str(team_id))
+            for team_id, start, end in self.memberships.get(advisor_id, ())
+            if start <= day and (end is None or day <= end)
+        ]
 
     def employer(self, structure_id: int) -> str:
         return self.structures[structure_id][1]
@@ -133,7 +133,7 @@ class ScopeContext:
 
 @dataclass
 class Tally:
-    """Sums to add to the tables: StatCell vectors and StatPeople counts, by key."""
+    """Sums to add to the tables: StatCell vectors by key, and StatPeople counts by (*key, distinct column)."""
 
     cells: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0] * len(MEASURES)))
     people: Counter = field(default_factory=Counter)
@@ -188,14 +188,16 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
         row["duration_minutes"],
     )
     counts = Counter()
-    counts["duration", duration_bucket(row["duration_minutes"])] += 1
-    for dimension, (name, many) in ACTIVITY_DIMENSIONS.items():
-        values = set(row[name] or ()) if many else {row[name]}
-        counts.update((dimension, value) for value in values if value)
-    for index, (dimension, (_, breakdown_key, unknown)) in enumerate(PERSON_DIMENSIONS.items()):
+    for breakdown in BUCKET_BREAKDOWNS:
+        counts[breakdown.dimension, breakdown.bucket(row[breakdown.field])] += 1
+    for breakdown in ACTIVITY_BREAKDOWNS:
+        values = set(row[breakdown.field] or ()) if breakdown.many else {row[breakdown.field]}
+        counts.update((breakdown.dimension, value) for value in values if value)
+    for index, breakdown in enumerate(PERSON_BREAKDOWNS):
+        dimension, unknown = breakdown.dimension, breakdown.unknown
         counts.update((dimension, person[3 + index] or unknown) for person in people)
         if anonymous:
-            declared = (row["anonymous_breakdown"] or {}).get(breakdown_key) or {}
+            declared = (row["anonymous_breakdown"] or {}).get(breakdown.anonymous_key) or {}
             given = {value: n for value, n in declared.items() if n}
             counts.update({(dimension, value): n for value, n in given.items()})
             counts[dimension, unknown] += anonymous - sum(given.values())
@@ -213,28 +215,84 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
                 cell[index] += value
 
 
-def people_keys(beneficiary_ids: Iterable[int], context: ScopeContext) -> dict[int, set[tuple]]:
-    """For each person, the (scope kind, scope code, period, type) cells of StatPeople they count in once."""
-    keys = defaultdict(set)
-    ids = sorted(set(beneficiary_ids))
-    for start in range(0, len(ids), CHUNK):
-        rows = list(
-            Accompaniment.objects.filter(beneficiary_id__in=ids[start : start + CHUNK])
-            .order_by()
-            .values_list(*PERSON_ACTIVITY_FIELDS)
-        )
-        context.load({row[3] for row in rows}, {row[4] for row in rows})
-        for beneficiary_id, day, kind, structure_id, advisor_id in rows:
-            _add_person_keys(keys[beneficiary_id], day, kind, structure_id, advisor_id, context)
+#: Activities a change covers up to which they are left out in SQL (beyond, in Python: a structure's thousands).
+SQL_EXCLUSION = 1_000
+
+
+def distinct_keys(
+    distinct: Distinct,
+    context: ScopeContext,
+    *,
+    entities: Iterable[int] | None = None,
+    activities: Iterable[int] | None = None,
+    excluding: Iterable[int] = (),
+) -> dict[int, set[tuple]]:
+    """For each entity `distinct` counts (a person, an advisor), the (scope kind, scope code, period, type) cells of
+    StatPeople it counts in once: from its rows among `entities`' (all but those of the activities `excluding`), or
+    among the rows of `activities` (None: every row).
+
+    The scopes but the teams are listed once per month (an advisor's years of activities are a few hundred months);
+    the teams, by day, only for advisors who were ever in one."""
+    keys: dict[int, set[tuple]] = defaultdict(set)
+    excluding = set(excluding)
+    lookup, ids = None, None
+    if entities is not None:
+        lookup, ids = distinct.entity, sorted(set(entities))
+    elif activities is not None:
+        lookup, ids = distinct.path("id"), sorted(set(activities))
+    chunks = [None] if ids is None else [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+    for chunk in chunks:
+        rows = source_rows(distinct)
+        rows = rows if chunk is None else rows.filter(**{f"{lookup}__in": chunk})
+        if excluding and len(excluding) <= SQL_EXCLUSION:
+            rows, left_out = rows.exclude(**{f"{distinct.path('id')}__in": sorted(excluding)}), set()
+        else:
+            left_out = excluding
+        monthly = _rows(distinct, rows, left_out, by_month=True)
+        context.load({row[3] for row in monthly}, {row[4] for row in monthly})
+        for entity, month, kind, structure_id, advisor_id in monthly:
+            periods = periods_of(month)
+            for scope in context.fixed_scopes(structure_id, advisor_id):
+                _add(keys[entity], scope, periods, kind)
+        members = sorted({row[4] for row in monthly if context.memberships.get(row[4])})
+        if members:
+            daily = _rows(distinct, rows.filter(**{f"{distinct.path('advisor_id')}__in": members}), left_out)
+            for entity, day, kind, _, advisor_id in daily:
+                for scope in context.teams(advisor_id, day):
+                    _add(keys[entity], scope, periods_of(day), kind)
     return keys
 
 
-def _add_person_keys(keys: set, day, kind, structure_id, advisor_id, context: ScopeContext) -> None:
-    periods = periods_of(day)
-    for scope in context.scopes(structure_id, advisor_id, day):
-        for period in periods:
-            keys.add((*scope, period, ""))
-            keys.add((*scope, period, kind))
+def _rows(distinct: Distinct, rows: QuerySet, left_out: set[int], *, by_month: bool = False) -> set[tuple]:
+    """Distinct (entity, day or first of the month, type, structure, advisor) of the rows, but those of the
+    activities `left_out`. Months are cut from the ISO date by the database (a few hundred rows for an advisor's
+    thousands of activities)."""
+    day = Substr(Cast(distinct.path("date"), CharField()), 1, 7) if by_month else F(distinct.path("date"))
+    rows = rows.annotate(cnum_day=day)
+    fields = (distinct.entity, "cnum_day", *(distinct.path(name) for name in ("type", "structure_id", "advisor_id")))
+    if left_out:
+        found = {row[1:] for row in rows.values_list(distinct.path("id"), *fields) if row[0] not in left_out}
+    else:
+        found = set(rows.values_list(*fields).distinct())
+    if by_month:
+        return {(entity, _first_of(month), *rest) for entity, month, *rest in found}
+    return found
+
+
+def _first_of(month: str) -> datetime.date:
+    return datetime.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _add(keys: set, scope: tuple[str, str], periods: tuple[str, ...], kind: str) -> None:
+    for period in periods:
+        keys.add((*scope, period, ""))
+        keys.add((*scope, period, kind))
+
+
+def count_keys(tally: "Tally", distinct: Distinct, keys: dict[int, set[tuple]], sign: int = 1) -> None:
+    for entity_keys in keys.values():
+        for key in entity_keys:
+            tally.people[(*key, distinct.column)] += sign
 
 
 # --- writing the tables -------------------------------------------------------------------------------------------
@@ -244,11 +302,14 @@ def apply(tally: Tally) -> None:
     """Add the sums of `tally` to the tables (negative sums subtract); rows left at zero are removed."""
     date = connection.ops.adapt_datefield_value
     cells = [(*key[:2], date(key[2]), *key[3:], *vector) for key, vector in tally.cells.items()]
-    people = [(*key, n) for key, n in tally.people.items() if n]
+    vectors = defaultdict(lambda: [0] * len(DISTINCTS))
+    for (*key, column), n in tally.people.items():
+        if n:
+            vectors[tuple(key)][DISTINCT_INDEX[column]] += n
     _upsert(StatCell, KEY, MEASURES, cells)
-    _upsert(StatPeople, PEOPLE_KEY, ("count",), people)
-    _delete_zeros(StatCell, KEY, [key for key, vector in tally.cells.items() if min(vector) < 0], "activities")
-    _delete_zeros(StatPeople, PEOPLE_KEY, [key for key, n in tally.people.items() if n < 0])
+    _upsert(StatPeople, PEOPLE_KEY, StatPeople.MEASURES, [(*key, *vector) for key, vector in vectors.items()])
+    _delete_zeros(StatCell, KEY, [key for key, vector in tally.cells.items() if min(vector) < 0], ("activities",))
+    _delete_zeros(StatPeople, PEOPLE_KEY, [key for key, vector in vectors.items() if min(vector) < 0])
 
 
 def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows: list[tuple]) -> None:
@@ -275,12 +336,13 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
             )
 
 
-def _delete_zeros(model, key_fields, keys: list[tuple], measure: str = "count") -> None:
+def _delete_zeros(model, key_fields, keys: list[tuple], measures: tuple[str, ...] | None = None) -> None:
+    zero = dict.fromkeys(measures or model.MEASURES, 0)
     for start in range(0, len(keys), 200):
         condition = Q()
         for key in keys[start : start + 200]:
             condition |= Q(**dict(zip(key_fields, key, strict=True)))
-        model.objects.filter(condition, **{measure: 0}).delete()
+        model.objects.filter(condition, **zero).delete()
 
 
 # --- maintenance on write and rebuild -----------------------------------------------------------------------------
@@ -291,19 +353,22 @@ class Snapshot:
     activity_ids: set[int]
     beneficiary_ids: set[int]
     tally: Tally
+    #: Distinct column → entity → the StatPeople cells its rows among these activities count it in.
+    keys: dict[str, dict[int, set[tuple]]] = field(default_factory=dict)
 
 
-def snapshot(activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = ()) -> Snapshot:
-    """What the given activities, and every activity and count of the given people, contribute now."""
+def snapshot(
+    activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = (), context: ScopeContext | None = None
+) -> Snapshot:
+    """What the given activities, and every activity of the given people, contribute now."""
     beneficiary_ids = set(beneficiary_ids)
     activity_ids = set(activity_ids) | set(
         Accompaniment.objects.filter(beneficiary_id__in=beneficiary_ids).values_list("activity_id", flat=True)
     )
-    context, tally = ScopeContext(), Tally()
+    context, tally = context or ScopeContext(), Tally()
     add_contributions(tally, activity_ids, context)
-    for keys in people_keys(beneficiary_ids, context).values():
-        tally.people.update(keys)
-    return Snapshot(activity_ids, beneficiary_ids, tally)
+    keys = {d.column: distinct_keys(d, context, activities=activity_ids) for d in DISTINCTS}
+    return Snapshot(activity_ids, beneficiary_ids, tally, keys)
 
 
 def extend(before: Snapshot, activity_ids: Iterable[int], beneficiary_ids: Iterable[int], *, created=()) -> None:
@@ -314,17 +379,35 @@ def extend(before: Snapshot, activity_ids: Iterable[int], beneficiary_ids: Itera
     activity_ids = (set(activity_ids) | set(theirs)) - before.activity_ids - set(created)
     context = ScopeContext()
     add_contributions(before.tally, activity_ids, context)
-    for keys in people_keys(people, context).values():
-        before.tally.people.update(keys)
+    for distinct in DISTINCTS:
+        found = before.keys.setdefault(distinct.column, {})
+        for entity, keys in distinct_keys(distinct, context, activities=activity_ids).items():
+            found.setdefault(entity, set()).update(keys)
     before.activity_ids |= activity_ids
     before.beneficiary_ids |= people
 
 
 def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary_ids: Iterable[int] = ()) -> None:
     """Apply to the tables the difference between `before` and now, for the rows `before` covered plus those
-    given (created by the write)."""
-    after = snapshot(before.activity_ids | set(activity_ids), before.beneficiary_ids | set(beneficiary_ids))
-    apply(after.tally.subtract(before.tally))
+    given (created by the write).
+
+    Distinct counts: an entity's rows outside the covered activities did not change; with those (read now) and the
+    covered rows before and after, the entity's cells before and after are known, and each cell gains or loses it."""
+    context = ScopeContext()
+    after = snapshot(before.activity_ids | set(activity_ids), before.beneficiary_ids | set(beneficiary_ids), context)
+    tally = after.tally.subtract(before.tally)
+    for distinct in DISTINCTS:
+        old, new = before.keys.get(distinct.column, {}), after.keys[distinct.column]
+        entities = old.keys() | new.keys()
+        rest = distinct_keys(distinct, context, entities=entities, excluding=after.activity_ids)
+        for entity in entities:
+            others = rest.get(entity, set())
+            was, now = others | old.get(entity, set()), others | new.get(entity, set())
+            for key in now - was:
+                tally.people[(*key, distinct.column)] += 1
+            for key in was - now:
+                tally.people[(*key, distinct.column)] -= 1
+    apply(tally)
 
 
 _local = threading.local()
@@ -363,10 +446,10 @@ def rebuild(progress=None) -> dict[str, int]:
         apply(tally)
         if progress:
             progress(len(ids[start : start + CHUNK * 5]))
-    people = Counter()
-    beneficiary_ids = list(Accompaniment.objects.order_by().values_list("beneficiary_id", flat=True).distinct())
-    for start in range(0, len(beneficiary_ids), CHUNK * 5):
-        for keys in people_keys(beneficiary_ids[start : start + CHUNK * 5], context).values():
-            people.update(keys)
-    apply(Tally(people=people))
+    tally = Tally()
+    for distinct in DISTINCTS:
+        entities = list(source_rows(distinct).values_list(distinct.entity, flat=True).distinct())
+        for start in range(0, len(entities), CHUNK * 5):
+            count_keys(tally, distinct, distinct_keys(distinct, context, entities=entities[start : start + CHUNK * 5]))
+    apply(tally)
     return {model.__name__: model.objects.count() for model in (StatCell, StatPeople)}

@@ -4,8 +4,9 @@ each activity (cnum.stats.rollups, the reference: the property tests check that 
 One grouped scan of the activities and one of the accompaniments fill a temporary fine-grained table of StatCell's
 measures per (advisor, structure, month, type, place, employer); every family of scopes but the team is then a plain
 SUM over it, joined to the structures' territories, hubs and networks, inserted straight into StatCell. Distinct
-people go through a second temporary table, each person once per (advisor, structure, month, type), counted with
-COUNT(DISTINCT) per family and calendar period. Teams, whose membership is by date, are summed from the raw rows.
+counts (people, advisors: catalogue.DISTINCTS) go through a second temporary table, each entity once per (advisor,
+structure, month, type), flagged first of each period by one ordered pass per family. Teams, whose membership is by
+date, are summed from the raw rows.
 """
 
 import datetime
@@ -16,11 +17,12 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySe
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
 
-from cnum.activities.enums import DURATION_BUCKETS, ActivityType, Progress
+from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity
 from cnum.advisors.enums import MembershipStatus
-from cnum.stats.models import BREAKDOWNS, KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
-from cnum.stats.rollups import ACTIVITY_DIMENSIONS, PERSON_DIMENSIONS, Tally, apply
+from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
+from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
+from cnum.stats.rollups import Tally, apply, source_rows
 from cnum.stats.scopes import ScopeKind
 from cnum.structures.enums import StructureType
 from cnum.structures.models import Hub, Structure
@@ -70,17 +72,21 @@ def _activity_sums() -> dict:
             for name in ("participants", "first_time", "progressed", "asked")
         },
     }
-    for dimension, (field, many) in ACTIVITY_DIMENSIONS.items():
-        for value in BREAKDOWNS[dimension]:
-            condition = Q(**{f"{field}__icontains": f'"{value}"'}) if many else Q(**{field: value})
-            sums[column_name(dimension, value)] = _one_if(condition)
-    for value, low, high in DURATION_BUCKETS:
-        condition = Q(duration_minutes__gte=low) & (Q() if high is None else Q(duration_minutes__lt=high))
-        sums[column_name("duration", value)] = _one_if(condition)
-    for dimension, (_, breakdown_key, _) in PERSON_DIMENSIONS.items():
-        for value in BREAKDOWNS[dimension]:
-            declared = Coalesce(Cast(KT(f"anonymous_breakdown__{breakdown_key}__{value}"), IntegerField()), 0)
-            sums[f"anonymous_{dimension}_{value}"] = Sum(
+    for breakdown in ACTIVITY_BREAKDOWNS:
+        name = breakdown.field
+        for value in breakdown.values:
+            condition = Q(**{f"{name}__icontains": f'"{value}"'}) if breakdown.many else Q(**{name: value})
+            sums[column_name(breakdown.dimension, value)] = _one_if(condition)
+    for breakdown in BUCKET_BREAKDOWNS:
+        name = breakdown.field
+        for value, low, high in breakdown.buckets:
+            condition = Q(**{f"{name}__gte": low}) & (Q() if high is None else Q(**{f"{name}__lt": high}))
+            sums[column_name(breakdown.dimension, value)] = _one_if(condition)
+    for breakdown in PERSON_BREAKDOWNS:
+        for value in breakdown.values:
+            path = f"anonymous_breakdown__{breakdown.anonymous_key}__{value}"
+            declared = Coalesce(Cast(KT(path), IntegerField()), 0)
+            sums[f"anonymous_{breakdown.dimension}_{value}"] = Sum(
                 Case(When(COLLECTIVE, then=declared), default=0, output_field=IntegerField())
             )
     return sums
@@ -95,12 +101,12 @@ def _person_sums() -> dict:
         "yes": Count("pk", filter=Q(progressed=Progress.YES)),
         "asked": Count("pk", filter=Q(progressed__in=[Progress.YES, Progress.NO])),
     }
-    for dimension, (field, _, unknown) in PERSON_DIMENSIONS.items():
-        for value in BREAKDOWNS[dimension]:
-            condition = Q(**{f"beneficiary__{field}": value})
-            if value == unknown:
-                condition |= Q(**{f"beneficiary__{field}": ""})
-            sums[column_name(dimension, value)] = Count("pk", filter=condition)
+    for breakdown in PERSON_BREAKDOWNS:
+        for value in breakdown.values:
+            condition = Q(**{f"beneficiary__{breakdown.field}": value})
+            if value == breakdown.unknown:
+                condition |= Q(**{f"beneficiary__{breakdown.field}": ""})
+            sums[column_name(breakdown.dimension, value)] = Count("pk", filter=condition)
     return sums
 
 
@@ -142,15 +148,16 @@ def _vectors(rows, person_rows) -> dict[tuple, list[int]]:
         vector[INDEX["progressed"]] += row["progressed"] or 0
         vector[INDEX["asked"]] += row["asked"] or 0
         vector[INDEX["minutes"]] += row["minutes"] or 0
-        for dimension in (*ACTIVITY_DIMENSIONS, "duration"):
-            for value in BREAKDOWNS[dimension]:
-                column = column_name(dimension, value)
+        for breakdown in (*ACTIVITY_BREAKDOWNS, *BUCKET_BREAKDOWNS):
+            for value in breakdown.values:
+                column = column_name(breakdown.dimension, value)
                 vector[INDEX[column]] += row[column] or 0
-        for dimension, (_, _, unknown) in PERSON_DIMENSIONS.items():
-            given = {value: row[f"anonymous_{dimension}_{value}"] or 0 for value in BREAKDOWNS[dimension]}
+        for breakdown in PERSON_BREAKDOWNS:
+            dimension = breakdown.dimension
+            given = {value: row[f"anonymous_{dimension}_{value}"] or 0 for value in breakdown.values}
             for value, n in given.items():
                 vector[INDEX[column_name(dimension, value)]] += n
-            vector[INDEX[column_name(dimension, unknown)]] += collective_people - sum(given.values())
+            vector[INDEX[column_name(dimension, breakdown.unknown)]] += collective_people - sum(given.values())
     for row in person_rows:
         vector = vectors[_key(row)]
         vector[INDEX["accompaniments"]] += row["n"]
@@ -158,9 +165,9 @@ def _vectors(rows, person_rows) -> dict[tuple, list[int]]:
         vector[INDEX["new_people"]] += row["first"]
         vector[INDEX["progressed"]] += row["yes"]
         vector[INDEX["asked"]] += row["asked"]
-        for dimension in PERSON_DIMENSIONS:
-            for value in BREAKDOWNS[dimension]:
-                column = column_name(dimension, value)
+        for breakdown in PERSON_BREAKDOWNS:
+            for value in breakdown.values:
+                column = column_name(breakdown.dimension, value)
                 vector[INDEX[column]] += row[column]
     return vectors
 
@@ -186,25 +193,27 @@ PERIODS = {
 }
 
 
-def _count_distinct(counts: Counter, queryset: QuerySet, kind: str, field: str | None, code: str = "") -> None:
+def _count_distinct(
+    counts: Counter, distinct: Distinct, queryset: QuerySet, kind: str, field: str | None, code: str = ""
+) -> None:
     for truncate, name in PERIODS.values():
         keys = {}
         if field is not None:
-            keys["code"] = F(f"activity__{field}")
-            queryset_ = queryset.filter(**{f"activity__{field}__isnull": False})
+            keys["code"] = F(distinct.path(field))
+            queryset_ = queryset.filter(**{f"{distinct.path(field)}__isnull": False})
         else:
             queryset_ = queryset
         if truncate is not None:
-            keys["period"] = truncate("activity__date")
+            keys["period"] = truncate(distinct.path("date"))
         for by_type in (False, True):
             group = dict(keys)
             if by_type:
-                group["kind"] = F("activity__type")
-            distinct = Count("beneficiary_id", distinct=True)
+                group["kind"] = F(distinct.path("type"))
+            entities = Count(distinct.entity, distinct=True)
             if group:
-                rows = queryset_.annotate(**group).values(*group).annotate(n=distinct)
+                rows = queryset_.annotate(**group).values(*group).annotate(n=entities)
             else:  # values() without fields would group by every column
-                rows = [queryset_.aggregate(n=distinct)]
+                rows = [queryset_.aggregate(n=entities)]
             for row in rows:
                 if not row["n"]:
                     continue
@@ -213,7 +222,7 @@ def _count_distinct(counts: Counter, queryset: QuerySet, kind: str, field: str |
                     day = day.date()
                 period = name(day) if truncate is not None else "all"
                 scope_code = str(row["code"]) if field is not None else code
-                counts[(kind, scope_code, period, row.get("kind", ""))] += row["n"]
+                counts[(kind, scope_code, period, row.get("kind", ""), distinct.column)] += row["n"]
 
 
 # --- the rebuild: one scan into fine-grained tables, then plain sums per family ---------------------------------
@@ -286,15 +295,16 @@ def _activity_measures() -> dict[str, str]:
         asked=value("asked"),
         minutes=value("minutes"),
     )
-    for dimension in (*ACTIVITY_DIMENSIONS, "duration"):
-        for breakdown in BREAKDOWNS[dimension]:
-            measures[column_name(dimension, breakdown)] = value(column_name(dimension, breakdown))
-    for dimension, (_, _, unknown) in PERSON_DIMENSIONS.items():
-        given = [value(f"anonymous_{dimension}_{breakdown}") for breakdown in BREAKDOWNS[dimension]]
-        for breakdown, declared in zip(BREAKDOWNS[dimension], given, strict=True):
-            measures[column_name(dimension, breakdown)] = declared
+    for breakdown in (*ACTIVITY_BREAKDOWNS, *BUCKET_BREAKDOWNS):
+        for name in breakdown.values:
+            measures[column_name(breakdown.dimension, name)] = value(column_name(breakdown.dimension, name))
+    for breakdown in PERSON_BREAKDOWNS:
+        dimension = breakdown.dimension
+        given = [value(f"anonymous_{dimension}_{name}") for name in breakdown.values]
+        for name, declared in zip(breakdown.values, given, strict=True):
+            measures[column_name(dimension, name)] = declared
         rest = f"{value('participants')} - ({' + '.join(given)})"
-        measures[column_name(dimension, unknown)] += f" + {rest}"
+        measures[column_name(dimension, breakdown.unknown)] += f" + {rest}"
     return measures
 
 
@@ -302,9 +312,9 @@ def _person_measures() -> dict[str, str]:
     """StatCell's measures from a row of accompaniment-level sums (`_person_sums`)."""
     measures = dict.fromkeys(MEASURES, "0")
     measures.update(accompaniments="n", followed="followed", new_people="first", progressed="yes", asked="asked")
-    for dimension in PERSON_DIMENSIONS:
-        for breakdown in BREAKDOWNS[dimension]:
-            measures[column_name(dimension, breakdown)] = column_name(dimension, breakdown)
+    for breakdown in PERSON_BREAKDOWNS:
+        for name in breakdown.values:
+            measures[column_name(breakdown.dimension, name)] = column_name(breakdown.dimension, name)
     return {
         name: f"COALESCE({_quote(expression)}, 0)" if expression != "0" else "0"
         for name, expression in measures.items()
@@ -394,20 +404,24 @@ def _insert_cells(cursor) -> None:
 
 
 def _create_people(cursor) -> None:
-    """PEOPLE: each person once per (advisor, structure, month "YYYY-MM", type) they were accompanied in."""
-    keys = {
-        "p_person": F("beneficiary_id"),
-        "p_advisor": F("activity__advisor_id"),
-        "p_structure": F("activity__structure_id"),
-        "p_day": TruncMonth("activity__date"),
-        "p_kind": F("activity__type"),
-    }
-    sql, params = _sql(Accompaniment.objects.order_by().annotate(**keys).values(*keys).distinct())
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {PEOPLE} AS SELECT p_person, p_advisor, p_structure, "
-        f"substr(CAST(p_day AS TEXT), 1, 7) AS p_month, p_kind FROM ({sql}) people",
-        params,
-    )
+    """PEOPLE: each entity of each distinct count (p_measure: its index in DISTINCTS; a person, an advisor) once per
+    (advisor, structure, month "YYYY-MM", type) it was seen in."""
+    branches, parameters = [], []
+    for index, distinct in enumerate(DISTINCTS):
+        keys = {
+            "p_person": F(distinct.entity),
+            "p_advisor": F(distinct.path("advisor_id")),
+            "p_structure": F(distinct.path("structure_id")),
+            "p_day": TruncMonth(distinct.path("date")),
+            "p_kind": F(distinct.path("type")),
+        }
+        sql, params = _sql(source_rows(distinct).annotate(**keys).values(*keys).distinct())
+        branches.append(
+            f"SELECT {int(index)} AS p_measure, p_person, p_advisor, p_structure, "
+            f"substr(CAST(p_day AS TEXT), 1, 7) AS p_month, p_kind FROM ({sql}) entities_{index}"
+        )
+        parameters += params
+    cursor.execute(f"CREATE TEMPORARY TABLE {PEOPLE} AS {' UNION ALL '.join(branches)}", parameters)
     _analyze(cursor, PEOPLE)
 
 
@@ -421,58 +435,64 @@ def _first_flags(month: str, previous: str, prefix: str) -> str:
 
 
 def _create_firsts(cursor) -> None:
-    """FIRSTS: per family, scope, month and type, how many people were there for the first time of each period.
+    """FIRSTS: per distinct count, family, scope, month and type, how many entities were there for the first time of
+    each period.
 
-    One ordered pass per family instead of a COUNT(DISTINCT) per family, period and type: over each (scope, person)
-    ordered by month, a row is the person's first of its year (quarter, month, all time) when the person's previous
+    One ordered pass per family instead of a COUNT(DISTINCT) per family, period and type: over each (count, scope,
+    entity) ordered by month, a row is the entity's first of its year (quarter, month, all time) when its previous
     row — of any type (`any_*` flags), of the same type (`kind_*`) — is in another year or absent. Summed over the
-    months of a period, the flags count each person once."""
+    months of a period, the flags count each entity once."""
     flags = [f"{variant}_{name}" for variant in ("any", "kind") for name in PERIOD_SQL]
     columns = ", ".join(flags)
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {FIRSTS} (family VARCHAR(12), code VARCHAR(20), month VARCHAR(7), kind VARCHAR(12), "
-        + ", ".join(f"{flag} INTEGER" for flag in flags)
-        + ")"
+        f"CREATE TEMPORARY TABLE {FIRSTS} (measure INTEGER, family VARCHAR(12), code VARCHAR(20), month VARCHAR(7), "
+        "kind VARCHAR(12), " + ", ".join(f"{flag} INTEGER" for flag in flags) + ")"
     )
     sums = ", ".join(f"SUM({flag})" for flag in flags)
     types = list(ActivityType.values)
     previous_of_type = " ".join("WHEN %s THEN MAX(CASE WHEN p.p_kind = %s THEN p.p_month END) OVER w" for _ in types)
     for family in FAMILY_CODES:
         code = _code(family, structure="p.p_structure", advisor="p.p_advisor")
-        scope, where, partition = "%s", "", "p.p_person"
+        scope, where, partition = "%s", "", "p.p_measure, p.p_person"
         if code is not None:
-            scope, where, partition = f"CAST({code} AS TEXT)", f"WHERE {code} IS NOT NULL", f"{code}, p.p_person"
+            scope, where = f"CAST({code} AS TEXT)", f"WHERE {code} IS NOT NULL"
+            partition = f"p.p_measure, {code}, p.p_person"
         ordered = (
-            f"SELECT {scope} AS code, p.p_month AS month, p.p_kind AS kind, MAX(p.p_month) OVER w AS previous, "
-            f"CASE p.p_kind {previous_of_type} END AS previous_kind "
+            f"SELECT p.p_measure AS measure, {scope} AS code, p.p_month AS month, p.p_kind AS kind, "
+            f"MAX(p.p_month) OVER w AS previous, CASE p.p_kind {previous_of_type} END AS previous_kind "
             f"FROM {PEOPLE} p {_joins(family, 'p', 'p_structure')} {where} "
             f"WINDOW w AS (PARTITION BY {partition} ORDER BY p.p_month, p.p_kind "
             "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         )
         flagged = (
-            f"SELECT code, month, kind, {_first_flags('month', 'previous', 'any')}, "
+            f"SELECT measure, code, month, kind, {_first_flags('month', 'previous', 'any')}, "
             f"{_first_flags('month', 'previous_kind', 'kind')} FROM ({ordered}) ordered"
         )
         cursor.execute(
-            f"INSERT INTO {FIRSTS} (family, code, month, kind, {columns}) "
-            f"SELECT %s, code, month, kind, {sums} FROM ({flagged}) flagged GROUP BY code, month, kind",
+            f"INSERT INTO {FIRSTS} (measure, family, code, month, kind, {columns}) "
+            f"SELECT measure, %s, code, month, kind, {sums} FROM ({flagged}) flagged "
+            "GROUP BY measure, code, month, kind",
             (family.value, *([""] if code is None else []), *[value for type_ in types for value in (type_, type_)]),
         )
     _analyze(cursor, FIRSTS)
 
 
 def _insert_people(cursor) -> None:
-    """StatPeople from FIRSTS: per period (and type, or all types), the sum of the first-of-period flags."""
+    """StatPeople from FIRSTS: per period (and type, or all types), the sum of the first-of-period flags, one column
+    per distinct count."""
     table = _quote(StatPeople._meta.db_table)
-    columns = ", ".join(_quote(name) for name in (*PEOPLE_KEY, "count"))
+    columns = ", ".join(_quote(name) for name in (*PEOPLE_KEY, *StatPeople.MEASURES))
     for name, period_sql in PERIOD_SQL.items():
         period = period_sql.format(month="f.month")
         for variant, kind_column in (("any", "''"), ("kind", "f.kind")):
             keys = ("f.family", "f.code", period if name != "all" else "''", kind_column)
             group = ", ".join(key for key in keys if key != "''")
             flag = f"f.{variant}_{name}"
+            sums = ", ".join(
+                f"SUM(CASE WHEN f.measure = {int(index)} THEN {flag} ELSE 0 END)" for index in range(len(DISTINCTS))
+            )
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT f.family, f.code, {period}, {kind_column}, SUM({flag}) "
+                f"INSERT INTO {table} ({columns}) SELECT f.family, f.code, {period}, {kind_column}, {sums} "
                 f"FROM {FIRSTS} f GROUP BY {group} HAVING SUM({flag}) > 0"
             )
 
@@ -485,7 +505,9 @@ def _team_tally() -> Tally:
     person_rows = _grouped(people, TEAM, "activity__", _person_sums(), team=True)
     for (code, *suffix), vector in _vectors(rows, person_rows).items():
         _add(tally.cells[(ScopeKind.TEAM.value, str(code), *suffix)], vector)
-    _count_distinct(tally.people, people.order_by().filter(_team_filter("activity__")), ScopeKind.TEAM.value, TEAM)
+    for distinct in DISTINCTS:
+        rows = source_rows(distinct).filter(_team_filter(distinct.activity))
+        _count_distinct(tally.people, distinct, rows, ScopeKind.TEAM.value, TEAM)
     return tally
 
 

@@ -10,13 +10,13 @@ Only the cells a date range covers whole are compared: the StatCell months and t
 """
 
 import datetime
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from cnum.activities.models import Accompaniment
 from cnum.stats import rollups, rollups_sql
+from cnum.stats.catalogue import DISTINCTS
 from cnum.stats.models import StatCell, StatPeople
 from cnum.stats.scopes import Scope, ScopeKind, activities
 
@@ -114,14 +114,22 @@ def _recount_python(window: Window, progress=None) -> dict:
         rollups.add_contributions(tally, chunk, context)
         if progress:
             progress(len(chunk))
-    # Everyone accompanied by these activities: each period inside the window counts only people seen in it.
-    people = set(Accompaniment.objects.filter(activity_id__in=ids).values_list("beneficiary_id", flat=True))
-    counts = Counter()
-    for keys in rollups.people_keys(people, context).values():
-        counts.update(keys)
+    # Everyone these activities count (people accompanied, advisors): each period inside the window counts only
+    # those seen in it.
+    for distinct in DISTINCTS:
+        entities = set()
+        for start in range(0, len(ids), rollups.CHUNK):
+            rows = rollups.source_rows(distinct).filter(
+                **{f"{distinct.path('id')}__in": ids[start : start + rollups.CHUNK]}
+            )
+            entities.update(rows.values_list(distinct.entity, flat=True))
+        rollups.count_keys(tally, distinct, rollups.distinct_keys(distinct, context, entities=entities))
+    people = defaultdict(lambda: [0] * len(DISTINCTS))
+    for (*key, column), n in tally.people.items():
+        people[tuple(key)][rollups.DISTINCT_INDEX[column]] += n
     rows = {
         "StatCell": {key: tuple(vector) for key, vector in tally.cells.items()},
-        "StatPeople": {key: (n,) for key, n in counts.items()},
+        "StatPeople": {key: tuple(vector) for key, vector in people.items()},
     }
     return window.keep(rows)
 

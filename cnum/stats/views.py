@@ -1,8 +1,8 @@
 """Statistics pages: the dashboard of a scope (login required, cnum.stats.perms), its exports, and the public page.
 
 Thin views: the figures come from cnum.stats.engine; what is drawn from cnum.stats.charts and cnum.stats.maps. A
-scope that cannot be read or does not exist is a 404; a scope outside the active role's reach is a 403. Every
-definition shown is the docstring of the indicator (cnum.stats.indicators), so the page and the code never disagree.
+scope that cannot be read or does not exist is a 404; a scope outside the active role's reach is a 403. Every label
+and definition shown comes from the catalogue (cnum.stats.catalogue), as in the exports and docs/statistics.md.
 """
 
 import datetime
@@ -16,85 +16,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cnum.activities.enums import (
-    DURATION_BUCKETS,
-    ActivityType,
-    AgeBracket,
-    Autonomy,
-    DemarcheTheme,
-    Equipment,
-    Genre,
-    PlaceType,
-    RedirectionCategory,
-    SocialStatus,
-    Theme,
-)
 from cnum.advisors.models import Advisor, Contract
+from cnum.core.formatting import NARROW_NBSP, number, percent
 from cnum.stats import charts, disclosure, engine, exports, indicators, maps, perms
+from cnum.stats.catalogue import BREAKDOWNS, ENTRIES, MEASURE, MEASURES, SPLIT, Unit
 from cnum.stats.forms import ADVISOR_PARAMETER, DashboardForm, period_label, period_slug
 from cnum.stats.programme import programme_figures
-from cnum.stats.scopes import EMPLOYER_KINDS, Scope, ScopeError, ScopeKind, activities
+from cnum.stats.scopes import Scope, ScopeError, ScopeKind, activities
 from cnum.structures.models import Structure
 from cnum.territories.models import Departement, Region
 
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
-DURATION_LABELS = {
-    "moins_30": "Moins de 30 min",
-    "30_60": "30 min à 1 h",
-    "60_120": "1 h à 2 h",
-    "120_plus": "2 h et plus",
-}
-#: Breakdowns drawn as bar charts: figure key → (labels of the values, whether the labels' order is natural).
-BREAKDOWNS = {
-    "by_theme": (dict(Theme.choices), False),
-    "by_demarche_theme": (dict(DemarcheTheme.choices), False),
-    "by_place_type": (dict(PlaceType.choices), False),
-    "by_duration": ({name: DURATION_LABELS[name] for name, _, _ in DURATION_BUCKETS}, True),
-    "by_equipment": (dict(Equipment.choices), False),
-    "by_redirection": (dict(RedirectionCategory.choices), False),
-    "by_autonomy": (dict(Autonomy.choices), True),
-    "by_genre": (dict(Genre.choices), True),
-    "by_age": (dict(AgeBracket.choices), True),
-    "by_status": (dict(SocialStatus.choices), True),
-}
-PERSON_KEYS = {"by_genre": "Genre", "by_age": "Tranche d'âge", "by_status": "Statut"}
-#: Figure key → the indicator whose docstring defines it.
-INDICATORS = {
-    "activities": indicators.activities_count,
-    "accompaniments": indicators.accompaniments,
-    "beneficiaries": indicators.beneficiaries,
-    "new_beneficiaries": indicators.new_beneficiaries,
-    "progressed_rate": indicators.progressed_rate,
-    "hours": indicators.hours,
-    "collective_participants": indicators.collective_participants,
-    "individual_vs_collective": indicators.individual_vs_collective,
-    "by_employer_type": indicators.by_employer_type,
-    "followed_vs_anonymous": indicators.followed_vs_anonymous,
-    "by_theme": indicators.by_theme,
-    "by_demarche_theme": indicators.by_demarche_theme,
-    "by_place_type": indicators.by_place_type,
-    "by_duration": indicators.by_duration,
-    "by_equipment": indicators.by_equipment,
-    "by_redirection": indicators.by_redirection,
-    "by_autonomy": indicators.by_autonomy,
-    **dict.fromkeys(PERSON_KEYS, indicators.by_person_attribute),
-    "by_month": indicators.by_month,
-    "by_day": indicators.by_day,
-    "by_departement": indicators.by_departement,
-}
+NOT_APPLICABLE = "sans objet"
 #: The daily series is drawn for periods up to this many days (computed live: docs/statistics.md).
 DAILY_SERIES_DAYS = 92
 #: Stands for the scope in a dashboard link's query string, replaced per link (scope_url).
 SCOPE_PLACEHOLDER = "__scope__"
-TILE_KEYS = (
-    "activities",
-    "accompaniments",
-    "beneficiaries",
-    "new_beneficiaries",
-    "progressed_rate",
-    "hours",
-    "collective_participants",
-)
+#: The tiles: every measure of the catalogue (the registry's read at the end of the period).
+TILE_KEYS = tuple(measure.key for measure in MEASURES if measure.tile)
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -103,20 +42,21 @@ CONTENT_TYPES = {
 
 
 def definition(key: str) -> dict[str, str]:
-    """{"label", "text"} of a figure, read from its indicator's docstring ("Libellé : définition.")."""
-    text = " ".join((INDICATORS[key].__doc__ or "").split())
-    label, _, body = text.partition(" : ")
-    return {"label": PERSON_KEYS.get(key, label), "text": body[:1].upper() + body[1:]}
+    """{"label", "short", "text"} of a figure, from the catalogue (cnum.stats.catalogue)."""
+    entry = ENTRIES[key]
+    return {"label": entry.label, "short": entry.short, "text": entry.definition}
 
 
 def definitions() -> list[dict[str, str]]:
-    seen, result = set(), []
-    for key in INDICATORS:
-        item = definition(key)
-        if item["text"] not in seen or key in PERSON_KEYS:
-            seen.add(item["text"])
-            result.append({"key": key, **item})
-    return result
+    return [{"key": key, **definition(key)} for key in ENTRIES]
+
+
+def shown(key: str, value) -> str:
+    """A figure as pages show it: French grouping, whole percentages, "sans objet" when there is none."""
+    unit = MEASURE[key].unit if key in MEASURE else Unit.COUNT
+    if unit == Unit.RATE or value is None:
+        return percent(value, missing=NOT_APPLICABLE)
+    return number(value)
 
 
 # --- pages ------------------------------------------------------------------------------------------------------
@@ -158,6 +98,7 @@ def dashboard(request):
     if form.is_valid():
         since, until = form.period
         figures = engine.figures(scope, since, until, form.filters)
+        figures.update(engine.registry_figures(scope, until, timezone.localdate()))
         context.update(_figure_context(figures, "tableau", lambda code: _departement_link(request, code)))
         context.update(_programme_context(programme_figures(scope, on=_registry_day(until))))
         if since and until and (until - since).days <= DAILY_SERIES_DAYS:
@@ -190,6 +131,7 @@ def export(request, fmt: str):
         content = exports.fiche_pdf(scope, since, until, form.filters)
     else:
         figures = engine.figures(scope, since, until, form.filters)
+        figures.update(engine.registry_figures(scope, until, timezone.localdate()))
         tables = exports.figure_tables(figures, programme_figures(scope, on=_registry_day(until)))
         content = exports.as_csv(tables) if fmt == "csv" else exports.as_xlsx(tables)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
@@ -370,10 +312,10 @@ def _figure_context(figures: dict, prefix: str, link, secret: frozenset[str] = f
     return {
         "figures": figures,
         "live": engine.LIVE in figures["computed"].values(),
-        "tiles": [_tile(figures, key) for key in TILE_KEYS],
+        "tiles": [_tile(figures, key) for key in TILE_KEYS if key in figures],
         "monthly": _monthly(figures["by_month"], f"{prefix}-mois"),
         "shares": _shares(figures, prefix),
-        "breakdowns": [_breakdown(figures, key, f"{prefix}-{key}") for key in BREAKDOWNS],
+        "breakdowns": [_breakdown(figures, breakdown, f"{prefix}-{breakdown.key}") for breakdown in BREAKDOWNS],
         "map": _map(figures["by_departement"], f"{prefix}-carte", link, secret),
         "definitions": definitions(),
     }
@@ -385,24 +327,16 @@ def _programme_context(programme: dict) -> dict:
         "programme_on": datetime.date.fromisoformat(programme["on"]),
         "programme_definition": " ".join(programme_figures.__doc__.split()),
         "programme_tiles": [
-            ("Conseillers en poste", "advisors_in_post", charts.number(programme["advisors_in_post"])),
-            ("Postes accordés", "posts_granted", charts.number(programme["posts_granted"])),
-            ("Postes pourvus", "posts_filled", charts.number(programme["posts_filled"])),
-            ("Taux d'activation", "activation_rate", percent(programme["activation_rate"])),
+            ("Postes accordés", "posts_granted", number(programme["posts_granted"])),
+            ("Postes pourvus", "posts_filled", number(programme["posts_filled"])),
+            ("Taux d'activation", "activation_rate", percent(programme["activation_rate"], missing=NOT_APPLICABLE)),
         ],
         "employer_kinds": [("public", "Employeur public"), ("private", "Employeur privé")],
     }
 
 
 def _tile(figures: dict, key: str) -> dict:
-    value = figures[key]
-    shown = percent(value) if key == "progressed_rate" else charts.number(value)
-    return {"key": key, "value": shown, **definition(key)}
-
-
-def percent(rate: float | None) -> str:
-    """A rate between 0 and 1 as a whole percentage ("42 %"), "sans objet" when there is none."""
-    return "sans objet" if rate is None else f"{round(rate * 100)}\u202f%"
+    return {"key": key, "value": shown(key, figures[key]), **definition(key)}
 
 
 def month_label(month: str) -> str:
@@ -444,19 +378,20 @@ def _shares(figures: dict, prefix: str) -> list[dict]:
         kind: {"accompaniments": followed[kind], "share": followed_shares[kind]} for kind in ("followed", "anonymous")
     }
     specs = [
-        ("individual_vs_collective", "Individuel ou collectif", dict(ActivityType.choices), "activities"),
-        ("by_employer_type", "Employeur public ou privé", EMPLOYER_KINDS, "activities"),
-        ("followed_vs_anonymous", "Personnes suivies ou anonymes", {"followed": "Suivies", "anonymous": "Anonymes"}),
+        ("individual_vs_collective", "activities"),
+        ("by_employer_type", "activities"),
+        ("followed_vs_anonymous",),
     ]
     result = []
-    for key, title, labels, *measure in specs:
+    for key, *measure in specs:
+        title, labels = SPLIT[key].label, SPLIT[key].labels
         groups = people if key == "followed_vs_anonymous" else figures[key]
         value_key = measure[0] if measure else "accompaniments"
         items = [charts.Item(labels[kind], counts[value_key], counts["share"]) for kind, counts in groups.items()]
         chart_id = f"{prefix}-{key}"
         headers = ["", "Activités", "Accompagnements", "Part des activités"]
         rows = [
-            [labels[kind], counts.get("activities"), counts["accompaniments"], f"{counts['share']} %"]
+            [labels[kind], counts.get("activities"), counts["accompaniments"], f"{counts['share']}{NARROW_NBSP}%"]
             for kind, counts in groups.items()
         ]
         if not measure:
@@ -475,20 +410,18 @@ def _shares(figures: dict, prefix: str) -> list[dict]:
     return result
 
 
-def _breakdown(figures: dict, key: str, chart_id: str) -> dict:
-    labels, natural = BREAKDOWNS[key]
-    counts = figures[key]
-    order = [value for value in labels if value in counts] if natural else list(counts)
+def _breakdown(figures: dict, breakdown, chart_id: str) -> dict:
+    counts = figures[breakdown.key]
+    natural = breakdown.natural_order
+    order = [value for value in breakdown.values if value in counts] if natural else list(counts)
     order += [value for value in counts if value not in order]
-    items = [charts.Item(labels.get(value, value), counts[value]) for value in order]
-    item = definition(key)
-    measure = "Accompagnements" if key in PERSON_KEYS else "Activités"
+    items = [charts.Item(breakdown.label_of(value), counts[value]) for value in order]
     return {
         "id": chart_id,
-        "title": item["label"],
-        "definition": item["text"],
-        "chart": charts.bar_chart(chart_id, item["label"], items),
-        "headers": ["", measure],
+        "title": breakdown.title,
+        "definition": breakdown.definition,
+        "chart": charts.bar_chart(chart_id, breakdown.title, items),
+        "headers": ["", breakdown.counted],
         "rows": [[entry.label, entry.value] for entry in items],
     }
 

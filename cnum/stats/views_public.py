@@ -11,14 +11,15 @@ from django.utils import timezone
 
 from cnum.stats import engine, indicators
 from cnum.stats import views as stats_views
+from cnum.stats.catalogue import BREAKDOWN
 from cnum.stats.programme import programme_figures
 from cnum.stats.public import DIMENSIONS, TOTALS_ONLY, Secrecy, progressed_asked, public_scope, secrecy
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind, activities
 from cnum.territories.models import Departement, Region
 
 SECRET = "Secret statistique"
-TERRITORY_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours")
-TOTALS_TILES = ("activities", "accompaniments", "beneficiaries")
+TERRITORY_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours", "advisors_in_post")
+TOTALS_TILES = ("activities", "accompaniments", "beneficiaries", "advisors_in_post")
 
 
 def public_url(scope: Scope) -> str:
@@ -35,6 +36,7 @@ def public(request):
         raise Http404(str(error)) from None
     figures = engine.figures(scope)
     secret = secrecy(scope, figures)
+    figures.update(engine.registry_figures(scope, None, timezone.localdate()))
     context = {
         "title": _title(scope),
         "scope": scope,
@@ -124,7 +126,7 @@ def _monthly(by_month: dict, secret: set[str]) -> dict:
 
 def _breakdown(figures: dict, key: str, secret: set[str]) -> dict:
     counts = {value: count for value, count in figures[key].items() if count and value not in secret}
-    section = stats_views._breakdown({key: counts}, key, f"public-{key}")
-    labels = stats_views.BREAKDOWNS[key][0]
-    section["rows"] += [[labels.get(value, value), SECRET] for value in figures[key] if value in secret]
+    breakdown = BREAKDOWN[key]
+    section = stats_views._breakdown({key: counts}, breakdown, f"public-{key}")
+    section["rows"] += [[breakdown.label_of(value), SECRET] for value in figures[key] if value in secret]
     return section

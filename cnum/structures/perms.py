@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import acting_as
 
 ScopeFilter = Callable[[QuerySet, object], QuerySet]
 _scope_filters: dict[str, ScopeFilter] = {}
@@ -20,8 +21,7 @@ def register_scope_filter(role: str, scope_filter: ScopeFilter) -> None:
 
 
 def _is_programme_team(user) -> bool:
-    assignment = user.active_role if user.is_authenticated else None
-    return assignment is not None and assignment.role == Role.PROGRAMME_TEAM
+    return acting_as(user, Role.PROGRAMME_TEAM) is not None
 
 
 def departement_codes_in_scope(assignment) -> set[str] | None:
@@ -71,7 +71,7 @@ def can_view_structure(user, structure) -> bool:
 
 def can_edit_structure(user, structure) -> bool:
     """The programme team edits every structure; a structure manager edits their own."""
-    assignment = user.active_role if user.is_authenticated else None
+    assignment = acting_as(user)
     if assignment is None:
         return False
     if assignment.role == Role.PROGRAMME_TEAM:
@@ -93,8 +93,8 @@ def can_create_structure(user) -> bool:
 
 def can_give_prefecture_opinion(user, amendment) -> bool:
     """The prefecture of the structure's département (or région) gives its opinion on a post amendment."""
-    assignment = user.active_role if user.is_authenticated else None
-    if assignment is None or assignment.role not in (Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION):
+    assignment = acting_as(user, Role.PREFECTURE_DEPARTEMENT, Role.PREFECTURE_REGION)
+    if assignment is None:
         return False
     return amendment.structure.departement_id in departement_codes_in_scope(assignment)
 

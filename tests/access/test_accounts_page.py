@@ -15,7 +15,8 @@ from cnum.api.models import ApiToken
 from cnum.core.models import AuditEvent
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.advisors.factories import AdvisorFactory, ContractFactory
-from tests.structures.factories import DepartementFactory, StructureFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 

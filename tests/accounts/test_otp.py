@@ -15,7 +15,7 @@ from cnum.accounts import otp as otp_module
 from cnum.accounts.enums import Role
 from config.settings.checks import check_production_settings
 from tests.accounts.factories import PASSWORD, RoleAssignmentFactory, UserFactory
-from tests.structures.factories import DepartementFactory, RegionFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 

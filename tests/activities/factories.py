@@ -11,7 +11,9 @@ import factory
 
 from cnum.activities.enums import ActivityType, Level, PlaceType, Progress, Theme
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
-from tests.advisors.factories import AdvisorFactory, SiteFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.sites.factories import SiteFactory
+from tests.structures.factories import StructureFactory
 
 DATE = datetime.date(2025, 3, 10)
 

@@ -11,7 +11,8 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.core.imports import formats, run_import
 from cnum.structures.models import Structure
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory
+from tests.sites.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 

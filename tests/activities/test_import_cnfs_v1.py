@@ -5,7 +5,8 @@ from cnum.activities.models import Activity
 from cnum.advisors.models import Advisor
 from cnum.core.imports import run_import
 from cnum.structures.models import Structure
-from tests.advisors.factories import SiteFactory, StructureFactory
+from tests.sites.factories import SiteFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from cnum.activities import services
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from tests.activities.factories import ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory
+from tests.sites.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from cnum.activities import perms
 from cnum.activities.models import Activity, Beneficiary
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.activities.factories import ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import ContractFactory, SiteFactory, TeamFactory, TeamMembershipFactory
+from tests.advisors.factories import ContractFactory, TeamFactory, TeamMembershipFactory
+from tests.sites.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 

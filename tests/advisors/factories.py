@@ -1,5 +1,5 @@
-"""Advisors and what hangs on them. Minimal structures, posts and sites are made here too, so that these tests do
-not depend on the structures and sites test factories."""
+"""Advisors and what hangs on them. Structures and posts come from tests.structures.factories, sites from
+tests.sites.factories."""
 
 import datetime
 
@@ -7,70 +7,11 @@ import factory
 
 from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, MembershipStatus, TrainingKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
-from cnum.sites.models import Site
-from cnum.structures.enums import PostStatus, StructureType
-from cnum.structures.models import Post, Structure
-from cnum.territories.enums import Zone
-from cnum.territories.models import Departement, Region
 from tests.accounts.factories import UserFactory
+from tests.sites.factories import SiteFactory
+from tests.structures.factories import PostFactory, StructureFactory
 
 START = datetime.date(2024, 1, 1)
-
-
-class RegionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Region
-        django_get_or_create = ["code"]
-
-    code = "84"
-    name = "Auvergne-Rhône-Alpes"
-    zone = Zone.METRO
-
-
-class DepartementFactory(factory.django.DjangoModelFactory):
-    """Get or create: the real COG may already be loaded in the session's database."""
-
-    class Meta:
-        model = Departement
-        django_get_or_create = ["code"]
-
-    code = "69"
-    name = "Rhône"
-    region = factory.SubFactory(RegionFactory)
-    zone = Zone.METRO
-
-
-class StructureFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Structure
-
-    name = factory.Sequence(lambda n: f"Mairie n° {n}")
-    type = StructureType.COMMUNE
-    departement = factory.SubFactory(DepartementFactory)
-
-
-class PostFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Post
-
-    structure = factory.SubFactory(StructureFactory)
-    granted_on = datetime.date(2023, 6, 1)
-    vacant_since = datetime.date(2023, 6, 1)
-
-    class Params:
-        returned = factory.Trait(status=PostStatus.RETURNED, returned_on=datetime.date(2024, 6, 30))
-
-
-class SiteFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Site
-
-    name = factory.Sequence(lambda n: f"Médiathèque n° {n}")
-    address = "1 place de la Mairie"
-    postal_code = "69001"
-    commune_name = "Lyon"
-    departement = factory.SubFactory(DepartementFactory)
-    updated_on = datetime.date(2024, 1, 1)
 
 
 class AdvisorFactory(factory.django.DjangoModelFactory):

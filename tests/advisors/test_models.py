@@ -11,12 +11,11 @@ from cnum.structures.enums import StructureType
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
-    PostFactory,
     SiteAssignmentFactory,
-    StructureFactory,
     TeamMembershipFactory,
     TrainingFactory,
 )
+from tests.structures.factories import PostFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,15 +11,9 @@ from cnum.advisors import perms
 from cnum.advisors.models import Advisor, Team
 from cnum.structures.models import Hub, Structure
 from tests.accounts.factories import UserFactory
-from tests.advisors.factories import (
-    AdvisorFactory,
-    ContractFactory,
-    DepartementFactory,
-    RegionFactory,
-    StructureFactory,
-    TeamFactory,
-    TeamMembershipFactory,
-)
+from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory, TeamMembershipFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from cnum.advisors import services
 from cnum.advisors.enums import ContractEndReason, ContractKind
 from cnum.advisors.models import Advisor, Contract
-from tests.advisors.factories import AdvisorFactory, ContractFactory, PostFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory
+from tests.structures.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 

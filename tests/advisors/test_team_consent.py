@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from cnum.accounts.enums import Role
 from cnum.advisors.models import TeamMembership
-from tests.advisors.factories import AdvisorFactory, ContractFactory, StructureFactory, TeamFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,16 +12,14 @@ from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMe
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
-    DepartementFactory,
-    PostFactory,
-    RegionFactory,
     SiteAssignmentFactory,
-    SiteFactory,
-    StructureFactory,
     TeamFactory,
     TeamMembershipFactory,
     TrainingFactory,
 )
+from tests.sites.factories import SiteFactory
+from tests.structures.factories import PostFactory, StructureFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,13 +15,9 @@ from cnum.stats import engine
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import RoleAssignmentFactory
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import (
-    AdvisorFactory,
-    ContractFactory,
-    DepartementFactory,
-    SiteAssignmentFactory,
-    SiteFactory,
-)
+from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteAssignmentFactory
+from tests.sites.factories import SiteFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/activities"

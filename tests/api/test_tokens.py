@@ -5,7 +5,8 @@ from django.utils import timezone
 from cnum.accounts.enums import Role
 from cnum.api.models import ApiToken, hash_secret
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
-from tests.advisors.factories import AdvisorFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 

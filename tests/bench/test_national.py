@@ -13,7 +13,7 @@ from cnum.sites.models import Site
 from cnum.stats import engine, indicators
 from cnum.stats.scopes import Scope, activities
 from cnum.structures.models import Structure
-from tests.structures.factories import CommuneFactory
+from tests.territories.factories import CommuneFactory
 
 VALIDATED_FIELDS = (
     "type date duration_minutes place_type themes demarche_themes equipment autonomy level title "

@@ -35,19 +35,14 @@ from tests.activities.factories import ActivityFactory, BeneficiaryFactory
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
-    SiteFactory,
     TeamFactory,
     TeamMembershipFactory,
     TrainingFactory,
 )
 from tests.funding.factories import signed_convention
-from tests.structures.factories import (
-    DepartementFactory,
-    HubFactory,
-    NetworkFactory,
-    PostAmendmentFactory,
-    StructureFactory,
-)
+from tests.sites.factories import SiteFactory
+from tests.structures.factories import HubFactory, NetworkFactory, PostAmendmentFactory, StructureFactory
+from tests.territories.factories import DepartementFactory
 
 #: The callers, in the order of the table's columns. "jeton" is an anonymous client holding a structure's API token.
 ROLES = (

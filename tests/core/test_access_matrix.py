@@ -182,15 +182,17 @@ ROUTES: dict[str, Entry] = {
     "sites:map_embed_code": Entry(PUBLIC),
     "sites:detail": Entry(expect("200/404", programme_team="200"), kwargs=obj("site")),
     "sites:edit": Entry(signed_in("403/404", structure_manager="200/404", programme_team="200"), kwargs=obj("site")),
-    "sites:import_wizard": Entry(PROGRAMME_ONLY),
-    # An unknown upload token sends the programme team back to the upload step.
+    # The programme team imports and reviews everywhere; a hub in its territory (sites.perms): a duplicate of a site
+    # elsewhere is not found.
+    "sites:import_wizard": Entry(PROGRAMME_ONLY | {"hub": "200"}),
+    # An unknown upload token sends back to the upload step.
     "sites:import_wizard_mapping": Entry(
-        signed_in("403", programme_team="302"), kwargs=lambda world, side: {"token": "inconnu"}
+        signed_in("403", hub="302", programme_team="302"), kwargs=lambda world, side: {"token": "inconnu"}
     ),
-    "sites:duplicates": Entry(PROGRAMME_ONLY),
-    "sites:duplicate_detail": Entry(PROGRAMME_ONLY, kwargs=obj("duplicate")),
+    "sites:duplicates": Entry(PROGRAMME_ONLY | {"hub": "200"}),
+    "sites:duplicate_detail": Entry(PROGRAMME_ONLY | {"hub": "200/404"}, kwargs=obj("duplicate")),
     "sites:duplicate_not_duplicate": Entry(
-        signed_in("403", programme_team="302"), method="POST", kwargs=obj("duplicate")
+        signed_in("403", hub="302/404", programme_team="302"), method="POST", kwargs=obj("duplicate")
     ),
     # The registry: advisors, contracts, sites where they work, trainings, teams.
     "advisors:list": Entry(ANY_SIGNED_IN),

@@ -412,9 +412,13 @@ FORMS: dict[str, Form] = {
         "structures_postamendment",
         the("amendment_with_opinion"),
     ),
-    # The programme team's own forms: no choice points outside a scope, the body alone is checked.
+    # The programme team's own forms (and a hub's merge of a duplicate of its territory; one elsewhere is not
+    # found, tests/core/test_access_matrix.py): no choice points outside a scope, the body alone is checked.
     "sites:duplicate_detail": Form(
-        signed_in("403", programme_team="302"), duplicate_merge_body, "sites_siteduplicatecandidate", the("duplicate")
+        signed_in("403", hub="302", programme_team="302"),
+        duplicate_merge_body,
+        "sites_siteduplicatecandidate",
+        the("duplicate"),
     ),
     "core:import_upload": Form(signed_in("403", programme_team="200"), import_upload_body, None),
     "sites:edit": Form(signed_in("403", **REGISTRY_EDITORS), site_edit_body, "sites_site", the("site")),

@@ -140,7 +140,7 @@ def test_bulk_work_records_one_summary_event():
 
 def test_free_text_and_personal_fields_are_logged_as_changed_never_with_their_value():
     from tests.activities.factories import ActivityFactory, BeneficiaryFactory
-    from tests.structures.factories import CommuneFactory
+    from tests.territories.factories import CommuneFactory
 
     commune = CommuneFactory(code="38185", name="Grenoble")
     activity = ActivityFactory(

@@ -18,7 +18,7 @@ from cnum.core.backup import MANIFEST_NAME, count_differences, table_counts
 from cnum.core.models import AuditEvent
 from cnum.structures.models import Structure
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import StructureFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

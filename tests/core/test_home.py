@@ -8,13 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cnum.accounts.enums import Role
+from cnum.activities import home as home_activities
 from cnum.core import home
 from cnum.funding.reference_data import funding_reference_load
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory, TeamMembershipFactory
 from tests.funding.factories import signed_convention
-from tests.structures.factories import DepartementFactory, PostAmendmentFactory, StructureFactory
+from tests.structures.factories import PostAmendmentFactory, StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,34 @@ def test_the_programme_team_sees_its_alerts(client):
 def test_an_account_without_role_has_no_panel(client):
     html = page_of(client, UserFactory())
     assert "Aucun rôle attribué" in html and 'data-testid="panneau"' not in html
+
+
+def test_structures_not_reporting_are_those_without_an_activity_of_their_own_for_thirty_days(
+    django_assert_max_num_queries,
+):
+    rhone = DepartementFactory(code="69")
+    today = timezone.localdate()
+    recent, stale, lent = (
+        StructureFactory(name=name, departement=rhone)
+        for name in ("Commune récente", "Commune ancienne", "Commune prêtée")
+    )
+    elsewhere = StructureFactory(name="Commune d'ailleurs", departement=DepartementFactory(bouches_du_rhone=True))
+    for structure in (recent, stale, lent, elsewhere):
+        ContractFactory(structure=structure)
+    ActivityFactory(structure=recent, date=today - datetime.timedelta(days=home_activities.SILENT_DAYS))
+    ActivityFactory(structure=stale, date=today - datetime.timedelta(days=home_activities.SILENT_DAYS + 1))
+    # An advisor of the "lent" structure recording for another employer does not make it report.
+    ActivityFactory(advisor=lent.contracts.get().advisor, structure=elsewhere, date=today)
+    prefecture = RoleAssignmentFactory(role=Role.PREFECTURE_DEPARTEMENT, scope=rhone).user
+    with django_assert_max_num_queries(4):
+        panel = home_activities.territory_panel(prefecture)
+    assert [item.label for item in panel.items] == ["Commune ancienne", "Commune prêtée"]
+    assert panel.figures[0].value == "2"
+    # More structures and activities in the scope: the same queries.
+    for number in range(5):
+        structure = StructureFactory(name=f"Commune n° {number}", departement=rhone)
+        ContractFactory(structure=structure)
+        ActivityFactory(structure=structure, date=today)
+    prefecture = type(prefecture).objects.get(pk=prefecture.pk)  # its roles are read again, as in a new request
+    with django_assert_max_num_queries(4):
+        assert home_activities.territory_panel(prefecture).figures[0].value == "2"

@@ -13,7 +13,7 @@ from cnum.funding.enums import CampaignMessageKind
 from cnum.funding.models import Campaign, CampaignMessage, CampaignResponse
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.funding.factories import signed_convention
-from tests.structures.factories import DepartementFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.usefixtures("reference")
 

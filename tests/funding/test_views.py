@@ -7,7 +7,7 @@ from cnum.accounts.enums import Role
 from cnum.funding.models import SimulationScenario
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.funding.factories import signed_convention
-from tests.structures.factories import DepartementFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.usefixtures("reference")
 

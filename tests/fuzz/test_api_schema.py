@@ -31,7 +31,7 @@ from cnum.territories.models import Commune
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory, ContractFactory
 from tests.sites.factories import SiteFactory
-from tests.structures.factories import CommuneFactory
+from tests.territories.factories import CommuneFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MODES = {"valides": schemathesis.GenerationMode.POSITIVE, "invalides": schemathesis.GenerationMode.NEGATIVE}

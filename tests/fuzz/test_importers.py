@@ -27,8 +27,9 @@ from cnum.sites.models import Site
 from cnum.structures.models import Structure
 from tests.activities import test_import_activities as cnum_samples
 from tests.activities import test_import_cnfs_v1 as cnfs_v1_samples
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory
 from tests.sites import test_importers as site_samples
+from tests.sites.factories import SiteFactory
 from tests.sites.regional import HEADER as REGIONAL_HEADER
 from tests.structures import test_import_csv as structure_samples
 

@@ -17,7 +17,8 @@ from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.activities.test_browser import CHROMIUM, tick
 from tests.advisors.factories import ContractFactory, SiteAssignmentFactory
 from tests.funding.test_browser import programme  # noqa: F401 — the renewal campaign set-up, shared
-from tests.structures.factories import CommuneFactory, DepartementFactory, PostAmendmentFactory, StructureFactory
+from tests.structures.factories import PostAmendmentFactory, StructureFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from cnum.territories.models import PostalCode
 from tests.activities.test_browser import ARGS, CHROMIUM, tick
 from tests.sites.factories import SiteFactory
-from tests.structures.factories import CommuneFactory, DepartementFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory
 
 pytestmark = [
     pytest.mark.browser,

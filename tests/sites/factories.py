@@ -1,4 +1,5 @@
-"""Test data for sites. Sites take their commune from the real COG (the `cog` fixture): Lyon by default."""
+"""Test data for sites. A site is in Lyon by default: the real one when the COG is loaded (the `cog` fixture), a
+stand-in otherwise (see tests.territories.factories)."""
 
 import datetime
 import itertools
@@ -10,6 +11,7 @@ from cnum.structures.enums import StructureType
 from cnum.structures.models import Structure
 from cnum.territories.enums import CommuneKind
 from cnum.territories.models import Commune
+from tests.territories.factories import CommuneFactory
 
 _sirets = itertools.count(1)
 
@@ -51,8 +53,10 @@ class SiteFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Médiathèque n° {n}")
     address = "1 place de la Comédie"
     postal_code = "69001"
-    commune = factory.LazyFunction(commune)
-    commune_name = factory.LazyAttribute(lambda site: site.commune.name)
+    #: In Lyon by default; pass `departement=` alone for a site known only by its département (no commune).
+    departement = None
+    commune = factory.Maybe("departement", yes_declaration=None, no_declaration=factory.SubFactory(CommuneFactory))
+    commune_name = factory.LazyAttribute(lambda site: site.commune.name if site.commune else "Lyon")
     latitude = 45.7675
     longitude = 4.8357
     services = factory.LazyFunction(lambda: ["Aide aux démarches administratives"])

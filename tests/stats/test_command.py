@@ -11,7 +11,9 @@ from cnum.activities.enums import ActivityType, Progress, Theme
 from cnum.activities.models import Beneficiary
 from cnum.activities.services import recompute_first_accompaniments
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, DepartementFactory, RegionFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 

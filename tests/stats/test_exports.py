@@ -14,7 +14,8 @@ from cnum.stats.programme import programme_figures
 from cnum.stats.scopes import Filters, Scope
 from cnum.structures.enums import StructureType
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import DepartementFactory, StructureFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 MARCH = (datetime.date(2025, 3, 1), datetime.date(2025, 3, 31))

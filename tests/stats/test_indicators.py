@@ -10,7 +10,8 @@ from cnum.activities.services import recompute_first_accompaniments
 from cnum.stats import indicators
 from cnum.structures.enums import StructureType
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.structures.factories import StructureFactory
 
 JANUARY = datetime.date(2025, 1, 15)
 MARCH = datetime.date(2025, 3, 10)
@@ -81,7 +82,7 @@ def test_progress_rate_over_people_asked_only():
 @pytest.mark.django_db
 def test_themes_months_departements_employers_and_hours():
     public = StructureFactory(type=StructureType.COMMUNE)
-    private = StructureFactory(type=StructureType.ASSOCIATION, departement=None)
+    private = StructureFactory(type=StructureType.ASSOCIATION, commune=None)
     ActivityFactory(structure=public, date=JANUARY, themes=[Theme.EMAIL, Theme.HEALTH], duration_minutes=45)
     ActivityFactory(structure=public, date=MARCH, themes=[Theme.EMAIL, Theme.EMAIL], duration_minutes=30)
     ActivityFactory(structure=private, date=MARCH, themes=[Theme.HEALTH], collective=True)

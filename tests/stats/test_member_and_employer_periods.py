@@ -21,7 +21,8 @@ from cnum.stats.exports import fiche_html
 from cnum.stats.scopes import Filters, Scope, ScopeKind
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, StructureFactory, TeamFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,9 @@ from cnum.activities.services import recompute_first_accompaniments
 from cnum.stats import engine, opendata
 from cnum.stats.scopes import Scope
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, DepartementFactory, RegionFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 MARCH, APRIL = datetime.date(2025, 3, 10), datetime.date(2025, 4, 10)

@@ -15,8 +15,8 @@ from cnum.stats.forms import preset_period
 from cnum.stats.scopes import Filters, Scope
 from tests.accounts.factories import UserFactory
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import StructureFactory
 from tests.stats.test_perms import user_with, world  # noqa: F401 — `world` is a fixture
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_programme_team_default_scope_and_figures_equal_the_engine(client, data)
         (Role.PREFECTURE_REGION, "region", "Région Auvergne-Rhône-Alpes (84)"),
         (Role.HUB, "hub", "Hub territorial Hub du Rhône"),
         (Role.NATIONAL_NETWORK, "network", "Réseau national Réseau des mairies"),
-        (Role.STRUCTURE_MANAGER, "lyon", "Structure employeuse Mairie"),
+        (Role.STRUCTURE_MANAGER, "lyon", "Structure employeuse Mairie de Lyon"),
         # The team's name says "Équipe" already: the title does not say it twice (issue #16).
         (Role.COORDINATOR, "team", "Équipe n° "),
     ],

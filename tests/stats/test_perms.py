@@ -5,16 +5,9 @@ from cnum.accounts.enums import Role
 from cnum.stats.perms import advisor_figures_scope, can_narrow_to_advisor, can_view, default_scope, viewable
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
-from tests.advisors.factories import (
-    AdvisorFactory,
-    ContractFactory,
-    DepartementFactory,
-    RegionFactory,
-    StructureFactory,
-    TeamFactory,
-    TeamMembershipFactory,
-)
-from tests.structures.factories import HubFactory, NetworkFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory, TeamMembershipFactory
+from tests.structures.factories import HubFactory, NetworkFactory, StructureFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +18,10 @@ def world():
     département, an advisor employed by each structure, a team in Lyon, a hub of the Rhône, a network of Lyon."""
     rhone, ain = DepartementFactory(code="69"), DepartementFactory(code="01", name="Ain")
     bdr = DepartementFactory(code="13", name="Bouches-du-Rhône", region=RegionFactory(code="93", name="PACA"))
-    lyon, bourg, marseille = (StructureFactory(departement=d) for d in (rhone, ain, bdr))
+    lyon, bourg, marseille = (
+        StructureFactory(name=f"Mairie de {name}", departement=departement)
+        for name, departement in (("Lyon", rhone), ("Bourg", ain), ("Marseille", bdr))
+    )
     advisors = {name: AdvisorFactory(with_account=True) for name in ("lyon", "bourg", "marseille", "coordinator")}
     for name, structure in (("lyon", lyon), ("bourg", bourg), ("marseille", marseille), ("coordinator", lyon)):
         ContractFactory(advisor=advisors[name], structure=structure)

@@ -13,7 +13,8 @@ from cnum.activities.models import Activity
 from cnum.activities.services import recompute_first_accompaniments
 from cnum.stats import indicators
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.structures.factories import StructureFactory
 
 PEOPLE = 3
 DAY = datetime.date(2025, 1, 1)

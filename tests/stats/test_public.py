@@ -10,7 +10,9 @@ from cnum.activities.enums import Progress
 from cnum.stats import engine
 from cnum.stats.scopes import Scope
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, DepartementFactory, PostFactory, StructureFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory
+from tests.structures.factories import PostFactory, StructureFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 

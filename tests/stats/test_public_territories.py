@@ -14,7 +14,8 @@ from cnum.stats.views import month_label
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory
 from tests.sites.factories import SiteFactory
-from tests.structures.factories import CommuneFactory, DepartementFactory, RegionFactory, StructureFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 

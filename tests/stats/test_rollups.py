@@ -18,15 +18,10 @@ from cnum.stats.scopes import Filters, Scope, activities
 from cnum.structures.enums import StructureType
 from cnum.territories.models import Epci
 from tests.activities.factories import BeneficiaryFactory
-from tests.advisors.factories import (
-    ContractFactory,
-    DepartementFactory,
-    SiteFactory,
-    StructureFactory,
-    TeamFactory,
-    TeamMembershipFactory,
-)
-from tests.structures.factories import CommuneFactory, HubFactory, NetworkFactory
+from tests.advisors.factories import ContractFactory, TeamFactory, TeamMembershipFactory
+from tests.sites.factories import SiteFactory
+from tests.structures.factories import HubFactory, NetworkFactory, StructureFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory
 
 DAY = datetime.date(2024, 12, 1)  # activities from December 2024 to April 2025: across a year and quarters
 PEOPLE = 2  # followed people per advisor

@@ -4,7 +4,8 @@ import pytest
 
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind, activities
 from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import DepartementFactory, RegionFactory, StructureFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory, RegionFactory
 
 
 @pytest.mark.parametrize(

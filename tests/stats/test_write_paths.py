@@ -25,9 +25,11 @@ from cnum.structures.enums import StructureType
 from cnum.structures.models import Network, Structure, StructureNetwork
 from tests.accounts.factories import UserFactory
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteFactory, TeamFactory, TeamMembershipFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory, TeamMembershipFactory
+from tests.sites.factories import SiteFactory
 from tests.stats.test_rollups import DAY, World, activity_data
-from tests.structures.factories import CommuneFactory, valid_siret
+from tests.structures.factories import valid_siret
+from tests.territories.factories import CommuneFactory
 
 PATHS = (
     "api",

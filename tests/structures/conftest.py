@@ -2,7 +2,8 @@ import pytest
 
 from cnum.accounts.enums import Role
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
-from tests.structures.factories import DepartementFactory, StructureFactory
+from tests.structures.factories import StructureFactory
+from tests.territories.factories import DepartementFactory
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Test data for the registry. Territories are fetched or created by code, so these factories work with and without
-the real COG loaded (the `cog` fixture): with it, "69123" is the real Lyon."""
+"""Test data for the registry. A structure is in Lyon by default (the commune gives its département); pass
+`departement=` alone for a structure known only by its département (no commune)."""
 
 import datetime
 import itertools
@@ -20,8 +20,7 @@ from cnum.structures.enums import (
 )
 from cnum.structures.identifiers import luhn_check_digit
 from cnum.structures.models import CoselecDecision, Hub, Network, Post, PostAmendment, Structure
-from cnum.territories.enums import CommuneKind, Zone
-from cnum.territories.models import Commune, Departement, Region
+from tests.territories.factories import CommuneFactory
 
 _sirets = itertools.count(1)
 
@@ -30,52 +29,6 @@ def valid_siret(number: int | None = None) -> str:
     """A Luhn-valid SIRET outside La Poste's SIREN, different at each call."""
     prefix = f"9{number if number is not None else next(_sirets):012d}"
     return prefix + luhn_check_digit(prefix)
-
-
-class RegionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Region
-        django_get_or_create = ("code",)
-
-    code = "84"
-    name = "Auvergne-Rhône-Alpes"
-    zone = Zone.METRO
-
-
-class DepartementFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Departement
-        django_get_or_create = ("code",)
-
-    code = "69"
-    name = "Rhône"
-    region = factory.SubFactory(RegionFactory)
-    zone = Zone.METRO
-
-    class Params:
-        bouches_du_rhone = factory.Trait(
-            code="13",
-            name="Bouches-du-Rhône",
-            region=factory.SubFactory(RegionFactory, code="93", name="Provence-Alpes-Côte d'Azur"),
-        )
-
-
-class CommuneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Commune
-        django_get_or_create = ("code", "kind")
-
-    code = "69123"
-    name = "Lyon"
-    kind = CommuneKind.CURRENT
-    departement = factory.SubFactory(DepartementFactory)
-    region = factory.SelfAttribute("departement.region")
-    zone = Zone.METRO
-
-    class Params:
-        marseille = factory.Trait(
-            code="13055", name="Marseille", departement=factory.SubFactory(DepartementFactory, bouches_du_rhone=True)
-        )
 
 
 class HubFactory(factory.django.DjangoModelFactory):
@@ -104,7 +57,10 @@ class StructureFactory(factory.django.DjangoModelFactory):
     type = StructureType.COMMUNE
     address = "1 place de la Mairie"
     postal_code = "69001"
-    commune = factory.SubFactory(CommuneFactory)
+    #: Declared so that `departement=` may be passed alone: the commune is then left empty, since saving a structure
+    #: gives it its commune's département.
+    departement = None
+    commune = factory.Maybe("departement", yes_declaration=None, no_declaration=factory.SubFactory(CommuneFactory))
 
     class Params:
         association = factory.Trait(type=StructureType.ASSOCIATION)

@@ -229,6 +229,27 @@ def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, p
     return rows
 
 
+def _in_territory(rows: list, report: CsvAutoReport, departements) -> list:
+    """The rows located in `departements` (all with None). A row elsewhere is rejected with its reason rather than
+    left out silently, so the person importing sees every row that was not taken and why."""
+    if departements is None:
+        return rows
+    kept, allowed = [], ", ".join(sorted(departements))
+    for row in rows:
+        code = row.values.get("departement_id")
+        if code in departements:
+            kept.append(row)
+        else:
+            report.reject(
+                row.line,
+                f"Lieu hors de votre territoire (département {code}) : seuls les lieux de vos départements "
+                f"({allowed}) sont importés.",
+                row.values.get("commune_name", ""),
+            )
+    report.rejected.sort(key=lambda problem: problem.line)
+    return kept
+
+
 def run(
     *,
     path: Path,
@@ -238,12 +259,14 @@ def run(
     columns=None,
     values=None,
     source="",
+    departements=None,
     **options,
 ):
     """Import a third-party CSV. `columns` ({column: schema column | None}) or `mapping_file` (the same in JSON)
     correct the guessed mapping, and `values` ({schema column: {text: value | None}}, or the mapping file's
     "valeurs") the matching of values in words; `source` names the file's source, whose mapping and values are
-    then saved and reused."""
+    then saved and reused. `departements` (codes) limits the import to the sites located there: a hub's territory.
+    """
     report = CsvAutoReport(format=FORMAT, dry_run=dry_run, source=source or DEFAULT_SOURCE)
     try:
         sniffed = sniff(path)
@@ -265,6 +288,7 @@ def run(
         return report
     decided = {**mapping.saved_vocabulary(source), **(values or {})}
     rows = _check_rows(sniffed, chosen.columns, report, source=report.source, progress=progress, decided=decided)
+    rows = _in_territory(rows, report, departements)
     report.file_notes.extend(report.vocabulary_lines())
     if report.repairs or report.still_damaged:
         report.file_notes.append(

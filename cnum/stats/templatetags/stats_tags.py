@@ -2,7 +2,7 @@
 
 from django import template
 
-from cnum.stats.charts import number
+from cnum.core.formatting import number
 
 register = template.Library()
 

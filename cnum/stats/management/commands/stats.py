@@ -5,9 +5,13 @@ import argparse
 import datetime
 import json
 
-from cnum.activities.enums import ActivityType, Theme
+from django.utils import timezone
+
 from cnum.core.commands import CnumCommand
+from cnum.core.formatting import NARROW_NBSP, number, percent
 from cnum.stats import engine
+from cnum.stats.catalogue import BREAKDOWN, MEASURES, SPLIT, Unit
+from cnum.stats.forms import period_label
 from cnum.stats.scopes import SYNTAX, Filters, Scope, ScopeError
 
 
@@ -44,6 +48,7 @@ class Command(CnumCommand):
         except ScopeError as error:
             self.fail(str(error))
         figures = engine.figures(scope, since, until, filters)
+        figures.update(engine.registry_figures(scope, until, timezone.localdate()))
         if options["json"]:
             period = {"from": since.isoformat() if since else None, "to": until.isoformat() if until else None}
             payload = {"scope": str(scope), **period, "filters": filters.as_dict(), **figures}
@@ -53,39 +58,34 @@ class Command(CnumCommand):
 
 
 def text_lines(scope: Scope, since, until, figures: dict) -> list[str]:
-    rate = figures["progressed_rate"]
-    lines = [
-        f"Statistiques — {scope.label}, {_period(since, until)}",
-        f"Activités : {figures['activities']}",
-        f"Accompagnements : {figures['accompaniments']}",
-        f"Personnes accompagnées : {figures['beneficiaries']}",
-        f"Nouvelles personnes accompagnées : {figures['new_beneficiaries']}",
-        "Part des personnes qui disent avoir progressé : "
-        + ("sans objet (personne n'a été interrogé)" if rate is None else f"{rate:.0%}".replace("%", " %")),
-        f"Heures d'accompagnement : {figures['hours']}".replace(".", ","),
-        "Individuel ou collectif :",
-    ]
+    lines = [f"Statistiques — {scope.label}, {period_label(since, until)}"]
+    for measure in MEASURES:
+        value = figures[measure.key]
+        if measure.unit == Unit.RATE:
+            shown = "sans objet (personne n'a été interrogé)" if value is None else percent(value)
+        else:
+            shown = number(value)
+        lines.append(f"{measure.label} : {shown}")
+    lines.append(f"{SPLIT['individual_vs_collective'].label} :")
     for kind, counts in figures["individual_vs_collective"].items():
-        lines.append(f"  {ActivityType(kind).label} : {counts['activities']} activités ({counts['share']} %)")
+        label = SPLIT["individual_vs_collective"].labels[kind]
+        lines.append(f"  {label} : {number(counts['activities'])} activités ({counts['share']}{NARROW_NBSP}%)")
     employers = figures["by_employer_type"]
     lines.append(
-        f"Employeur public : {employers['public']['share']} %, privé : {employers['private']['share']} % des activités"
+        f"Employeur public : {employers['public']['share']}{NARROW_NBSP}%, privé : "
+        f"{employers['private']['share']}{NARROW_NBSP}% des activités"
     )
-    lines.append("Thématiques (activités) :")
-    labels = dict(Theme.choices)
-    lines += [f"  {labels.get(theme, theme)} : {count}" for theme, count in figures["by_theme"].items()]
+    themes = BREAKDOWN["by_theme"]
+    lines.append(f"{themes.title} (activités) :")
+    lines += [f"  {themes.label_of(theme)} : {number(count)}" for theme, count in figures["by_theme"].items()]
     lines.append("Par mois (activités / accompagnements) :")
-    lines += [f"  {month} : {c['activities']} / {c['accompaniments']}" for month, c in figures["by_month"].items()]
+    lines += [
+        f"  {month} : {number(c['activities'])} / {number(c['accompaniments'])}"
+        for month, c in figures["by_month"].items()
+    ]
     lines.append("Par département (activités / accompagnements) :")
-    lines += [f"  {code} : {c['activities']} / {c['accompaniments']}" for code, c in figures["by_departement"].items()]
+    lines += [
+        f"  {code} : {number(c['activities'])} / {number(c['accompaniments'])}"
+        for code, c in figures["by_departement"].items()
+    ]
     return lines
-
-
-def _period(since, until) -> str:
-    if since and until:
-        return f"du {since:%d/%m/%Y} au {until:%d/%m/%Y}"
-    if since:
-        return f"depuis le {since:%d/%m/%Y}"
-    if until:
-        return f"jusqu'au {until:%d/%m/%Y}"
-    return "toute la période"
