@@ -245,22 +245,7 @@ def set_vocabularies(row: AutoRow, record: dict, decided: dict) -> None:
                 row.warn(f"Valeur {reason} pour « {column} » (schéma v1.0.2), non reprise.", found.item)
 
 
-NUMBER_ONLY = re.compile(r"[\d\s.,/-]*\d[\d\s.,/-]*(?:\s*(?:bis|ter|quater|[a-d]))?", re.IGNORECASE)
-SIRET_LIKE = re.compile(r"(?:\d[\s.]?){9}(?:(?:\d[\s.]?){5})?")
-
-
-def _not_a_name(name: str) -> str:
-    """Why `name` is not a site's name ("" when it is one)."""
-    if not name:
-        return "vide"
-    if SIRET_LIKE.fullmatch(name):
-        return "c'est un numéro SIRET ou SIREN"
-    if NOT_A_NAME_LETTERS.fullmatch(name) or NUMBER_ONLY.fullmatch(name):
-        return "c'est un numéro, pas un nom"
-    return ""
-
-
-NOT_A_NAME_LETTERS = re.compile(r"[\W_]+")
+_not_a_name = base.not_a_name
 
 
 def set_name(row: AutoRow, record: dict) -> None:
