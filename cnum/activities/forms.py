@@ -19,8 +19,8 @@ from cnum.activities.enums import (
     SocialStatus,
     Theme,
 )
-from cnum.activities.models import Activity, Beneficiary
-from cnum.activities.validation import BREAKDOWNS, validate_activity
+from cnum.activities.models import Activity, Beneficiary, CoordinationActivity
+from cnum.activities.validation import BREAKDOWNS, EARLIEST_DATE, MAX_DURATION, MIN_DURATION, validate_activity
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
 from cnum.core.validators import french_phone
 from cnum.sites.models import ListContains, Site
@@ -310,3 +310,34 @@ class MergeForm(BaseForm):
         super().__init__(*args, **kwargs)
         candidates = keep.advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).exclude(pk=keep.pk)
         self.fields["merge"].queryset = candidates
+
+
+class CoordinationActivityForm(BaseModelForm):
+    """A coordination activity: the same date and duration rules as an activity (cnum.activities.validation)."""
+
+    class Meta:
+        model = CoordinationActivity
+        fields = ["kind", "date", "duration_minutes", "participants", "partners", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _blank(self.fields["kind"].choices[1:])
+        self.fields["duration_minutes"].help_text = f"Entre {MIN_DURATION} et {MAX_DURATION} minutes."
+        self.fields["participants"].help_text = "Les personnes présentes, vous compris."
+        self.fields["partners"].help_text = "Les organisations associées, séparées par des virgules."
+        self.fields["notes"].help_text = "Ne nommez pas les personnes accompagnées."
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("La date ne peut pas être dans le futur.")
+        if date < EARLIEST_DATE:
+            raise forms.ValidationError("La date ne peut pas être antérieure au 1er janvier 2020.")
+        return date
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if not MIN_DURATION <= minutes <= MAX_DURATION:
+            raise forms.ValidationError(f"Indiquez une durée entre {MIN_DURATION} et {MAX_DURATION} minutes.")
+        return minutes

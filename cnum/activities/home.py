@@ -3,13 +3,15 @@ see again; the coordinator's members who have not recorded lately; the territori
 
 import datetime
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from cnum.accounts.enums import Role
 from cnum.accounts.perms import acting_as
-from cnum.activities.models import Activity, Beneficiary
+from cnum.activities import perms
+from cnum.activities.enums import CoordinationKind
+from cnum.activities.models import Activity, Beneficiary, CoordinationActivity
 from cnum.advisors.models import Advisor, Contract, TeamMembership
 from cnum.core.formatting import number
 from cnum.core.home import Figure, Link, Panel
@@ -144,8 +146,41 @@ def structure_place(structure: Structure) -> str:
     return structure.commune.name if getattr(structure, "commune", None) else ""
 
 
+def coordination_figures(records, *, since: datetime.date) -> list[Figure]:
+    """Counts of coordination activities since `since`: all, then by kind (the kinds with none included), and their
+    hours. Live queries: the table is small and no statistic of accompaniments reads it."""
+    records = records.filter(date__gte=since)
+    by_kind = dict(records.values_list("kind").annotate(count=Count("pk")).values_list("kind", "count"))
+    minutes = records.aggregate(minutes=Sum("duration_minutes"))["minutes"] or 0
+    figures = [
+        Figure("activités de coordination", number(sum(by_kind.values())), hint=f"depuis le {since:%d/%m/%Y}"),
+        Figure("heures de coordination", number(round(minutes / 60))),
+    ]
+    figures += [Figure(kind.label.lower(), number(by_kind.get(kind.value, 0))) for kind in CoordinationKind]
+    return figures
+
+
+def coordination_panel(user) -> Panel | None:
+    """The coordinator's records of the year, and the programme team's over every team (issue #21)."""
+    assignment = user.active_role
+    if assignment is None or assignment.role not in (Role.COORDINATOR, Role.PROGRAMME_TEAM):
+        return None
+    if assignment.role == Role.COORDINATOR and not perms.can_record_coordination(user):
+        return None
+    since = timezone.localdate().replace(month=1, day=1)
+    records = CoordinationActivity.objects.visible_to(user)
+    tasks = [Link("Saisir une activité de coordination", reverse("activities:coordination_create"))]
+    return Panel(
+        title="Activités de coordination" if assignment.role == Role.COORDINATOR else "Coordination dans le programme",
+        order=25,
+        figures=coordination_figures(records, since=since),
+        tasks=tasks if assignment.role == Role.COORDINATOR else [],
+        more=Link("Toutes les activités de coordination", reverse("activities:coordination_list")),
+    )
+
+
 def connect() -> None:
     from cnum.core import home
 
-    for provider in (advisor_panel, coordinator_panel, territory_panel):
+    for provider in (advisor_panel, coordinator_panel, coordination_panel, territory_panel):
         home.register(provider)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cnum.activities import views
+from cnum.activities import views, views_coordination
 
 app_name = "activities"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("beneficiaires/<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
     path("beneficiaires/<int:pk>/fusionner/", views.beneficiary_merge, name="beneficiary_merge"),
     path("beneficiaires/<int:pk>/effacer/", views.beneficiary_erase, name="beneficiary_erase"),
+    path("coordination/", views_coordination.coordination_list, name="coordination_list"),
+    path("coordination/nouvelle/", views_coordination.coordination_create, name="coordination_create"),
+    path("coordination/<int:pk>/modifier/", views_coordination.coordination_update, name="coordination_update"),
+    path("coordination/<int:pk>/supprimer/", views_coordination.coordination_delete, name="coordination_delete"),
 ]

@@ -33,7 +33,7 @@ from cnum.territories.enums import EpciKind
 from cnum.territories.lookup import reset_index
 from cnum.territories.models import Epci, PostalCode
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
-from tests.activities.factories import ActivityFactory, BeneficiaryFactory
+from tests.activities.factories import ActivityFactory, BeneficiaryFactory, CoordinationActivityFactory
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
@@ -120,6 +120,7 @@ def _side(structure, departement_code: str, city: str) -> dict:
         "training": TrainingFactory(advisor=advisor),
         "team": team,
         "membership": TeamMembershipFactory(team=team, advisor=advisor),
+        "coordination": CoordinationActivityFactory(team=team, partners=f"Mairie de {city}"),
         "activity": activity,
         "beneficiary": beneficiary,
         "convention": signed_convention(structure=structure),
@@ -247,6 +248,9 @@ def build_world() -> dict:
         if role not in NO_ROLE and role != Role.ADVISOR:
             users[role] = RoleAssignmentFactory(role=role, scope=scopes.get(role)).user
     world["users"] = users
+    # The coordination activity inside is its coordinator's: only who recorded one changes it.
+    world["in"]["coordination"].created_by = users[Role.COORDINATOR]
+    world["in"]["coordination"].save()
     # The token is its structure manager's: a token whose owner has lost the role opens nothing (finding 5).
     world["secret"] = ApiToken.issue(name="Jeton de test", owner=users[Role.STRUCTURE_MANAGER], structure=inside)[1]
     world |= _movers(world["in"], world["out"])

@@ -263,6 +263,25 @@ ROUTES: dict[str, Entry] = {
     "activities:beneficiary_erase": Entry(
         signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
     ),
+    # Coordination activities: recorded by a coordinator for its team, changed by whoever recorded them; read by the
+    # structure, the territories and the programme team; an advisor who is not a coordinator is refused.
+    "activities:coordination_list": Entry(
+        signed_in(
+            "403",
+            coordinator="200",
+            structure_manager="200",
+            prefecture_departement="200",
+            prefecture_region="200",
+            hub="200",
+            national_network="200",
+            programme_team="200",
+        )
+    ),
+    "activities:coordination_create": Entry(signed_in("403", coordinator="200")),
+    "activities:coordination_update": Entry(signed_in("403", coordinator="200/404"), kwargs=obj("coordination")),
+    "activities:coordination_delete": Entry(
+        signed_in("403", coordinator="302/404"), method="POST", kwargs=obj("coordination")
+    ),
     # Statistics: the public page for all; the dashboard and its exports for the scopes of the active role.
     # The public page of a territory (département inside, another outside): public whoever asks.
     "stats:public": Entry(PUBLIC, query=lambda world, side: f"scope=departement:{world[side]['departement'].code}"),
@@ -474,6 +493,7 @@ LISTS = (
     "advisors:team_list",
     "activities:list",
     "activities:beneficiary_list",
+    "activities:coordination_list",
     "stats:dashboard",
     "funding:convention_list",
     "funding:campaign_list",
