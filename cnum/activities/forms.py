@@ -341,3 +341,17 @@ class CoordinationActivityForm(BaseModelForm):
         if not MIN_DURATION <= minutes <= MAX_DURATION:
             raise forms.ValidationError(f"Indiquez une durée entre {MIN_DURATION} et {MAX_DURATION} minutes.")
         return minutes
+
+
+class BeneficiaryImportForm(BaseForm):
+    file = forms.FileField(label="Fichier", help_text="CSV ou XLSX, à partir du modèle, 5 Mo au plus.")
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Déposez un fichier CSV ou XLSX (partez du modèle).")
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo : découpez-le en plusieurs fichiers.")
+        return upload

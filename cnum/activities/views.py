@@ -275,6 +275,8 @@ def beneficiary_merge(request, pk):
         messages.success(request, "Les deux fiches ont été fusionnées.")
     else:
         messages.error(request, "Choisissez la fiche à fusionner.")
+    if request.POST.get("retour") == "doublons":
+        return redirect("activities:beneficiary_duplicates")
     return redirect("activities:beneficiary_detail", pk=keep.pk)
 
 

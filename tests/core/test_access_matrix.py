@@ -256,6 +256,14 @@ ROUTES: dict[str, Entry] = {
     "activities:delete": Entry(signed_in("403", advisor="302/404"), method="POST", kwargs=obj("activity")),
     "activities:beneficiary_list": Entry(signed_in("403", advisor="200")),
     "activities:beneficiary_create": Entry(signed_in("403", advisor="200")),
+    # The advisor's followed people in and out: import (analysis, then confirmation), template, export, duplicates.
+    "activities:beneficiary_import": Entry(signed_in("403", advisor="200")),
+    "activities:beneficiary_import_confirm": Entry(signed_in("403", advisor="302"), method="POST"),
+    "activities:beneficiary_template": Entry(
+        signed_in("403", advisor="200"), kwargs=lambda world, side: {"fmt": "csv"}
+    ),
+    "activities:beneficiary_export": Entry(signed_in("403", advisor="200"), kwargs=lambda world, side: {"fmt": "csv"}),
+    "activities:beneficiary_duplicates": Entry(signed_in("403", advisor="200")),
     "activities:beneficiary_detail": Entry(signed_in("403", advisor="200/404"), kwargs=obj("beneficiary")),
     "activities:beneficiary_merge": Entry(
         signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
@@ -494,6 +502,7 @@ LISTS = (
     "activities:list",
     "activities:beneficiary_list",
     "activities:coordination_list",
+    "activities:beneficiary_duplicates",
     "stats:dashboard",
     "funding:convention_list",
     "funding:campaign_list",
