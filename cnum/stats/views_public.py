@@ -11,13 +11,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cnum.activities.enums import PlaceType
-from cnum.stats import charts, engine, indicators
+from cnum.advisors.models import Contract
+from cnum.stats import charts, engine, indicators, sharing
 from cnum.stats import views as stats_views
 from cnum.stats.catalogue import BREAKDOWN
 from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
 from cnum.stats.models import StatCell
 from cnum.stats.programme import programme_figures
-from cnum.stats.public import DIMENSIONS, TOTALS_ONLY, Secrecy, progressed_asked, public_scope, secrecy
+from cnum.stats.public import (
+    DIMENSIONS,
+    TOTALS_ONLY,
+    Secrecy,
+    progressed_asked,
+    public_scope,
+    secrecy,
+    shared_secrecy,
+)
 from cnum.stats.scopes import EMPLOYER_KINDS, Scope, ScopeError, ScopeKind, activities
 from cnum.territories.lookup import search_communes
 from cnum.territories.models import Commune, Departement, Epci, Region
@@ -67,6 +76,35 @@ def public(request):
     elif not secret.withheld:
         context.update(_territory_context(scope, figures, secret))
     return render(request, "stats/public.html", context)
+
+
+def shared(request, token: str):
+    """The figures an advisor or a structure shares by a public link (cnum.stats.sharing): the public page of its
+    scope, under the same secrecy; an unknown or revoked link is not found."""
+    scope = sharing.shared_scope(token)
+    if scope is None:
+        raise Http404("Ce lien de partage n'existe pas ou a été révoqué.")
+    figures = engine.figures(scope)
+    secret = shared_secrecy(figures)
+    context = {
+        "title": f"Statistiques partagées — {_shared_name(scope)}",
+        "shared": True,
+        "scope": scope,
+        "withheld": secret.withheld,
+        "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
+        "definitions": stats_views.definitions(),
+    }
+    if not secret.withheld:
+        context.update(_territory_context(scope, figures, secret))
+    return render(request, "stats/public.html", context)
+
+
+def _shared_name(scope: Scope) -> str:
+    """A structure by its name; an advisor by its employer only — its own name is not published."""
+    if scope.kind == ScopeKind.STRUCTURE:
+        return scope.name()
+    contract = Contract.objects.current().filter(advisor_id=scope.code).select_related("structure").first()
+    return f"un conseiller numérique de {contract.structure.name}" if contract else "un conseiller numérique"
 
 
 def _title(scope: Scope) -> str:

@@ -29,6 +29,7 @@ from cnum.funding.models import Campaign, CampaignTarget
 from cnum.funding.reference_data import funding_reference_load
 from cnum.sites.models import SiteDuplicateCandidate
 from cnum.sites.schema import FRANCE_SERVICES
+from cnum.stats.models import FiguresShare
 from cnum.territories.enums import EpciKind
 from cnum.territories.lookup import reset_index
 from cnum.territories.models import Epci, PostalCode
@@ -248,6 +249,13 @@ def build_world() -> dict:
         if role not in NO_ROLE and role != Role.ADVISOR:
             users[role] = RoleAssignmentFactory(role=role, scope=scopes.get(role)).user
     world["users"] = users
+    # A link to the Lyon advisor's figures, published; the Marseille one's, revoked.
+    world["in"]["figures_share"] = FiguresShare.objects.create(
+        scope=f"advisor:{world['in']['advisor'].pk}", token="a" * 32
+    )
+    world["out"]["figures_share"] = FiguresShare.objects.create(
+        scope=f"advisor:{world['out']['advisor'].pk}", token="b" * 32, revoked_at=timezone.now()
+    )
     # The coordination activity inside is its coordinator's: only who recorded one changes it.
     world["in"]["coordination"].created_by = users[Role.COORDINATOR]
     world["in"]["coordination"].save()

@@ -302,6 +302,10 @@ ROUTES: dict[str, Entry] = {
         kwargs=lambda world, side: {"fmt": "csv"},
         query=scope_of("structure", "structure"),
     ),
+    # Shared figures: the advisor or the structure manager publishes a link to its own; the link is public while
+    # published (the Lyon advisor's), not found once revoked (the Marseille one's).
+    "stats:share": Entry(signed_in("403", advisor="200", structure_manager="200")),
+    "stats:shared": Entry(expect("200/404"), kwargs=lambda world, side: {"token": world[side]["figures_share"].token}),
     # Open data: the page for all; a file that is not one of the published ones is not found.
     "opendata:page": Entry(PUBLIC),
     "opendata:file": Entry(expect("404"), kwargs=lambda world, side: {"name": "inconnu.csv"}),
