@@ -319,14 +319,17 @@ class CoordinationActivityForm(BaseModelForm):
         model = CoordinationActivity
         fields = ["kind", "date", "duration_minutes", "participants", "partners", "notes"]
         widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 4})}
+        # In Meta, not set in __init__: the DSFR form reads its bound fields' help texts before __init__ ends.
+        help_texts = {
+            "duration_minutes": f"Entre {MIN_DURATION} et {MAX_DURATION} minutes.",
+            "participants": "Les personnes présentes, vous compris.",
+            "partners": "Les organisations associées, séparées par des virgules.",
+            "notes": "Ne nommez pas les personnes accompagnées.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = _blank(self.fields["kind"].choices[1:])
-        self.fields["duration_minutes"].help_text = f"Entre {MIN_DURATION} et {MAX_DURATION} minutes."
-        self.fields["participants"].help_text = "Les personnes présentes, vous compris."
-        self.fields["partners"].help_text = "Les organisations associées, séparées par des virgules."
-        self.fields["notes"].help_text = "Ne nommez pas les personnes accompagnées."
 
     def clean_date(self):
         date = self.cleaned_data["date"]

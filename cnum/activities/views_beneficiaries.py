@@ -21,6 +21,7 @@ from cnum.activities import perms, services
 from cnum.activities.forms import BeneficiaryImportForm
 from cnum.activities.importers import beneficiaries as people_file
 from cnum.activities.models import Beneficiary
+from cnum.core.imports import plural
 from cnum.core.tabular import csv_bytes, xlsx_bytes
 
 SESSION_KEY = "cnum_pending_beneficiary_imports"
@@ -149,8 +150,9 @@ def beneficiary_import_confirm(request):
         return redirect("activities:beneficiary_import")
     finally:
         _discard(path)
-    skipped = f", {report.unchanged} laissées de côté (doublons possibles)" if report.unchanged else ""
-    messages.success(request, f"Import terminé : {report.created} personnes suivies ajoutées{skipped}.")
+    added = plural(report.created, "personne suivie ajoutée", "personnes suivies ajoutées")
+    skipped = ", " + plural(report.unchanged, "doublon possible laissé de côté", "doublons possibles laissés de côté")
+    messages.success(request, f"Import terminé : {added}{skipped if report.unchanged else ''}.")
     return redirect(
         "activities:beneficiary_duplicates" if services.find_duplicates(advisor) else "activities:beneficiary_list"
     )

@@ -92,6 +92,14 @@ def test_confirming_follows_the_valid_rows_in_one_go(advisor_client, advisor, kn
     assert response.url == reverse("activities:beneficiary_duplicates")
 
 
+def test_the_analysis_and_the_result_speak_french_agreement(advisor_client, advisor, known):
+    response = upload(advisor_client, f"{HEADER}\nMartin;Jeanne;15/01/2026;;;\nDupont-Léger;Hélène;15/01/2026;;;")
+    assert "2 lignes lues : 2 personnes à ajouter, 0 ligne refusée, 1 doublon possible." in response.content.decode()
+    response = confirm(advisor_client, response, skip_look_alikes="1")
+    message = str(list(response.wsgi_request._messages)[0])
+    assert message == "Import terminé : 1 personne suivie ajoutée, 1 doublon possible laissé de côté."
+
+
 def test_the_look_alikes_can_be_left_out(advisor_client, advisor, known):
     confirm(advisor_client, upload(advisor_client, FILE), skip_look_alikes="1")
     assert sorted(followed(advisor).values_list("last_name", flat=True)) == ["Dupont-Léger", "Durand", "Martin"]

@@ -154,3 +154,9 @@ def test_the_programme_team_home_counts_every_team_by_kind(client):
     figures = {figure.label: figure.value for figure in panel.figures}
     assert figures["réunion d'équipe"] == "2"
     assert figures["activités de coordination"] == "2"
+
+
+def test_the_form_shows_its_hints(coordinator):
+    page = coordinator.get(reverse("activities:coordination_create")).content.decode()
+    assert "Entre 1 et 600 minutes." in page
+    assert "Ne nommez pas les personnes accompagnées." in page

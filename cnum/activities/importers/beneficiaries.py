@@ -18,7 +18,7 @@ from cnum.activities.forms import BeneficiaryForm
 from cnum.activities.importers.reading import cell, header_columns, iter_rows
 from cnum.activities.models import Beneficiary
 from cnum.activities.services import beneficiary_follow, likeness_keys, likeness_reasons
-from cnum.core.imports import Column, ImportReport
+from cnum.core.imports import Column, ImportReport, plural
 from cnum.core.tabular import read_cell
 from cnum.sites.importers.files import UnreadableFile
 
@@ -57,6 +57,15 @@ class LookAlike:
 class BeneficiaryImportReport(ImportReport):
     people: list[dict] = field(default_factory=list)  # the valid rows, as the service's keyword arguments
     look_alikes: list[LookAlike] = field(default_factory=list)
+
+    def preview(self) -> str:
+        """ "20 lignes lues : 20 personnes à ajouter, 0 ligne refusée, 2 doublons possibles." (French agreement)"""
+        parts = [
+            plural(len(self.people), "personne à ajouter", "personnes à ajouter"),
+            plural(len(self.rejected), "ligne refusée", "lignes refusées"),
+            plural(len(self.look_alikes), "doublon possible", "doublons possibles"),
+        ]
+        return f"{plural(self.total, 'ligne lue', 'lignes lues')} : {', '.join(parts)}."
 
 
 def _parse_date(text: str) -> datetime.date | None:
