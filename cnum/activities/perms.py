@@ -128,5 +128,7 @@ def visible_coordination_activities(records: QuerySet, user) -> QuerySet:
 
 
 def can_edit_coordination(user, record) -> bool:
-    """A coordination activity is changed or deleted by whoever recorded it, while it coordinates that team."""
-    return coordinated_team_id(user) == record.team_id and record.created_by_id == user.pk
+    """A coordination activity is changed or deleted by a coordinator of its team (the one who recorded it, or who
+    coordinates the team with it or after it), never by the readers."""
+    team_id = coordinated_team_id(user)
+    return team_id is not None and team_id == record.team_id

@@ -87,21 +87,25 @@ def test_an_advisor_who_is_not_a_coordinator_gets_403(advisor_client, name):
     assert advisor_client.get(reverse(name)).status_code == 403
 
 
-def test_a_coordinator_changes_and_deletes_its_own_records_only(coordinator, team):
-    mine = CoordinationActivityFactory(
-        team=team, created_by=coordinator.get(reverse("activities:coordination_list")).wsgi_request.user
-    )
-    colleague = CoordinationActivityFactory(team=team)
+def test_a_coordinator_changes_and_deletes_its_teams_records_only(coordinator, team, client):
+    mine = CoordinationActivityFactory(team=team)
     elsewhere = CoordinationActivityFactory()
     url = reverse("activities:coordination_update", kwargs={"pk": mine.pk})
     assert coordinator.post(url, valid(participants="12")).status_code == 302
     mine.refresh_from_db()
     assert mine.participants == 12
-    assert coordinator.get(reverse("activities:coordination_update", kwargs={"pk": colleague.pk})).status_code == 403
     assert coordinator.get(reverse("activities:coordination_update", kwargs={"pk": elsewhere.pk})).status_code == 404
-    assert coordinator.post(reverse("activities:coordination_delete", kwargs={"pk": colleague.pk})).status_code == 403
+    assert coordinator.post(reverse("activities:coordination_delete", kwargs={"pk": elsewhere.pk})).status_code == 404
     assert coordinator.post(reverse("activities:coordination_delete", kwargs={"pk": mine.pk})).status_code == 302
-    assert set(CoordinationActivity.objects.all()) == {colleague, elsewhere}
+    assert list(CoordinationActivity.objects.all()) == [elsewhere]
+
+
+def test_the_readers_never_change_a_record(client, team):
+    record = CoordinationActivityFactory(team=team)
+    signed_in(client, Role.STRUCTURE_MANAGER, team.structure)
+    assert client.post(reverse("activities:coordination_update", kwargs={"pk": record.pk}), valid()).status_code == 403
+    assert client.post(reverse("activities:coordination_delete", kwargs={"pk": record.pk})).status_code == 403
+    assert CoordinationActivity.objects.get() == record
 
 
 def test_a_structure_manager_reads_its_coordinators_records_only(client, team):

@@ -256,9 +256,6 @@ def build_world() -> dict:
     world["out"]["figures_share"] = FiguresShare.objects.create(
         scope=f"advisor:{world['out']['advisor'].pk}", token="b" * 32, revoked_at=timezone.now()
     )
-    # The coordination activity inside is its coordinator's: only who recorded one changes it.
-    world["in"]["coordination"].created_by = users[Role.COORDINATOR]
-    world["in"]["coordination"].save()
     # The token is its structure manager's: a token whose owner has lost the role opens nothing (finding 5).
     world["secret"] = ApiToken.issue(name="Jeton de test", owner=users[Role.STRUCTURE_MANAGER], structure=inside)[1]
     world |= _movers(world["in"], world["out"])
