@@ -269,7 +269,8 @@ def likeness_reasons(one, other) -> list[str]:
 def find_duplicates(advisor) -> list[list[Beneficiary]]:
     """Groups of the advisor's followed beneficiaries that look like one person: same name (normalised), phone
     or e-mail (`likeness_keys`). Each group holds at least two people, oldest first."""
-    people = list(advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).order_by("pk"))
+    people = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
+    people = list(people.order_by("pk"))
     parent = {person.pk: person.pk for person in people}
 
     def root(pk):

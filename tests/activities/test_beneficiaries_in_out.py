@@ -237,3 +237,28 @@ def test_an_analysis_never_confirmed_is_removed_after_a_day(advisor_client, sett
     os.utime(folder, (old, old))
     upload(advisor_client, FILE)
     assert folder not in set((tmp_path / "imports" / "beneficiaires-suivis").iterdir())
+
+
+def test_the_duplicates_screen_reads_a_fixed_number_of_queries(advisor_client, advisor, django_assert_max_num_queries):
+    from tests.structures.factories import CommuneFactory
+
+    commune = CommuneFactory()
+
+    def twins(name):
+        for _ in range(2):
+            services.beneficiary_follow(
+                advisor=advisor,
+                first_name=name,
+                last_name="Jumeau",
+                consent_date=datetime.date(2025, 1, 6),
+                commune=commune,
+            )
+
+    twins("Anne")
+    advisor_client.get(reverse("activities:beneficiary_duplicates"))
+    with django_assert_max_num_queries(20) as few:
+        advisor_client.get(reverse("activities:beneficiary_duplicates"))
+    twins("Paul")
+    twins("Zoé")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        advisor_client.get(reverse("activities:beneficiary_duplicates"))

@@ -164,3 +164,13 @@ def test_the_form_shows_its_hints(coordinator):
     page = coordinator.get(reverse("activities:coordination_create")).content.decode()
     assert "Entre 1 et 600 minutes." in page
     assert "Ne nommez pas les personnes accompagnées." in page
+
+
+def test_the_list_reads_a_fixed_number_of_queries(coordinator, team, django_assert_max_num_queries):
+    CoordinationActivityFactory.create_batch(2, team=team)
+    coordinator.get(reverse("activities:coordination_list"))  # warms the session and the role
+    with django_assert_max_num_queries(12) as few:
+        coordinator.get(reverse("activities:coordination_list"))
+    CoordinationActivityFactory.create_batch(8, team=team)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        coordinator.get(reverse("activities:coordination_list"))
