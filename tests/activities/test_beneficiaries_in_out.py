@@ -262,3 +262,22 @@ def test_the_duplicates_screen_reads_a_fixed_number_of_queries(advisor_client, a
     twins("Zoé")
     with django_assert_max_num_queries(len(few.captured_queries)):
         advisor_client.get(reverse("activities:beneficiary_duplicates"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("vide.csv", b"", "Le fichier soumis est vide"),
+        ("entete.csv", (HEADER + "\n").encode(), "Aucune ligne valide"),
+        ("binaire.xlsx", b"PK\x03\x04" + bytes(range(256)), "Classeur XLSX illisible"),
+        ("nul.csv", HEADER.encode() + b"\n\x00\x00;\x00", "Aucune ligne valide"),
+        ("windows.csv", f"{HEADER}\nMüller;Jérôme;01/02/2026;;;".encode("cp1252"), "1 personne à ajouter"),
+    ],
+)
+def test_a_damaged_file_gets_its_report_never_an_error(advisor_client, advisor, name, content, message):
+    response = advisor_client.post(
+        reverse("activities:beneficiary_import"), {"file": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not followed(advisor).exists()
