@@ -240,7 +240,7 @@ def test_an_analysis_never_confirmed_is_removed_after_a_day(advisor_client, sett
 
 
 def test_the_duplicates_screen_reads_a_fixed_number_of_queries(advisor_client, advisor, django_assert_max_num_queries):
-    from tests.structures.factories import CommuneFactory
+    from tests.territories.factories import CommuneFactory
 
     commune = CommuneFactory()
 
