@@ -161,20 +161,23 @@ def coordination_figures(records, *, since: datetime.date) -> list[Figure]:
 
 
 def coordination_panel(user) -> Panel | None:
-    """The coordinator's records of the year, and the programme team's over every team (issue #21)."""
+    """The coordinator's records of the year; the programme team's over every team; for a structure or a territory,
+    those of the teams it sees, when there are any (issue #21)."""
     assignment = user.active_role
-    if assignment is None or assignment.role not in (Role.COORDINATOR, Role.PROGRAMME_TEAM):
-        return None
-    if assignment.role == Role.COORDINATOR and not perms.can_record_coordination(user):
+    readers = (Role.PROGRAMME_TEAM, *perms.COORDINATION_READERS)
+    if assignment is None or (assignment.role not in readers and not perms.can_record_coordination(user)):
         return None
     since = timezone.localdate().replace(month=1, day=1)
     records = CoordinationActivity.objects.visible_to(user)
-    tasks = [Link("Saisir une activité de coordination", reverse("activities:coordination_create"))]
+    if assignment.role in perms.COORDINATION_READERS and not records.filter(date__gte=since).exists():
+        return None
+    titles = {Role.COORDINATOR: "Activités de coordination", Role.PROGRAMME_TEAM: "Coordination dans le programme"}
+    record = Link("Saisir une activité de coordination", reverse("activities:coordination_create"))
     return Panel(
-        title="Activités de coordination" if assignment.role == Role.COORDINATOR else "Coordination dans le programme",
+        title=titles.get(assignment.role, "Coordination des équipes"),
         order=25,
         figures=coordination_figures(records, since=since),
-        tasks=tasks if assignment.role == Role.COORDINATOR else [],
+        tasks=[record] if assignment.role == Role.COORDINATOR else [],
         more=Link("Toutes les activités de coordination", reverse("activities:coordination_list")),
     )
 

@@ -174,3 +174,15 @@ def test_the_list_reads_a_fixed_number_of_queries(coordinator, team, django_asse
     CoordinationActivityFactory.create_batch(8, team=team)
     with django_assert_max_num_queries(len(few.captured_queries)):
         coordinator.get(reverse("activities:coordination_list"))
+
+
+def test_a_structure_manager_home_counts_its_teams_records_when_there_are_some(client, team):
+    signed_in(client, Role.STRUCTURE_MANAGER, team.structure)
+    titles = [panel.title for panel in client.get(reverse("core:dashboard")).context["panels"]]
+    assert "Coordination des équipes" not in titles
+    CoordinationActivityFactory(team=team, date=TODAY, kind=CoordinationKind.EVENT)
+    CoordinationActivityFactory(date=TODAY, kind=CoordinationKind.EVENT)  # a team of another structure
+    panels = client.get(reverse("core:dashboard")).context["panels"]
+    panel = next(panel for panel in panels if panel.title == "Coordination des équipes")
+    assert {figure.label: figure.value for figure in panel.figures}["animation ou événement"] == "1"
+    assert panel.tasks == []
