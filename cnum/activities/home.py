@@ -163,7 +163,7 @@ def coordination_figures(records, *, since: datetime.date) -> list[Figure]:
 def coordination_panel(user) -> Panel | None:
     """The coordinator's records of the year; the programme team's over every team; for a structure or a territory,
     those of the teams it sees, when there are any (issue #21)."""
-    assignment = user.active_role
+    assignment = acting_as(user)
     readers = (Role.PROGRAMME_TEAM, *perms.COORDINATION_READERS)
     if assignment is None or (assignment.role not in readers and not perms.can_record_coordination(user)):
         return None

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cnum.accounts.enums import Role
+from cnum.accounts.perms import acting_as
 from cnum.core.home import Link, Panel
 from cnum.stats.models import FiguresShare
 from cnum.stats.perms import own_advisor
@@ -22,7 +23,7 @@ from cnum.stats.scopes import Scope, ScopeKind
 
 def shareable_scope(user) -> Scope | None:
     """The scope whose figures the active role may publish, or None."""
-    assignment = user.active_role if user.is_authenticated else None
+    assignment = acting_as(user)
     if assignment is None:
         return None
     if assignment.role == Role.ADVISOR:
