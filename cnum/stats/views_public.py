@@ -35,6 +35,8 @@ from cnum.territories.normalization import normalize_name
 SECRET = "Secret statistique"
 TERRITORY_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours", "advisors_in_post")
 TOTALS_TILES = ("activities", "accompaniments", "beneficiaries", "advisors_in_post")
+#: An advisor's or a structure's shared page: its activity, not the registry's count of advisors.
+SHARED_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours")
 #: Shares of a département's or région's page → (the rollup column they are read from, title, labels).
 SHARES = {
     "by_employer_type": ("employer_kind", "Employeur public ou privé", EMPLOYER_KINDS),
@@ -95,7 +97,7 @@ def shared(request, token: str):
         "definitions": stats_views.definitions(),
     }
     if not secret.withheld:
-        context.update(_territory_context(scope, figures, secret))
+        context.update(_territory_context(scope, figures, secret, tile_keys=SHARED_TILES))
     return render(request, "stats/public.html", context)
 
 
@@ -137,9 +139,10 @@ def _territory_choices() -> list[dict]:
     ]
 
 
-def _territory_context(scope: Scope, figures: dict, secret: Secrecy) -> dict:
+def _territory_context(scope: Scope, figures: dict, secret: Secrecy, tile_keys=None) -> dict:
     totals_only = scope.kind in TOTALS_ONLY
-    tiles = [_tile(scope, figures, key) for key in (TOTALS_TILES if totals_only else TERRITORY_TILES)]
+    tile_keys = tile_keys or (TOTALS_TILES if totals_only else TERRITORY_TILES)
+    tiles = [_tile(scope, figures, key) for key in tile_keys]
     if totals_only:
         return {"tiles": tiles}
     context = {
