@@ -142,11 +142,13 @@ def confirm(request):
 @login_required
 def template(request, name: str, extension: str):
     """The format's template file: its columns as the header, one example line."""
-    _check(request)
     try:
         import_format = imports.get_format(name)
     except KeyError:
+        _check(request)
         raise Http404 from None
+    if not import_format.readable_by(request.user):
+        raise PermissionDenied
     if not import_format.has_template or extension not in ("csv", "xlsx"):
         raise Http404
     headers = [column.name for column in import_format.columns]

@@ -90,7 +90,12 @@ def wizard_upload(request):
         }
         request.session[SESSION_KEY] = pending
         return redirect("sites:import_wizard_mapping", token=token)
-    context = {"title": "Assistant d'import de lieux", "form": form, "territory": _territory(request.user)}
+    context = {
+        "title": "Assistant d'import de lieux",
+        "form": form,
+        "territory": _territory(request.user),
+        "import_format": imports.get_format(csv_auto.FORMAT),
+    }
     return render(request, "sites/imports/wizard_upload.html", context)
 
 
