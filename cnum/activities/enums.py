@@ -129,3 +129,14 @@ def duration_bucket(minutes: int) -> str:
         if minutes >= low and (high is None or minutes < high):
             return name
     raise ValueError(minutes)
+
+
+class CoordinationKind(models.TextChoices):
+    """What a coordinator does besides accompanying people (issue #21): recorded apart from the activities, so that
+    it never counts as an accompaniment."""
+
+    TEAM_MEETING = "reunion_equipe", "Réunion d'équipe"
+    PARTNER_MEETING = "reunion_partenaires", "Réunion avec des partenaires"
+    EVENT = "evenement", "Animation ou événement"
+    TRAINING = "formation_donnee", "Formation donnée"
+    OTHER = "autre", "Autre"

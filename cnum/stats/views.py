@@ -15,7 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cnum.advisors.models import Advisor, Contract
+from cnum.core import jobs
 from cnum.stats import disclosure, exports, perms, presenter
+from cnum.stats import jobs as stats_jobs
 from cnum.stats.forms import ADVISOR_PARAMETER, DashboardForm, period_label, period_slug
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind
 
@@ -91,16 +93,15 @@ def export(request, fmt: str):
         errors = " ".join(message for messages in form.errors.values() for message in messages)
         return HttpResponseBadRequest(f"Période ou filtres invalides : {errors}", content_type="text/plain")
     since, until = form.period
+    narrowed = f"-conseiller-{advisor.pk}" if advisor else ""
+    filename = f"statistiques-{str(scope).replace(':', '-')}{narrowed}-{period_slug(since, until)}.{fmt}"
+    if fmt == "pdf":
+        return _fiche_in_background(request, scope, period_label(since, until), filename)
     board = presenter.build(
         scope, since, until, form.filters, user=request.user, scope_url=lambda s: scope_url(request, s)
     )
-    if fmt == "pdf":
-        content = exports.fiche_pdf(board)
-    else:
-        content = (exports.as_csv if fmt == "csv" else exports.as_xlsx)(board.tables())
+    content = (exports.as_csv if fmt == "csv" else exports.as_xlsx)(board.tables())
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    narrowed = f"-conseiller-{advisor.pk}" if advisor else ""
-    filename = f"statistiques-{str(scope).replace(':', '-')}{narrowed}-{period_slug(since, until)}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -113,6 +114,22 @@ def public_secret(by_departement: dict) -> frozenset[str]:
 
 
 # --- scope and navigation ----------------------------------------------------------------------------------------
+
+
+def _fiche_in_background(request, scope: Scope, period: str, filename: str):
+    """The PDF fact sheet is prepared by a background task (cnum.stats.jobs): GET offers it, POST queues it and
+    leads to the task's page, which offers the file when it is ready."""
+    query = request.GET.urlencode()
+    if request.method != "POST":
+        context = {"title": "Fiche PDF", "scope": scope, "period": period, "query": query}
+        return render(request, "stats/export_pdf.html", context)
+    job = jobs.start(
+        kind=stats_jobs.FICHE,
+        label=f"Fiche PDF « {scope.label} » — {period}",
+        user=request.user,
+        params={"scope": str(scope), "query": query, "filename": filename},
+    )
+    return redirect("core:job_detail", job_id=job.pk)
 
 
 def _requested_scope(request) -> Scope:

@@ -9,9 +9,9 @@ import datetime
 
 import factory
 
-from cnum.activities.enums import ActivityType, Level, PlaceType, Progress, Theme
-from cnum.activities.models import Accompaniment, Activity, Beneficiary
-from tests.advisors.factories import AdvisorFactory
+from cnum.activities.enums import ActivityType, CoordinationKind, Level, PlaceType, Progress, Theme
+from cnum.activities.models import Accompaniment, Activity, Beneficiary, CoordinationActivity
+from tests.advisors.factories import AdvisorFactory, TeamFactory
 from tests.sites.factories import SiteFactory
 from tests.structures.factories import StructureFactory
 
@@ -88,3 +88,17 @@ class AccompanimentFactory(factory.django.DjangoModelFactory):
                 BeneficiaryFactory, advisor=factory.SelfAttribute("..activity.advisor"), followed=True
             )
         )
+
+
+class CoordinationActivityFactory(factory.django.DjangoModelFactory):
+    """A team meeting of a team, under the team's structure."""
+
+    class Meta:
+        model = CoordinationActivity
+
+    team = factory.SubFactory(TeamFactory)
+    structure = factory.SelfAttribute("team.structure")
+    kind = CoordinationKind.TEAM_MEETING
+    date = DATE
+    duration_minutes = 60
+    participants = 6
