@@ -30,6 +30,10 @@ class ActivitiesConfig(AppConfig):
             redact=["first_name", "last_name", "birth_year", "commune", "phone", "email", "consent_date", "notes"],
             label=lambda person: f"Bénéficiaire n° {person.pk}",
         )
+        audit.register(models.Tag, exclude=["created_at"])
+        audit.register(
+            models.ActivityTag, label=lambda row: f"Étiquette n° {row.tag_id} de l'activité n° {row.activity_id}"
+        )
         from cnum.activities.importers.formats import register_formats
 
         register_formats()
