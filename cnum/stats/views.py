@@ -90,7 +90,7 @@ def _narrowed_for_advisor(view):
 @_narrowed_for_advisor
 def dashboard(request):
     scope = _requested_scope(request)
-    form = DashboardForm(request.GET)
+    form = DashboardForm(request.GET, user=request.user)
     advisor = _requested_advisor(request, scope)
     title = f"Statistiques — {scope.label}" + (f" — {advisor.full_name}" if advisor else "")
     context = {"title": title, "scope": scope, "form": form, "advisor": advisor}
@@ -98,6 +98,7 @@ def dashboard(request):
     if form.is_valid():
         since, until = form.period
         figures = engine.figures(scope, since, until, form.filters)
+        figures["by_tag"] = perms.readable_tags(figures["by_tag"], request.user)
         figures.update(engine.registry_figures(scope, until, timezone.localdate()))
         context.update(_figure_context(figures, "tableau", lambda code: _departement_link(request, code)))
         context.update(_programme_context(programme_figures(scope, on=_registry_day(until))))
@@ -121,7 +122,7 @@ def dashboard(request):
 def export(request, fmt: str):
     """The dashboard's figures as CSV, XLSX (cnum.stats.exports.figure_tables) or the PDF fact sheet."""
     scope = _requested_scope(request)
-    form = DashboardForm(request.GET)
+    form = DashboardForm(request.GET, user=request.user)
     advisor = _requested_advisor(request, scope)
     if not form.is_valid():
         errors = " ".join(message for messages in form.errors.values() for message in messages)
@@ -131,6 +132,7 @@ def export(request, fmt: str):
         content = exports.fiche_pdf(scope, since, until, form.filters)
     else:
         figures = engine.figures(scope, since, until, form.filters)
+        figures["by_tag"] = perms.readable_tags(figures["by_tag"], request.user)
         figures.update(engine.registry_figures(scope, until, timezone.localdate()))
         tables = exports.figure_tables(figures, programme_figures(scope, on=_registry_day(until)))
         content = exports.as_csv(tables) if fmt == "csv" else exports.as_xlsx(tables)
@@ -315,7 +317,11 @@ def _figure_context(figures: dict, prefix: str, link, secret: frozenset[str] = f
         "tiles": [_tile(figures, key) for key in TILE_KEYS if key in figures],
         "monthly": _monthly(figures["by_month"], f"{prefix}-mois"),
         "shares": _shares(figures, prefix),
-        "breakdowns": [_breakdown(figures, breakdown, f"{prefix}-{breakdown.key}") for breakdown in BREAKDOWNS],
+        "breakdowns": [
+            _breakdown(figures, breakdown, f"{prefix}-{breakdown.key}")
+            for breakdown in BREAKDOWNS
+            if figures[breakdown.key] or not breakdown.table  # no tags read: no empty tags' section
+        ],
         "map": _map(figures["by_departement"], f"{prefix}-carte", link, secret),
         "definitions": definitions(),
     }

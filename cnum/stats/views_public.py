@@ -35,6 +35,7 @@ def public(request):
     except ScopeError as error:
         raise Http404(str(error)) from None
     figures = engine.figures(scope)
+    figures["by_tag"] = {}  # tags are never public (issue #21): their owners' own figures
     secret = secrecy(scope, figures)
     figures.update(engine.registry_figures(scope, None, timezone.localdate()))
     context = {
