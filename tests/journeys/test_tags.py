@@ -1,16 +1,19 @@
-"""Issue #21 "Done when": an advisor duplicates a workshop, tags it, and sees the tag on its dashboard — in a real
-Chromium, with the journeys' accessibility and console checks on every page."""
+"""Issue #21 "Done when": an advisor duplicates a workshop, tags it, and sees the tag on its dashboard; and a structure
+manager manages its tags — in a real Chromium, with the journeys' accessibility and console checks on every page."""
 
 import datetime
 
 import pytest
 from playwright.sync_api import expect
 
+from cnum.accounts.enums import Role
 from cnum.activities.enums import TagScope
-from cnum.activities.models import Activity
+from cnum.activities.models import Activity, Tag
+from tests.accounts.factories import RoleAssignmentFactory
 from tests.activities.factories import ActivityFactory, TagFactory
 from tests.activities.test_browser import CHROMIUM, tick
 from tests.advisors.factories import ContractFactory, SiteAssignmentFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,3 +60,30 @@ def test_an_advisor_duplicates_a_workshop_tags_it_and_sees_the_tag_on_its_dashbo
     journey.checked()
     assert f"etiquette={tag.pk}" in page.url
     assert "(filtres appliqués)" in page.content()
+
+
+def test_a_structure_manager_creates_renames_and_archives_a_tag(journey, transactional_db):
+    structure = StructureFactory(name="Ville de Lyon")
+    manager = RoleAssignmentFactory(role=Role.STRUCTURE_MANAGER, scope=structure).user
+    journey.login(manager.email)
+    page = journey.visit("activities:tag_list")
+    assert "Aucune étiquette pour l'instant" in page.content()
+    page.get_by_role("link", name="Nouvelle étiquette").click()
+    journey.checked()
+    page.get_by_label("Nom de l'étiquette").fill("Projet seniors")
+    tick(page, "Privée (mon périmètre)")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(journey.url("activities:tag_list"))
+    journey.checked()
+    journey.shoot("structure-etiquettes")
+    page.get_by_role("link", name="Renommer l'étiquette Projet seniors").click()
+    journey.checked()
+    page.get_by_label("Nom de l'étiquette").fill("Projet seniors 2026")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(journey.url("activities:tag_list"))
+    page.get_by_role("button", name="Archiver l'étiquette Projet seniors 2026").click()
+    page.wait_for_load_state()
+    journey.checked()
+    tag = Tag.objects.get()
+    assert (tag.name, tag.visibility, tag.structure) == ("Projet seniors 2026", "private", structure)
+    assert tag.archived_at is not None
