@@ -150,3 +150,14 @@ def tag_owner(user) -> dict:
     if assignment.role == Role.COORDINATOR:
         return {"scope": TagScope.TEAM, "team_id": int(assignment.scope_id)}
     return {"scope": TagScope.NATIONAL}
+
+
+def private_tags_of(*, advisor=None, structure_id=None) -> QuerySet:
+    """The private tags an API token reads on its activities: those of its advisor's scopes (advisor token), or of
+    its structure (structure token)."""
+    from cnum.activities.models import Tag
+
+    private = Tag.objects.filter(visibility=TagVisibility.PRIVATE)
+    if advisor is not None:
+        return private.filter(_advisor_scopes(advisor))
+    return private.filter(scope=TagScope.STRUCTURE, structure_id=structure_id)

@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cnum.activities.enums import ActivityType
 from cnum.activities.forms import france_services_near, sites_of
 from cnum.activities.models import Activity, Tag
-from cnum.activities.perms import can_edit_activity
+from cnum.activities.perms import can_edit_activity, private_tags_of
 from cnum.activities.services import activity_delete, activity_record, activity_update
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Advisor, Contract
@@ -110,8 +110,10 @@ class ActivityOut(Schema):
     created_at: datetime.datetime
 
     @staticmethod
-    def resolve_tags(activity: Activity) -> list[Tag]:
-        return list(activity.tags.all())
+    def resolve_tags(activity: Activity, context) -> list[Tag]:
+        """Public tags, and the private ones of the token's scope: another scope's private tag is not named."""
+        readable = _private_tags(context["request"])
+        return [tag for tag in activity.tags.all() if tag.is_public or tag.pk in readable]
 
     @staticmethod
     def resolve_commune(activity: Activity) -> str | None:
@@ -129,6 +131,15 @@ class ActivityFilters(Schema):
     type: str = Field("", description="individuel ou collectif.")
     cursor: str = Field("", description="Curseur de la page suivante (lien `next`).")
     limit: int = Field(PAGE_SIZE, description=f"Nombre d'activités par page (au plus {MAX_PAGE_SIZE}).")
+
+
+def _private_tags(request) -> set[int]:
+    """The private tags the request's token reads, read once per request."""
+    if not hasattr(request, "cnum_private_tags"):
+        token = request.auth
+        tags = private_tags_of(advisor=token.advisor, structure_id=token.structure_id)
+        request.cnum_private_tags = set(tags.values_list("pk", flat=True))
+    return request.cnum_private_tags
 
 
 def scoped_activities(token: ApiToken):

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from cnum.accounts.enums import Role
+from cnum.activities.enums import TagScope
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.models import Contract
 from cnum.api.models import ApiToken
@@ -15,7 +16,7 @@ from cnum.stats import engine
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import RoleAssignmentFactory
 from tests.activities.factories import ActivityFactory, TagFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteAssignmentFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteAssignmentFactory, TeamFactory
 from tests.sites.factories import SiteFactory
 from tests.territories.factories import DepartementFactory
 
@@ -187,8 +188,8 @@ def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contrac
         ActivityFactory(advisor=contract.advisor, structure=contract.structure).tags.add(tag)
     client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute at most
     # The token with its owner, the owner's roles (the token acts only while they hold its role), the page, its
-    # activities' tags.
-    with django_assert_max_num_queries(4):
+    # activities' tags and the private tags the token reads (once).
+    with django_assert_max_num_queries(5):
         response = client.get(URL, headers=bearer(secret))
     assert len(response.json()["items"]) == 10
 
@@ -381,3 +382,16 @@ def test_a_correction_without_tags_keeps_them_and_an_empty_list_removes_them(cli
     assert list(Activity.objects.get().tags.all()) == [tag]
     assert client.put(url, payload(tags=[]), content_type="application/json", headers=headers).status_code == 200
     assert not Activity.objects.get().tags.exists()
+
+
+def test_a_structure_token_does_not_read_the_name_of_another_scope_s_private_tag(client, structure_token, contract):
+    _, secret = structure_token
+    team = TeamFactory()
+    theirs = TagFactory(name="Privée de l'équipe", private=True, scope=TagScope.TEAM, team=team)
+    ours = TagFactory(
+        name="Privée de la structure", private=True, scope=TagScope.STRUCTURE, structure=contract.structure
+    )
+    activity = ActivityFactory(advisor=contract.advisor, structure=contract.structure)
+    activity.tags.add(theirs, ours, TagFactory(name="Publique"))
+    response = client.get(f"{URL}/{activity.pk}", headers=bearer(secret))
+    assert {tag["name"] for tag in response.json()["tags"]} == {"Privée de la structure", "Publique"}
