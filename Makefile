@@ -44,7 +44,11 @@ run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur ht
 	$(DEMO) $(MANAGE) demo --if-empty
 	$(DEMO) $(MANAGE) demo_accounts
 	$(DEMO) $(MANAGE) collectstatic --noinput -v 0
-	@echo "cnum est servi sur http://127.0.0.1:$(PORT)  (Ctrl+C pour arrêter)"
+	@echo "cnum est servi sur http://127.0.0.1:$(PORT), avec son service de tâches de fond  (Ctrl+C pour arrêter)"
+	@# The task worker runs beside gunicorn and stops with it (Ctrl+C, or gunicorn ending): the trap sends it SIGTERM,
+	@# twice, so that a task still running is rolled back and resumed at the next start (docs/adr/0007).
+	@$(DEMO) $(MANAGE) tasks_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; sleep 0.5; kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO) $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --log-level warning
 
 demo: $(INSTALLED) ## Remet la base à zéro et recharge les données de démonstration

@@ -79,7 +79,7 @@ def measure(
     leaves the measures taken (the missing ones show as not measured)."""
     import django
 
-    from bench import columnar, dashboards, naive, recording, targets, territories
+    from bench import columnar, dashboards, naive, public_pages, recording, targets, territories
 
     report = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -95,6 +95,7 @@ def measure(
     steps = [
         ("dataset", lambda: dataset(activities or ACTIVITIES[scale])),
         ("dashboards", lambda: dashboards.run(runs=RUNS[scale])),
+        ("public", lambda: public_pages.run(runs=RUNS[scale])),
         ("naive", lambda: naive.run(scopes=scopes(report), runs=NAIVE_RUNS[scale])),
         ("columnar", lambda: columnar.run(scopes=scopes(report), runs=RUNS[scale], workdir=workdir)),
         ("recording", lambda: recording.run(per_client=POSTS_PER_CLIENT[scale], levels=LEVELS[scale])),

@@ -28,6 +28,8 @@ def render(report: dict) -> str:
         lines += dataset(report["dataset"])
     if "naive" in report and "columnar" in report:
         lines += dashboards(report)
+    if "public" in report:
+        lines += public(report["public"])
     if "recording" in report:
         lines += recording(report)
     if "import" in report:
@@ -92,4 +94,23 @@ def recording(report: dict) -> list[str]:
             f"| {row['kind']} | {row['clients']} | {row['requests']} | {row['errors']} "
             f"| {row.get('per_second', '–')} | {row['p50_ms']} | {row['p95_ms']} |"
         )
+    return lines
+
+
+def public(data: dict) -> list[str]:
+    lines = [
+        "",
+        "## Pages publiques (carte, API, lieu, statistiques d'un territoire)",
+        "",
+        f"{data['sites']:,} lieux publiés ({data['placed']:,} placés pour la mesure). Page : client de test Django, "
+        "anonyme ; HTTP : une requête par gunicorn.",
+        "",
+        "| page | chemin | octets | p50 ms | p95 ms | HTTP ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {row['page']} | `{row['path']}` | {row['bytes']:,} | {row['p50_ms']} | {row['p95_ms']} "
+        f"| {row['http_ms']} |"
+        for row in data["rows"]
+    ]
     return lines

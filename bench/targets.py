@@ -18,6 +18,14 @@ RECORDING_P95_MS = {"postgresql": 100}
 RECORDING_CLIENTS = 32
 IMPORT_PER_SECOND = {"postgresql": 50_000, "sqlite": 30_000}
 IMPORT_PEAK_MB = 500
+#: Public pages (issue #22), p95 through Django's test client: the map with every site draws thousands of markers.
+PUBLIC_P95_MS = {
+    "carte, tous les lieux": 500,
+    "carte, recherche d'un code postal": 200,
+    "API autour d'un point": 100,
+    "page d'un lieu": 100,
+    "statistiques d'un département": 200,
+}
 
 
 def evaluate(report: dict) -> list[dict]:
@@ -25,6 +33,7 @@ def evaluate(report: dict) -> list[dict]:
         _build(report),
         _memory(report),
         *_dashboards(report),
+        *_public(report),
         *_recording(report),
         *_import(report),
     ]
@@ -85,6 +94,19 @@ def _dashboards(report: dict) -> list[dict]:
         results.append(_target(names[2], faster == len(rows), f"{faster} cas sur {len(rows)} plus rapides"))
     else:
         results.append(_missing(names[2]))
+    return results
+
+
+def _public(report: dict) -> list[dict]:
+    rows = {row["page"]: row for row in (report.get("public") or {}).get("rows", [])}
+    results = []
+    for page, limit in PUBLIC_P95_MS.items():
+        name = f"pages publiques, {page} : p95 ≤ {limit} ms"
+        row = rows.get(page)
+        if row is None:
+            results.append(_missing(name))
+            continue
+        results.append(_target(name, row["p95_ms"] <= limit, f"p95 {row['p95_ms']} ms, p50 {row['p50_ms']} ms"))
     return results
 
 

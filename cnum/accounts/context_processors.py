@@ -31,6 +31,8 @@ def roles(request):
         navigation.append({"label": "Statistiques", "url": reverse("stats:dashboard")})
     if user.has_perm("core.import_files"):
         navigation.append({"label": "Imports", "url": reverse("core:import_upload")})
+    if user.has_perm("core.import_files") or user.has_perm("core.run_commands"):
+        navigation.append({"label": "Tâches", "url": reverse("core:job_list")})
     if perms.can_view_audit_log(user):
         navigation.append({"label": "Journal d'audit", "url": reverse("core:audit_log")})
     navigation.append({"label": "Mon compte", "url": reverse("accounts:profile")})

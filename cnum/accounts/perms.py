@@ -12,6 +12,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "core.view_auditevent",
             "core.import_files",
+            "core.run_commands",  # « Lancer une tâche »: statistics, open data, reminders (cnum.core.views_jobs)
             "sites.review_duplicates",
             "accounts.view_user",
             "accounts.view_roleassignment",

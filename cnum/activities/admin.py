@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.models import Accompaniment, Activity, CoordinationActivity
 from cnum.activities.services import recompute_first_accompaniments
 
 
@@ -43,3 +43,12 @@ class ActivityAdmin(admin.ModelAdmin):
         people = list(Accompaniment.objects.filter(activity__in=queryset).values_list("beneficiary_id", flat=True))
         super().delete_queryset(request, queryset)
         recompute_first_accompaniments(people)
+
+
+@admin.register(CoordinationActivity)
+class CoordinationActivityAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "duration_minutes", "participants", "team", "structure"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    raw_id_fields = ["team", "structure", "created_by"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]

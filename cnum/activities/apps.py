@@ -34,6 +34,9 @@ class ActivitiesConfig(AppConfig):
         audit.register(
             models.ActivityTag, label=lambda row: f"Étiquette n° {row.tag_id} de l'activité n° {row.activity_id}"
         )
+
+        # A coordination activity's notes and partners are free text: they may name people.
+        audit.register(models.CoordinationActivity, exclude=["created_at", "updated_at"], redact=["partners", "notes"])
         from cnum.activities.importers.formats import register_formats
 
         register_formats()
@@ -41,3 +44,11 @@ class ActivitiesConfig(AppConfig):
         from cnum.activities import home
 
         home.connect()  # its panels on the home page (cnum.core.home)
+
+        from cnum.activities import jobs as activity_jobs
+        from cnum.core import jobs
+
+        activity_jobs.register()  # large exports of the list as background tasks
+
+        # Each reminder is recorded as it leaves (ReminderSent): run twice, the second run sends nothing again.
+        jobs.register_command("send_reminders", label="Envoyer les relances d'activité aux conseillers")

@@ -144,3 +144,14 @@ class TagVisibility(models.TextChoices):
 
     PUBLIC = "public", "Publique (tout le programme)"
     PRIVATE = "private", "Privée (mon périmètre)"
+
+
+class CoordinationKind(models.TextChoices):
+    """What a coordinator does besides accompanying people (issue #21): recorded apart from the activities, so that
+    it never counts as an accompaniment."""
+
+    TEAM_MEETING = "reunion_equipe", "Réunion d'équipe"
+    PARTNER_MEETING = "reunion_partenaires", "Réunion avec des partenaires"
+    EVENT = "evenement", "Animation ou événement"
+    TRAINING = "formation_donnee", "Formation donnée"
+    OTHER = "autre", "Autre"

@@ -20,8 +20,8 @@ from cnum.activities.enums import (
     TagVisibility,
     Theme,
 )
-from cnum.activities.models import Activity, ActivityTag, Beneficiary, Tag
-from cnum.activities.validation import BREAKDOWNS, validate_activity
+from cnum.activities.models import Activity, ActivityTag, Beneficiary, CoordinationActivity, Tag
+from cnum.activities.validation import BREAKDOWNS, EARLIEST_DATE, MAX_DURATION, MIN_DURATION, validate_activity
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
 from cnum.core.validators import french_phone
 from cnum.sites.models import ListContains, Site
@@ -348,3 +348,51 @@ class TagListForm(BaseForm):
         choices=[("", "Actives"), ("archivees", "Archivées"), ("toutes", "Toutes")],
         required=False,
     )
+
+
+class CoordinationActivityForm(BaseModelForm):
+    """A coordination activity: the same date and duration rules as an activity (cnum.activities.validation)."""
+
+    class Meta:
+        model = CoordinationActivity
+        fields = ["kind", "date", "duration_minutes", "participants", "partners", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 4})}
+        # In Meta, not set in __init__: the DSFR form reads its bound fields' help texts before __init__ ends.
+        help_texts = {
+            "duration_minutes": f"Entre {MIN_DURATION} et {MAX_DURATION} minutes.",
+            "participants": "Les personnes présentes, vous compris.",
+            "partners": "Les organisations associées, séparées par des virgules.",
+            "notes": "Ne nommez pas les personnes accompagnées.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _blank(self.fields["kind"].choices[1:])
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("La date ne peut pas être dans le futur.")
+        if date < EARLIEST_DATE:
+            raise forms.ValidationError("La date ne peut pas être antérieure au 1er janvier 2020.")
+        return date
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if not MIN_DURATION <= minutes <= MAX_DURATION:
+            raise forms.ValidationError(f"Indiquez une durée entre {MIN_DURATION} et {MAX_DURATION} minutes.")
+        return minutes
+
+
+class BeneficiaryImportForm(BaseForm):
+    file = forms.FileField(label="Fichier", help_text="CSV ou XLSX, à partir du modèle, 5 Mo au plus.")
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Déposez un fichier CSV ou XLSX (partez du modèle).")
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo : découpez-le en plusieurs fichiers.")
+        return upload

@@ -3,13 +3,15 @@ see again; the coordinator's members who have not recorded lately; the territori
 
 import datetime
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from cnum.accounts.enums import Role
 from cnum.accounts.perms import acting_as
-from cnum.activities.models import Activity, Beneficiary
+from cnum.activities import perms
+from cnum.activities.enums import CoordinationKind
+from cnum.activities.models import Activity, Beneficiary, CoordinationActivity
 from cnum.advisors.models import Advisor, Contract, TeamMembership
 from cnum.core.formatting import number
 from cnum.core.home import Figure, Link, Panel
@@ -144,8 +146,44 @@ def structure_place(structure: Structure) -> str:
     return structure.commune.name if getattr(structure, "commune", None) else ""
 
 
+def coordination_figures(records, *, since: datetime.date) -> list[Figure]:
+    """Counts of coordination activities since `since`: all, then by kind (the kinds with none included), and their
+    hours. Live queries: the table is small and no statistic of accompaniments reads it."""
+    records = records.filter(date__gte=since)
+    by_kind = dict(records.values_list("kind").annotate(count=Count("pk")).values_list("kind", "count"))
+    minutes = records.aggregate(minutes=Sum("duration_minutes"))["minutes"] or 0
+    figures = [
+        Figure("activités de coordination", number(sum(by_kind.values())), hint=f"depuis le {since:%d/%m/%Y}"),
+        Figure("heures de coordination", number(round(minutes / 60))),
+    ]
+    figures += [Figure(kind.label.lower(), number(by_kind.get(kind.value, 0))) for kind in CoordinationKind]
+    return figures
+
+
+def coordination_panel(user) -> Panel | None:
+    """The coordinator's records of the year; the programme team's over every team; for a structure or a territory,
+    those of the teams it sees, when there are any (issue #21)."""
+    assignment = acting_as(user)
+    readers = (Role.PROGRAMME_TEAM, *perms.COORDINATION_READERS)
+    if assignment is None or (assignment.role not in readers and not perms.can_record_coordination(user)):
+        return None
+    since = timezone.localdate().replace(month=1, day=1)
+    records = CoordinationActivity.objects.visible_to(user)
+    if assignment.role in perms.COORDINATION_READERS and not records.filter(date__gte=since).exists():
+        return None
+    titles = {Role.COORDINATOR: "Activités de coordination", Role.PROGRAMME_TEAM: "Coordination dans le programme"}
+    record = Link("Saisir une activité de coordination", reverse("activities:coordination_create"))
+    return Panel(
+        title=titles.get(assignment.role, "Coordination des équipes"),
+        order=25,
+        figures=coordination_figures(records, since=since),
+        tasks=[record] if assignment.role == Role.COORDINATOR else [],
+        more=Link("Toutes les activités de coordination", reverse("activities:coordination_list")),
+    )
+
+
 def connect() -> None:
     from cnum.core import home
 
-    for provider in (advisor_panel, coordinator_panel, territory_panel):
+    for provider in (advisor_panel, coordinator_panel, coordination_panel, territory_panel):
         home.register(provider)

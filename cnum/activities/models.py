@@ -17,6 +17,7 @@ from cnum.activities.enums import (
     ActivityType,
     AgeBracket,
     Autonomy,
+    CoordinationKind,
     Genre,
     Level,
     PlaceType,
@@ -330,6 +331,63 @@ class ActivityTag(Gateway):
 
     def __str__(self):
         return f"{self.tag_id} — {self.activity_id}"
+
+
+# --- Coordination activities -------------------------------------------------------------------------------------
+
+
+class CoordinationActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Defined in cnum.activities.perms (a coordinator's team, the structures a role sees)."""
+        from cnum.activities.perms import visible_coordination_activities
+
+        return visible_coordination_activities(self, user)
+
+
+class CoordinationActivity(models.Model):
+    """What a coordinator does for its team besides accompanying people: meetings, events, trainings given.
+
+    Its own table, never an Activity: it has no beneficiary and no accompaniment, so no statistic of the programme
+    (accompaniments, people, rollups) ever counts it (docs/activities.md, "Activités de coordination")."""
+
+    team = models.ForeignKey(
+        Team, verbose_name="équipe", on_delete=models.PROTECT, related_name="coordination_activities"
+    )
+    structure = models.ForeignKey(
+        Structure,
+        verbose_name="structure porteuse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coordination_activities",
+        help_text="La structure porteuse de l'équipe le jour de la saisie.",
+    )
+    kind = models.CharField("type", max_length=25, choices=CoordinationKind.choices)
+    date = models.DateField("date", db_index=True)
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
+    participants = models.PositiveIntegerField("nombre de participants", default=0)
+    partners = models.CharField("partenaires", max_length=300, blank=True)
+    notes = models.TextField("notes", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisi par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = CoordinationActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "activité de coordination"
+        verbose_name_plural = "activités de coordination"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["team", "-date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.date:%d/%m/%Y}"
 
 
 # --- Reminders sent (owned by the send_reminders command) -------------------------------------------------------

@@ -161,3 +161,57 @@ def private_tags_of(*, advisor=None, structure_id=None) -> QuerySet:
     if advisor is not None:
         return private.filter(_advisor_scopes(advisor))
     return private.filter(scope=TagScope.STRUCTURE, structure_id=structure_id)
+
+
+# --- coordination activities --------------------------------------------------------------------------------------
+
+#: Roles that read the coordination activities of the teams of the structures they see (never record them).
+COORDINATION_READERS = (
+    Role.STRUCTURE_MANAGER,
+    Role.PREFECTURE_DEPARTEMENT,
+    Role.PREFECTURE_REGION,
+    Role.HUB,
+    Role.NATIONAL_NETWORK,
+)
+
+
+def coordinated_team_id(user) -> int | None:
+    """The team a user coordinates in the role it acts in now, or None (an advisor who is not a coordinator)."""
+    assignment = acting_as(user)
+    if assignment is None or assignment.role != Role.COORDINATOR or not str(assignment.scope_id or "").isdigit():
+        return None
+    return int(assignment.scope_id)
+
+
+def can_record_coordination(user) -> bool:
+    """Only a coordinator, for the team it coordinates, records coordination activities."""
+    return coordinated_team_id(user) is not None
+
+
+def can_view_coordination(user) -> bool:
+    """The coordinator reads its team's records; its structure, the territories and the programme team read them."""
+    assignment = acting_as(user)
+    if assignment is None:
+        return False
+    return can_record_coordination(user) or assignment.role in (*COORDINATION_READERS, Role.PROGRAMME_TEAM)
+
+
+def visible_coordination_activities(records: QuerySet, user) -> QuerySet:
+    assignment = acting_as(user)
+    if assignment is None:
+        return records.none()
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return records
+    if assignment.role == Role.COORDINATOR:
+        team_id = coordinated_team_id(user)
+        return records.filter(team_id=team_id) if team_id is not None else records.none()
+    if assignment.role in COORDINATION_READERS:
+        return records.filter(structure__in=Structure.objects.visible_to(user))
+    return records.none()
+
+
+def can_edit_coordination(user, record) -> bool:
+    """A coordination activity is changed or deleted by a coordinator of its team (the one who recorded it, or who
+    coordinates the team with it or after it), never by the readers."""
+    team_id = coordinated_team_id(user)
+    return team_id is not None and team_id == record.team_id

@@ -263,10 +263,35 @@ def beneficiary_follow(*, advisor, first_name: str, last_name: str, consent_date
     return person
 
 
+def likeness_keys(person) -> list[tuple[str, str]]:
+    """What makes two followed people look like one (the duplicate detector's keys): the name without accents,
+    case or hyphens, the phone's digits (+33 read as 0), the e-mail in lower case. Empty values are no key."""
+    name = getattr(person, "normalized_name", "") or normalize_person_name(person.first_name, person.last_name)
+    keys = (("name", name), ("phone", _digits(person.phone)), ("email", (person.email or "").strip().lower()))
+    return [key for key in keys if key[1]]
+
+
+LIKENESS_LABELS = {"name": "même nom et prénom", "phone": "même numéro de téléphone", "email": "même courriel"}
+
+
+def likeness_reasons(one, other) -> list[str]:
+    """Why two followed people look alike, in French, for the duplicates screen and the import preview: the keys
+    they share, then the birth year when both have one (the same year supports it; a different one warns)."""
+    shared = set(likeness_keys(one)) & set(likeness_keys(other))
+    reasons = [LIKENESS_LABELS[kind] for kind in LIKENESS_LABELS if any(key[0] == kind for key in shared)]
+    if reasons and one.birth_year and other.birth_year:
+        if one.birth_year == other.birth_year:
+            reasons.append(f"même année de naissance ({one.birth_year})")
+        else:
+            reasons.append(f"mais années de naissance différentes ({one.birth_year} et {other.birth_year})")
+    return reasons
+
+
 def find_duplicates(advisor) -> list[list[Beneficiary]]:
     """Groups of the advisor's followed beneficiaries that look like one person: same name (normalised), phone
-    or e-mail. Each group holds at least two people, oldest first."""
-    people = list(advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).order_by("pk"))
+    or e-mail (`likeness_keys`). Each group holds at least two people, oldest first."""
+    people = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
+    people = list(people.order_by("pk"))
     parent = {person.pk: person.pk for person in people}
 
     def root(pk):
@@ -276,10 +301,7 @@ def find_duplicates(advisor) -> list[list[Beneficiary]]:
 
     keys: dict[tuple, int] = {}
     for person in people:
-        name = person.normalized_name or normalize_person_name(person.first_name, person.last_name)
-        for key in (("name", name), ("phone", _digits(person.phone)), ("email", person.email.strip().lower())):
-            if not key[1]:
-                continue
+        for key in likeness_keys(person):
             if key in keys:
                 parent[root(person.pk)] = root(keys[key])
             else:

@@ -6,6 +6,7 @@ import datetime
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cnum.activities import forms, perms, services
+from cnum.activities import jobs as activity_jobs
 from cnum.activities.enums import ActivityType
-from cnum.activities.exporters.accompaniments import EXPORTERS, with_accompaniments
+from cnum.activities.exporters.accompaniments import EXPORTERS
 from cnum.activities.models import Activity, Beneficiary, Tag
 from cnum.advisors.models import SiteAssignment
+from cnum.core import jobs
 from cnum.core.forms import errors_for
 
 PAGE_SIZE = 50
@@ -143,17 +146,20 @@ def activity_duplicate(request, pk):
 @login_required
 def activity_export(request, fmt: str):
     """The activities of the list, with its filters, as CSV or XLSX: one row per accompaniment, no personal data
-    (cnum.activities.exporters.accompaniments: pseudonyms valid for this file only, formula-safe cells)."""
+    (cnum.activities.exporters.accompaniments: pseudonyms valid for this file only, formula-safe cells).
+
+    Over CNUM_TASKS_ROWS_THRESHOLD activities, GET says so and POST has the file prepared by a background task
+    (cnum.activities.jobs), whose page shows its progress and offers the file."""
     if fmt not in EXPORTERS:
         raise Http404("Format inconnu.")
-    if perms.acting_advisor(request.user) is None and not perms.can_view_team_activities(request.user):
+    query = request.GET.urlencode()
+    activities = activity_jobs.visible_activities(request.user, query)
+    if activities is None:
         raise PermissionDenied
-    activities = Activity.objects.visible_to(request.user)
-    form = forms.ActivityFilterForm(request.GET or None, activities=activities, user=request.user)
-    if form.is_valid():
-        activities = form.filter(activities)
-    activities = with_accompaniments(activities, tags=Tag.objects.visible_to(request.user)).order_by("pk")
-    filename = f"activites-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    count = activities.count()
+    if count > settings.CNUM_TASKS_ROWS_THRESHOLD:
+        return _export_in_background(request, fmt, query, count)
+    filename = activity_jobs.file_name(fmt)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / filename
         EXPORTERS[fmt](path, activities)
@@ -161,6 +167,20 @@ def activity_export(request, fmt: str):
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _export_in_background(request, fmt: str, query: str, count: int):
+    if request.method != "POST":
+        context = {"title": "Préparer l'export", "fmt": fmt.upper(), "count": count, "query": query}
+        return render(request, "activities/export_large.html", context)
+    role = request.user.active_role
+    job = jobs.start(
+        kind=activity_jobs.KIND,
+        label=f"Export des activités ({fmt.upper()}, {count} activités)",
+        user=request.user,
+        params={"fmt": fmt, "query": query, "role_id": role.pk if role else None},
+    )
+    return redirect("core:job_detail", job_id=job.pk)
 
 
 @login_required
@@ -258,6 +278,8 @@ def beneficiary_merge(request, pk):
         messages.success(request, "Les deux fiches ont été fusionnées.")
     else:
         messages.error(request, "Choisissez la fiche à fusionner.")
+    if request.POST.get("retour") == "doublons":
+        return redirect("activities:beneficiary_duplicates")
     return redirect("activities:beneficiary_detail", pk=keep.pk)
 
 

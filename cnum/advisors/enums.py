@@ -14,6 +14,13 @@ class ContractKind(models.TextChoices):
         """Kinds that end at a term and may be converted to a CDI."""
         return frozenset({cls.CDD, cls.PEC, cls.PUBLIC_PROJECT})
 
+    @classmethod
+    def kinds_for(cls, *, public: bool) -> list[str]:
+        """Kinds an employer may sign: the contrat de projet is a public-law contract, for public employers only
+        (loi no 2019-828 of 6 August 2019, article 17; DOMAIN.md "Contracts"); private employers sign CDI, CDD or
+        PEC."""
+        return list(cls.values) if public else [kind for kind in cls.values if kind != cls.PUBLIC_PROJECT]
+
 
 class ContractEndReason(models.TextChoices):
     """DOMAIN.md "Contracts": why a contract ended."""

@@ -178,7 +178,8 @@ class Contract(Period):
     """An advisor's employment contract with a structure, usually on one of its State co-funded posts.
 
     Rules (checked by `clean`, so by every form and by the services): the end is not before the start; the post
-    belongs to the employer; a post holds at most one contract on any day; a returned post takes no new contract;
+    belongs to the employer; a contrat de projet public is for public employers only; a post holds at most one
+    contract on any day; a returned post takes no new contract;
     a contract that has ended says why (DOMAIN.md "Contracts" end reasons). Start and end contracts with
     cnum.advisors.services, which keeps `Post.vacant_since` true.
     """
@@ -221,6 +222,7 @@ class Contract(Period):
     def clean(self):
         errors = self.period_errors()
         self._check_end_reason(errors)
+        self._check_kind(errors)
         if self.post_id is not None:
             self._check_post(errors)
         if errors:
@@ -233,6 +235,14 @@ class Contract(Period):
             errors.setdefault("end_reason", []).append("Indiquez le motif de fin d'un contrat terminé.")
         if self.kind == ContractKind.CDI and self.end_reason in ContractEndReason.fixed_term_only():
             errors.setdefault("end_reason", []).append("Ce motif ne s'applique pas à un CDI.")
+
+    def _check_kind(self, errors):
+        if self.kind and self.structure_id is not None:
+            if self.kind not in ContractKind.kinds_for(public=self.structure.is_public):
+                errors.setdefault("kind", []).append(
+                    f"Un « {self.get_kind_display()} » est réservé aux employeurs publics : "
+                    f"{self.structure} est un employeur privé."
+                )
 
     def _check_post(self, errors):
         post = self.post

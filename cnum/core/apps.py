@@ -18,7 +18,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self):
-        from cnum.core import audit
+        from cnum.core import audit, import_jobs
 
         audit.connect_database_hooks()
+        import_jobs.register()  # web imports as background tasks
         post_migrate.connect(_reinstall_audit_triggers, sender=self, dispatch_uid="cnum-audit-triggers")

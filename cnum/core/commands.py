@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from cnum.core import audit
+from cnum.core import audit, jobs
 
 
 class DryRun(Exception):
@@ -50,10 +50,17 @@ class CnumCommand(BaseCommand):
                 self.stdout.write(self.style.WARNING("Simulation (--dry-run) : aucune modification enregistrée."))
                 return None
 
-    def progress(self, iterable=None, *, total=None, desc=""):
-        """A progress bar on stderr, hidden when not on a terminal or with -v 0."""
+    def progress(self, iterable=None, *, total=None, desc="", unit=" lignes"):
+        """A progress bar on stderr with its rate and time left, hidden when not on a terminal or with -v 0.
+
+        Run as a background task (cnum.core.jobs), the command reports to the task's progress instead, which the
+        task's page shows."""
+        job_progress = jobs.current_progress()
+        if job_progress is not None and self.verbosity != 0:  # a command called quietly inside it keeps quiet
+            job_progress.unit = unit
+            return job_progress(iterable, total=total, desc=desc)
         disable = self.verbosity == 0 or not sys.stderr.isatty()
-        return tqdm(iterable, total=total, desc=desc, unit=" lignes", disable=disable, file=sys.stderr)
+        return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr)
 
     def fail(self, message: str):
         raise CommandError(message)

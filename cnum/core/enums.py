@@ -6,3 +6,10 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "Modification"
     DELETE = "delete", "Suppression"
     BULK = "bulk", "Traitement en masse"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "en_attente", "En attente"
+    RUNNING = "en_cours", "En cours"
+    DONE = "terminee", "Terminée"
+    FAILED = "echec", "Échec"

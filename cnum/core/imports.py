@@ -9,6 +9,7 @@ confirms, then runs the same function for real.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def plural(count: int, singular: str, plural_form: str) -> str:
@@ -107,7 +108,17 @@ class ImportReport:
             "rejected": [vars(p) for p in self.rejected],
             "warnings": [vars(p) for p in self.warnings],
             "dry_run": self.dry_run,
+            "fatal": self.fatal,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportReport":
+        """The report `as_dict` wrote (a background import's result, cnum.core.jobs), for its result page."""
+        known = {"format", "total", "created", "updated", "unchanged", "dry_run", "fatal"}
+        report = cls(**{key: value for key, value in data.items() if key in known})
+        report.rejected = [RowProblem(**problem) for problem in data.get("rejected", [])]
+        report.warnings = [RowProblem(**problem) for problem in data.get("warnings", [])]
+        return report
 
 
 Runner = Callable[..., ImportReport]
@@ -123,6 +134,12 @@ class ImportFormat:
     #: The columns the format reads, required ones first; declared once, shown on the upload page and written
     #: into the downloadable template. Empty for formats defined by an outside document (JSON exports).
     columns: tuple[Column, ...] = ()
+    #: Who else may read the format's columns and template than the holders of `core.import_files` (a hub for the
+    #: sites assistant's format): a predicate on the user, given by the app that registers the format.
+    open_to: Callable[[Any], bool] | None = None
+
+    def readable_by(self, user) -> bool:
+        return user.has_perm("core.import_files") or bool(self.open_to and self.open_to(user))
 
     @property
     def required_columns(self) -> tuple[str, ...]:

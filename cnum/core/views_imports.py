@@ -2,7 +2,9 @@
 
 A file refused as a whole (unreadable, required columns missing) is never offered for confirmation: the page says
 why and lists the columns the format expects. The uploaded file keeps its original name (in a folder of its own),
-so the importers' messages and the audit trail name the file the user chose.
+so the importers' messages and the audit trail name the file the user chose. A file of more than
+CNUM_TASKS_ROWS_THRESHOLD rows is imported by a background task (cnum.core.import_jobs), whose page shows its progress
+and ends on the same report.
 """
 
 import shutil
@@ -16,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cnum.core import imports
+from cnum.core import import_jobs, imports, jobs
 from cnum.core.forms import ImportUploadForm
 from cnum.core.tabular import csv_bytes, xlsx_bytes
 
@@ -68,7 +70,12 @@ def upload(request):
         report = _run(import_format, path, dry_run=True)
         if report.importable:
             pending = request.session.get(SESSION_KEY, {})
-            pending[token] = {"path": str(path), "format": import_format.name, "name": upload_file.name}
+            pending[token] = {
+                "path": str(path),
+                "format": import_format.name,
+                "name": upload_file.name,
+                "rows": report.total,
+            }
             request.session[SESSION_KEY] = pending
         else:
             _discard(path)
@@ -101,6 +108,20 @@ def confirm(request):
     if entry is None or not Path(entry["path"]).exists():
         return redirect("core:import_upload")
     path, import_format = Path(entry["path"]), imports.get_format(entry["format"])
+    if entry.get("rows", 0) > settings.CNUM_TASKS_ROWS_THRESHOLD:
+        job = jobs.start(
+            kind=import_jobs.KIND,
+            label=f"Import de « {entry['name']} » ({import_format.label})",
+            user=request.user,
+            # The page imports the rows it showed as valid, whatever others are rejected (as `_run`).
+            params={
+                "path": str(path),
+                "format": import_format.name,
+                "name": entry["name"],
+                "options": {"allow_partial": True},
+            },
+        )
+        return redirect("core:job_detail", job_id=job.pk)
     try:
         report = _run(import_format, path, dry_run=False)
     finally:
@@ -121,11 +142,13 @@ def confirm(request):
 @login_required
 def template(request, name: str, extension: str):
     """The format's template file: its columns as the header, one example line."""
-    _check(request)
     try:
         import_format = imports.get_format(name)
     except KeyError:
+        _check(request)
         raise Http404 from None
+    if not import_format.readable_by(request.user):
+        raise PermissionDenied
     if not import_format.has_template or extension not in ("csv", "xlsx"):
         raise Http404
     headers = [column.name for column in import_format.columns]

@@ -12,10 +12,11 @@ import random
 
 from cnum.advisors.enums import ContractEndReason
 from cnum.advisors.models import Advisor, Contract, Training
-from cnum.demo.registry import CONTRACT_KINDS, CONTRACT_WEIGHTS, PUBLIC_SHARE, convention_status, initial_training
+from cnum.demo.registry import PUBLIC_SHARE, contract_kind, convention_status, initial_training
 from cnum.structures.enums import ApplicationStatus, Phase, StructureType
 from cnum.structures.models import CoselecDecision, Post, Structure
 from cnum.territories.enums import CommuneKind
+from cnum.territories.lookup import normalize_name
 from cnum.territories.models import Commune
 
 SOURCE = "demo-coselec-2022"
@@ -38,8 +39,16 @@ def later_waves_create(*, rng: random.Random, fake, hubs: dict[str, int]) -> dic
     rows = Commune.objects.filter(kind=CommuneKind.CURRENT).order_by("code")
     communes = list(rows.values_list("pk", "name", "departement_id"))
     weights = [population or 1 for population in rows.values_list("population", flat=True)]
-    drawn = rng.choices(communes, weights=weights, k=STRUCTURES)
-    structures = [_structure(number, commune, rng, hubs) for number, commune in enumerate(drawn)]
+    taken = {(normalize_name(name), commune) for name, commune in Structure.objects.values_list("name", "commune")}
+    taken |= {(normalize_name(name), None) for name in Structure.objects.values_list("name", flat=True)}
+    structures = []
+    for number in range(STRUCTURES):
+        structure = _structure(number, rng.choices(communes, weights=weights)[0], rng, hubs)
+        # No two structures of one name in one commune, and one council per département.
+        while _name_key(structure) in taken:
+            structure = _structure(number, rng.choices(communes, weights=weights)[0], rng, hubs)
+        taken.add(_name_key(structure))
+        structures.append(structure)
     Structure.objects.bulk_create(structures, batch_size=500)
     decisions = []
     for structure in structures:
@@ -61,6 +70,11 @@ def later_waves_create(*, rng: random.Random, fake, hubs: dict[str, int]) -> dic
     return {"structures": len(structures), "postes": len(posts), "conseillers": advisors}
 
 
+def _name_key(structure: Structure) -> tuple[str, int | None]:
+    national_name = structure.type == StructureType.DEPARTEMENT
+    return normalize_name(structure.name), None if national_name else structure.commune_id
+
+
 def _structure(number: int, commune: tuple, rng: random.Random, hubs: dict[str, int]) -> Structure:
     commune_id, commune_name, departement = commune
     if rng.random() < PUBLIC_SHARE:
@@ -74,6 +88,8 @@ def _structure(number: int, commune: tuple, rng: random.Random, hubs: dict[str, 
         name = rng.choice(PRIVATE_NAMES).format(commune_name)
     return Structure(
         name=name[:255],
+        # Generated employers get a generated SIRET of their side (SIREN 2… public, 4… private), valid by Luhn.
+        identifier=generated_siret(public=type_ in StructureType.public_types(), rng=rng),
         type=type_,
         commune_id=commune_id,
         departement_id=departement,
@@ -104,7 +120,7 @@ def _advisors(posts: list[Post], rng: random.Random, fake) -> int:
             structure_id=post.structure_id,
             post=post,
             start=start,
-            kind=rng.choices(CONTRACT_KINDS, weights=CONTRACT_WEIGHTS)[0],
+            kind=contract_kind(public=post.structure.is_public, rng=rng),
         )
         if rng.random() < 0.12:
             contract.end = start + datetime.timedelta(days=rng.randrange(200, 900))
@@ -119,3 +135,18 @@ def _advisors(posts: list[Post], rng: random.Random, fake) -> int:
     Training.objects.bulk_create(trainings, batch_size=1000)
     Post.objects.bulk_update([c.post for c in contracts], ["vacant_since"], batch_size=1000)
     return len(contracts)
+
+
+def generated_siret(*, public: bool, rng: random.Random) -> str:
+    """A SIRET valid by Luhn (SIREN then establishment), of a public body (SIREN starting with 2) or not (4)."""
+    siren = luhn_complete(("2" if public else "4") + f"{rng.randrange(10**7):07d}")
+    return luhn_complete(siren + f"{rng.randrange(10**4):04d}")
+
+
+def luhn_complete(digits: str) -> str:
+    """`digits` followed by the Luhn check digit (SIREN and SIRET)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return digits + str(-total % 10)

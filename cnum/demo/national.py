@@ -32,17 +32,17 @@ from cnum.activities.enums import (
     Genre,
     Level,
     PlaceType,
-    Progress,
     RedirectionCategory,
     SocialStatus,
     Theme,
 )
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.services import normalize_person_name
-from cnum.advisors.enums import ContractEndReason, ContractKind
+from cnum.advisors.enums import ContractEndReason
 from cnum.advisors.models import Advisor, Contract, SiteAssignment
 from cnum.demo import activities as shapes
-from cnum.demo.registry import hub_by_departement
+from cnum.demo.later_waves import luhn_complete
+from cnum.demo.registry import contract_kind, hub_by_departement
 from cnum.sites.models import Site
 from cnum.structures.enums import ApplicationStatus, ConventionStatus, Phase, StructureType
 from cnum.structures.models import CoselecDecision, Post, Structure
@@ -63,7 +63,6 @@ PRIVATE_TYPES = {"association": 75, "private": 25}
 LABELS = {"epci": "Communauté de communes", "departement": "Conseil départemental", "region": "Région"}
 LABELS |= {"collectivite": "Collectivité", "gip": "GIP", "association": "Association", "private": "Coopérative"}
 STAMP = "2025-12-31 12:00:00"
-CONTRACT_KINDS = [str(k) for k in (ContractKind.CDD, ContractKind.PEC, ContractKind.PUBLIC_PROJECT, ContractKind.CDI)]
 
 
 class Weighted:
@@ -157,15 +156,6 @@ def _plain(value):
     if isinstance(value, str):
         return str(value)  # a TextChoices member as its plain value
     return value
-
-
-def luhn_complete(digits: str) -> str:
-    """`digits` followed by the Luhn check digit (SIREN and SIRET)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return digits + str(-total % 10)
 
 
 # --- the registry --------------------------------------------------------------------------------------------------
@@ -317,7 +307,7 @@ class Registry:
         first, last = rng.choice(shapes.FIRST_NAMES), rng.choice(shapes.LAST_NAMES)
         email = f"{normalize_person_name(first, last).replace(' ', '.')}.{advisor}@conseiller.demo.cnum.fr"
         self.add(Advisor, {"id": advisor, "first_name": first, "last_name": last, "email": email})
-        kind = rng.choices(CONTRACT_KINDS, weights=[55, 20, 10, 15])[0]
+        kind = contract_kind(public=self.structures[structure_id]["type"] in StructureType.public_types(), rng=rng)
         reason = ContractEndReason.RESIGNATION if holder["end"] else ""
         self.add(
             Contract,
@@ -368,25 +358,26 @@ DURATIONS = Weighted([15, 30, 45, 60, 90], [10, 35, 25, 22, 8])
 AUTONOMY = Weighted(Autonomy.values, [45, 40, 15])
 LEVELS = Weighted(Level.values, [60, 30, 10])
 GENRES = Weighted(Genre.values, [42, 53, 5])
-PROGRESS = Weighted(Progress.values, [60, 5, 35])
+PROGRESS = Weighted([str(p.value) for p in shapes.PROGRESS_WEIGHTS], shapes.PROGRESS_WEIGHTS.values())
 FIRST_TIME = Weighted([0, 1, 2], [70, 20, 10])
 REDIRECTIONS = Weighted(RedirectionCategory.values, [25, 10, 20, 15, 10, 10, 10])
 THEME_ORDER = {theme.value: index for index, theme in enumerate(Theme)}
 DEMARCHE_ORDER = {theme.value: index for index, theme in enumerate(DemarcheTheme)}
 
 
-def months() -> list[datetime.date]:
-    result, day = [], FIRST_MONTH
-    while day <= LAST_DAY:
+def months(first: datetime.date = FIRST_MONTH, last: datetime.date = LAST_DAY) -> list[datetime.date]:
+    result, day = [], first
+    while day <= last:
         result.append(day)
         day = (day + datetime.timedelta(days=32)).replace(day=1)
     return result
 
 
-def month_days(month: datetime.date) -> list[datetime.date]:
-    """Weekdays of the month, each repeated by its seasonality (in tenths) so that a uniform draw follows it."""
+def month_days(month: datetime.date, last_day: datetime.date = LAST_DAY) -> list[datetime.date]:
+    """Weekdays of the month up to `last_day`, each repeated by its seasonality (in tenths) so that a uniform draw
+    follows it."""
     days, day = [], month
-    while day.month == month.month:
+    while day.month == month.month and day <= last_day:
         if day.weekday() < 5:
             days.extend([day] * round(10 * shapes.seasonality(day)))
         day += datetime.timedelta(days=1)
@@ -397,16 +388,21 @@ class People:
     """The activities, people and accompaniments of the programme, written one advisor at a time."""
 
     def __init__(self, *, registry: Registry, writer: BulkWriter, rng: random.Random, total: int):
+        self.prepare(registry=registry, writer=writer, rng=rng, first_month=FIRST_MONTH, last_day=LAST_DAY)
+        load = sum(self.weight[m] * c["shares"][i] for c in registry.contracts for i, (m, _) in enumerate(self.months))
+        self.rate = total / load
+
+    def prepare(self, *, registry, writer, rng, first_month: datetime.date, last_day: datetime.date) -> None:
+        """Ids, the months from `first_month` to `last_day` with their weights, each contract's share of them."""
         self.registry, self.writer, self.rng = registry, writer, rng
+        self.last_day, self.source, self.collective_share = last_day, SOURCE, shapes.COLLECTIVE_SHARE
         self.activity, self.beneficiary = next_id(Activity), next_id(Beneficiary)
         self.accompaniment = next_id(Accompaniment)
-        self.months = [(month, month_days(month)) for month in months()]
-        weight = {month: len(days) / 200 for month, days in self.months}
+        self.months = [(month, month_days(month, last_day)) for month in months(first_month, last_day)]
+        self.weight = {month: len(days) / 200 for month, days in self.months}
         for contract in registry.contracts:
-            contract["shares"] = [_active_share(contract, month) for month, _ in self.months]
-        load = sum(weight[m] * c["shares"][i] for c in registry.contracts for i, (m, _) in enumerate(self.months))
-        self.rate, self.weight = total / load, weight
-        self.names = {}
+            contract["shares"] = [_active_share(contract, month, last_day) for month, _ in self.months]
+        self.names = shapes.PersonNames()
         self.json = {}
 
     def write(self, progress=None) -> None:
@@ -417,21 +413,26 @@ class People:
         self.writer.flush()
 
     def _advisor(self, contract: dict) -> int:
-        rng, followed, written = self.rng, [], 0
+        followed, written = [], 0
         structure = self.registry.structures[contract["structure"]]
+        self.names.new_advisor()
         for (month, days), share in zip(self.months, contract["shares"], strict=True):
-            expected = self.rate * self.weight[month] * share
-            count = int(expected) + (rng.random() < expected % 1)
-            dates = sorted(d for d in (rng.choice(days) for _ in range(count)) if _active(contract, d))
-            for day in dates:
-                self._activity(contract, structure, day, followed)
-            written += len(dates)
+            written += self._month(contract, structure, days, self.rate * self.weight[month] * share, followed)
         return written
+
+    def _month(self, contract, structure, days, expected: float, followed: list[int]) -> int:
+        """About `expected` activities of `contract` on the month's `days`, in date order."""
+        rng = self.rng
+        count = int(expected) + (rng.random() < expected % 1)
+        dates = sorted(d for d in (rng.choice(days) for _ in range(count)) if _active(contract, d, self.last_day))
+        for day in dates:
+            self._activity(contract, structure, day, followed)
+        return len(dates)
 
     def _activity(self, contract, structure, day, followed: list[int]) -> None:
         rng, pk = self.rng, self.activity
         self.activity += 1
-        collective = rng.random() < shapes.COLLECTIVE_SHARE
+        collective = rng.random() < self.collective_share
         themes = self._themes(collective)
         demarches = "[]"
         if PROCEDURES in themes and rng.random() < 0.85:
@@ -451,7 +452,7 @@ class People:
             ACTIVITY_COLUMNS,
             (pk, COLLECTIVE if collective else INDIVIDUAL, day.isoformat(), duration)
             + (place, site, commune, self._dumps(themes), demarches, EQUIPMENT.draw(rng), autonomy, level, title)
-            + (redirection, "", "", *counts, breakdown, contract["advisor"], contract["structure"], SOURCE, "")
+            + (redirection, "", "", *counts, breakdown, contract["advisor"], contract["structure"], self.source, "")
             + (stamp, stamp),
         )
         if not collective:
@@ -484,7 +485,7 @@ class People:
         rng = self.rng
         participants = rng.randint(3, 12)
         asked = rng.randint(0, participants)
-        progressed = rng.randint(int(asked * 0.8), asked)
+        progressed = shapes.workshop_progressed(asked, rng)
         women = rng.randint(0, participants)
         breakdown = {"genre": {Genre.FEMALE.value: women, Genre.MALE.value: participants - women}}
         return (participants, min(FIRST_TIME.draw(rng), participants), progressed, asked), json.dumps(breakdown)
@@ -508,10 +509,8 @@ class People:
         first = last = normalized = ""
         consent = None
         if followed:
-            first, last = rng.choice(shapes.FIRST_NAMES), rng.choice(shapes.LAST_NAMES)
-            if (first, last) not in self.names:
-                self.names[first, last] = normalize_person_name(first, last)
-            normalized, consent = self.names[first, last], day.isoformat()
+            first, last, normalized = self.names.draw(rng)
+            consent = day.isoformat()
         self.writer.add(
             "activities_beneficiary",
             BENEFICIARY_COLUMNS,
@@ -528,14 +527,14 @@ class People:
         )
 
 
-def _active(contract: dict, day: datetime.date) -> bool:
-    return contract["start"] <= day <= (contract["end"] or LAST_DAY)
+def _active(contract: dict, day: datetime.date, last_day: datetime.date = LAST_DAY) -> bool:
+    return contract["start"] <= day <= (contract["end"] or last_day)
 
 
-def _active_share(contract: dict, month: datetime.date) -> float:
+def _active_share(contract: dict, month: datetime.date, last_day: datetime.date = LAST_DAY) -> float:
     """The part of `month` the contract covers (0 to 1)."""
     last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-    start, end = max(month, contract["start"]), min(last, contract["end"] or LAST_DAY)
+    start, end = max(month, contract["start"]), min(last, contract["end"] or last_day, last_day)
     return max(0, (end - start).days + 1) / last.day
 
 
@@ -579,7 +578,12 @@ def national_create(*, seed: int, activities: int = NATIONAL_ACTIVITIES, progres
         registry = Registry(random.Random(seed), writer)
         registry.build()
         People(registry=registry, writer=writer, rng=random.Random(seed + 1), total=activities).write(progress)
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), [*models, Accompaniment]):
-            cursor.execute(statement)
+    sequences_reset([*models, Accompaniment])
     return dict(writer.written)
+
+
+def sequences_reset(models) -> None:
+    """After rows written with their ids, the next ids the database gives follow them (PostgreSQL's sequences)."""
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)

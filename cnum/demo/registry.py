@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
 from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, MembershipStatus, TrainingKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMembership, Training
 from cnum.core.imports import run_import
+from cnum.sites.importers.base import not_a_name
 from cnum.sites.models import Site
 from cnum.structures.enums import ApplicationStatus, ConventionStatus, IdentifierKind, Phase, StructureType
 from cnum.structures.identifiers import identify
@@ -35,6 +37,15 @@ DEMO_NETWORKS = [
     "Ligue de l'enseignement",
     "WeTechCare",
 ]
+#: How a member of each network is named (normalised words): members are found by their name, never drawn.
+NETWORK_MARKERS = {
+    "Emmaüs Connect": ("EMMAUS CONNECT",),
+    "Croix-Rouge française": ("CROIX ROUGE",),
+    "Familles Rurales": ("FAMILLES RURALES",),
+    "Fédération des centres sociaux": ("CENTRE SOCIAL", "CENTRE SOCIO CULTUREL", "CENTRES SOCIAUX"),
+    "Ligue de l'enseignement": ("LIGUE DE L ENSEIGNEMENT", "FOL"),
+    "WeTechCare": ("WETECHCARE",),
+}
 #: DOMAIN.md: "≈60 % public / 40 % private" employers (end 2024).
 PUBLIC_SHARE = 0.6
 SIREN_PREFIX_TYPES = {
@@ -58,9 +69,18 @@ NAME_RULES = [
 
 @dataclass
 class DemoStructure:
-    key: str  # the export's structureId
+    key: str  # the export's structureId (the first one, when several are merged)
     site_records: list[dict] = field(default_factory=list)
     advisor_keys: list[str] = field(default_factory=list)
+    identifier: str = ""
+    identifier_kind: str = IdentifierKind.SIRET
+    type: str = ""
+    name: str = ""
+
+    def absorb(self, other: "DemoStructure") -> None:
+        self.site_records.extend(other.site_records)
+        self.advisor_keys.extend(key for key in other.advisor_keys if key not in self.advisor_keys)
+        self.identifier = self.identifier or other.identifier
 
 
 def read_cnfs_records() -> list[dict]:
@@ -81,8 +101,11 @@ def group_by_employer(records: list[dict]) -> dict[str, DemoStructure]:
 
 
 def valid_identifier(records: list[dict]) -> tuple[str, str]:
-    """The first valid SIRET among the structure's sites, or ("", kind) when none is (the export used zeros)."""
+    """The first valid SIRET among the structure's sites, or ("", kind) when none is. The export writes
+    "00000000000000" for a site without SIRET: valid by Luhn, but nobody's, and never an identifier here."""
     for record in records:
+        if not (record.get("pivot") or "").strip("0 "):
+            continue
         try:
             identifier = identify(record.get("pivot") or "")
         except ValidationError:
@@ -92,12 +115,14 @@ def valid_identifier(records: list[dict]) -> tuple[str, str]:
 
 
 def structure_type(*, name: str, siret: str, public_odds: float, rng: random.Random) -> str:
-    """The employer's type. A site's SIRET whose SIREN starts with 1 or 2 is a public body's (INSEE legal
-    categories), and its prefix gives the kind; otherwise the employer is unknown (the export's `pivot` is the
-    site's SIRET, often a host's) and is drawn public with `public_odds`, the type then guessed from the name."""
+    """The employer's type. A SIRET whose SIREN starts with 1 or 2 is a public body's (INSEE legal categories),
+    and its prefix gives the kind; any other SIRET is a private body's; without a SIRET the employer is drawn
+    public with `public_odds`, the type then guessed from the name."""
     if siret[:1] in {"1", "2"}:
         return SIREN_PREFIX_TYPES.get(siret[:2], StructureType.COLLECTIVITE if siret[:1] == "2" else StructureType.GIP)
     guessed = _type_from_name(name)
+    if siret:  # a private body's SIRET: an association or another private employer
+        return guessed if guessed in (StructureType.ASSOCIATION, StructureType.PRIVATE) else StructureType.ASSOCIATION
     public = rng.random() < public_odds
     if guessed is not None and (guessed in StructureType.public_types()) == public:
         return guessed
@@ -117,18 +142,74 @@ def _type_from_name(name: str) -> str | None:
 
 
 def public_odds_for_target(groups: dict[str, "DemoStructure"], target: float = PUBLIC_SHARE) -> float:
-    """Chance of drawing an unknown employer public so that the whole reaches `target` (DOMAIN.md: ≈60 %)."""
-    known_public = sum(1 for g in groups.values() if valid_identifier(g.site_records)[0][:1] in {"1", "2"})
-    unknown = len(groups) - known_public
-    return min(1.0, max(0.0, (target * len(groups) - known_public) / unknown)) if unknown else 0.0
+    """Chance of drawing an employer without SIRET public so that `target` of the advisors (hence of the activities)
+    work for public employers (DOMAIN.md: ≈60 %). Counted in advisors, not structures: the export repeats public
+    employers more than others, and employers_merge folds the repeats."""
+    known_public = unknown = total = 0
+    for group in groups.values():
+        identifier, advisors = valid_identifier(group.site_records)[0], max(1, len(group.advisor_keys))
+        total += advisors
+        known_public += advisors if identifier[:1] in {"1", "2"} else 0
+        unknown += advisors if not identifier else 0
+    return min(1.0, max(0.0, (target * total - known_public) / unknown)) if unknown else 0.0
 
 
-def structure_name(*, records: list[dict], type_: str) -> str:
+def structure_name(*, records: list[dict], type_: str, communes: dict[str, str]) -> str:
+    """The employer's name: "Commune de <official name>" for a commune, else its first site's name. The export
+    spells communes in many ways ("VENISSIEUX", "Vénissieux"): the official name of the COG is taken once."""
     first = records[0]
-    commune = (first.get("commune") or "").title()
+    commune = commune_name(first.get("commune") or "", communes)
     if type_ == StructureType.COMMUNE and commune:
         return f"Commune de {commune}"
-    return first.get("nom") or f"Structure de {commune}"
+    return (first.get("nom") or "").strip() or f"Structure de {commune}"
+
+
+def commune_name(raw: str, communes: dict[str, str]) -> str:
+    """The official (accented) name of the commune spelt `raw`, else `raw` in title case."""
+    return communes.get(normalize_name(raw)) or raw.strip().title()
+
+
+def official_communes() -> dict[str, str]:
+    """Current communes' official names by their normalised spelling (the first one for names several share)."""
+    from cnum.territories.enums import CommuneKind
+    from cnum.territories.models import Commune
+
+    names = {}
+    for name in Commune.objects.filter(kind=CommuneKind.CURRENT).order_by("code").values_list("name", flat=True):
+        names.setdefault(normalize_name(name), name)
+    return names
+
+
+def employers_merge(*, groups: dict[str, DemoStructure], rng: random.Random) -> dict[str, DemoStructure]:
+    """The export's employers, each once: the export repeats an employer under several `structureId` (one per site
+    or per application), so groups sharing a valid SIRET, or a name in the same commune once the names are
+    normalised, are one structure. Each gets its identifier, type and name here, once."""
+    public_odds = public_odds_for_target(groups)
+    communes, merged, by_identifier, by_name = official_communes(), {}, {}, {}
+    for key, group in groups.items():
+        group.identifier, group.identifier_kind = valid_identifier(group.site_records)
+        if group.identifier and group.identifier in by_identifier:
+            by_identifier[group.identifier].absorb(group)
+            continue
+        group.type = structure_type(
+            name=group.site_records[0].get("nom", ""), siret=group.identifier, public_odds=public_odds, rng=rng
+        )
+        group.name = structure_name(records=group.site_records, type_=group.type, communes=communes)[:255]
+        place = normalize_name(commune_name(group.site_records[0].get("commune") or "", communes))
+        same = by_name.get((normalize_name(group.name), place))
+        if same is not None and same.identifier and group.identifier:  # two bodies: told apart by their SIRET
+            group.name = f"{group.name} – établissement {group.identifier[-5:]}"[:255]
+            same = None
+        if same is not None:
+            if group.identifier:  # the SIRET, when one of the two has it, says which kind of body it is
+                same.type, same.identifier_kind = group.type, group.identifier_kind
+                by_identifier[group.identifier] = same
+            same.absorb(group)
+            continue
+        merged[key] = by_name[normalize_name(group.name), place] = group
+        if group.identifier:
+            by_identifier[group.identifier] = group
+    return merged
 
 
 SOURCE = "demo-cnfs-2022"
@@ -149,27 +230,17 @@ def convention_status(rng: random.Random) -> str:
 
 
 def build_structures(*, groups: dict[str, DemoStructure], rng: random.Random) -> dict[str, Structure]:
-    """One Structure per employer of the export, with its COSELEC decision and posts (bulk, one audit event)."""
-    networks = [Network.objects.get_or_create(name=name)[0] for name in DEMO_NETWORKS]
-    structures, seen_identifiers = {}, set()
-    public_odds = public_odds_for_target(groups)
+    """One Structure per employer (merged by employers_merge), with its COSELEC decision and posts (bulk)."""
+    structures = {}
     for key, group in groups.items():
-        identifier, kind = valid_identifier(group.site_records)
-        type_ = structure_type(
-            name=group.site_records[0].get("nom", ""), siret=identifier, public_odds=public_odds, rng=rng
-        )
-        if identifier in seen_identifiers or (identifier[:1] not in {"1", "2"}) == (
-            type_ in StructureType.public_types()
-        ):
-            identifier = ""  # the site's SIRET belongs to someone else (a host), not to this employer
-        seen_identifiers.add(identifier)
+        first = group.site_records[0]
         structures[key] = Structure(
-            name=structure_name(records=group.site_records, type_=type_)[:255],
-            identifier=identifier,
-            identifier_kind=kind,
-            type=type_,
-            address=(group.site_records[0].get("adresse") or "")[:255],
-            postal_code=(group.site_records[0].get("code_postal") or "")[:5],
+            name=group.name,
+            identifier=group.identifier,
+            identifier_kind=group.identifier_kind,
+            type=group.type,
+            address=(first.get("adresse") or "")[:255],
+            postal_code=(first.get("code_postal") or "")[:5],
             qpv=rng.random() < 0.2,
             zrr=rng.random() < 0.17,
             france_services=any("France Services" in (r.get("labels_nationaux") or "") for r in group.site_records),
@@ -179,14 +250,23 @@ def build_structures(*, groups: dict[str, DemoStructure], rng: random.Random) ->
             source_id=key,
         )
     Structure.objects.bulk_create(structures.values(), batch_size=500)
-    private = [s for s in structures.values() if not s.is_public]
-    memberships = [
-        Structure.networks.through(structure_id=s.pk, network_id=rng.choice(networks).pk)
-        for s in private
-        if rng.random() < 0.25
-    ]
-    Structure.networks.through.objects.bulk_create(memberships, batch_size=500)
+    networks_join(structures.values())
     return structures
+
+
+def networks_join(structures) -> None:
+    """National networks hold their own members only: a structure joins the network its name says it belongs to
+    ("Croix-Rouge française – unité locale de Lyon" joins the Croix-Rouge française), never another's."""
+    networks = {name: Network.objects.get_or_create(name=name)[0] for name in DEMO_NETWORKS}
+    memberships = []
+    for structure in structures:
+        name = f" {normalize_name(structure.name)} "
+        for network, markers in NETWORK_MARKERS.items():
+            if any(f" {marker} " in name for marker in markers):
+                memberships.append(
+                    Structure.networks.through(structure_id=structure.pk, network_id=networks[network].pk)
+                )
+    Structure.networks.through.objects.bulk_create(memberships, batch_size=500)
 
 
 def build_posts(*, groups: dict[str, DemoStructure], structures: dict[str, Structure], rng: random.Random):
@@ -220,8 +300,20 @@ def build_posts(*, groups: dict[str, DemoStructure], structures: dict[str, Struc
     return by_structure
 
 
-CONTRACT_KINDS = [ContractKind.CDD, ContractKind.PEC, ContractKind.PUBLIC_PROJECT, ContractKind.CDI]
-CONTRACT_WEIGHTS = [55, 20, 10, 15]
+#: Contract kinds drawn for public and private employers (the contrat de projet public is for public employers
+#: only: ContractKind.kinds_for).
+CONTRACT_WEIGHTS = {
+    True: {ContractKind.CDD: 50, ContractKind.PEC: 15, ContractKind.PUBLIC_PROJECT: 20, ContractKind.CDI: 15},
+    False: {ContractKind.CDD: 60, ContractKind.PEC: 25, ContractKind.CDI: 15},
+}
+
+
+def contract_kind(*, public: bool, rng: random.Random) -> str:
+    """A contract kind the employer may sign, drawn with the weights of its side (public or private)."""
+    weights = CONTRACT_WEIGHTS[public]
+    return str(rng.choices(list(weights), weights=list(weights.values()))[0])
+
+
 TRAINING_PROVIDERS = ["Simplon.co", "AFPA", "GRETA", "Les Assembleurs", "Hinaura", "WeTechCare"]
 
 
@@ -236,7 +328,8 @@ def import_real_sites() -> dict[str, int]:
 
 
 def link_sites(*, groups: dict[str, DemoStructure], structures: dict[str, Structure]) -> dict[str, Site]:
-    """Attach each CnFS site to its employer (even when the export lost the SIRET) and give structures a commune."""
+    """Attach each CnFS site to its employer (even when the export lost the SIRET), name a site whose name is no
+    name after it, and give structures a commune."""
     sites = {
         s.source_id: s
         for s in Site.objects.filter(source_id__in=[r["id"] for g in groups.values() for r in g.site_records])
@@ -248,13 +341,16 @@ def link_sites(*, groups: dict[str, DemoStructure], structures: dict[str, Struct
             site = sites.get(record["id"])
             if site is None:
                 continue
-            if site.structure_id != structure.pk:
+            unnamed = not_a_name(" ".join((record.get("nom") or "").split()))
+            if site.structure_id != structure.pk or unnamed:
                 site.structure_id = structure.pk
+                if unnamed:  # the importer could not know the employer: named after it now that it is
+                    site.name = f"{structure.name} — {site.commune_name}"[:255]
                 changed_sites.append(site)
             if structure.commune_id is None and site.commune_id:
                 structure.commune_id, structure.departement_id = site.commune_id, site.departement_id
                 changed_structures.append(structure)
-    Site.objects.bulk_update(changed_sites, ["structure"], batch_size=1000)
+    Site.objects.bulk_update(changed_sites, ["structure", "name"], batch_size=1000)
     Structure.objects.bulk_update(changed_structures, ["commune", "departement"], batch_size=1000)
     hubs = hub_by_departement()
     for structure in structures.values():
@@ -290,7 +386,7 @@ def build_advisors(*, groups, structures, posts_by_structure, sites, rng: random
                 structure=structure,
                 post=post,
                 start=start,
-                kind=rng.choices(CONTRACT_KINDS, weights=CONTRACT_WEIGHTS)[0],
+                kind=contract_kind(public=structure.is_public, rng=rng),
             )
             if rng.random() < 0.12:  # some left: their post is vacant since, and may be due for return
                 contract.end = start + datetime.timedelta(days=rng.randrange(200, 900))
@@ -381,5 +477,5 @@ def demo_scopes(*, structures: dict[str, Structure]) -> dict:
         "departement": Departement.objects.get(code="69"),
         "region": Region.objects.get(code="84"),
         "hub": Hub.objects.filter(name="Hinaura").first(),
-        "network": Network.objects.filter(name=DEMO_NETWORKS[0]).first(),
+        "network": Network.objects.annotate(members=Count("structures")).order_by("-members", "pk").first(),
     }

@@ -25,3 +25,8 @@ class FundingConfig(AppConfig):
         from cnum.funding import home
 
         home.connect()  # its panels on the home page (cnum.core.home)
+
+        from cnum.core import jobs
+
+        # Each e-mail is recorded as it leaves (CampaignMessage): run twice, the second run sends nothing again.
+        jobs.register_command("send_campaign_reminders", label="Envoyer les relances des campagnes de renouvellement")

@@ -65,30 +65,54 @@ class MappingForm(BaseForm):
 
 
 class ValuesForm(BaseForm):
-    """One select per distinct value in words of the last analysis: the schema value it stands for, or none."""
+    """One field per distinct value in words of the last analysis: the schema value it stands for, or none; for
+    services and publics (free sentences), the values it stands for, none, one or several."""
 
     NONE = ""
 
     def __init__(self, *args, review: list[list], **kwargs):
         super().__init__(*args, **kwargs)
         self.review = review
-        for index, (column, item, value, how, rows) in enumerate(review):
+        for index, (column, item, value, how, rows, *rest) in enumerate(review):
             how_label = vocabularies.HOW[how]
-            self.fields[f"value_{index}"] = forms.ChoiceField(
-                label=f"{column} : « {item} » ({how_label}, {rows} ligne{'s' if rows > 1 else ''})",
-                choices=[(self.NONE, "— non reprise —"), *_value_choices(column)],
-                required=False,
-                initial=value or self.NONE,
-            )
+            if rest and rest[0]:
+                how_label += f" : {' ou '.join(rest[0])}"
+            label = f"{column} : « {item} » ({how_label}, {rows} ligne{'s' if rows > 1 else ''})"
+            if column in vocabularies.SEVERAL:
+                self.fields[f"value_{index}"] = forms.MultipleChoiceField(
+                    label=label,
+                    choices=_value_choices(column),
+                    required=False,
+                    initial=_as_list(value),
+                    widget=forms.CheckboxSelectMultiple,
+                    help_text="Aucune case cochée : texte non repris.",
+                )
+            else:
+                self.fields[f"value_{index}"] = forms.ChoiceField(
+                    label=label,
+                    choices=[(self.NONE, "— non reprise —"), *_value_choices(column)],
+                    required=False,
+                    initial=value or self.NONE,
+                )
 
-    def decided(self) -> dict[str, dict[str, str | None]]:
-        """The values the person changed, by column, as `csv_auto.run(values=…)` takes them."""
-        decided: dict[str, dict[str, str | None]] = {}
-        for index, (column, item, value, _how, _rows) in enumerate(self.review):
-            chosen = self.cleaned_data.get(f"value_{index}") or None
-            if chosen != value:
-                decided.setdefault(column, {})[item] = chosen
+    def decided(self) -> dict[str, dict]:
+        """The values the person changed, by column, as `csv_auto.run(values=…)` takes them (a list of values for
+        services and publics)."""
+        decided: dict[str, dict] = {}
+        for index, (column, item, value, *_rest) in enumerate(self.review):
+            chosen = self.cleaned_data.get(f"value_{index}")
+            if column in vocabularies.SEVERAL:
+                if sorted(chosen or []) != sorted(_as_list(value)):
+                    decided.setdefault(column, {})[item] = list(chosen or [])
+            elif (chosen or None) != value:
+                decided.setdefault(column, {})[item] = chosen or None
         return decided
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value] if value else []
 
 
 def _value_choices(column: str) -> list[tuple[str, str]]:

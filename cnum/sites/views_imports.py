@@ -1,6 +1,7 @@
 """Import assistant for a third-party CSV ("csv-auto"): upload → detected encoding, separator and column mapping,
 corrected in a form → analysis without writing (dry run) → confirmed import. For the programme team, and for a hub
-within its départements (sites.perms: its rows elsewhere are rejected with their reason)."""
+within its départements (sites.perms: its rows elsewhere are rejected with their reason). A file of more than
+CNUM_TASKS_ROWS_THRESHOLD rows is imported by a background task, as on /imports/."""
 
 import uuid
 from pathlib import Path
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from cnum.core import imports
+from cnum.core import import_jobs, imports, jobs
 from cnum.sites import perms
 from cnum.sites.forms_imports import MappingForm, ValuesForm, WizardUploadForm
 from cnum.sites.importers import csv_auto, mapping
@@ -39,9 +40,10 @@ def _pending(request, token: str) -> dict | None:
 
 
 def _review(report) -> list[list]:
-    """The distinct values in words of an analysis, for the person to review: [column, text, value, how, rows]."""
+    """The distinct values in words of an analysis, for the person to review: [column, text, value (a list for
+    services and publics), how, rows, the values an ambiguous text points to]."""
     return [
-        [column, item, found["value"], found["how"], found["rows"]]
+        [column, item, found["value"], found["how"], found["rows"], found.get("candidates", [])]
         for column, items in report.vocabulary.items()
         for item, found in items.items()
         if found["how"] != "exact"
@@ -53,6 +55,19 @@ def _merged(before: dict, changes: dict) -> dict:
     for column, items in changes.items():
         merged.setdefault(column, {}).update(items)
     return merged
+
+
+def _import_in_background(request, token: str, entry: dict, options: dict):
+    """A file of many rows is imported by a background task (cnum.core.import_jobs), with the analysed mapping."""
+    job = jobs.start(
+        kind=import_jobs.KIND,
+        label=f"Import de lieux « {entry['name']} » (assistant)",
+        user=request.user,
+        params={"path": entry["path"], "format": csv_auto.FORMAT, "name": entry["name"], "options": options},
+    )
+    request.session[SESSION_KEY].pop(token, None)
+    request.session.modified = True
+    return redirect("core:job_detail", job_id=job.pk)
 
 
 @login_required
@@ -75,7 +90,12 @@ def wizard_upload(request):
         }
         request.session[SESSION_KEY] = pending
         return redirect("sites:import_wizard_mapping", token=token)
-    context = {"title": "Assistant d'import de lieux", "form": form, "territory": _territory(request.user)}
+    context = {
+        "title": "Assistant d'import de lieux",
+        "form": form,
+        "territory": _territory(request.user),
+        "import_format": imports.get_format(csv_auto.FORMAT),
+    }
     return render(request, "sites/imports/wizard_upload.html", context)
 
 
@@ -114,15 +134,17 @@ def wizard_mapping(request, token: str):
         dry_run = request.POST.get("action") != "importer" or entry.get("analysed") != analysed
         context["changed"] = dry_run and request.POST.get("action") == "importer"
         entry["analysed"] = analysed
-        report = imports.run_import(
-            format_name=csv_auto.FORMAT,
-            path=Path(entry["path"]),
-            dry_run=dry_run,
-            columns=entry["columns"],
-            values=entry["values"],
-            source=entry["source"],
-            departements=perms.import_departements(request.user),
-        )
+        territory = perms.import_departements(request.user)
+        options = {  # stored with a background task: JSON only
+            "columns": entry["columns"],
+            "values": entry["values"],
+            "source": entry["source"],
+            "departements": None if territory is None else sorted(territory),
+        }
+        if not dry_run and entry.get("rows", 0) > settings.CNUM_TASKS_ROWS_THRESHOLD:
+            return _import_in_background(request, token, entry, options)
+        report = imports.run_import(format_name=csv_auto.FORMAT, path=Path(entry["path"]), dry_run=dry_run, **options)
+        entry["rows"] = report.total
         entry["review"] = _review(report)
         context["values_form"] = ValuesForm(review=entry["review"])
         context.update(report=report, rejected=report.rejected[:SHOWN], normalised=report.normalised[:SHOWN])

@@ -14,3 +14,15 @@ class StatsConfig(AppConfig):
         from cnum.stats import home
 
         home.connect()  # its panels on the home page (cnum.core.home)
+
+        from cnum.stats import jobs
+
+        jobs.register()  # its long commands as background tasks, the open data every night (cnum.core.jobs)
+
+        from cnum.core import audit
+        from cnum.core import home as core_home
+        from cnum.stats import sharing
+        from cnum.stats.models import FiguresShare
+
+        core_home.register(sharing.share_panel)
+        audit.register(FiguresShare, redact=["token"])  # the link's secret never goes to the trail

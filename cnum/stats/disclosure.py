@@ -43,7 +43,7 @@ def suppress(table: Mapping[Cell, int], threshold: int = 5, totals: Iterable[str
     hidden = {key for key, value in table.items() if value < threshold}
     unprotectable = set()
     while True:
-        bridges = [key for key in sorted(hidden - unprotectable, key=repr) if _is_bridge(key, hidden, edges)]
+        bridges = sorted(_bridges(hidden, edges) - unprotectable, key=repr)
         if not bridges:
             return hidden
         for key in bridges:
@@ -59,12 +59,50 @@ def suppress(table: Mapping[Cell, int], threshold: int = 5, totals: Iterable[str
 def recoverable(table: Mapping[Cell, int], hidden: set[Cell], totals: Iterable[str] = (ROWS, COLUMNS)) -> set[Cell]:
     """The hidden cells whose value the published cells and totals determine (the bridges of the hidden cells)."""
     edges = {key: _vertices(key, set(totals)) for key in table}
-    return {key for key in hidden if _is_bridge(key, hidden, edges)}
+    return _bridges(hidden, edges)
 
 
 def _vertices(key: Cell, totals: set[str]) -> tuple[tuple, tuple]:
     row, column = key
     return (("row", row) if ROWS in totals else _FREE, ("column", column) if COLUMNS in totals else _FREE)
+
+
+def _bridges(hidden: set[Cell], edges: dict) -> set[Cell]:
+    """The hidden cells that are bridges of the graph of hidden cells, all at once (Tarjan's low-link, iterative,
+    linear in the number of hidden cells): the same answer as `_is_bridge` cell by cell, which is quadratic and
+    made a public page of a thinly recorded département take seconds. Two cells joining the same two vertices (the
+    free vertex) are parallel edges: neither is a bridge, so an edge is skipped by its key, not by its vertex."""
+    neighbours = defaultdict(list)
+    for key in hidden:
+        a, b = edges[key]
+        if a != b:
+            neighbours[a].append((b, key))
+            neighbours[b].append((a, key))
+    order, low, found = {}, {}, set()
+    for root in neighbours:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack = [(root, None, iter(neighbours[root]))]
+        while stack:
+            vertex, via, pending = stack[-1]
+            for nxt, key in pending:
+                if key == via:
+                    continue
+                if nxt in order:
+                    low[vertex] = min(low[vertex], order[nxt])
+                else:
+                    order[nxt] = low[nxt] = len(order)
+                    stack.append((nxt, key, iter(neighbours[nxt])))
+                    break
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[vertex])
+                    if low[vertex] > order[parent]:
+                        found.add(via)
+    return found
 
 
 def _is_bridge(key: Cell, hidden: set[Cell], edges: dict) -> bool:

@@ -12,6 +12,7 @@ The tables are maintained on every write (cnum.stats.rollups listens to cnum.act
 scratch by `python manage.py stats_rebuild`.
 """
 
+from django.conf import settings
 from django.db import models
 
 from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCTS, column_name
@@ -108,3 +109,28 @@ class StatTag(models.Model):
 
     def __str__(self):
         return " · ".join(str(getattr(self, name)) for name in self.KEY_FIELDS if getattr(self, name) != "")
+
+
+class FiguresShare(models.Model):
+    """A public link to the figures of one advisor or one structure, published by that advisor or a manager of that
+    structure (issue #21, deliverable 6) and revocable at any time. The figures shown follow the public pages'
+    statistical secrecy (cnum.stats.public.shared_secrecy): totals only, never a count under 5, no personal data.
+
+    `scope` is written as cnum.stats.scopes.Scope prints it ("advisor:12", "structure:<id>"); `token`, the secret
+    part of the link, is unguessable (secrets.token_urlsafe)."""
+
+    scope = models.CharField("périmètre", max_length=60, db_index=True)
+    token = models.CharField("jeton du lien", max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="publié par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("publié le", auto_now_add=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lien de partage des statistiques"
+        verbose_name_plural = "liens de partage des statistiques"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Partage des statistiques {self.scope}"

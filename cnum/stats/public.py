@@ -164,3 +164,12 @@ def progressed_asked(scope: Scope) -> int:
     """People asked whether they progressed, in the scope, all time (the rate is published from 5)."""
     cells = StatCell.objects.filter(scope_kind=scope.kind, scope_code=scope.code)
     return cells.aggregate(asked=Sum("asked"))["asked"] or 0
+
+
+def shared_secrecy(figures: dict) -> Secrecy:
+    """The secrecy of the figures an advisor or a structure shares by a public link (cnum.stats.sharing): withheld
+    as a whole under 5 activities or accompaniments, else the page's own suppression (months and breakdown values
+    under 5, and those that would be the total minus the others). The same threshold as the open data."""
+    if min(figures["activities"], figures["accompaniments"]) < THRESHOLD:
+        return Secrecy(withheld=True)
+    return _own(figures, Secrecy())

@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cnum.advisors.models import Advisor, Contract
+from cnum.core import jobs
 from cnum.core.formatting import NARROW_NBSP, number, percent
 from cnum.stats import charts, disclosure, engine, exports, indicators, maps, perms
+from cnum.stats import jobs as stats_jobs
 from cnum.stats.catalogue import BREAKDOWNS, ENTRIES, MEASURE, MEASURES, SPLIT, Unit
 from cnum.stats.forms import ADVISOR_PARAMETER, DashboardForm, period_label, period_slug
 from cnum.stats.programme import programme_figures
@@ -128,17 +130,16 @@ def export(request, fmt: str):
         errors = " ".join(message for messages in form.errors.values() for message in messages)
         return HttpResponseBadRequest(f"Période ou filtres invalides : {errors}", content_type="text/plain")
     since, until = form.period
-    if fmt == "pdf":
-        content = exports.fiche_pdf(scope, since, until, form.filters)
-    else:
-        figures = engine.figures(scope, since, until, form.filters)
-        figures["by_tag"] = perms.readable_tags(figures["by_tag"], request.user)
-        figures.update(engine.registry_figures(scope, until, timezone.localdate()))
-        tables = exports.figure_tables(figures, programme_figures(scope, on=_registry_day(until)))
-        content = exports.as_csv(tables) if fmt == "csv" else exports.as_xlsx(tables)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     narrowed = f"-conseiller-{advisor.pk}" if advisor else ""
     filename = f"statistiques-{str(scope).replace(':', '-')}{narrowed}-{period_slug(since, until)}.{fmt}"
+    if fmt == "pdf":
+        return _fiche_in_background(request, scope, period_label(since, until), filename)
+    figures = engine.figures(scope, since, until, form.filters)
+    figures["by_tag"] = perms.readable_tags(figures["by_tag"], request.user)
+    figures.update(engine.registry_figures(scope, until, timezone.localdate()))
+    tables = exports.figure_tables(figures, programme_figures(scope, on=_registry_day(until)))
+    content = exports.as_csv(tables) if fmt == "csv" else exports.as_xlsx(tables)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -157,6 +158,22 @@ def _registry_day(until):
 
 
 # --- scope and navigation ----------------------------------------------------------------------------------------
+
+
+def _fiche_in_background(request, scope: Scope, period: str, filename: str):
+    """The PDF fact sheet is prepared by a background task (cnum.stats.jobs): GET offers it, POST queues it and
+    leads to the task's page, which offers the file when it is ready."""
+    query = request.GET.urlencode()
+    if request.method != "POST":
+        context = {"title": "Fiche PDF", "scope": scope, "period": period, "query": query}
+        return render(request, "stats/export_pdf.html", context)
+    job = jobs.start(
+        kind=stats_jobs.FICHE,
+        label=f"Fiche PDF « {scope.label} » — {period}",
+        user=request.user,
+        params={"scope": str(scope), "query": query, "filename": filename},
+    )
+    return redirect("core:job_detail", job_id=job.pk)
 
 
 def _requested_scope(request) -> Scope:

@@ -1,25 +1,48 @@
 """The public statistics page, for everyone: France or one territory (`?scope=departement:69`, région, EPCI,
-commune), aggregates only, under the secret statistique of cnum.stats.public."""
+commune), aggregates only, under the secret statistique of cnum.stats.public; a search by name or postal code
+(`?recherche=`) leads to any commune's or EPCI's page."""
 
 from urllib.parse import urlencode
 
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from cnum.stats import engine, indicators
+from cnum.activities.enums import PlaceType
+from cnum.advisors.models import Contract
+from cnum.stats import charts, engine, indicators, sharing
 from cnum.stats import views as stats_views
 from cnum.stats.catalogue import BREAKDOWN
+from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
+from cnum.stats.models import StatCell
 from cnum.stats.programme import programme_figures
-from cnum.stats.public import DIMENSIONS, TOTALS_ONLY, Secrecy, progressed_asked, public_scope, secrecy
-from cnum.stats.scopes import Scope, ScopeError, ScopeKind, activities
-from cnum.territories.models import Departement, Region
+from cnum.stats.public import (
+    DIMENSIONS,
+    TOTALS_ONLY,
+    Secrecy,
+    progressed_asked,
+    public_scope,
+    secrecy,
+    shared_secrecy,
+)
+from cnum.stats.scopes import EMPLOYER_KINDS, Scope, ScopeError, ScopeKind, activities
+from cnum.territories.lookup import search_communes
+from cnum.territories.models import Commune, Departement, Epci, Region
+from cnum.territories.normalization import normalize_name
 
 SECRET = "Secret statistique"
 TERRITORY_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours", "advisors_in_post")
 TOTALS_TILES = ("activities", "accompaniments", "beneficiaries", "advisors_in_post")
+#: An advisor's or a structure's shared page: its activity, not the registry's count of advisors.
+SHARED_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours")
+#: Shares of a département's or région's page → (the rollup column they are read from, title, labels).
+SHARES = {
+    "by_employer_type": ("employer_kind", "Employeur public ou privé", EMPLOYER_KINDS),
+    "by_place_type": ("place_type", "Lieu des activités", dict(PlaceType.choices)),
+}
+SEARCH_MIN, SEARCH_RESULTS = 2, 10
 
 
 def public_url(scope: Scope) -> str:
@@ -45,6 +68,7 @@ def public(request):
         "national": scope.kind == ScopeKind.NATIONAL,
         "withheld": secret.withheld,
         "territories": _territory_choices(),
+        **_search(request.GET.get("recherche", "")),
         **stats_views._programme_context(programme_figures(scope, on=timezone.localdate())),
         "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
         "definitions": stats_views.definitions(),
@@ -55,6 +79,35 @@ def public(request):
     elif not secret.withheld:
         context.update(_territory_context(scope, figures, secret))
     return render(request, "stats/public.html", context)
+
+
+def shared(request, token: str):
+    """The figures an advisor or a structure shares by a public link (cnum.stats.sharing): the public page of its
+    scope, under the same secrecy; an unknown or revoked link is not found."""
+    scope = sharing.shared_scope(token)
+    if scope is None:
+        raise Http404("Ce lien de partage n'existe pas ou a été révoqué.")
+    figures = engine.figures(scope)
+    secret = shared_secrecy(figures)
+    context = {
+        "title": f"Statistiques partagées — {_shared_name(scope)}",
+        "shared": True,
+        "scope": scope,
+        "withheld": secret.withheld,
+        "updated_on": activities(scope).aggregate(latest=Max("date"))["latest"],
+        "definitions": stats_views.definitions(),
+    }
+    if not secret.withheld:
+        context.update(_territory_context(scope, figures, secret, tile_keys=SHARED_TILES))
+    return render(request, "stats/public.html", context)
+
+
+def _shared_name(scope: Scope) -> str:
+    """A structure by its name; an advisor by its employer only — its own name is not published."""
+    if scope.kind == ScopeKind.STRUCTURE:
+        return scope.name()
+    contract = Contract.objects.current().filter(advisor_id=scope.code).select_related("structure").first()
+    return f"un conseiller numérique de {contract.structure.name}" if contract else "un conseiller numérique"
 
 
 def _title(scope: Scope) -> str:
@@ -87,15 +140,17 @@ def _territory_choices() -> list[dict]:
     ]
 
 
-def _territory_context(scope: Scope, figures: dict, secret: Secrecy) -> dict:
+def _territory_context(scope: Scope, figures: dict, secret: Secrecy, tile_keys=None) -> dict:
     totals_only = scope.kind in TOTALS_ONLY
-    tiles = [_tile(scope, figures, key) for key in (TOTALS_TILES if totals_only else TERRITORY_TILES)]
+    tile_keys = tile_keys or (TOTALS_TILES if totals_only else TERRITORY_TILES)
+    tiles = [_tile(scope, figures, key) for key in tile_keys]
     if totals_only:
         return {"tiles": tiles}
     context = {
         "tiles": tiles,
         "monthly": _monthly(figures["by_month"], secret.months),
         "breakdowns": [_breakdown(figures, key, secret.values.get(key, set())) for key in DIMENSIONS],
+        "shares": _shares(scope, figures),
     }
     if scope.kind == ScopeKind.REGION:
         codes = set(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
@@ -131,3 +186,127 @@ def _breakdown(figures: dict, key: str, secret: set[str]) -> dict:
     section = stats_views._breakdown({key: counts}, breakdown, f"public-{key}")
     section["rows"] += [[breakdown.label_of(value), SECRET] for value in figures[key] if value in secret]
     return section
+
+
+# --- shares: employers public or private, place types ----------------------------------------------------------
+
+
+def _shares(scope: Scope, figures: dict) -> list[dict]:
+    """The page's shares, each value secret where the national département × value table (the national page
+    publishes each value's total, every département page its own total) makes it secret for one of the scope's
+    départements, and under the page's own suppression (docs/statistics.md)."""
+    codes = _departements_of(scope)
+    sections = []
+    for key, (column, title, labels) in SHARES.items():
+        counts = _counts(figures[key])
+        secret = {value for code, value in _departement_secret(column) if code in codes}
+        own = {(key, value): min(pair.values()) for value, pair in counts.items() if min(pair.values())}
+        secret |= {value for _, value in suppress(own, THRESHOLD, (ROWS,))}
+        sections.append(_share_section(key, title, labels, counts, secret))
+    return sections
+
+
+def _counts(figure: dict) -> dict[str, dict[str, int]]:
+    """{value: {"activities", "accompaniments"}} of a share figure (by_employer_type) or a count (by_place_type:
+    activities only, so both measures are its count)."""
+    return {
+        value: {"activities": count["activities"], "accompaniments": count["accompaniments"]}
+        if isinstance(count, dict)
+        else {"activities": count, "accompaniments": count}
+        for value, count in figure.items()
+        if (count["activities"] if isinstance(count, dict) else count)
+    }
+
+
+def _departements_of(scope: Scope) -> set[str]:
+    if scope.kind == ScopeKind.DEPARTEMENT:
+        return {scope.code}
+    return set(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
+
+
+def _departement_secret(column: str) -> set[tuple[str, str]]:
+    """(département, value) cells of the national département × `column` table left secret (under 5 activities or
+    accompaniments, and enough others that none is a row's or a column's total minus the rest)."""
+    rows = (
+        StatCell.objects.filter(scope_kind=ScopeKind.DEPARTEMENT)
+        .order_by()
+        .values("scope_code", column)
+        .annotate(activities=Sum("activities"), accompaniments=Sum("accompaniments"))
+    )
+    table = {
+        (row["scope_code"], row[column]): min(row["activities"], row["accompaniments"])
+        for row in rows
+        if row["activities"]
+    }
+    return suppress(table, THRESHOLD, (ROWS, COLUMNS))
+
+
+def _share_section(key: str, title: str, labels: dict, counts: dict, secret: set[str]) -> dict:
+    shares = indicators.round_shares({value: pair["activities"] for value, pair in counts.items()})
+    shown = [value for value in counts if value not in secret]
+    chart_id = f"public-{key}"
+    items = [charts.Item(labels.get(value, value), counts[value]["activities"], shares[value]) for value in shown]
+    with_accompaniments = key == "by_employer_type"
+    rows = []
+    for value, pair in counts.items():
+        cells = [pair["activities"], pair["accompaniments"]] if with_accompaniments else [pair["activities"]]
+        if value in secret:
+            cells = [SECRET] * (len(cells) + 1)
+        else:
+            cells.append(f"{shares[value]} %")
+        rows.append([labels.get(value, value), *cells])
+    headers = ["", "Activités", *(["Accompagnements"] if with_accompaniments else []), "Part des activités"]
+    return {
+        "id": chart_id,
+        "title": title,
+        "definition": stats_views.definition(key)["text"],
+        "chart": charts.share_bar(chart_id, title, items)
+        if with_accompaniments
+        else charts.bar_chart(chart_id, title, items),
+        "headers": headers,
+        "rows": rows,
+    }
+
+
+# --- the search for a commune's or an EPCI's page ---------------------------------------------------------------
+
+
+def _search(text: str) -> dict:
+    """The communes (territories lookup of the forms: name or postal code) and EPCI (name) matching `text`, each
+    with its page; the EPCI of the communes found are offered too."""
+    text = " ".join(text.split())[:80]
+    if not text:
+        return {}
+    if len(text) < SEARCH_MIN:
+        return {"search": text, "search_error": "Tapez au moins 2 caractères : un nom ou un code postal."}
+    suggestions = search_communes(text, limit=SEARCH_RESULTS)
+    communes = Commune.objects.in_bulk([suggestion.commune_id for suggestion in suggestions])
+    results = [
+        {
+            "label": f"{suggestion.name} ({suggestion.postal_code or suggestion.code})",
+            "kind": "Commune",
+            "detail": f"département {suggestion.departement}",
+            "url": public_url(Scope(ScopeKind.COMMUNE, communes[suggestion.commune_id].code)),
+        }
+        for suggestion in suggestions
+    ]
+    sirens = list(dict.fromkeys(c.epci_id for c in communes.values() if c.epci_id))
+    if not text.isdigit():
+        wanted = normalize_name(text)
+        sirens += [
+            siren
+            for siren, name in Epci.objects.order_by("name").values_list("siren", "name")
+            if wanted in normalize_name(name) and siren not in sirens
+        ][:SEARCH_RESULTS]
+    epcis = Epci.objects.in_bulk(sirens)
+    results += [
+        {
+            "label": epcis[siren].name,
+            "kind": "EPCI",
+            "detail": f"SIREN {siren}",
+            "url": public_url(Scope(ScopeKind.EPCI, siren)),
+        }
+        for siren in sirens
+        if siren in epcis
+    ]
+    return {"search": text, "search_results": results}

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "cnum.core",
     "cnum.territories",
     "cnum.accounts",
@@ -251,6 +253,16 @@ LOGGING = {
 
 # One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
+
+# Background work (cnum.core.jobs, docs/adr/0007-background-tasks.md): Django's Tasks API with its database backend,
+# on SQLite and PostgreSQL alike; `manage.py tasks_worker` runs the queue (make run starts it beside gunicorn).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+#: Where running tasks write their progress (one small file per task, read by the progress bar's polling).
+CNUM_TASKS_PROGRESS_DIR = Path(os.environ.get("CNUM_TASKS_PROGRESS_DIR", VAR_DIR / "tasks"))
+#: Web imports and activity exports above this many rows run as a background task with a progress bar.
+CNUM_TASKS_ROWS_THRESHOLD = int(os.environ.get("CNUM_TASKS_ROWS_THRESHOLD", 2000))
+#: Local hour (0-23) at which the worker regenerates the open data each night; empty turns the schedule off.
+CNUM_OPENDATA_HOUR = os.environ.get("CNUM_OPENDATA_HOUR", "3")
 
 # Request bodies (cnum.core.limits): without a signed-in session (sign-in, password reset, partner API) and with one
 # (file imports). Imports also stop at CNUM_IMPORT_MAX_ROWS rows and CNUM_IMPORT_MAX_COLUMNS columns.

@@ -9,9 +9,18 @@ import datetime
 
 import factory
 
-from cnum.activities.enums import ActivityType, Level, PlaceType, Progress, TagScope, TagVisibility, Theme
-from cnum.activities.models import Accompaniment, Activity, Beneficiary, Tag
-from tests.advisors.factories import AdvisorFactory
+from cnum.activities.enums import (
+    ActivityType,
+    CoordinationKind,
+    Level,
+    PlaceType,
+    Progress,
+    TagScope,
+    TagVisibility,
+    Theme,
+)
+from cnum.activities.models import Accompaniment, Activity, Beneficiary, CoordinationActivity, Tag
+from tests.advisors.factories import AdvisorFactory, TeamFactory
 from tests.sites.factories import SiteFactory
 from tests.structures.factories import StructureFactory
 
@@ -104,3 +113,17 @@ class TagFactory(factory.django.DjangoModelFactory):
     class Params:
         private = factory.Trait(visibility=TagVisibility.PRIVATE)
         of_structure = factory.Trait(scope=TagScope.STRUCTURE, structure=factory.SubFactory(StructureFactory))
+
+
+class CoordinationActivityFactory(factory.django.DjangoModelFactory):
+    """A team meeting of a team, under the team's structure."""
+
+    class Meta:
+        model = CoordinationActivity
+
+    team = factory.SubFactory(TeamFactory)
+    structure = factory.SelfAttribute("team.structure")
+    kind = CoordinationKind.TEAM_MEETING
+    date = DATE
+    duration_minutes = 60
+    participants = 6

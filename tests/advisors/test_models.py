@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from cnum.advisors.enums import ContractEndReason, ContractKind
 from cnum.advisors.models import Advisor, Contract, SiteAssignment, Training
 from cnum.core.models import AuditEvent
+from cnum.structures.enums import StructureType
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
@@ -154,3 +155,13 @@ def test_changes_are_recorded_in_the_audit_trail():
     events = AuditEvent.objects.filter(content_type__model="contract", object_id=str(contract.pk))
     assert [event.action for event in events.order_by("at", "pk")] == ["create", "update"]
     assert events.order_by("at", "pk").last().changes["kind"] == ["cdd", "cdi"]
+
+
+def test_a_contrat_de_projet_public_is_for_public_employers_only():
+    association = PostFactory(structure=StructureFactory(type=StructureType.ASSOCIATION, name="Les Amis du Net"))
+    contract = contract_on(association, kind=ContractKind.PUBLIC_PROJECT, start=D(2024, 1, 1))
+    with pytest.raises(ValidationError, match="« Contrat de projet public » est réservé aux employeurs publics"):
+        contract.full_clean()
+    contract_on(association, kind=ContractKind.PEC, start=D(2024, 1, 1)).full_clean()
+    commune = PostFactory(structure=StructureFactory(type=StructureType.COMMUNE))
+    contract_on(commune, kind=ContractKind.PUBLIC_PROJECT, start=D(2024, 1, 1)).full_clean()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import targets
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,9 +35,18 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     markdown = report.with_suffix(".md")
 
     written = json.loads(report.read_text())
-    assert {"machine", "versions", "dataset", "dashboards", "naive", "columnar", "recording", "import", "targets"} <= (
-        written.keys()
-    )
+    assert {
+        "machine",
+        "versions",
+        "dataset",
+        "dashboards",
+        "public",
+        "naive",
+        "columnar",
+        "recording",
+        "import",
+        "targets",
+    } <= written.keys()
     assert written["dataset"]["rows"]["activities_activity"] > 0
     assert written["dataset"]["rows"]["StatCell"] > 0
     scopes = {(row["scope"], row["period"]) for row in written["dashboards"]}
@@ -54,8 +65,13 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     assert all(quantiles_ok(row) and row["errors"] == 0 for row in recording)
     assert written["import"]["created"] == written["import"]["rows"]
     # Every target of the issue is judged; only the DuckDB one may lack its measure (bench extra not installed).
-    assert len(written["targets"]) == 9
+    public = written["public"]
+    assert public["placed"] > 0 and public["sites"] >= public["placed"]
+    assert [row["page"] for row in public["rows"]] == list(targets.PUBLIC_P95_MS)
+    assert all(quantiles_ok(row) and row["http_status"] == 200 and row["bytes"] > 0 for row in public["rows"])
+    assert len(written["targets"]) == 9 + len(targets.PUBLIC_P95_MS)
     unmeasured = [target["target"] for target in written["targets"] if target["verdict"] == "non mesuré"]
     duckdb = "tableaux de bord plus rapides que DuckDB sur les activités brutes"
     assert unmeasured == ([duckdb] if "skipped" in columnar else [])
     assert "## Cibles" in markdown.read_text() and "| conseiller | tout |" in markdown.read_text()
+    assert "| page d'un lieu | `/lieux/" in markdown.read_text()

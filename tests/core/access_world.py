@@ -24,15 +24,18 @@ from cnum.accounts.enums import Role
 from cnum.activities.enums import TagScope
 from cnum.advisors.models import SiteAssignment
 from cnum.api.models import ApiToken
+from cnum.core.enums import JobStatus
+from cnum.core.models import Job
 from cnum.funding.models import Campaign, CampaignTarget
 from cnum.funding.reference_data import funding_reference_load
 from cnum.sites.models import SiteDuplicateCandidate
 from cnum.sites.schema import FRANCE_SERVICES
+from cnum.stats.models import FiguresShare
 from cnum.territories.enums import EpciKind
 from cnum.territories.lookup import reset_index
 from cnum.territories.models import Epci, PostalCode
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
-from tests.activities.factories import ActivityFactory, BeneficiaryFactory, TagFactory
+from tests.activities.factories import ActivityFactory, BeneficiaryFactory, CoordinationActivityFactory, TagFactory
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
@@ -119,6 +122,7 @@ def _side(structure, departement_code: str, city: str) -> dict:
         "training": TrainingFactory(advisor=advisor),
         "team": team,
         "membership": TeamMembershipFactory(team=team, advisor=advisor),
+        "coordination": CoordinationActivityFactory(team=team, partners=f"Mairie de {city}"),
         "activity": activity,
         "beneficiary": beneficiary,
         "tag": TagFactory(name=f"Projet de {city}", scope=TagScope.STRUCTURE, structure=structure),
@@ -247,9 +251,21 @@ def build_world() -> dict:
         if role not in NO_ROLE and role != Role.ADVISOR:
             users[role] = RoleAssignmentFactory(role=role, scope=scopes.get(role)).user
     world["users"] = users
+    # A link to the Lyon advisor's figures, published; the Marseille one's, revoked.
+    world["in"]["figures_share"] = FiguresShare.objects.create(
+        scope=f"advisor:{world['in']['advisor'].pk}", token="a" * 32
+    )
+    world["out"]["figures_share"] = FiguresShare.objects.create(
+        scope=f"advisor:{world['out']['advisor'].pk}", token="b" * 32, revoked_at=timezone.now()
+    )
     # The token is its structure manager's: a token whose owner has lost the role opens nothing (finding 5).
     world["secret"] = ApiToken.issue(name="Jeton de test", owner=users[Role.STRUCTURE_MANAGER], structure=inside)[1]
     world |= _movers(world["in"], world["out"])
+    # Background tasks are their author's only: the programme team's failed import inside, someone else's outside.
+    for side, author in (("in", users[Role.PROGRAMME_TEAM]), ("out", UserFactory())):
+        world[side]["job"] = Job.objects.create(
+            kind="import", label=f"Import {side}", started_by=author, status=JobStatus.FAILED, error="Illisible."
+        )
     # Factories write activities without the services' upkeep of the statistics: rebuild them.
     call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
     return world

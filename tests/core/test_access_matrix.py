@@ -157,6 +157,15 @@ ROUTES: dict[str, Entry] = {
     "core:import_template": Entry(
         PROGRAMME_ONLY, kwargs=lambda world, side: {"name": "structures-csv", "extension": "csv"}
     ),
+    # Background tasks: a person sees its own (the programme team's failed import inside), never another's (404).
+    "core:job_list": Entry(ANY_SIGNED_IN),
+    "core:job_launch": Entry(PROGRAMME_ONLY),
+    "core:job_detail": Entry(signed_in("404", programme_team="200/404"), kwargs=obj("job", "job_id")),
+    # A finished task's progress sends the page on to its result (HTMX: 204 and HX-Redirect).
+    "core:job_progress": Entry(signed_in("404", programme_team="204/404"), kwargs=obj("job", "job_id")),
+    "core:job_retry": Entry(signed_in("404", programme_team="302/404"), method="POST", kwargs=obj("job", "job_id")),
+    # The failed task has no file to offer: 404 for its author too (the download: tests/core/test_jobs_pages.py).
+    "core:job_file": Entry(signed_in("404"), kwargs=obj("job", "job_id")),
     "core:accessibility": Entry(PUBLIC),
     "core:legal_notice": Entry(PUBLIC),
     "core:privacy": Entry(PUBLIC),
@@ -260,12 +269,39 @@ ROUTES: dict[str, Entry] = {
     ),
     "activities:beneficiary_list": Entry(signed_in("403", advisor="200")),
     "activities:beneficiary_create": Entry(signed_in("403", advisor="200")),
+    # The advisor's followed people in and out: import (analysis, then confirmation), template, export, duplicates.
+    "activities:beneficiary_import": Entry(signed_in("403", advisor="200")),
+    "activities:beneficiary_import_confirm": Entry(signed_in("403", advisor="302"), method="POST"),
+    "activities:beneficiary_template": Entry(
+        signed_in("403", advisor="200"), kwargs=lambda world, side: {"fmt": "csv"}
+    ),
+    "activities:beneficiary_export": Entry(signed_in("403", advisor="200"), kwargs=lambda world, side: {"fmt": "csv"}),
+    "activities:beneficiary_duplicates": Entry(signed_in("403", advisor="200")),
     "activities:beneficiary_detail": Entry(signed_in("403", advisor="200/404"), kwargs=obj("beneficiary")),
     "activities:beneficiary_merge": Entry(
         signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
     ),
     "activities:beneficiary_erase": Entry(
         signed_in("403", advisor="302/404"), method="POST", kwargs=obj("beneficiary")
+    ),
+    # Coordination activities: recorded by a coordinator for its team, changed by whoever recorded them; read by the
+    # structure, the territories and the programme team; an advisor who is not a coordinator is refused.
+    "activities:coordination_list": Entry(
+        signed_in(
+            "403",
+            coordinator="200",
+            structure_manager="200",
+            prefecture_departement="200",
+            prefecture_region="200",
+            hub="200",
+            national_network="200",
+            programme_team="200",
+        )
+    ),
+    "activities:coordination_create": Entry(signed_in("403", coordinator="200")),
+    "activities:coordination_update": Entry(signed_in("403", coordinator="200/404"), kwargs=obj("coordination")),
+    "activities:coordination_delete": Entry(
+        signed_in("403", coordinator="302/404"), method="POST", kwargs=obj("coordination")
     ),
     # Statistics: the public page for all; the dashboard and its exports for the scopes of the active role.
     # The public page of a territory (département inside, another outside): public whoever asks.
@@ -279,6 +315,10 @@ ROUTES: dict[str, Entry] = {
         kwargs=lambda world, side: {"fmt": "csv"},
         query=scope_of("structure", "structure"),
     ),
+    # Shared figures: the advisor or the structure manager publishes a link to its own; the link is public while
+    # published (the Lyon advisor's), not found once revoked (the Marseille one's).
+    "stats:share": Entry(signed_in("403", advisor="200", structure_manager="200")),
+    "stats:shared": Entry(expect("200/404"), kwargs=lambda world, side: {"token": world[side]["figures_share"].token}),
     # Open data: the page for all; a file that is not one of the published ones is not found.
     "opendata:page": Entry(PUBLIC),
     "opendata:file": Entry(expect("404"), kwargs=lambda world, side: {"name": "inconnu.csv"}),
@@ -478,6 +518,8 @@ LISTS = (
     "advisors:team_list",
     "activities:list",
     "activities:beneficiary_list",
+    "activities:coordination_list",
+    "activities:beneficiary_duplicates",
     "stats:dashboard",
     "funding:convention_list",
     "funding:campaign_list",

@@ -88,6 +88,12 @@ OPEN_TO_SIGNED_IN = {
     "access:role_remove": "404",
     "access:deactivate": "404",
     "access:request_decide": "404",
+    # One's own background tasks (none here); another's are hidden.
+    "core:job_list": "200",
+    "core:job_detail": "404",
+    "core:job_progress": "404",
+    "core:job_retry": "404",
+    "core:job_file": "404",
 }
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cnum.accounts.enums import Role
-from cnum.activities.enums import ActivityType, Level, PlaceType, RedirectionCategory, Theme
+from cnum.activities.enums import ActivityType, CoordinationKind, Level, PlaceType, RedirectionCategory, Theme
 from cnum.activities.forms import ActivityForm, BeneficiaryForm
 from cnum.advisors import forms as advisor_forms
 from cnum.advisors.enums import CertificationOutcome, ContractEndReason, ContractKind, TrainingKind
@@ -126,6 +126,16 @@ def site_assignment_body(world, caller):
 def site_assignment_edit_body(world, caller):
     assignment = world["in"]["site_assignment"]
     return form_body(advisor_forms.SiteAssignmentForm(instance=assignment, advisor=assignment.advisor))
+
+
+def coordination_body(world, caller):
+    return {
+        "kind": CoordinationKind.EVENT,
+        "date": TODAY.isoformat(),
+        "duration_minutes": "120",
+        "participants": "30",
+        "partners": "Médiathèque",
+    }
 
 
 def training_body(world, caller):
@@ -547,6 +557,15 @@ FORMS: dict[str, Form] = {
         the("beneficiary"),
         choices=(Choice("merge", out("beneficiary", "merge")),),
         refusals=frozenset({"200", "302", "403", "404"}),
+    ),
+    "activities:coordination_create": Form(
+        signed_in("403", coordinator="302"), coordination_body, "activities_coordinationactivity"
+    ),
+    "activities:coordination_update": Form(
+        signed_in("403", coordinator="302"),
+        coordination_body,
+        "activities_coordinationactivity",
+        the("coordination"),
     ),
     "funding:campaign_create": Form(signed_in("403", programme_team="302"), campaign_body, "funding_campaign"),
     "funding:campaign_answer": Form(

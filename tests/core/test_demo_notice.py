@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from tests.accounts.factories import UserFactory
 
@@ -25,3 +26,10 @@ def test_an_instance_that_is_not_a_demo_carries_none(client, settings):
 def test_the_page_says_what_is_real_and_what_is_generated(client):
     html = client.get(reverse("core:demo")).content.decode()
     assert "Ce qui est réel" in html and "Ce qui est généré" in html
+
+
+def test_the_page_says_which_months_the_generated_activities_cover(client):
+    from cnum.demo.history import FIRST_MONTH
+
+    html = client.get(reverse("core:demo")).content.decode()
+    assert f"de {date_format(FIRST_MONTH, 'F Y')} à aujourd'hui seulement" in html

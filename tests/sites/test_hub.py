@@ -109,3 +109,14 @@ def test_a_hub_without_departement_has_no_assistant(client):
     client.force_login(RoleAssignmentFactory(role=Role.HUB, scope=HubFactory(name="Hub vide")).user)
     assert client.get(reverse("sites:import_wizard")).status_code == 403
     assert client.get(reverse("sites:duplicates")).status_code == 403
+
+
+def test_a_hub_reads_the_assistants_columns_and_downloads_its_templates_but_no_other_formats(hub_client):
+    page = hub_client.get(reverse("sites:import_wizard")).content.decode()
+    template = reverse("core:import_template", args=["csv-auto", "csv"])
+    assert "Colonnes attendues" in page and template in page
+    response = hub_client.get(template)
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('modele-csv-auto.csv"')
+    assert hub_client.get(reverse("core:import_template", args=["csv-auto", "xlsx"])).status_code == 200
+    assert hub_client.get(reverse("core:import_template", args=["structures-csv", "csv"])).status_code == 403
+    assert hub_client.get(reverse("core:import_template", args=["lieux-v1-csv", "csv"])).status_code == 403

@@ -391,3 +391,31 @@ def test_an_import_never_removes_a_link_it_did_not_make(tmp_path):
     report = run("cnfs-v0-json", cnfs_file(tmp_path, [CNFS_RECORD]))
     assert (report.updated, report.unchanged) == (0, 1)
     assert Site.objects.get().structure == employer
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("11 bis", "c'est un numéro, pas un nom"), ("1", "c'est un numéro, pas un nom")]
+    + [("265 901 785", "c'est un numéro SIRET ou SIREN")],
+)
+def test_a_cnfs_site_named_by_a_number_takes_its_structure_name_and_commune_with_a_warning(tmp_path, name, problem):
+    siret = luhn_siret()
+    structure(identifier=siret, name="Centre social La Rose")
+    record = {**CNFS_RECORD, "nom": name, "pivot": siret}
+    report = run("cnfs-v0-json", cnfs_file(tmp_path, [record, {**CNFS_RECORD, "id": "2", "nom": name}]))
+    names = dict(Site.objects.values_list("source_id", "name"))
+    assert names == {
+        CNFS_RECORD["id"]: "Centre social La Rose — Marseille 11e Arrondissement",
+        "2": "Lieu d'activité — Marseille 11e Arrondissement",
+    }
+    assert [(w.line, w.reason) for w in report.warnings if w.value == name] == [
+        (1, f"Nom « {name} » : {problem} ; remplacé par « Centre social La Rose — Marseille 11e Arrondissement »."),
+        (2, f"Nom « {name} » : {problem} ; remplacé par « Lieu d'activité — Marseille 11e Arrondissement »."),
+    ]
+
+
+def test_a_site_named_by_its_structure_siret_takes_that_structure_name(tmp_path):
+    siret = luhn_siret()
+    structure(identifier=siret, name="Commune de Lorient")
+    run("cnfs-v0-json", cnfs_file(tmp_path, [{**CNFS_RECORD, "nom": siret}]))
+    assert Site.objects.get().name == "Commune de Lorient — Marseille 11e Arrondissement"

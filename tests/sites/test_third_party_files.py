@@ -12,6 +12,7 @@ from django.core.management import call_command
 from cnum.core import imports
 from cnum.sites.importers import mapping
 from cnum.sites.models import Site
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.usefixtures("cog")
 DATA = Path(__file__).parent / "data"
@@ -194,8 +195,9 @@ def test_characters_lost_as_u_fffd_are_restored_where_one_french_word_fits_and_e
         "Château-Arnoux-Saint-Auban"
     )
     assert report.repairs >= 200
-    # Proper names no lexicon knows stay as they are, flagged: 2 rows of 80.
-    assert report.still_damaged == 2
+    # "-i�re" can only be "-ière" in French spelling; a proper name no lexicon knows stays as it is, flagged.
+    assert Site.objects.get(source="region-sud", commune__code="04161").address.startswith("la fresquière")
+    assert report.still_damaged == 1
     assert Site.objects.get(source="region-sud", name="Médiathèque d'Herb�s").review_notes
 
 
@@ -287,10 +289,131 @@ def test_the_real_regional_file_goes_in_without_a_mapping_in_the_right_communes_
     assert sum(site.address[:1].isdigit() for site in sites) == numbered
     assert all(site.typology for site in sites)
     damaged = [site for site in sites if "\ufffd" in site.name or "\ufffd" in site.address]
-    assert len(damaged) == 2  # proper names no lexicon knows, flagged for review
+    assert len(damaged) == 1  # a proper name no lexicon knows, flagged for review
     assert "ligne 19 : Nom « Médiathèque d'Herb\ufffds » : caractère illisible" in output
 
 
 def test_the_other_real_files_go_in_whole():
     assert "23 lignes lues : 23 créées, 0 mise à jour, 0 inchangée, 0 rejetée" in command(BFC, "--source", "bfc")
     assert "7 lignes lues : 7 créées, 0 mise à jour, 0 inchangée, 0 rejetée" in command(ULTRA_NUM, "--source", "un")
+
+
+def test_services_and_publics_in_words_are_listed_per_distinct_value_and_decisions_remembered_per_source(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;services;public_cible\n"
+        "Espace;1 place;04000;Digne-les-Bains;Accès internet, ateliers numériques;tout public\n"
+        "Club;2 place;04000;Digne-les-Bains;ateliers numériques;Seniors\n",
+    )
+    report = run(path, dry_run=True)
+    assert report.vocabulary["services"]["ateliers numériques"] == {
+        "value": None,
+        "how": "inconnu",
+        "rows": 2,
+        "candidates": [],
+    }
+    assert report.vocabulary["services"]["Accès internet"]["value"] == "Accès internet et matériel informatique"
+    assert report.vocabulary["publics_specifiquement_adresses"]["tout public"]["how"] == "tout_public"
+    lines = " ".join(report.file_notes)
+    assert "« Accès internet » → Accès internet et matériel informatique (mots-clés, 1 ligne)" in lines
+    assert "Valeurs non reconnues, non reprises : services « ateliers numériques »." in lines
+    decided = {"services": {"ateliers numériques": ["Maîtrise des outils numériques du quotidien"]}}
+    run(path, source="hub-04", values=decided)
+    assert Site.objects.get(name="Club").services == ["Maîtrise des outils numériques du quotidien"]
+    Site.objects.all().delete()
+    again = run(path, source="hub-04")  # the source's saved decision is used again
+    assert Site.objects.get(name="Club").services == ["Maîtrise des outils numériques du quotidien"]
+    assert again.vocabulary["services"]["ateliers numériques"]["how"] == "choisi"
+
+
+def test_a_decision_outside_the_list_is_refused_with_a_warning(tmp_path):
+    path = write(tmp_path, "nom;adresse;cp;ville;services\nClub;2 place;04000;Digne-les-Bains;ateliers\n")
+    report = run(path, values={"services": {"ateliers": ["Pas un service"]}})
+    assert Site.objects.get().services == []
+    assert "Choix « Pas un service » pour « ateliers » : pas une valeur de « services »." in [
+        problem.reason for problem in report.warnings
+    ]
+
+
+def test_a_word_seen_intact_elsewhere_in_the_file_restores_the_damaged_one_and_the_repair_says_so(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;description\n"
+        "Médiathèque d'Herb\ufffds;rue du mont d'or;04100;Manosque;\n"
+        "Centre social;1 place;04100;Manosque;Quartier des Herbès\n",
+    )
+    report = run(path)
+    assert Site.objects.get(address="rue du mont d'or").name == "Médiathèque d'Herbès"
+    assert (
+        "nom : caractère perdu restauré, « Herb\ufffds » → « Herbès » (mot écrit intact ailleurs dans le fichier)."
+        in [problem.reason for problem in report.normalised]
+    )
+    assert report.still_damaged == 0
+
+
+def test_two_words_of_the_file_that_fit_leave_the_text_as_it_is(tmp_path):
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville;description\nEspace Pr\ufffds;1 place;75002;Paris;près de la gare, dans les prés\n",
+    )
+    report = run(path)
+    assert Site.objects.get().name == "Espace Pr\ufffds"
+    assert report.still_damaged == 1
+
+
+def test_the_names_of_the_structures_restore_proper_names(tmp_path):
+    StructureFactory(name="Centre social La Fresquière")
+    path = write(
+        tmp_path,
+        "nom;adresse;cp;ville\nBibliothèque;la fresqui\ufffdre - place du souvenir;04340;Méolans-Revel\n",
+    )
+    report = run(path)
+    assert Site.objects.get(name="Bibliothèque").address == "la fresquière - place du souvenir"
+    reasons = [problem.reason for problem in report.normalised]
+    assert "adresse : caractère perdu restauré, « fresqui\ufffdre » → « fresquière » (nom d'une structure)." in reasons
+    assert report.still_damaged == 0
+
+
+# --- damaged text: what the whole regional file taught -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("Points Num\ufffdriques de l\ufffdarrondissement", "Points Numériques de l\u2019arrondissement"),
+        ("Acc\ufffds libre", "Accès libre"),  # "accés" is a misspelling of "accès", 100 times rarer
+        ("Mediath\ufffdque Les Quatre-Chemins", "Mediathèque Les Quatre-Chemins"),  # other accents left as written
+        ("rue de l'escouli\ufffdre", "rue de l'escoulière"),  # "-i�re" can only be "-ière"
+    ],
+)
+def test_apostrophes_misspellings_unaccented_words_and_spelling_restore_lost_characters(tmp_path, damaged, repaired):
+    path = write(tmp_path, f"nom;adresse;cp;ville\n{damaged};{damaged};04000;Digne-les-Bains\n")
+    report = run(path)
+    site = Site.objects.get()
+    assert (site.name, site.address) == (repaired, repaired)
+    assert report.still_damaged == 0
+
+
+@pytest.mark.parametrize("damaged", ["Coworking By Adezio\ufffd", "Espace \ufffdv\ufffdnements"])
+def test_a_lost_last_character_or_two_accepted_spellings_are_not_guessed(tmp_path, damaged):
+    path = write(tmp_path, f"nom;adresse;cp;ville\n{damaged};1 place;04000;Digne-les-Bains\n")
+    report = run(path)
+    assert Site.objects.get().name == damaged
+    assert report.still_damaged == 1
+
+
+@pytest.mark.parametrize(
+    ("commune", "postal_code", "found"),
+    [
+        ("LE LUC-EN-PROVENCE", "83340", "83073"),  # a commune's name followed by more: Le Luc
+        ("ISOLA2000", "06420", "06073"),
+        ("PLAN-DU-VAR-LEVENS", "6075", "06075"),  # the INSEE code of Levens in the postal-code column
+    ],
+)
+def test_communes_named_with_a_locality_or_under_their_insee_code_are_found_with_a_warning(
+    tmp_path, commune, postal_code, found
+):
+    path = write(tmp_path, f"nom;adresse;cp;ville\nMédiathèque;1 place;{postal_code};{commune}\n")
+    report = run(path)
+    assert Site.objects.get().commune.code == found
+    assert any(found in problem.reason or commune in problem.reason for problem in report.warnings)

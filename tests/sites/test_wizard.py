@@ -191,3 +191,60 @@ def test_values_in_words_are_shown_one_by_one_and_the_person_s_choices_are_impor
         "La Poste": "RFS",
         "Médiathèque": "BIB",
     }
+
+
+def test_a_large_file_is_imported_by_a_background_task_with_the_analysed_mapping(team, settings, tmp_path):
+    from cnum.core.enums import JobStatus
+    from cnum.core.models import Job
+    from tests.core.worker import run_queued
+
+    settings.MEDIA_ROOT, settings.CNUM_TASKS_PROGRESS_DIR = tmp_path / "media", tmp_path / "progress"
+    settings.CNUM_TASKS_ROWS_THRESHOLD = 0  # the one-row file counts as large
+    url = upload(team).url
+    data = mapping_data(team.get(url), Lieu="nom", Emplacement="adresse")
+    team.post(url, {**data, "action": "analyser"})
+    response = team.post(url, {**data, "action": "importer"})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("core:job_detail", args=[job.pk]) and not Site.objects.exists()
+    run_queued()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and Site.objects.get().name == "Médiathèque"
+    assert SiteSourceMapping.objects.get(source="hub-xyz").mapping["Emplacement"] == "adresse"
+    assert not Path(job.params["path"]).exists()
+    assert "1 créée" in team.get(reverse("core:job_detail", args=[job.pk])).content.decode()
+
+
+def test_services_and_publics_are_reviewed_per_distinct_value_with_several_values_and_remembered(team):
+    data = (
+        "Lieu;Emplacement;CP;Ville;Services;Publics\r\n"
+        "Bib;2 rue;04150;Banon;Accès internet, matériel informatique;Seniors\r\n"
+        "Club;3 rue;04150;Banon;matériel informatique;jeunes de 16-25 ans\r\n"
+    )
+    url = upload(team, data=data.encode("utf-8")).url
+    page = team.get(url)
+    analysis = team.post(url, {**mapping_data(page), "action": "analyser"})
+    values_form = analysis.context["values_form"]
+    fields = {values_form[name].label: name for name in values_form.fields}
+    ambiguous = (
+        "services : « matériel informatique » (ambigu : Accès internet et matériel informatique ou Acquisition de "
+        "matériel informatique à prix solidaire, 2 lignes)"
+    )
+    assert set(fields) == {
+        "services : « Accès internet » (mots-clés, 1 ligne)",
+        ambiguous,
+        "publics_specifiquement_adresses : « jeunes de 16-25 ans » (mots-clés, 1 ligne)",
+    }  # « Seniors » is the schema's own value: nothing to review
+    assert values_form[fields["services : « Accès internet » (mots-clés, 1 ligne)"]].value() == [
+        "Accès internet et matériel informatique"
+    ]
+    assert values_form[fields[ambiguous]].value() == []
+    both = ["Accès internet et matériel informatique", "Acquisition de matériel informatique à prix solidaire"]
+    choices = {**mapping_data(page), **{name: values_form[name].value() for name in values_form.fields}}
+    choices[fields[ambiguous]] = both
+    team.post(url, {**choices, "action": "analyser"})
+    team.post(url, {**choices, "action": "importer"})
+    assert Site.objects.get(name="Club").services == both
+    assert Site.objects.get(name="Club").specific_publics == ["Jeunes"]
+    saved = SiteSourceMapping.objects.get(source="hub-xyz").vocabulary
+    assert saved["services"]["matériel informatique"] == both
+    assert saved["publics_specifiquement_adresses"]["jeunes de 16-25 ans"] == "Jeunes"

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnum.stats import disclosure
 from cnum.stats.disclosure import COLUMNS, ROWS, recoverable, suppress
 
 
@@ -121,3 +122,16 @@ def test_property_no_small_cell_published_and_no_hidden_cell_recoverable(table, 
             cells = {key for key in table if key[position] == line}
             if not cells & hopeless:
                 assert len(cells & hidden) != 1, (margin, line)
+
+
+@settings(max_examples=300)
+@given(
+    cells=st.sets(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=30),
+    totals=st.sampled_from([(ROWS, COLUMNS), (ROWS,), (COLUMNS,)]),
+)
+def test_all_bridges_at_once_are_the_cells_each_found_a_bridge_alone(cells, totals):
+    """The linear bridge search gives exactly the cells the cell-by-cell check calls bridges (parallel edges
+    through the free vertex included)."""
+    edges = {key: disclosure._vertices(key, set(totals)) for key in cells}
+    expected = {key for key in cells if disclosure._is_bridge(key, cells, edges)}
+    assert disclosure._bridges(set(cells), edges) == expected

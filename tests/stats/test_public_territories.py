@@ -7,10 +7,12 @@ import io
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 
-from cnum.activities.enums import Theme
-from cnum.stats import opendata
+from cnum.activities.enums import PlaceType, Theme
+from cnum.stats import indicators, opendata
 from cnum.stats.views import month_label
+from cnum.territories.models import Commune, Epci, PostalCode
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory
 from tests.sites.factories import SiteFactory
@@ -152,3 +154,46 @@ def test_the_territory_pages_make_a_bounded_number_of_queries(client, world, dja
     for scope in ("departement:69", "region:84", "commune:69123", ""):
         with django_assert_max_num_queries(45):
             page(client, scope)
+
+
+def test_departement_page_shows_employer_and_place_shares_under_the_same_secrecy(client, db):
+    """Rhône: 20 activities of a public employer, 10 of a private one (published, with their shares); 27 on a site
+    and 3 at a distance: the 3 are secret, and the 27 with them (the département's total is published)."""
+    rhone = DepartementFactory(code="69")
+    lyon = CommuneFactory(code="69123", departement=rhone)
+    public = StructureFactory(commune=lyon, departement=rhone)
+    private = StructureFactory(commune=lyon, departement=rhone, private=True)
+    advisor, site = AdvisorFactory(), SiteFactory(commune=lyon)
+    day = datetime.date(2025, 3, 3)
+    for structure, place, count in (
+        (public, "lieu_activite", 20),
+        (private, "lieu_activite", 7),
+        (private, "a_distance", 3),
+    ):
+        for _ in range(count):
+            extra = {"site": site} if place == "lieu_activite" else {"site": None}
+            ActivityFactory(advisor=advisor, structure=structure, place_type=place, date=day, **extra)
+    call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
+    html = page(client, "departement:69")
+    assert "Employeurs et lieux des activités" in html
+    shares = indicators.round_shares({"public": 20, "private": 10})
+    assert f'<th scope="row">Employeur public</th><td>20</td><td>20</td><td>{shares["public"]} %</td>' in html
+    assert f'<th scope="row">Employeur privé</th><td>10</td><td>10</td><td>{shares["private"]} %</td>' in html
+    secret = "<td>Secret statistique</td><td>Secret statistique</td>"
+    assert f'<th scope="row">{PlaceType.REMOTE.label}</th>{secret}' in html
+    assert f'<th scope="row">{escape(PlaceType.SITE.label)}</th>{secret}' in html
+
+
+def test_a_territory_is_found_by_name_or_postal_code_and_leads_to_its_page(client, world, fresh_index):
+    epci, _ = Epci.objects.update_or_create(siren="200046977", defaults={"name": "Métropole de Lyon", "kind": "METRO"})
+    Commune.objects.filter(code__in=("69123", "69266")).update(epci=epci)
+    PostalCode.objects.get_or_create(code="69100", commune=Commune.objects.get(code="69266"))
+    html = client.get(URL, {"recherche": "69100"}).content.decode()
+    assert f'href="{URL}?scope=commune%3A69266">Commune Villeurbanne (69100)</a>' in html
+    assert f'href="{URL}?scope=epci%3A200046977">EPCI Métropole de Lyon</a>' in html
+    by_name = client.get(URL, {"recherche": "metropole de ly"}).content.decode()
+    assert f'href="{URL}?scope=epci%3A200046977">EPCI Métropole de Lyon</a>' in by_name
+    assert client.get(f"{URL}?scope=epci:200046977").status_code == 200
+    nothing = client.get(URL, {"recherche": "Zzyzx"}).content.decode()
+    assert "Aucune commune ni intercommunalité ne correspond à « Zzyzx »" in nothing
+    assert "Tapez au moins 2 caractères" in client.get(URL, {"recherche": "V"}).content.decode()

@@ -13,7 +13,7 @@ import csv
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.db.models import Prefetch
@@ -73,8 +73,9 @@ def with_accompaniments(activities, *, tags):
     )
 
 
-def rows(activities) -> Iterator[list]:
-    """The export rows (without header), reading activities by chunks of CHUNK."""
+def rows(activities, progress: Callable[[int], object] | None = None) -> Iterator[list]:
+    """The export rows (without header), reading activities by chunks of CHUNK; `progress(1)` after each activity
+    (a background export's bar, cnum.activities.jobs)."""
     pseudonym_key = secrets.token_bytes(32)
 
     def pseudonym(kind: str, pk: int) -> str:
@@ -107,6 +108,8 @@ def rows(activities) -> Iterator[list]:
                 activity.anonymous_first_time,
                 activity.anonymous_progressed,
             ]
+        if progress:
+            progress(1)
 
 
 def _common(activity: Activity, reference: str) -> list:
@@ -132,25 +135,25 @@ def _common(activity: Activity, reference: str) -> list:
     ]
 
 
-def export_csv(path: Path, activities) -> int:
+def export_csv(path: Path, activities, progress=None) -> int:
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(COLUMNS)
-        for row in rows(activities):
+        for row in rows(activities, progress):
             writer.writerow(safe_row(row))
             count += 1
     return count
 
 
-def export_xlsx(path: Path, activities) -> int:
+def export_xlsx(path: Path, activities, progress=None) -> int:
     from openpyxl import Workbook  # imported here: only XLSX exports pay for it
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("accompagnements")
     sheet.append(COLUMNS)
     count = 0
-    for row in rows(activities):
+    for row in rows(activities, progress):
         sheet.append(safe_row(row))
         count += 1
     workbook.save(path)

@@ -4,6 +4,7 @@ from cnum.core import imports
 
 
 def register_formats() -> None:
+    from cnum.sites import perms
     from cnum.sites.importers import cnfs_v0, columns, csv_auto, france_services, lieux_v1, mapping, required
 
     # Columns a row cannot do without (the file is refused, or the row rejected, without them); date_maj is read
@@ -39,7 +40,15 @@ def register_formats() -> None:
             columns.csv_auto(required.REQUIRED, mapping.SYNONYMS),
         ),
     ):
+        # The assistant's format is also a hub's, for its territory (sites.perms): it reads its columns and template.
+        open_to = perms.can_import_sites if name == csv_auto.FORMAT else None
         import_format = imports.ImportFormat(
-            name=name, label=label, target="lieux", extensions=extensions, runner=runner, columns=declared
+            name=name,
+            label=label,
+            target="lieux",
+            extensions=extensions,
+            runner=runner,
+            columns=declared,
+            open_to=open_to,
         )
         imports.register(import_format)

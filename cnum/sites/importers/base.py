@@ -51,6 +51,7 @@ class Row:
     values: dict = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     zone: str = ""  # of the commune found, for the coordinates check
+    unnamed: tuple[str, str] | None = None  # (the name read, why it is no name), set by set_name
 
     def warn(self, reason: str, value="") -> None:
         self.warnings.append((reason, str(value)))
@@ -159,6 +160,43 @@ def set_urls(row: Row, attribute: str, value, *, multiple: bool) -> None:
         row.values[attribute] = valid[0] if valid else ""
 
 
+NUMBER_ONLY = re.compile(r"[\d\s.,/-]*\d[\d\s.,/-]*(?:\s*(?:bis|ter|quater|[a-d]))?", re.IGNORECASE)
+SIRET_LIKE = re.compile(r"(?:\d[\s.]?){9}(?:(?:\d[\s.]?){5})?")
+NOT_A_NAME_LETTERS = re.compile(r"[\W_]+")
+#: The name of a site whose name is no name and whose structure is unknown, before its commune.
+UNNAMED_SITE = "Lieu d'activité"
+
+
+def not_a_name(name: str) -> str:
+    """Why `name` is not a site's name ("" when it is one)."""
+    if not name:
+        return "vide"
+    if SIRET_LIKE.fullmatch(name):
+        return "c'est un numéro SIRET ou SIREN"
+    if NOT_A_NAME_LETTERS.fullmatch(name) or NUMBER_ONLY.fullmatch(name):
+        return "c'est un numéro, pas un nom"
+    return ""
+
+
+def set_name(row: Row, value) -> None:
+    """The site's name (after set_place). One that is no name (a street number, "11 bis", a SIRET) is replaced by
+    its structure's name and commune when apply_rows finds the structure, else by "Lieu d'activité — <commune>",
+    with a warning on the row."""
+    name = text(required(value, "Nom"))
+    problem = not_a_name(name)
+    if problem:
+        row.unnamed = (name, problem)
+        name = f"{UNNAMED_SITE} — {row.values['commune_name']}"
+    row.values["name"] = limited(name, "Nom", "name")
+
+
+def _rename_unnamed(row: Row, report: ImportReport, structure_name: str) -> None:
+    name, problem = row.unnamed
+    if structure_name:
+        row.values["name"] = limited(f"{structure_name} — {row.values['commune_name']}", "Nom", "name")
+    report.warn(row.line, f"Nom « {name} » : {problem} ; remplacé par « {row.values['name']} ».", name)
+
+
 def set_pivot(row: Row, value) -> None:
     try:
         row.values["pivot"] = normalize_pivot(value)
@@ -255,12 +293,20 @@ def apply_rows(
     normalized name and commune.
     """
     rows = _without_duplicate_ids(rows, report)
-    structures = dict(Structure.objects.exclude(identifier="").values_list("identifier", "id"))
+    structures = {
+        identifier: (pk, name)
+        for identifier, pk, name in Structure.objects.exclude(identifier="").values_list("identifier", "id", "name")
+    }
     matches = _matches(rows, across_sources=match_across_sources, by_name=match_names)
     for row in rows:
         # A link follows the pivot; an import never removes one (it may come from elsewhere, e.g. the demo data).
         current = matches[row.line].structure_id if row.line in matches else None
-        row.values["structure_id"] = structures.get(row.values.get("pivot") or "") or current
+        named_by = re.sub(r"\D", "", row.unnamed[0]) if row.unnamed else ""
+        owner = structures.get(row.values.get("pivot") or "") or structures.get(named_by)
+        row.values["structure_id"] = owner[0] if owner else current
+        if row.unnamed:
+            linked = Structure.objects.filter(pk=current).values_list("name", flat=True).first() if current else ""
+            _rename_unnamed(row, report, owner[1] if owner else linked)
     plan = _plan(rows, matches, attributes=(*fields, "commune_id", "departement_id", "structure_id"))
     plan.fields = fields
     report.created, report.updated, report.unchanged = len(plan.creates), len(plan.updates), plan.unchanged

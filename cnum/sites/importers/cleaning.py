@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from cnum.sites import opening_hours, schema
 from cnum.sites.importers import base, vocabularies
-from cnum.sites.importers.repair import DAMAGED, repair
+from cnum.sites.importers.repair import (
+    DAMAGED,
+    FROM_ACCENT_BLIND,
+    FROM_FILE,
+    FROM_SPELLING,
+    FROM_STRUCTURES,
+    Lexicon,
+    repair,
+)
 from cnum.sites.importers.vocabulary import map_free_text
 from cnum.sites.normalization import Unfixable, normalize_phone, normalize_url, split_emails
 from cnum.sites.opening_hours_text import from_text as hours_from_text
@@ -65,19 +73,29 @@ def text(row: AutoRow, label: str, value) -> str:
     return cleaned
 
 
-def repair_record(row: AutoRow, record: dict) -> dict:
+WHERE = {
+    FROM_FILE: " (mot écrit intact ailleurs dans le fichier)",
+    FROM_STRUCTURES: " (nom d'une structure)",
+    FROM_ACCENT_BLIND: " (seule lettre perdue rendue, les autres accents laissés tels qu'écrits)",
+    FROM_SPELLING: " (seule lettre que l'orthographe française admet à cette place)",
+}
+
+
+def repair_record(row: AutoRow, record: dict, lexicon: Lexicon | None = None) -> dict:
     """Every value with its mojibake undone and its lost characters restored where one French word fits
-    (importers.repair); each repair noted on the row, and counted."""
+    (importers.repair, with the import's own `lexicon`); each repair noted on the row, and counted."""
     repaired = {}
     for column, value in record.items():
-        result = repair(value)
+        result = repair(value, lexicon)
         repaired[column] = result.text
         if result.mojibake:
             row.repairs += 1
             row.note(f"{column} : double encodage réparé (« {value} » → « {result.text} »).", value)
-        for damaged, word in result.restored:
+        for damaged, word, where in result.restored:
             row.repairs += 1
-            row.note(f"{column} : caractère perdu restauré, « {damaged} » → « {word} ».", damaged)
+            row.note(
+                f"{column} : caractère perdu restauré, « {damaged} » → « {word} »{WHERE.get(where, '')}.", damaged
+            )
         for damaged, words in result.undecided:
             fits = f"plusieurs mots possibles ({', '.join(words)})" if words else "aucun mot français connu"
             row.note(f"{column} : « {damaged} » non restauré, {fits}.", damaged)
@@ -190,9 +208,11 @@ def set_opening_hours(row: AutoRow, value) -> None:
         row.note(f"Horaires « {raw} » → {row.values['opening_hours']}.", raw)
 
 
-def set_free_text(row: AutoRow, column: str, attribute: str, value) -> None:
-    mapped = map_free_text(column, value)
+def set_free_text(row: AutoRow, column: str, attribute: str, value, decided: dict | None = None) -> None:
+    """Services or publics in words (importers.vocabulary), each distinct item kept for the review per value."""
+    mapped = map_free_text(column, value, decided)
     row.values[attribute] = mapped.values
+    row.matches.extend(mapped.matches)
     for note, item in mapped.notes:
         row.note(note, item)
     for problem, item in mapped.problems:
@@ -225,22 +245,7 @@ def set_vocabularies(row: AutoRow, record: dict, decided: dict) -> None:
                 row.warn(f"Valeur {reason} pour « {column} » (schéma v1.0.2), non reprise.", found.item)
 
 
-NUMBER_ONLY = re.compile(r"[\d\s.,/-]*\d[\d\s.,/-]*(?:\s*(?:bis|ter|quater|[a-d]))?", re.IGNORECASE)
-SIRET_LIKE = re.compile(r"(?:\d[\s.]?){9}(?:(?:\d[\s.]?){5})?")
-
-
-def _not_a_name(name: str) -> str:
-    """Why `name` is not a site's name ("" when it is one)."""
-    if not name:
-        return "vide"
-    if SIRET_LIKE.fullmatch(name):
-        return "c'est un numéro SIRET ou SIREN"
-    if NOT_A_NAME_LETTERS.fullmatch(name) or NUMBER_ONLY.fullmatch(name):
-        return "c'est un numéro, pas un nom"
-    return ""
-
-
-NOT_A_NAME_LETTERS = re.compile(r"[\W_]+")
+_not_a_name = base.not_a_name
 
 
 def set_name(row: AutoRow, record: dict) -> None:
@@ -265,8 +270,10 @@ def set_name(row: AutoRow, record: dict) -> None:
     row.flag(f"Nom « {name} » : {problem} ; remplacé par « {rebuilt} ».", name)
 
 
-def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None) -> None:
-    record = repair_record(row, record)
+def build(
+    row: AutoRow, record: dict, *, places, source: str, decided: dict | None = None, lexicon: Lexicon | None = None
+) -> None:
+    record = repair_record(row, record, lexicon)
     values = row.values
     values["source"] = source
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")
@@ -289,10 +296,10 @@ def build(row: AutoRow, record: dict, *, places, source: str, decided: dict | No
         found = urls(row, record.get(column))
         values[attribute] = found[0] if found else ""
     set_opening_hours(row, record.get("horaires"))
-    set_free_text(row, "services", "services", record.get("services"))
-    set_free_text(
-        row, "publics_specifiquement_adresses", "specific_publics", record.get("publics_specifiquement_adresses")
-    )
-    set_vocabularies(row, record, decided or {})
+    decided = decided or {}
+    set_free_text(row, "services", "services", record.get("services"), decided.get("services"))
+    publics = "publics_specifiquement_adresses"
+    set_free_text(row, publics, "specific_publics", record.get(publics), decided.get(publics))
+    set_vocabularies(row, record, decided)
     set_name(row, record)
     values["review_notes"] = list(row.review)

@@ -111,7 +111,6 @@ def build(row: base.Row, record: dict, *, places) -> None:
     values = row.values
     values["source"] = base.text(record.get("source")) or DEFAULT_SOURCE
     values["source_id"] = base.limited(base.text(record.get("id")), "Identifiant", "source_id")
-    values["name"] = base.limited(base.required(record.get("nom"), "Nom"), "Nom", "name")
     base.set_place(
         row,
         address=record.get("adresse"),
@@ -120,6 +119,7 @@ def build(row: base.Row, record: dict, *, places) -> None:
         insee=record.get("code_insee"),
         place_index=places,
     )
+    base.set_name(row, record.get("nom"))
     base.set_coordinates(row, record.get("latitude"), record.get("longitude"))
     values["updated_on"] = base.parse_date(record.get("date_maj"))
     base.set_pivot(row, record.get("pivot"))

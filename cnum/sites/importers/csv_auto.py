@@ -22,8 +22,9 @@ from cnum.sites.dedup import DuplicateFinder
 from cnum.sites.importers import base, cleaning, mapping
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.importers.lieux_v1 import FIELDS as V1_FIELDS
+from cnum.sites.importers.repair import Lexicon
 from cnum.sites.importers.sniffing import sniff
-from cnum.sites.importers.vocabularies import HOW
+from cnum.sites.importers.vocabularies import HOW, shown
 from cnum.sites.models import SiteDuplicateCandidate, SiteSource
 
 FORMAT = "csv-auto"
@@ -49,7 +50,7 @@ class CsvAutoReport(ImportReport):
     def count_matches(self, matches) -> None:
         for found in matches:
             entry = self.vocabulary.setdefault(found.column, {}).setdefault(
-                found.item, {"value": found.value, "how": found.how, "rows": 0}
+                found.item, {"value": found.value, "how": found.how, "rows": 0, "candidates": list(found.candidates)}
             )
             entry["rows"] += 1
 
@@ -57,15 +58,19 @@ class CsvAutoReport(ImportReport):
         """One line per list: its distinct values and what they became; then the unmatched ones."""
         lines, unmatched = [], []
         for column, items in self.vocabulary.items():
-            shown = [
-                f"« {item} » → {entry['value'] or 'non repris'} "
+            listed = [
+                f"« {item} » → {shown(entry['value'])} "
                 f"({HOW[entry['how']]}, {plural(entry['rows'], 'ligne', 'lignes')})"
                 for item, entry in items.items()
                 if entry["how"] != "exact"
             ]
-            unmatched += [f"{column} « {item} »" for item, entry in items.items() if not entry["value"]]
-            if shown:
-                lines.append(f"Valeurs en toutes lettres de « {column} » : {' ; '.join(shown)}.")
+            unmatched += [
+                f"{column} « {item} »"
+                for item, entry in items.items()
+                if not entry["value"] and entry["how"] not in ("choisi", "tout_public")
+            ]
+            if listed:
+                lines.append(f"Valeurs en toutes lettres de « {column} » : {' ; '.join(listed)}.")
         if unmatched:
             lines.append(f"Valeurs non reconnues, non reprises : {', '.join(unmatched)}.")
         return lines
@@ -207,6 +212,7 @@ def _refresh_provenance(row, record: SiteSource, report: CsvAutoReport, *, dry_r
 
 def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, progress, decided: dict) -> list:
     places, rows = base.place_index(), []
+    lexicon = Lexicon.of(cell for _line, cells in sniffed.rows if not isinstance(cells, str) for cell in cells)
     for line, cells in progress(sniffed.rows, total=len(sniffed.rows), desc="Lieux"):
         report.total += 1
         if isinstance(cells, str):
@@ -217,7 +223,9 @@ def _check_rows(sniffed, columns: dict, report: CsvAutoReport, *, source: str, p
         kept = base.collect(
             report,
             row,
-            lambda row, record=record: cleaning.build(row, record, places=places, source=source, decided=decided),
+            lambda row, record=record: cleaning.build(
+                row, record, places=places, source=source, decided=decided, lexicon=lexicon
+            ),
         )
         report.count_matches(row.matches)
         report.repairs += row.repairs

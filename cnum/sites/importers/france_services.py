@@ -59,7 +59,6 @@ def build(row: base.Row, record: dict, *, places, updated_on: datetime.date) -> 
     values.update(source=SOURCE, updated_on=updated_on, national_programmes=[schema.FRANCE_SERVICES])
     values["typology"] = [TYPOLOGY]
     values["source_id"] = base.required(record.get("id_fs"), "Identifiant France Services (id_fs)")
-    values["name"] = base.limited(base.required(record.get("lib_fs"), "Nom"), "Nom", "name")
     base.set_place(
         row,
         address=record.get("adresse"),
@@ -68,6 +67,7 @@ def build(row: base.Row, record: dict, *, places, updated_on: datetime.date) -> 
         insee=record.get("insee_com"),
         place_index=places,
     )
+    base.set_name(row, record.get("lib_fs"))
     base.set_coordinates(row, record.get("latitude"), record.get("longitude"))
     values["address_complement"] = base.limited(
         base.text(record.get("complement_adresse")), "Complément d'adresse", "address_complement"

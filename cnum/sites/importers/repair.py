@@ -9,9 +9,24 @@
   "bibliothéque"), the one-letter word "à", and every word of the names of the COG's communes ("Vachères"); when
   none of them fits, the rarer words of the lexicon (place names such as "Lauzières", "Péchiney") are tried, still
   only when exactly one fits. After a number, "�me" and "�re" are the ordinals "ème" and "ère" ("2 �me étage").
-  Two words that fit ("pr�s": près, prés) leave the text as it is, to be reviewed.
+  Two words that fit ("pr�s": près, prés) leave the text as it is, to be reviewed; a word that fits but is a
+  misspelling of another that fits ("accés" beside "accès": 100 times rarer, and rare) is set aside.
+- When no word fits, the lost letters of a word whose other letters were written without their accents are taken
+  from the one frequent word it is ("Mediath�que" → "Mediathèque", only the lost letter restored); then, for names
+  no lexicon knows, a lost letter is restored by French spelling alone where at least 30 words have an accented
+  letter between the same neighbours and 99 % of them the same one ("fresqui�re" → "fresquière": "-ière").
+- The typographic apostrophe (’) is lost like an accent: an elided article or pronoun (l, d, j, m, n, s, t, c, qu)
+  followed by "�" and a word starting with a vowel or an h, when no word fits the whole, is that article, an
+  apostrophe and the word ("l�arrondissement" → "l’arrondissement", "d��v�nements" stays: two words fit).
+- Before any lexicon, the words seen intact in the file being imported (another row, another column: "Quartier
+  des Herbès" restores "Médiathèque d'Herb�s") are tried, then, with the frequent words, the words of the names of
+  the structures already in the database ("Centre social La Fresquière"). A word of the file wins when it is the
+  only one of the file that fits; two of them that fit leave the text as it is. (The French first names and
+  surnames of Faker's fr_FR provider were weighed and left out: all but two of its accented ones are already
+  frequent words of wordfreq, and those two are among its rarer words.)
 
-The lexicon ships inside the wordfreq package (data files, nothing downloaded), and is read once per process.
+The lexicon ships inside the wordfreq package (data files, nothing downloaded), and is read once per process; the
+file's words and the structures' names are read once per import (`Lexicon.of`).
 """
 
 import functools
@@ -22,6 +37,7 @@ from dataclasses import dataclass, field
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from cnum.sites.normalization import fix_mojibake
+from cnum.structures.models import Structure
 from cnum.territories.models import Commune
 
 DAMAGED = "\ufffd"
@@ -30,14 +46,30 @@ ACCENTED = frozenset("àâäçéèêëîïôöùûüÿœæ")
 MIN_ZIPF = 2.5
 ONE_LETTER_WORDS = ("à",)
 ORDINAL = re.compile(rf"(?<=\d)(\s?){DAMAGED}(me|re)\b", re.IGNORECASE)
+#: An elided article or pronoun whose apostrophe (’, not ASCII, so lost like an accent) was lost before a word
+#: starting with a vowel or an h: "l�arrondissement" → "l’arrondissement".
+ELISION = re.compile(
+    rf"(?P<article>[ldjmnstc]|qu|jusqu|lorsqu|puisqu){DAMAGED}(?P<rest>[aeiouyhâàéèêëîïôûù{DAMAGED}].+)", re.IGNORECASE
+)
+#: A word that fits is read as a misspelling of another that fits too when it is used at least 100 times less
+#: often (2 points of zipf) and rarely (zipf under 3): "accés" (2.6) beside "accès" (5.0), "systéme" beside "système";
+#: two words in use both stay ("près" 5.5 and "prés" 3.9; "événements" and "évènements").
+MISSPELLING_GAP, MISSPELLING_MAX = 2.0, 3.0
+#: A lost letter no word explains is restored by spelling alone when at least CONTEXT_SUPPORT French words have an
+#: accented letter between the same neighbours and CONTEXT_SHARE of them the same one.
+CONTEXT_SUPPORT, CONTEXT_SHARE = 30, 0.99
 WORD = re.compile(rf"(?:[^\W\d_]|{DAMAGED})*{DAMAGED}(?:[^\W\d_]|{DAMAGED})*")
+
+
+FROM_FILE, FROM_STRUCTURES, FROM_ACCENT_BLIND, FROM_SPELLING = "fichier", "structures", "sans accents", "orthographe"
 
 
 @dataclass
 class Repair:
     text: str
     mojibake: bool = False
-    restored: list[tuple[str, str]] = field(default_factory=list)  # (damaged word, French word)
+    # (damaged word, French word, where it was found: FROM_FILE, FROM_STRUCTURES or "" for the lexicons)
+    restored: list[tuple[str, str, str]] = field(default_factory=list)
     undecided: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (word, the words that fit)
 
     @property
@@ -56,11 +88,37 @@ def _lexicons() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
     accented = {word for word in get_frequency_dict("fr", wordlist="large") if len(word) > 1 and ACCENTED & set(word)}
     common = {word for word in accented if zipf_frequency(word, "fr", wordlist="large") >= MIN_ZIPF}
     common.update(ONE_LETTER_WORDS)
-    for name in Commune.objects.values_list("name", flat=True):
-        common.update(
-            part for part in re.findall(r"[^\W\d_]+", name.lower()) if len(part) > 1 and ACCENTED & set(part)
-        )
+    common.update(_accented_words(Commune.objects.values_list("name", flat=True)))
     return _index(common), _index(accented - common)
+
+
+def _accented_words(texts) -> set[str]:
+    """The words with an accented letter of `texts`, in lower case, those with a lost character left out."""
+    words = set()
+    for text in texts:
+        words.update(
+            part
+            for part in re.findall(r"[^\W\d_]+", str(text or "").lower())
+            if len(part) > 1 and ACCENTED & set(part)
+        )
+    return words
+
+
+@dataclass
+class Lexicon:
+    """The words of one import: those seen intact in its file, and those of the structures' names."""
+
+    file: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    structures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, texts) -> "Lexicon":
+        """The lexicon of a file whose values are `texts` (mojibake undone first, as `repair` does)."""
+        fixed = (fix_mojibake(str(text)) for text in texts if text)
+        return cls(
+            file=_index(_accented_words(fixed)),
+            structures=_index(_accented_words(Structure.objects.values_list("name", flat=True))),
+        )
 
 
 def _index(words) -> dict[str, tuple[str, ...]]:
@@ -74,18 +132,111 @@ def reset_lexicon() -> None:
     _lexicons.cache_clear()
 
 
-def _fits(damaged: str) -> tuple[str, ...]:
-    """The common words that fit; the rare ones when no common word does."""
+def _matching(index: dict[str, tuple[str, ...]], lower: str) -> tuple[str, ...]:
+    return tuple(
+        word
+        for word in index.get(_key(lower), ())
+        if all(char in (DAMAGED, other) for char, other in zip(lower, word, strict=True))
+    )
+
+
+def _fits(damaged: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...], str]:
+    """(the words that fit, where they were found): the file's words first, then the common words with the
+    structures' names, then the rare words (see module)."""
     lower = damaged.lower()
-    for lexicon in _lexicons():
-        found = tuple(
-            word
-            for word in lexicon.get(_key(lower), ())
-            if all(char in (DAMAGED, other) for char, other in zip(lower, word, strict=True))
-        )
-        if found:
-            return found
-    return ()
+    lexicon = lexicon or Lexicon()
+    if found := _matching(lexicon.file, lower):
+        return found, FROM_FILE
+    common, rare = _lexicons()
+    found = _matching(common, lower)
+    from_structures = tuple(word for word in _matching(lexicon.structures, lower) if word not in found)
+    if found or from_structures:
+        return tuple(sorted(found + from_structures)), FROM_STRUCTURES if not found else ""
+    return _matching(rare, lower), ""
+
+
+def _fold(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[0]
+
+
+@functools.cache
+def _by_length() -> dict[int, tuple[str, ...]]:
+    """The frequent words with an accented letter, by length (for the accent-blind match)."""
+    common, _rare = _lexicons()
+    found: dict[int, list[str]] = {}
+    for words in common.values():
+        for word in words:
+            found.setdefault(len(word), []).append(word)
+    return {length: tuple(words) for length, words in found.items()}
+
+
+def _accent_blind(damaged: str) -> tuple[str, ...]:
+    """The damaged word with its lost letters taken from the one frequent word it is, when its other letters lost
+    their accents at the source ("Mediath�que" → "Mediathèque", "M�diatheque" → "Médiatheque"): only the lost
+    letters are restored, the rest stays as written."""
+    lower = damaged.lower()
+    capitals = [char for char in damaged if char.isalpha() and char != DAMAGED]
+    upper = bool(capitals) and all(char.isupper() for char in capitals)
+    restored = set()
+    for word in _by_length().get(len(lower), ()):
+        if all(
+            (word[i] in ACCENTED) if char == DAMAGED else (_fold(char) == _fold(word[i]))
+            for i, char in enumerate(lower)
+        ):
+            restored.add(
+                "".join(
+                    (word[i].upper() if upper else word[i]) if char == DAMAGED else damaged[i]
+                    for i, char in enumerate(lower)
+                )
+            )
+    return tuple(sorted(restored))
+
+
+@functools.cache
+def _contexts() -> dict[tuple[str, str], dict[str, tuple[int, float]]]:
+    """(letter before, up to 3 letters after, "$" at the word's end) → for each accented letter found there in
+    wordfreq's whole French lexicon: (how many words, their summed frequency)."""
+    found: dict[tuple[str, str], dict[str, tuple[int, float]]] = {}
+    for word, frequency in get_frequency_dict("fr", wordlist="large").items():
+        for i, char in enumerate(word):
+            if char in ACCENTED and 0 < i:
+                after = word[i + 1 : i + 4] + ("$" if i + 4 >= len(word) else "")
+                counts = found.setdefault((word[i - 1], after), {})
+                words, total = counts.get(char, (0, 0.0))
+                counts[char] = (words + 1, total + frequency)
+    return found
+
+
+def _by_spelling(damaged: str) -> str | None:
+    """The word with each lost letter restored where French spelling allows one accented letter only between
+    its neighbours ("fresqui�re": "-ière"): at least CONTEXT_SUPPORT words have an accented letter there, and one
+    letter makes CONTEXT_SHARE of their use (frequency-weighted, so that misspellings such as "-iére" weigh what
+    they are used); None when one lost letter is not so determined."""
+    lower, letters = damaged.lower(), list(damaged)
+    capitals = [char for char in damaged if char.isalpha() and char != DAMAGED]
+    upper = bool(capitals) and all(char.isupper() for char in capitals)
+    for i, char in enumerate(lower):
+        if char != DAMAGED:
+            continue
+        after = lower[i + 1 : i + 4] + ("$" if i + 4 >= len(lower) else "")
+        if i == 0 or DAMAGED in lower[i - 1] + after or after.startswith("$"):
+            return None  # a lost last character may be a lost sign ("…", "®", "»") as well as a letter
+        counts = _contexts().get((lower[i - 1], after), {})
+        if sum(words for words, _ in counts.values()) < CONTEXT_SUPPORT:
+            return None
+        letter, (_, used) = max(counts.items(), key=lambda item: item[1][1])
+        if used < CONTEXT_SHARE * sum(total for _, total in counts.values()):
+            return None
+        letters[i] = letter.upper() if upper else letter
+    return "".join(letters)
+
+
+def _without_misspellings(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    if len(candidates) < 2:
+        return candidates
+    zipf = {word: zipf_frequency(word, "fr", wordlist="large") for word in candidates}
+    best = max(zipf.values())
+    return tuple(word for word in candidates if zipf[word] >= MISSPELLING_MAX or zipf[word] > best - MISSPELLING_GAP)
 
 
 def _cased(word: str, like: str) -> str:
@@ -99,8 +250,9 @@ def _cased(word: str, like: str) -> str:
     return word
 
 
-def repair(value) -> Repair:
-    """The text with its mojibake undone and its lost characters restored where one French word fits."""
+def repair(value, lexicon: Lexicon | None = None) -> Repair:
+    """The text with its mojibake undone and its lost characters restored where one French word fits (the words of
+    `lexicon`, the import's own, first)."""
     text = str(value or "").replace(DAMAGED_READ_TWICE, DAMAGED)
     fixed = fix_mojibake(text)
     result = Repair(fixed, mojibake=fixed != unicodedata.normalize("NFC", text))
@@ -109,17 +261,39 @@ def repair(value) -> Repair:
 
     def ordinal(match: re.Match) -> str:
         word = ("è" if match[2].islower() else "È") + match[2]
-        result.restored.append((f"{DAMAGED}{match[2]}", word))
+        result.restored.append((f"{DAMAGED}{match[2]}", word, ""))
         return match[1] + word
 
     fixed = ORDINAL.sub(ordinal, fixed)
 
+    def word_of(damaged: str) -> tuple[str | None, tuple[str, ...], str]:
+        """(the one word that fits, or None; the words that fit; where they were found)."""
+        candidates, where = _fits(damaged, lexicon)
+        if not candidates:
+            candidates, where = _fits(damaged.replace(DAMAGED * 2, DAMAGED), lexicon)
+        candidates = _without_misspellings(candidates)
+        return (_cased(candidates[0], damaged) if len(candidates) == 1 else None), candidates, where
+
     def restore(match: re.Match) -> str:
         damaged = match[0]
-        candidates = _fits(damaged) or _fits(damaged.replace(DAMAGED * 2, DAMAGED))
-        if len(candidates) == 1:
-            word = _cased(candidates[0], damaged)
-            result.restored.append((damaged, word))
+        word, candidates, where = word_of(damaged)
+        if word is None and (elided := ELISION.fullmatch(damaged)):
+            rest = elided["rest"]
+            rest_word, rest_candidates, rest_where = word_of(rest) if DAMAGED in rest else (rest, (), "")
+            if rest_word is not None:
+                word, where = f"{elided['article']}’{rest_word}", rest_where
+            else:
+                candidates = rest_candidates
+        if word is None and not candidates:
+            blind = _accent_blind(damaged)
+            if len(blind) == 1:
+                word, where = blind[0], FROM_ACCENT_BLIND
+            elif blind:
+                candidates = blind
+        if word is None and not candidates and (spelled := _by_spelling(damaged)):
+            word, where = spelled, FROM_SPELLING
+        if word is not None:
+            result.restored.append((damaged, word, where))
             return word
         result.undecided.append((damaged, candidates))
         return damaged

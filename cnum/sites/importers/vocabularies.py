@@ -11,7 +11,7 @@ For each item, in this order (docs/sites-mapping.md, "Vocabulaires"):
 Anything else stays unmatched and is reported; nothing is guessed between two close values.
 
 A cell is first matched as a whole, since labels hold slashes and commas; when that fails, its items (separated by
-| ; or ,) are matched one by one.
+| ; , or /: "Centre social / Coworking") are matched one by one.
 """
 
 import csv
@@ -26,7 +26,7 @@ from cnum.sites import schema
 SYNONYMS_FILE = "synonymes-valeurs.csv"
 FUZZY_MIN = 88
 FUZZY_GAP = 4
-ITEM_SPLIT = re.compile(r"\s*[|;,]\s*")
+ITEM_SPLIT = re.compile(r"\s*[|;,/]\s*")
 SIBLINGS = {
     "dispositif_programmes_nationaux": "formations_labels",
     "formations_labels": "dispositif_programmes_nationaux",
@@ -34,23 +34,43 @@ SIBLINGS = {
 HOW = {
     "exact": "valeur du schéma",
     "synonyme": "synonyme",
+    "libelle_v0": "libellé v0",
+    "mots_cles": "mots-clés",
     "approchant": "valeur approchante",
     "choisi": "choix enregistré",
+    "tout_public": "tout public, aucun public spécifique",
     "ambigu": "ambigu",
     "inconnu": "non reconnu",
 }
+#: Lists whose texts are free sentences ("Accès internet, ateliers numériques"): one text may stand for several
+#: values, so a person's decision for it is a list (importers.vocabulary).
+SEVERAL = ("services", "publics_specifiquement_adresses")
+
+
+def shown(value) -> str:
+    """A matched value as the report writes it: one value, several joined with « + », or « non repris »."""
+    if isinstance(value, list | tuple):
+        return " + ".join(value) if value else "non repris"
+    return value or "non repris"
 
 
 @dataclass(frozen=True)
 class Match:
     column: str  # the list the value belongs to (a sibling list may take it)
     item: str
-    value: str | None
+    value: str | list[str] | None  # a list for the columns of SEVERAL decided by a person
     how: str  # a key of HOW
+    candidates: tuple[str, ...] = ()  # the values an ambiguous text points to
+
+    @property
+    def values(self) -> list[str]:
+        if isinstance(self.value, list | tuple):
+            return list(self.value)
+        return [self.value] if self.value else []
 
     def describe(self) -> str:
-        shown = f"« {self.value} »" if self.value else "non repris"
-        return f"« {self.item} » → {shown} ({HOW[self.how]})"
+        value = f"« {shown(self.value)} »" if self.values else "non repris"
+        return f"« {self.item} » → {value} ({HOW[self.how]})"
 
 
 @functools.cache

@@ -13,6 +13,9 @@ from django.utils import timezone
 from cnum.core.commands import CnumCommand
 from cnum.stats import opendata
 
+#: Files written, for the progress bar: two activity tables, the sites twice (national schema, data·inclusion), README.
+FILES = 5
+
 
 def month(text: str) -> datetime.date:
     try:
@@ -50,23 +53,30 @@ class Command(CnumCommand):
         period = opendata.Period(first, last)
         directory = Path(output or settings.CNUM_OPENDATA_DIR)
         directory.mkdir(parents=True, exist_ok=True)
-        months = opendata.departement_months(period)
-        opendata.write_csv(directory / "activite-departement-mois.csv", opendata.MONTH_COLUMNS, months)
-        themes = opendata.departement_themes(period)
-        opendata.write_csv(directory / "activite-departement-theme.csv", opendata.THEME_COLUMNS, themes)
-        sites = io.StringIO()
-        call_command(
-            "export_sites", format="lieux-v1-csv", output=str(directory / "lieux.csv"), stdout=sites, verbosity=0
-        )
-        summary = sites.getvalue().strip().splitlines()[0] if sites.getvalue().strip() else ""
-        call_command(
-            "export_sites",
-            format="data-inclusion-json",
-            output=str(directory / "lieux-data-inclusion.json"),
-            stdout=io.StringIO(),
-            verbosity=0,
-        )
-        (directory / "README.md").write_text(opendata.readme(period, now, months, themes, summary), encoding="utf-8")
+        with self.progress(total=FILES, desc="Fichiers écrits", unit=" fichiers") as bar:
+            months = opendata.departement_months(period)
+            opendata.write_csv(directory / "activite-departement-mois.csv", opendata.MONTH_COLUMNS, months)
+            bar.update(1)
+            themes = opendata.departement_themes(period)
+            opendata.write_csv(directory / "activite-departement-theme.csv", opendata.THEME_COLUMNS, themes)
+            bar.update(1)
+            sites = io.StringIO()
+            call_command(
+                "export_sites", format="lieux-v1-csv", output=str(directory / "lieux.csv"), stdout=sites, verbosity=0
+            )
+            summary = sites.getvalue().strip().splitlines()[0] if sites.getvalue().strip() else ""
+            bar.update(1)
+            call_command(
+                "export_sites",
+                format="data-inclusion-json",
+                output=str(directory / "lieux-data-inclusion.json"),
+                stdout=io.StringIO(),
+                verbosity=0,
+            )
+            bar.update(1)
+            readme = opendata.readme(period, now, months, themes, summary)
+            (directory / "README.md").write_text(readme, encoding="utf-8")
+            bar.update(1)
         for name, rows in (("activite-departement-mois.csv", months), ("activite-departement-theme.csv", themes)):
             counts = opendata.secret_counts(rows)
             self.stdout.write(f"{name} : {len(rows)} lignes, dont {counts.get('secret', 0)} au secret statistique.")

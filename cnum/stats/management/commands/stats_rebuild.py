@@ -26,11 +26,14 @@ class Command(CnumCommand):
             self.stdout.write(f"Agrégation de {total} activités par la base de données…")
             started = time.perf_counter()
 
-            def step(name):
-                if self.verbosity:
-                    self.stdout.write(f"  {name} : {time.perf_counter() - started:.1f} s")
+            with self.progress(total=len(rollups_sql.STEPS), desc="Étapes d'agrégation", unit=" étapes") as bar:
 
-            counts = rollups_sql.rebuild(progress=step)
+                def step(name):
+                    bar.update(1)
+                    if self.verbosity:
+                        self.stdout.write(f"  {name} : {time.perf_counter() - started:.1f} s")
+
+                counts = rollups_sql.rebuild(progress=step)
         else:
             with self.progress(total=total, desc="Activités agrégées") as bar:
                 counts = rollups.rebuild(progress=bar.update)

@@ -41,7 +41,9 @@ class Command(CnumCommand):
         method = method or ("python" if parsed else "sql")
         national = Scope(ScopeKind.NATIONAL)
         total = activities(parsed or national, since, until).count() if method == "python" else len(rollups_sql.STEPS)
-        with self.progress(total=total, desc="Activités recomptées" if method == "python" else "Étapes") as bar:
+        by_activity = method == "python"
+        desc, unit = ("Activités recomptées", " activités") if by_activity else ("Étapes du recompte", " étapes")
+        with self.progress(total=total, desc=desc, unit=unit) as bar:
             found = verify.differences(parsed, since, until, method=method, progress=bar.update)
         for difference in found[:SHOWN]:
             self.stdout.write(str(difference))

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stats", "0002_statpeople_advisors"),
+        ("stats", "0003_figuresshare"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0002_remindersent"),
+        ("activities", "0003_coordinationactivity"),
         ("advisors", "0002_team_membership_status"),
         ("structures", "0003_structure_network_declared"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
