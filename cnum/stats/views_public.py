@@ -88,6 +88,7 @@ def shared(request, token: str):
     if scope is None:
         raise Http404("Ce lien de partage n'existe pas ou a été révoqué.")
     figures = engine.figures(scope)
+    figures["by_tag"] = {}  # tags are never public (issue #21), shared figures included
     secret = shared_secrecy(figures)
     context = {
         "title": f"Statistiques partagées — {_shared_name(scope)}",
