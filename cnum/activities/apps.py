@@ -30,6 +30,11 @@ class ActivitiesConfig(AppConfig):
             redact=["first_name", "last_name", "birth_year", "commune", "phone", "email", "consent_date", "notes"],
             label=lambda person: f"Bénéficiaire n° {person.pk}",
         )
+        audit.register(models.Tag, exclude=["created_at"])
+        audit.register(
+            models.ActivityTag, label=lambda row: f"Étiquette n° {row.tag_id} de l'activité n° {row.activity_id}"
+        )
+
         # A coordination activity's notes and partners are free text: they may name people.
         audit.register(models.CoordinationActivity, exclude=["created_at", "updated_at"], redact=["partners", "notes"])
         from cnum.activities.importers.formats import register_formats

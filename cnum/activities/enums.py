@@ -131,6 +131,21 @@ def duration_bucket(minutes: int) -> str:
     raise ValueError(minutes)
 
 
+class TagScope(models.TextChoices):
+    """Who owns a tag (issue #21): the programme team, a structure or a coordinator's team."""
+
+    NATIONAL = "national", "Programme (national)"
+    STRUCTURE = "structure", "Structure"
+    TEAM = "team", "Équipe de coordination"
+
+
+class TagVisibility(models.TextChoices):
+    """Public: any advisor of the programme may attach it. Private: only the advisors of its owner's scope."""
+
+    PUBLIC = "public", "Publique (tout le programme)"
+    PRIVATE = "private", "Privée (mon périmètre)"
+
+
 class CoordinationKind(models.TextChoices):
     """What a coordinator does besides accompanying people (issue #21): recorded apart from the activities, so that
     it never counts as an accompaniment."""

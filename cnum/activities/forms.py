@@ -17,9 +17,10 @@ from cnum.activities.enums import (
     Progress,
     RedirectionCategory,
     SocialStatus,
+    TagVisibility,
     Theme,
 )
-from cnum.activities.models import Activity, Beneficiary, CoordinationActivity
+from cnum.activities.models import Activity, ActivityTag, Beneficiary, CoordinationActivity, Tag
 from cnum.activities.validation import BREAKDOWNS, EARLIEST_DATE, MAX_DURATION, MIN_DURATION, validate_activity
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput
 from cnum.core.validators import french_phone
@@ -145,10 +146,22 @@ class ActivityForm(BaseForm):
     )
     redirection_other = forms.CharField(label="Autre lieu d'orientation", max_length=200, required=False)
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    tags = forms.ModelMultipleChoiceField(
+        label="Étiquettes",
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Un projet local, un partenariat, une campagne : les étiquettes de votre structure, de votre "
+        "équipe et du programme.",
+    )
 
-    def __init__(self, *args, advisor, default_site=None, **kwargs):
+    def __init__(self, *args, advisor, default_site=None, activity=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.advisor = advisor
+        usable = Tag.objects.usable_by(advisor)
+        if activity is not None:  # an archived tag already on the activity stays choosable, to be kept
+            usable = Tag.objects.filter(Q(pk__in=usable.values("pk")) | Q(activities=activity)).distinct()
+        self.fields["tags"].queryset = usable.order_by("name", "pk")
         self.fields["site"].queryset = sites_of(advisor)
         self.fields["redirection_site"].queryset = france_services_near(advisor)
         followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
@@ -195,6 +208,7 @@ class ActivityForm(BaseForm):
             "site": activity.site_id,
             "redirection_site": activity.redirection_site_id,
             "commune": activity.commune_id,
+            "tags": [tag.pk for tag in activity.tags.all()],
         }
         accompaniments = list(activity.accompaniments.select_related("beneficiary"))
         if activity.type == ActivityType.COLLECTIVE:
@@ -254,10 +268,16 @@ class ActivityFilterForm(BaseForm):
     type = forms.ChoiceField(label="Type", choices=[("", "Tous"), *ActivityType.choices], required=False)
     theme = forms.ChoiceField(label="Thématique", choices=[("", "Toutes"), *Theme.choices], required=False)
     site = forms.ModelChoiceField(label="Lieu", queryset=Site.objects.none(), required=False, empty_label="Tous")
+    etiquette = forms.ModelChoiceField(
+        label="Étiquette", queryset=Tag.objects.none(), required=False, empty_label="Toutes"
+    )
 
-    def __init__(self, *args, activities, **kwargs):
+    def __init__(self, *args, activities, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = Site.objects.filter(pk__in=activities.values("site_id")).order_by("name")
+        # The tags found on the listed activities that the user may read (a private tag of another scope never).
+        tags = Tag.objects.filter(pk__in=ActivityTag.objects.filter(activity__in=activities).values("tag_id"))
+        self.fields["etiquette"].queryset = tags.visible_to(user).order_by("name", "pk") if user else tags.none()
 
     def filter(self, activities):
         data = self.cleaned_data
@@ -271,6 +291,9 @@ class ActivityFilterForm(BaseForm):
             activities = activities.filter(ListContains(F("themes"), data["theme"]))
         if data["site"]:
             activities = activities.filter(site=data["site"])
+        if data.get("etiquette"):
+            tagged = ActivityTag.objects.filter(tag=data["etiquette"]).values("activity_id")
+            activities = activities.filter(pk__in=tagged)
         return activities
 
 
@@ -310,6 +333,21 @@ class MergeForm(BaseForm):
         super().__init__(*args, **kwargs)
         candidates = keep.advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).exclude(pk=keep.pk)
         self.fields["merge"].queryset = candidates
+
+
+class TagForm(BaseForm):
+    name = forms.CharField(label="Nom de l'étiquette", max_length=80, help_text="Un projet local, un partenariat…")
+    visibility = forms.ChoiceField(
+        label="Visibilité", choices=TagVisibility.choices, initial=TagVisibility.PUBLIC, widget=forms.RadioSelect
+    )
+
+
+class TagListForm(BaseForm):
+    statut = forms.ChoiceField(
+        label="Statut",
+        choices=[("", "Actives"), ("archivees", "Archivées"), ("toutes", "Toutes")],
+        required=False,
+    )
 
 
 class CoordinationActivityForm(BaseModelForm):

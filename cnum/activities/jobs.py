@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cnum.activities import forms, perms
 from cnum.activities.exporters.accompaniments import EXPORTERS, with_accompaniments
-from cnum.activities.models import Activity
+from cnum.activities.models import Activity, Tag
 from cnum.core import jobs
 from cnum.core.imports import plural
 
@@ -22,10 +22,11 @@ def visible_activities(user, query: str):
     if perms.acting_advisor(user) is None and not perms.can_view_team_activities(user):
         return None
     activities = Activity.objects.visible_to(user)
-    form = forms.ActivityFilterForm(QueryDict(query) or None, activities=activities)
+    form = forms.ActivityFilterForm(QueryDict(query) or None, activities=activities, user=user)
     if form.is_valid():
         activities = form.filter(activities)
-    return with_accompaniments(activities).order_by("pk")
+    # The tags' column names those the user may see only (a private tag of another scope never).
+    return with_accompaniments(activities, tags=Tag.objects.visible_to(user)).order_by("pk")
 
 
 def file_name(fmt: str) -> str:

@@ -11,6 +11,7 @@ Counting rules (docs/activities.md):
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from cnum.activities.enums import (
     ActivityType,
@@ -23,6 +24,8 @@ from cnum.activities.enums import (
     Progress,
     RedirectionCategory,
     SocialStatus,
+    TagScope,
+    TagVisibility,
 )
 from cnum.advisors.models import Advisor, Team
 from cnum.core.writes import Gateway, GatewayQuerySet
@@ -49,6 +52,91 @@ class BeneficiaryQuerySet(GatewayQuerySet):
         from cnum.activities.perms import visible_beneficiaries
 
         return visible_beneficiaries(self, user)
+
+
+class TagQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def usable_by(self, advisor):
+        """Defined in cnum.activities.perms (public tags, and the private ones of the advisor's scopes)."""
+        from cnum.activities.perms import usable_tags
+
+        return usable_tags(self, advisor)
+
+    def visible_to(self, user):
+        """Defined in cnum.activities.perms: the tags whose figures the user may read."""
+        from cnum.activities.perms import visible_tags
+
+        return visible_tags(self, user)
+
+
+class Tag(models.Model):
+    """A label an advisor attaches to activities (a local project, a partnership, a campaign: issue #21), owned
+    by the programme team, a structure or a coordinator's team. Archived tags keep their activities and figures
+    but can no longer be attached."""
+
+    name = models.CharField("nom", max_length=80)
+    scope = models.CharField("propriétaire", max_length=10, choices=TagScope.choices)
+    structure = models.ForeignKey(
+        Structure, verbose_name="structure", null=True, blank=True, on_delete=models.PROTECT, related_name="tags"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name="équipe", null=True, blank=True, on_delete=models.PROTECT, related_name="tags"
+    )
+    visibility = models.CharField(
+        "visibilité", max_length=8, choices=TagVisibility.choices, default=TagVisibility.PUBLIC
+    )
+    archived_at = models.DateTimeField("archivée le", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "étiquette"
+        verbose_name_plural = "étiquettes"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(scope=TagScope.NATIONAL, structure__isnull=True, team__isnull=True)
+                    | Q(scope=TagScope.STRUCTURE, structure__isnull=False, team__isnull=True)
+                    | Q(scope=TagScope.TEAM, structure__isnull=True, team__isnull=False)
+                ),
+                name="tag_owner_matches_scope",
+            ),
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(scope=TagScope.NATIONAL), name="unique_national_tag_name"
+            ),
+            models.UniqueConstraint(
+                Lower("name"), "structure", condition=Q(scope=TagScope.STRUCTURE), name="unique_structure_tag_name"
+            ),
+            models.UniqueConstraint(
+                Lower("name"), "team", condition=Q(scope=TagScope.TEAM), name="unique_team_tag_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == TagVisibility.PUBLIC
+
+    def owner_label(self) -> str:
+        if self.scope == TagScope.STRUCTURE:
+            return str(self.structure)
+        if self.scope == TagScope.TEAM:
+            return str(self.team)
+        return "Programme"
 
 
 class Activity(Gateway):
@@ -105,6 +193,9 @@ class Activity(Gateway):
     )
     source = models.CharField("source", max_length=30, blank=True)
     source_id = models.CharField("identifiant dans la source", max_length=100, blank=True)
+    tags = models.ManyToManyField(
+        Tag, verbose_name="étiquettes", through="ActivityTag", blank=True, related_name="activities"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="saisi par",
@@ -221,6 +312,25 @@ class Accompaniment(Gateway):
     def __str__(self):
         # The beneficiary's number, never their name: accompaniments show in pages other than their advisor's.
         return f"Bénéficiaire n° {self.beneficiary_id} — {self.activity}"
+
+
+class ActivityTag(Gateway):
+    """A tag on an activity. Its own model so that `activity.tags.add/remove/set/clear` go through the write
+    gateway (they bulk-create and delete through this manager) and the figures by tag follow them (ADR 0006)."""
+
+    activity = models.ForeignKey(Activity, verbose_name="activité", on_delete=models.CASCADE, related_name="+")
+    # PROTECT: deleting a tag would drop its rows without the gateway; tags are archived instead.
+    tag = models.ForeignKey(Tag, verbose_name="étiquette", on_delete=models.PROTECT, related_name="+")
+
+    objects = GatewayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "étiquette d'une activité"
+        verbose_name_plural = "étiquettes des activités"
+        constraints = [models.UniqueConstraint(fields=["activity", "tag"], name="unique_activity_tag")]
+
+    def __str__(self):
+        return f"{self.tag_id} — {self.activity_id}"
 
 
 # --- Coordination activities -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cnum.accounts.enums import Role
 from cnum.accounts.perms import acting_as
+from cnum.activities.enums import TagScope, TagVisibility
 from cnum.advisors.models import TeamMembership
 from cnum.advisors.perms import current_team_member_ids
 from cnum.structures.models import Structure
@@ -78,6 +79,88 @@ def can_edit_activity(user, activity) -> bool:
 def can_view_beneficiary(user, beneficiary) -> bool:
     advisor = acting_advisor(user)
     return advisor is not None and beneficiary.advisor_id == advisor.pk
+
+
+# --- tags (issue #21) -------------------------------------------------------------------------------------------
+
+
+def _advisor_scopes(advisor) -> Q:
+    """The tags owned by the advisor's scopes today: the programme, their current employers, their current teams."""
+    from cnum.advisors.models import Contract
+
+    employers = Contract.objects.current().filter(advisor=advisor).values("structure_id")
+    teams = TeamMembership.objects.accepted().current().filter(advisor=advisor).values("team_id")
+    return Q(scope=TagScope.NATIONAL) | Q(structure_id__in=employers) | Q(team_id__in=teams)
+
+
+def usable_tags(tags: QuerySet, advisor) -> QuerySet:
+    """The tags an advisor may attach: every public tag of the programme, and the private ones of its scopes (its
+    current employers and teams); archived ones never."""
+    if advisor is None:
+        return tags.none()
+    return tags.filter(archived_at__isnull=True).filter(Q(visibility=TagVisibility.PUBLIC) | _advisor_scopes(advisor))
+
+
+def visible_tags(tags: QuerySet, user) -> QuerySet:
+    """The tags whose name and figures a user reads: public ones for every signed-in role, and private ones only
+    within their scope — all for the programme team, its structure's for a manager, its team's for a coordinator,
+    its employers' and teams' for an advisor. The anonymous public reads none (public pages and open data)."""
+    assignment = acting_as(user)
+    if assignment is None:
+        return tags.none()
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return tags
+    public = Q(visibility=TagVisibility.PUBLIC)
+    if assignment.role == Role.ADVISOR and getattr(user, "advisor", None) is not None:
+        return tags.filter(public | _advisor_scopes(user.advisor))
+    return tags.filter(public | _owned(assignment))
+
+
+def _owned(assignment) -> Q:
+    """The tags the role's own scope owns (nothing for roles that own no tags)."""
+    if assignment.role == Role.PROGRAMME_TEAM:
+        return Q(scope=TagScope.NATIONAL)
+    if assignment.role == Role.STRUCTURE_MANAGER and assignment.scope_id:
+        return Q(scope=TagScope.STRUCTURE, structure_id=assignment.scope_id)
+    if assignment.role == Role.COORDINATOR and assignment.scope_id:
+        return Q(scope=TagScope.TEAM, team_id=assignment.scope_id)
+    return Q(pk__in=[])
+
+
+def can_manage_tags(user) -> bool:
+    """The programme team, a structure manager and a coordinator create, rename and archive the tags of their own
+    scope; advisors and the territorial roles do not."""
+    assignment = acting_as(user, Role.PROGRAMME_TEAM, Role.STRUCTURE_MANAGER, Role.COORDINATOR)
+    return assignment is not None and (assignment.role == Role.PROGRAMME_TEAM or bool(assignment.scope_id))
+
+
+def managed_tags(tags: QuerySet, user) -> QuerySet:
+    """The tags the user manages (those of its own scope)."""
+    assignment = acting_as(user)
+    if not can_manage_tags(user):
+        return tags.none()
+    return tags.filter(_owned(assignment))
+
+
+def tag_owner(user) -> dict:
+    """The owner fields of a tag the user creates: its scope, and its structure or team."""
+    assignment = acting_as(user)
+    if assignment.role == Role.STRUCTURE_MANAGER:
+        return {"scope": TagScope.STRUCTURE, "structure_id": int(assignment.scope_id)}
+    if assignment.role == Role.COORDINATOR:
+        return {"scope": TagScope.TEAM, "team_id": int(assignment.scope_id)}
+    return {"scope": TagScope.NATIONAL}
+
+
+def private_tags_of(*, advisor=None, structure_id=None) -> QuerySet:
+    """The private tags an API token reads on its activities: those of its advisor's scopes (advisor token), or of
+    its structure (structure token)."""
+    from cnum.activities.models import Tag
+
+    private = Tag.objects.filter(visibility=TagVisibility.PRIVATE)
+    if advisor is not None:
+        return private.filter(_advisor_scopes(advisor))
+    return private.filter(scope=TagScope.STRUCTURE, structure_id=structure_id)
 
 
 # --- coordination activities --------------------------------------------------------------------------------------

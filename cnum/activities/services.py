@@ -3,7 +3,8 @@
 `data` is a dict of Activity field names (as `cnum.activities.validation.validate_activity` reads them), where
 `site`, `commune` and `redirection_site` are objects or ids, plus, for an individual activity: `beneficiary` (a
 followed Beneficiary of the advisor, or None for an anonymous person), `genre`, `age_bracket`, `social_status` (of
-an anonymous person) and `progressed`; for a collective one: `beneficiaries`, the followed beneficiaries listed.
+an anonymous person) and `progressed`; for a collective one: `beneficiaries`, the followed beneficiaries listed;
+for both, optionally `tags` (Tag objects or ids the advisor may use; absent or None leaves them as they are).
 """
 
 import re
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cnum.activities.enums import ActivityType, AgeBracket, Genre, Progress, SocialStatus
-from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.models import Accompaniment, Activity, Beneficiary, Tag
 from cnum.activities.signals import tracking
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Contract
@@ -68,11 +69,29 @@ def current_employer(advisor):
     return contract.structure
 
 
-def _check(data: dict, advisor) -> None:
+def _check(data: dict, advisor, activity: Activity | None = None) -> None:
     followed = _followed(data, advisor)
     errors = validate_activity({**data, "followed_participants": len(followed)})
     if errors:
         raise ValidationError(errors)
+    _check_tags(data, advisor, activity)
+
+
+def _check_tags(data: dict, advisor, activity: Activity | None) -> None:
+    """The tags must be ones the advisor may attach (public, or private to its employer or team; not archived),
+    or be on the activity already (an archived tag is kept, not added)."""
+    wanted = {getattr(tag, "pk", tag) for tag in data.get("tags") or ()}
+    allowed = set(Tag.objects.usable_by(advisor).filter(pk__in=wanted).values_list("pk", flat=True))
+    if activity is not None and activity.pk:
+        allowed |= set(activity.tags.values_list("pk", flat=True))
+    if wanted - allowed:
+        raise ValidationError({"tags": "Vous ne pouvez pas utiliser cette étiquette."})
+
+
+def _tag(activity: Activity, data: dict) -> None:
+    """Attach the tags of `data` (when it names them: `None` keeps those of the activity), through the gateway."""
+    if data.get("tags") is not None:
+        activity.tags.set([getattr(tag, "pk", tag) for tag in data["tags"]])
 
 
 def _followed(data: dict, advisor) -> list[Beneficiary]:
@@ -136,6 +155,7 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
     _assign(activity, data)
     with tracking(beneficiary_ids=_declared_people(data)) as change:
         activity.save()
+        _tag(activity, data)
         concerned = _accompany(activity, data, previous=[])
         recompute_first_accompaniments(concerned)
         change.add(activity_ids=[activity.pk], beneficiary_ids=concerned)
@@ -145,12 +165,13 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
 @transaction.atomic
 def activity_update(*, activity: Activity, data: dict, by=None) -> Activity:
     """Change an activity; its accompaniments are rebuilt, an anonymous person's row is kept or removed."""
-    _check(data, activity.advisor)
+    _check(data, activity.advisor, activity)
     previous = [a.beneficiary for a in activity.accompaniments.select_related("beneficiary")]
     declared = _declared_people(data) | {person.pk for person in previous}
     with tracking(activity_ids=[activity.pk], beneficiary_ids=declared) as change:
         _assign(activity, data)
         activity.save()
+        _tag(activity, data)
         activity.accompaniments.all().delete()
         concerned = _accompany(activity, data, previous)
         _delete_orphans(previous)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cnum.activities import views, views_beneficiaries, views_coordination
+from cnum.activities import views, views_beneficiaries, views_coordination, views_tags
 
 app_name = "activities"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("<int:pk>/supprimer/", views.activity_delete, name="delete"),
     path("<int:pk>/dupliquer/", views.activity_duplicate, name="duplicate"),
     path("export.<str:fmt>", views.activity_export, name="export"),
+    path("etiquettes/", views_tags.tag_list, name="tag_list"),
+    path("etiquettes/nouvelle/", views_tags.tag_create, name="tag_create"),
+    path("etiquettes/<int:pk>/modifier/", views_tags.tag_update, name="tag_update"),
+    path("etiquettes/<int:pk>/archiver/", views_tags.tag_archive, name="tag_archive"),
     path("beneficiaires/", views.beneficiary_list, name="beneficiary_list"),
     path("beneficiaires/nouveau/", views.beneficiary_create, name="beneficiary_create"),
     path("beneficiaires/importer/", views_beneficiaries.beneficiary_import, name="beneficiary_import"),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from cnum.activities import forms, perms, services
 from cnum.activities import jobs as activity_jobs
 from cnum.activities.enums import ActivityType
 from cnum.activities.exporters.accompaniments import EXPORTERS
-from cnum.activities.models import Activity, Beneficiary
+from cnum.activities.models import Activity, Beneficiary, Tag
 from cnum.advisors.models import SiteAssignment
 from cnum.core import jobs
 from cnum.core.forms import errors_for
@@ -80,10 +81,12 @@ def activity_list(request):
     if read_only and not perms.can_view_team_activities(request.user):
         raise PermissionDenied
     activities = Activity.objects.visible_to(request.user)
-    form = forms.ActivityFilterForm(request.GET or None, activities=activities)
+    form = forms.ActivityFilterForm(request.GET or None, activities=activities, user=request.user)
     if form.is_valid():
         activities = form.filter(activities)
     activities = activities.select_related("site", "commune", "advisor").order_by("-date", "-pk")
+    shown = Tag.objects.visible_to(request.user).order_by("name")
+    activities = activities.prefetch_related(Prefetch("tags", queryset=shown, to_attr="shown_tags"))
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -184,7 +187,7 @@ def _export_in_background(request, fmt: str, query: str, count: int):
 def activity_update(request, pk):
     activity = _own_activity(request, pk)
     initial = forms.ActivityForm.initial_from(activity)
-    form = forms.ActivityForm(request.POST or None, advisor=activity.advisor, initial=initial)
+    form = forms.ActivityForm(request.POST or None, advisor=activity.advisor, initial=initial, activity=activity)
     if request.method == "POST" and form.is_valid():
         if _saved(
             form, lambda: services.activity_update(activity=activity, data=form.activity_data(), by=request.user)

@@ -20,8 +20,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from cnum.activities.enums import ActivityType
 from cnum.activities.forms import france_services_near, sites_of
-from cnum.activities.models import Activity
-from cnum.activities.perms import can_edit_activity
+from cnum.activities.models import Activity, Tag
+from cnum.activities.perms import can_edit_activity, private_tags_of
 from cnum.activities.services import activity_delete, activity_record, activity_update
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Advisor, Contract
@@ -73,6 +73,16 @@ class ActivityIn(Schema):
     social_status: str = ""
     progressed: str = ""
     source_id: str = Field("", description="Votre identifiant de l'activité (un même identifiant est refusé).")
+    tags: list[int | str] | None = Field(
+        None,
+        description="Étiquettes, par identifiant ou par nom : publiques, ou privées à la structure ou à l'équipe du "
+        "conseiller. Absent : celles de l'activité ne changent pas ; [] les retire toutes.",
+    )
+
+
+class TagOut(Schema):
+    id: int
+    name: str
 
 
 class ActivityOut(Schema):
@@ -96,7 +106,14 @@ class ActivityOut(Schema):
     anonymous_first_time: int
     source: str
     source_id: str
+    tags: list[TagOut]
     created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_tags(activity: Activity, context) -> list[Tag]:
+        """Public tags, and the private ones of the token's scope: another scope's private tag is not named."""
+        readable = _private_tags(context["request"])
+        return [tag for tag in activity.tags.all() if tag.is_public or tag.pk in readable]
 
     @staticmethod
     def resolve_commune(activity: Activity) -> str | None:
@@ -114,6 +131,15 @@ class ActivityFilters(Schema):
     type: str = Field("", description="individuel ou collectif.")
     cursor: str = Field("", description="Curseur de la page suivante (lien `next`).")
     limit: int = Field(PAGE_SIZE, description=f"Nombre d'activités par page (au plus {MAX_PAGE_SIZE}).")
+
+
+def _private_tags(request) -> set[int]:
+    """The private tags the request's token reads, read once per request."""
+    if not hasattr(request, "cnum_private_tags"):
+        token = request.auth
+        tags = private_tags_of(advisor=token.advisor, structure_id=token.structure_id)
+        request.cnum_private_tags = set(tags.values_list("pk", flat=True))
+    return request.cnum_private_tags
 
 
 def scoped_activities(token: ApiToken):
@@ -154,7 +180,8 @@ def list_activities(request, filters: Query[ActivityFilters]):
     errors = _filter_errors(filters)
     if errors:
         return Status(422, {"errors": errors})
-    activities = scoped_activities(request.auth).select_related("commune").order_by("-date", "-id")
+    activities = scoped_activities(request.auth).select_related("commune").prefetch_related("tags")
+    activities = activities.order_by("-date", "-id")
     if filters.since:
         activities = activities.filter(date__gte=filters.since)
     if filters.until:
@@ -218,13 +245,42 @@ def _related(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[s
     return found, errors
 
 
+def _tags(payload: ActivityIn, advisor: Advisor | None, activity: Activity | None) -> tuple[list | None, list[str]]:
+    """The tags named by id or by name (case-insensitive) among those the advisor may attach, plus those already on
+    the activity; a name two of them share must be given by id."""
+    if payload.tags is None:
+        return None, []
+    usable = Tag.objects.usable_by(advisor)
+    if activity is not None:
+        usable = Tag.objects.filter(Q(pk__in=usable.values("pk")) | Q(pk__in=activity.tags.values("pk")))
+    usable = list(usable)
+    found, errors = [], []
+    for wanted in payload.tags:
+        if isinstance(wanted, int):
+            matches = [tag for tag in usable if tag.pk == wanted]
+        else:
+            matches = [tag for tag in usable if tag.name.casefold() == " ".join(wanted.split()).casefold()]
+        if len(matches) == 1:
+            found.append(matches[0])
+        elif matches:
+            errors.append(f"Plusieurs étiquettes s'appellent « {wanted} » : donnez son identifiant.")
+        else:
+            errors.append(f"Étiquette inconnue ou que ce conseiller ne peut pas utiliser : « {wanted} ».")
+    return found, errors
+
+
 def _nul_errors(payload: ActivityIn) -> dict[str, list[str]]:
     return {field: ["Caractère nul interdit."] for field, value in payload.dict().items() if has_nul(value)}
 
 
-def _checked(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[str, list[str]]]:
+def _checked(
+    payload: ActivityIn, advisor: Advisor | None, activity: Activity | None = None
+) -> tuple[dict, dict[str, list[str]]]:
     """The service's data from the payload (its ids as objects), and the errors of the national rules per field."""
     related, errors = _related(payload, advisor)
+    related["tags"], tag_errors = _tags(payload, advisor, activity)
+    if tag_errors:
+        errors["tags"] = tag_errors
     data = {**payload.dict(exclude={"advisor", "source_id"}), **related}
     for field, messages in validate_activity(data).items():
         errors.setdefault(field, []).extend(messages)
@@ -296,7 +352,7 @@ def update_activity(request, activity_id: int, payload: ActivityIn):
         return refused
     if refused := _nul_errors(payload):
         return Status(422, {"errors": refused})
-    data, errors = _checked(payload, activity.advisor)
+    data, errors = _checked(payload, activity.advisor, activity)
     if payload.advisor not in (None, activity.advisor_id):
         errors.setdefault("advisor", []).append("Le conseiller d'une activité ne change pas.")
     if payload.source_id and payload.source_id != activity.source_id:

@@ -126,6 +126,9 @@ class Breakdown:
     anonymous_key: str | None = None
     buckets: tuple = ()
     in_key: bool = False
+    #: Open values (tags created as the programme goes): no column per value, but a narrow rollup table of this name
+    #: (cnum.stats.models), one row per cell key and value; `field` is then the many-to-many's path to the value.
+    table: str | None = None
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -394,6 +397,25 @@ BREAKDOWNS = (
     ),
 )
 
+#: Tags (issue #21): an activity counts once per tag attached, by tag id. The tags' names and who may read a private
+#: one are the activities app's (`Tag.objects.visible_to`): the pages keep the tags the reader may see.
+TAG_BREAKDOWN = Breakdown(
+    "by_tag",
+    "tag",
+    Level.ACTIVITY,
+    "tags__id",
+    {},
+    "Étiquettes",
+    "Étiquette",
+    "Activités portant chaque étiquette.",
+    "Nombre d'activités portant chaque étiquette (un projet local, un partenariat, une campagne). Une activité compte "
+    "une fois pour chacune de ses étiquettes : la somme dépasse donc le nombre d'activités. Les étiquettes privées ne "
+    "sont montrées qu'aux personnes de leur périmètre.",
+    many=True,
+    table="StatTag",
+)
+BREAKDOWNS = (*BREAKDOWNS, TAG_BREAKDOWN)
+
 SPLITS = (
     Split(
         "individual_vs_collective",
@@ -447,7 +469,9 @@ SPLIT = {split.key: split for split in SPLITS}
 ENTRIES = {**MEASURE, **{key: SPLIT[key] for key in list(SPLIT)[:3]}, **BREAKDOWN, **SPLIT}
 
 #: Breakdowns stored as one rollup column per value (every breakdown but the cell key's place type).
-COLUMN_BREAKDOWNS = tuple(breakdown for breakdown in BREAKDOWNS if not breakdown.in_key)
+COLUMN_BREAKDOWNS = tuple(breakdown for breakdown in BREAKDOWNS if not breakdown.in_key and not breakdown.table)
+#: Breakdowns of open values over a many-to-many, each stored in a narrow table of its own (tags).
+TABLE_BREAKDOWNS = tuple(breakdown for breakdown in BREAKDOWNS if breakdown.table)
 #: Activity-level breakdowns read from a field of the activity as is (not bucketed).
 ACTIVITY_BREAKDOWNS = tuple(b for b in COLUMN_BREAKDOWNS if b.level == Level.ACTIVITY and not b.buckets)
 BUCKET_BREAKDOWNS = tuple(b for b in COLUMN_BREAKDOWNS if b.buckets)

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from cnum.activities.enums import ActivityType
 from cnum.stats import indicators
 from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCT_MEASURES, FIGURE_KEYS, column_name
-from cnum.stats.models import StatCell, StatPeople
+from cnum.stats.models import StatCell, StatPeople, StatTag
 from cnum.stats.programme import programme_figures, structures_of
 from cnum.stats.rollups import periods_of
 from cnum.stats.scopes import Filters, Scope, ScopeKind, activities
@@ -46,6 +46,7 @@ def figures(
     scope = scope.canonical()
     cells = _cells(scope, since, until, filters)
     result = _from_cells(cells)
+    result["by_tag"] = _by_tag(scope, since, until, filters)
     result["by_departement"] = _by_departement(scope, since, until, filters)
     period = calendar_period(since, until)
     anonymous_new = result.pop("anonymous_new")
@@ -151,6 +152,14 @@ def _from_cells(cells) -> dict:
             for b in COLUMN_BREAKDOWNS
         },
     }
+
+
+def _by_tag(scope, since, until, filters) -> dict[str, int]:
+    """Activities per tag id, summed by the database over the scope's StatTag rows."""
+    rows = (
+        _filtered(StatTag.objects.order_by(), scope, since, until, filters).values("tag").annotate(n=Sum("activities"))
+    )
+    return indicators.sorted_counts({str(row["tag"]): row["n"] for row in rows})
 
 
 def _pair(counter) -> dict[str, int]:

@@ -11,6 +11,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from cnum.activities.models import Tag
 from cnum.core.formatting import decimal, number
 from cnum.core.tabular import safe_cell, safe_row
 from cnum.stats.catalogue import MEASURE
@@ -24,7 +25,7 @@ FILTER_LABELS = {
     "employer_kind": "Employeur",
     "theme": "Thématique",
 }
-assert FILTER_LABELS.keys() == Filters.CHOICES.keys()  # the advisor filter is labelled with the advisor's name
+assert FILTER_LABELS.keys() == Filters.CHOICES.keys()  # the advisor and tag filters are labelled with their names
 
 
 # --- files --------------------------------------------------------------------------------------------------------
@@ -115,6 +116,8 @@ def filter_labels(filters: Filters) -> list[str]:
     ]
     if filters.advisor:
         labels.append(Scope(ScopeKind.ADVISOR, filters.advisor).label)
+    if filters.tag:  # the page checked that the reader may see it
+        labels.append(f"Étiquette : {Tag.objects.filter(pk=int(filters.tag)).values_list('name', flat=True).first()}")
     return labels
 
 

@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from cnum.activities.models import Tag
 from cnum.core.forms import BaseForm, DateInput
 from cnum.stats.engine import calendar_period
 from cnum.stats.scopes import Filters
@@ -23,7 +24,13 @@ PRESETS = [
     (CUSTOM, "Dates choisies"),
 ]
 #: Query parameter → field of cnum.stats.scopes.Filters.
-FILTER_PARAMETERS = {"type": "type", "lieu": "place_type", "employeur": "employer_kind", "theme": "theme"}
+FILTER_PARAMETERS = {
+    "type": "type",
+    "lieu": "place_type",
+    "employeur": "employer_kind",
+    "theme": "theme",
+    "etiquette": "tag",
+}
 #: Query parameter narrowing the scope to one advisor (Filters.advisor), kept as a hidden field of the page.
 ADVISOR_PARAMETER = "conseiller"
 
@@ -55,10 +62,14 @@ class DashboardForm(BaseForm):
     lieu = forms.ChoiceField(label="Lieu", choices=_choices("place_type", "Tous"), required=False)
     employeur = forms.ChoiceField(label="Employeur", choices=_choices("employer_kind", "Tous"), required=False)
     theme = forms.ChoiceField(label="Thématique", choices=_choices("theme", "Toutes"), required=False)
+    etiquette = forms.ChoiceField(label="Étiquette", choices=[("", "Toutes")], required=False)
 
-    def __init__(self, data=None, *, today: datetime.date | None = None, **kwargs):
+    def __init__(self, data=None, *, today: datetime.date | None = None, user=None, **kwargs):
         self.today = today or timezone.localdate()
         super().__init__(data, **kwargs)
+        # The tags the user may read (a private tag of another scope is refused as an unknown choice).
+        tags = Tag.objects.visible_to(user).order_by("name", "pk") if user is not None else Tag.objects.none()
+        self.fields["etiquette"].choices = [("", "Toutes"), *((str(tag.pk), tag.name) for tag in tags)]
 
     def clean(self):
         data = super().clean()

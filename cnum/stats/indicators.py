@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from cnum.activities.enums import ActivityType, Progress
-from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.stats.catalogue import BREAKDOWN, FIGURE_KEYS, MEASURE, Breakdown, Distinct, Level
 from cnum.structures.enums import StructureType
 
@@ -160,9 +160,17 @@ def breakdown_counts(activities: QuerySet, breakdown: Breakdown) -> dict[str, in
     value a person declared (anonymous workshop participants by the declared split, the rest `unknown`)."""
     if breakdown.level == Level.ACCOMPANIMENT:
         return _person_counts(activities, breakdown)
+    if breakdown.table:
+        return tag_counts(activities)
     return _count_values(
         activities, breakdown.field, many=breakdown.many, bucket=breakdown.bucket if breakdown.buckets else None
     )
+
+
+def tag_counts(activities: QuerySet) -> dict[str, int]:
+    """`by_tag`: activities per tag id (as a string, as JSON keys are), from the distinct (activity, tag) rows."""
+    rows = ActivityTag.objects.filter(activity__in=activities.order_by().values("pk")).order_by()
+    return sorted_counts({str(row["tag_id"]): row["n"] for row in rows.values("tag_id").annotate(n=Count("pk"))})
 
 
 def _person_counts(activities: QuerySet, breakdown: Breakdown) -> dict[str, int]:

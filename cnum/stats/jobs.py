@@ -16,13 +16,14 @@ FICHE = "stats_fiche_pdf"
 def fiche(*, job, progress) -> jobs.Outcome:
     """The dashboard's PDF fact sheet (the fiche territoriale) of the scope and filters asked, as a file."""
     scope = Scope.parse(job.params["scope"])
-    form = DashboardForm(QueryDict(job.params["query"]))
+    # The tags its author may read (a tag filter is checked against them, as on the page).
+    form = DashboardForm(QueryDict(job.params["query"]), user=job.started_by)
     if not form.is_valid():
         raise jobs.JobFailed("Période ou filtres invalides : revenez au tableau de bord pour les corriger.")
     since, until = form.period
     bar = progress(total=1, desc="Fiche PDF")
     path, relative = jobs.output_path(job, job.params["filename"])
-    path.write_bytes(exports.fiche_pdf(presenter.build(scope, since, until, form.filters)))
+    path.write_bytes(exports.fiche_pdf(presenter.build(scope, since, until, form.filters, user=job.started_by)))
     bar.update(1)
     return jobs.Outcome(result={"message": f"Fiche « {scope.label} » prête."}, file=relative)
 

@@ -85,6 +85,32 @@ for _distinct in DISTINCTS:
     StatPeople.add_to_class(_distinct.column, models.IntegerField(default=0))
 
 
+class StatTag(models.Model):
+    """Activities per tag (catalogue.TAG_BREAKDOWN), per cell of StatCell's key: tags are created as the programme
+    goes, so they cannot be columns. `tag` is the tag's id (a plain integer: a tag is archived, never deleted)."""
+
+    scope_kind = models.CharField(max_length=12)
+    scope_code = models.CharField(max_length=20)
+    month = models.DateField()
+    type = models.CharField(max_length=12)
+    place_type = models.CharField(max_length=15)
+    employer_kind = models.CharField(max_length=7)
+    tag = models.IntegerField()
+    activities = models.IntegerField(default=0)
+
+    KEY_FIELDS = (*KEY, "tag")
+    MEASURES = ("activities",)
+
+    class Meta:
+        verbose_name = "activités agrégées par étiquette"
+        verbose_name_plural = "activités agrégées par étiquette"
+        constraints = [models.UniqueConstraint(fields=(*KEY, "tag"), name="unique_stat_tag")]
+        indexes = [models.Index(fields=["scope_kind", "scope_code", "month"], name="stat_tag_scope_month")]
+
+    def __str__(self):
+        return " · ".join(str(getattr(self, name)) for name in self.KEY_FIELDS if getattr(self, name) != "")
+
+
 class FiguresShare(models.Model):
     """A public link to the figures of one advisor or one structure, published by that advisor or a manager of that
     structure (issue #21, deliverable 6) and revocable at any time. The figures shown follow the public pages'

@@ -21,6 +21,8 @@ Who is "inside" reuses the registry's rules (cnum.structures.perms, cnum.advisor
 show a structure or an advisor that the registry pages hide.
 """
 
+from collections import Counter
+
 from cnum.accounts.enums import Role
 from cnum.accounts.perms import acting_as
 from cnum.advisors.models import Advisor, Team
@@ -168,3 +170,20 @@ def _territory_inside(assignment, scope: Scope) -> bool:
     else:
         return False
     return bool(inside) and inside <= codes
+
+
+def readable_tags(by_tag: dict[str, int], user) -> dict[str, int]:
+    """`by_tag` (counts by tag id) as the user may read it: only the tags it sees (public ones, and the private
+    ones of its scope: `Tag.objects.visible_to`), keyed by their names — a name two of them share gets its owner.
+    The anonymous public reads none: tags are never on public pages nor in open data (issue #21)."""
+    from cnum.activities.models import Tag
+
+    tags = list(
+        Tag.objects.visible_to(user)
+        .filter(pk__in=[int(pk) for pk in by_tag])
+        .select_related("structure", "team")
+        .order_by("name", "pk")
+    )
+    names = Counter(tag.name for tag in tags)
+    labels = {str(tag.pk): tag.name if names[tag.name] == 1 else f"{tag.name} ({tag.owner_label()})" for tag in tags}
+    return {labels[pk]: count for pk, count in by_tag.items() if pk in labels}

@@ -113,7 +113,7 @@ class Dashboard:
         figures = self.figures
         tables = [self.key_figures_table()]
         tables += [split_table(figures, key) for key in self.split_keys]
-        tables += [breakdown_table(figures, breakdown) for breakdown in BREAKDOWNS]
+        tables += [breakdown_table(figures, breakdown) for breakdown in shown_breakdowns(figures)]
         months = [[month, c["activities"], c["accompaniments"]] for month, c in figures["by_month"].items()]
         tables.append((SPLIT["by_month"].label, ["Mois", "Activités", "Accompagnements"], months))
         if self.has(Section.MAP):
@@ -158,7 +158,7 @@ class Dashboard:
             "tiles": [tile(figures, key) for key in self.tile_keys],
             "monthly": series(figures["by_month"], f"{prefix}-mois", "Activités et accompagnements par mois"),
             "shares": [share_section(figures, key, prefix) for key in self.split_keys],
-            "breakdowns": [breakdown_section(figures, b, f"{prefix}-{b.key}") for b in BREAKDOWNS],
+            "breakdowns": [breakdown_section(figures, b, f"{prefix}-{b.key}") for b in shown_breakdowns(figures)],
             "map": departement_map(figures["by_departement"], f"{prefix}-carte", self.departement_link, self.secret)
             if self.has(Section.MAP)
             else None,
@@ -170,6 +170,11 @@ class Dashboard:
         if self.programme is not None and self.has(Section.PROGRAMME):
             context.update(programme_context(self.programme, by_employer=self.has(Section.EMPLOYER_SPLIT)))
         return context
+
+
+def shown_breakdowns(figures: dict) -> list:
+    """The breakdowns a dashboard shows: all, but a table breakdown (tags) only when the reader has some."""
+    return [breakdown for breakdown in BREAKDOWNS if figures[breakdown.key] or not breakdown.table]
 
 
 def build(
@@ -186,6 +191,8 @@ def build(
     filters = filters or Filters()
     figures = engine.figures(scope, since, until, filters)
     figures.update(engine.registry_figures(scope, until, timezone.localdate()))
+    # Tags by name, only those the reader sees (none without a reader: a command's fiche, the public)
+    figures["by_tag"] = perms.readable_tags(figures["by_tag"], user) if user is not None else {}
     sections = sections_of(scope, filters)
     programme = programme_figures(scope, on=registry_day(until)) if Section.PROGRAMME in sections else None
     result = Dashboard(scope, since, until, filters, figures, programme, sections)

@@ -12,7 +12,7 @@ them, run `python manage.py stats_rebuild` (`stats_verify` tells whether the tab
 
 from contextlib import contextmanager
 
-from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.activities.models import Accompaniment, Activity, ActivityTag, Beneficiary
 from cnum.activities.signals import activities_changed, activities_changing, activities_extending, tracking
 from cnum.advisors.models import Team, TeamMembership
 from cnum.core import writes
@@ -77,6 +77,8 @@ def _memberships(write):
 RESOLVERS = {
     Activity: lambda write: (set(write.pks), set()),
     Accompaniment: _accompaniments,
+    # Attaching or detaching a tag (activity.tags.add/remove/set/clear write through ActivityTag's manager).
+    ActivityTag: lambda write: (_stored(write, "activity"), set()),
     Beneficiary: _beneficiaries,
     Structure: _structures,
     StructureNetwork: lambda write: (_activities(structure_id__in=_stored(write, "structure")), set()),

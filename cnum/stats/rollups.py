@@ -20,10 +20,10 @@ from django.db.models import CharField, F, Q, QuerySet
 from django.db.models.functions import Cast, Substr
 
 from cnum.activities.enums import ActivityType, Progress
-from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.models import TeamMembership
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
-from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
+from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPeople, StatTag, column_name
 from cnum.stats.scopes import ScopeKind, employer_kind
 from cnum.structures.models import Hub, Structure
 
@@ -133,10 +133,12 @@ class ScopeContext:
 
 @dataclass
 class Tally:
-    """Sums to add to the tables: StatCell vectors by key, and StatPeople counts by (*key, distinct column)."""
+    """Sums to add to the tables: StatCell vectors by key, StatPeople counts by (*key, distinct column), and StatTag
+    activities by (*cell key, tag id)."""
 
     cells: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0] * len(MEASURES)))
     people: Counter = field(default_factory=Counter)
+    tags: Counter = field(default_factory=Counter)
 
     def subtract(self, other: "Tally") -> "Tally":
         """self − other, keeping only the keys whose sums differ."""
@@ -149,6 +151,9 @@ class Tally:
         for key in self.people.keys() | other.people.keys():
             if self.people.get(key, 0) != other.people.get(key, 0):
                 result.people[key] = self.people.get(key, 0) - other.people.get(key, 0)
+        for key in self.tags.keys() | other.tags.keys():
+            if self.tags.get(key, 0) != other.tags.get(key, 0):
+                result.tags[key] = self.tags.get(key, 0) - other.tags.get(key, 0)
         return result
 
 
@@ -166,12 +171,18 @@ def add_contributions(tally: Tally, activity_ids: Iterable[int], context: ScopeC
         )
         for activity_id, *values in person_rows:
             people[activity_id].append(values)
+        # A many-to-many's values (tags) with one grouped query per batch, as the accompaniments.
+        tags = defaultdict(set)
+        for activity_id, tag_id in ActivityTag.objects.filter(activity_id__in=chunk).values_list(
+            "activity_id", "tag_id"
+        ):
+            tags[activity_id].add(tag_id)
         context.load({row["structure_id"] for row in rows}, {row["advisor_id"] for row in rows})
         for row in rows:
-            _add_activity(tally, row, people[row["pk"]], context)
+            _add_activity(tally, row, people[row["pk"]], context, tags[row["pk"]])
 
 
-def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) -> None:
+def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext, tags: set[int] = frozenset()) -> None:
     collective = row["type"] == ActivityType.COLLECTIVE
     anonymous = row["anonymous_participants"] if collective else 0
     first_time = row["anonymous_first_time"] if collective else 0
@@ -213,6 +224,8 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext) 
         for index, value in enumerate(vector):
             if value:
                 cell[index] += value
+        for tag in tags:
+            tally.tags[(*scope, *suffix, tag)] += 1
 
 
 #: Activities a change covers up to which they are left out in SQL (beyond, in Python: a structure's thousands).
@@ -306,10 +319,13 @@ def apply(tally: Tally) -> None:
     for (*key, column), n in tally.people.items():
         if n:
             vectors[tuple(key)][DISTINCT_INDEX[column]] += n
+    tags = [(*key[:2], date(key[2]), *key[3:], n) for key, n in tally.tags.items() if n]
     _upsert(StatCell, KEY, MEASURES, cells)
     _upsert(StatPeople, PEOPLE_KEY, StatPeople.MEASURES, [(*key, *vector) for key, vector in vectors.items()])
+    _upsert(StatTag, StatTag.KEY_FIELDS, StatTag.MEASURES, tags)
     _delete_zeros(StatCell, KEY, [key for key, vector in tally.cells.items() if min(vector) < 0], ("activities",))
     _delete_zeros(StatPeople, PEOPLE_KEY, [key for key, vector in vectors.items() if min(vector) < 0])
+    _delete_zeros(StatTag, StatTag.KEY_FIELDS, [key for key, n in tally.tags.items() if n < 0])
 
 
 def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows: list[tuple]) -> None:
@@ -436,7 +452,7 @@ def unfollowed(rebuild):
 @transaction.atomic
 def rebuild(progress=None) -> dict[str, int]:
     """Empty the tables and sum every activity and person again; return the number of rows of each table."""
-    for model in (StatCell, StatPeople):
+    for model in (StatCell, StatPeople, StatTag):
         model.objects.all().delete()
     context = ScopeContext()
     ids = list(Activity.objects.order_by("pk").values_list("pk", flat=True))
@@ -452,4 +468,4 @@ def rebuild(progress=None) -> dict[str, int]:
         for start in range(0, len(entities), CHUNK * 5):
             count_keys(tally, distinct, distinct_keys(distinct, context, entities=entities[start : start + CHUNK * 5]))
     apply(tally)
-    return {model.__name__: model.objects.count() for model in (StatCell, StatPeople)}
+    return {model.__name__: model.objects.count() for model in (StatCell, StatPeople, StatTag)}

@@ -18,10 +18,10 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
 
 from cnum.activities.enums import ActivityType, Progress
-from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.enums import MembershipStatus
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
-from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPeople, column_name
+from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPeople, StatTag, column_name
 from cnum.stats.rollups import Tally, apply, source_rows
 from cnum.stats.scopes import ScopeKind
 from cnum.structures.enums import StructureType
@@ -230,7 +230,7 @@ def _count_distinct(
 #: The fine table's key: every family of scopes but the team derives from (advisor, structure) and keeps the rest.
 FINE_KEYS = ("f_advisor", "f_structure", "f_month", "f_kind", "f_place", "f_employer")
 FINE, PEOPLE, SCOPES, HUBS = "cnum_rollup_fine", "cnum_rollup_people", "cnum_rollup_scopes", "cnum_rollup_hubs"
-FIRSTS = "cnum_rollup_firsts"
+FIRSTS, TAGS = "cnum_rollup_firsts", "cnum_rollup_tags"
 #: Scope kind → the column naming the scope, over the structures' scopes `s`, hubs `h`, networks `n` and the rows'
 #: own {structure} and {advisor} columns (None: the nation, code "").
 FAMILY_CODES = {
@@ -403,6 +403,32 @@ def _insert_cells(cursor) -> None:
         )
 
 
+def _create_tags(cursor) -> None:
+    """TAGS: activities per (advisor, structure, month, type, place, employer, tag), one grouped scan of the tags'
+    through table joined to the activities (catalogue.TABLE_BREAKDOWNS: the tags' narrow table)."""
+    keys = {**_fine_keys("activity__"), "f_tag": F("tag_id")}
+    sql, params = _sql(ActivityTag.objects.order_by().annotate(**keys).values(*keys).annotate(n=Count("pk")))
+    cursor.execute(f"CREATE TEMPORARY TABLE {TAGS} AS {sql}", params)
+    _analyze(cursor, TAGS)
+
+
+def _insert_tags(cursor) -> None:
+    """StatTag per family, summed from TAGS as StatCell from FINE."""
+    table = _quote(StatTag._meta.db_table)
+    columns = ", ".join(_quote(name) for name in (*StatTag.KEY_FIELDS, *StatTag.MEASURES))
+    keys = "f.f_month, f.f_kind, f.f_place, f.f_employer, f.f_tag"
+    for kind in FAMILY_CODES:
+        code = _code(kind, structure="f.f_structure", advisor="f.f_advisor")
+        scope = "''" if code is None else f"CAST({code} AS TEXT)"
+        where = "" if code is None else f"WHERE {code} IS NOT NULL"
+        group = keys if code is None else f"{code}, {keys}"
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, {scope}, {keys}, SUM(f.n) FROM {TAGS} f "
+            f"{_joins(kind, 'f', 'f_structure')} {where} GROUP BY {group}",
+            (kind.value,),
+        )
+
+
 def _create_people(cursor) -> None:
     """PEOPLE: each entity of each distinct count (p_measure: its index in DISTINCTS; a person, an advisor) once per
     (advisor, structure, month "YYYY-MM", type) it was seen in."""
@@ -508,15 +534,20 @@ def _team_tally() -> Tally:
     for distinct in DISTINCTS:
         rows = source_rows(distinct).filter(_team_filter(distinct.activity))
         _count_distinct(tally.people, distinct, rows, ScopeKind.TEAM.value, TEAM)
+    tag_keys = {**_keys("activity__"), "code": F(f"activity__{TEAM}"), "tag_value": F("tag_id")}
+    tagged = ActivityTag.objects.filter(_team_filter("activity__")).order_by().annotate(**tag_keys)
+    for row in tagged.values(*tag_keys).annotate(n=Count("pk")):
+        tally.tags[(ScopeKind.TEAM.value, str(row["code"]), *_key(row)[1:], row["tag_value"])] += row["n"]
     return tally
 
 
 #: The rebuild's steps, in order (their names are shown as it goes).
 STEPS = [
-    ("vidage", lambda cursor: [model.objects.all().delete() for model in (StatCell, StatPeople)]),
+    ("vidage", lambda cursor: [model.objects.all().delete() for model in (StatCell, StatPeople, StatTag)]),
     ("table fine", _create_fine),
     ("territoires", _create_scopes),
     ("cellules", _insert_cells),
+    ("étiquettes", lambda cursor: (_create_tags(cursor), _insert_tags(cursor))),
     ("personnes", _create_people),
     ("premières venues", _create_firsts),
     ("personnes distinctes", _insert_people),
@@ -537,6 +568,6 @@ def rebuild(progress=None) -> dict[str, int]:
                 if progress:
                     progress(name)
         finally:
-            for table in (FINE, PEOPLE, SCOPES, HUBS, FIRSTS):
+            for table in (FINE, PEOPLE, SCOPES, HUBS, FIRSTS, TAGS):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    return {model.__name__: model.objects.count() for model in (StatCell, StatPeople)}
+    return {model.__name__: model.objects.count() for model in (StatCell, StatPeople, StatTag)}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 
 from cnum.activities.enums import ActivityType, PlaceType, Theme
-from cnum.activities.models import Activity
+from cnum.activities.models import Activity, ActivityTag
 from cnum.advisors.models import Advisor, Team, TeamMembership
 from cnum.structures.enums import StructureType
 from cnum.structures.models import Hub, Network, Structure
@@ -165,6 +165,8 @@ class Filters:
     employer_kind: str = ""
     theme: str = ""
     advisor: str = ""
+    #: A tag's id: the activities carrying it (issue #21). Whether the reader may see the tag is the page's check.
+    tag: str = ""
 
     CHOICES = {
         "type": dict(ActivityType.choices),
@@ -179,9 +181,9 @@ class Filters:
         values = {}
         for field in fields(cls):
             value = (data.get(field.name) or "").strip()
-            if field.name == "advisor":
+            if field.name in ("advisor", "tag"):
                 if value and not value.isdigit():
-                    raise ScopeError(f"L'identifiant du conseiller doit être un nombre : « {value} ».")
+                    raise ScopeError(f"L'identifiant « {field.name} » doit être un nombre : « {value} ».")
             elif value and value not in cls.CHOICES[field.name]:
                 raise ScopeError(f"Filtre « {field.name} » inconnu : « {value} ».")
             values[field.name] = value
@@ -195,8 +197,8 @@ class Filters:
 
     @property
     def needs_live(self) -> bool:
-        """The rollup tables cannot answer these filters (no theme nor advisor-within-a-scope dimension)."""
-        return bool(self.theme or self.advisor)
+        """The rollup tables cannot answer these filters (no theme, tag nor advisor-within-a-scope dimension)."""
+        return bool(self.theme or self.advisor or self.tag)
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         if self.advisor:
@@ -211,6 +213,8 @@ class Filters:
         if self.theme:
             # JSON containment differs between engines; an exact match on the quoted value works on both.
             queryset = queryset.filter(themes__icontains=f'"{self.theme}"')
+        if self.tag:
+            queryset = queryset.filter(pk__in=ActivityTag.objects.filter(tag_id=int(self.tag)).values("activity_id"))
         return queryset
 
 

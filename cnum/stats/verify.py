@@ -17,10 +17,11 @@ from django.db import transaction
 
 from cnum.stats import rollups, rollups_sql
 from cnum.stats.catalogue import DISTINCTS
-from cnum.stats.models import StatCell, StatPeople
+from cnum.stats.models import StatCell, StatPeople, StatTag
 from cnum.stats.scopes import Scope, ScopeKind, activities
 
 METHODS = ("python", "sql")
+TABLES = (StatCell, StatPeople, StatTag)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def differences(scope: Scope | None = None, since=None, until=None, *, method="p
     found = window.stored()
     expected = _recount_python(window, progress) if method == "python" else _recount_sql(window, progress)
     result = []
-    for table in (StatCell, StatPeople):
+    for table in TABLES:
         name, measures = table.__name__, table.MEASURES
         mine, theirs = expected[name], found[name]
         for key in sorted(mine.keys() | theirs.keys(), key=str):
@@ -82,15 +83,16 @@ class Window:
 
     def keep(self, rows: dict) -> dict:
         """Of {StatCell: {key: measures}, StatPeople: {…}}, the rows inside the window, without all-zero rows."""
-        cells, people = rows["StatCell"].items(), rows["StatPeople"].items()
+        cells, people, tags = rows["StatCell"].items(), rows["StatPeople"].items(), rows["StatTag"].items()
         return {
             "StatCell": {k: v for k, v in cells if any(v) and self.has_scope(*k[:2]) and self.has_month(k[2])},
             "StatPeople": {k: v for k, v in people if any(v) and self.has_scope(*k[:2]) and self.has_period(k[2])},
+            "StatTag": {k: v for k, v in tags if any(v) and self.has_scope(*k[:2]) and self.has_month(k[2])},
         }
 
     def stored(self) -> dict:
         rows = {}
-        for table in (StatCell, StatPeople):
+        for table in TABLES:
             queryset = table.objects.order_by()
             if self.scope is not None:
                 queryset = queryset.filter(scope_kind=self.scope.kind, scope_code=self.scope.code)
@@ -130,6 +132,7 @@ def _recount_python(window: Window, progress=None) -> dict:
     rows = {
         "StatCell": {key: tuple(vector) for key, vector in tally.cells.items()},
         "StatPeople": {key: tuple(vector) for key, vector in people.items()},
+        "StatTag": {key: (n,) for key, n in tally.tags.items()},
     }
     return window.keep(rows)
 

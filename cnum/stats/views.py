@@ -61,7 +61,7 @@ def _narrowed_for_advisor(view):
 @_narrowed_for_advisor
 def dashboard(request):
     scope = _requested_scope(request)
-    form = DashboardForm(request.GET)
+    form = DashboardForm(request.GET, user=request.user)
     advisor = _requested_advisor(request, scope)
     title = f"Statistiques — {scope.label}" + (f" — {advisor.full_name}" if advisor else "")
     context = {"title": title, "scope": scope, "form": form, "advisor": advisor}
@@ -87,7 +87,7 @@ def dashboard(request):
 def export(request, fmt: str):
     """The dashboard (cnum.stats.presenter) as CSV, XLSX or the PDF fact sheet (cnum.stats.exports)."""
     scope = _requested_scope(request)
-    form = DashboardForm(request.GET)
+    form = DashboardForm(request.GET, user=request.user)
     advisor = _requested_advisor(request, scope)
     if not form.is_valid():
         errors = " ".join(message for messages in form.errors.values() for message in messages)

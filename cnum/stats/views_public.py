@@ -58,6 +58,7 @@ def public(request):
     except ScopeError as error:
         raise Http404(str(error)) from None
     figures = engine.figures(scope)
+    figures["by_tag"] = {}  # tags are never public (issue #21): their owners' own figures
     secret = secrecy(scope, figures)
     figures.update(engine.registry_figures(scope, None, timezone.localdate()))
     context = {
@@ -99,6 +100,7 @@ def shared(request, token: str):
     if scope is None:
         raise Http404("Ce lien de partage n'existe pas ou a été révoqué.")
     figures = engine.figures(scope)
+    figures["by_tag"] = {}  # tags are never public (issue #21), shared figures included
     secret = shared_secrecy(figures)
     context = {
         "title": f"Statistiques partagées — {_shared_name(scope)}",

@@ -9,8 +9,17 @@ import datetime
 
 import factory
 
-from cnum.activities.enums import ActivityType, CoordinationKind, Level, PlaceType, Progress, Theme
-from cnum.activities.models import Accompaniment, Activity, Beneficiary, CoordinationActivity
+from cnum.activities.enums import (
+    ActivityType,
+    CoordinationKind,
+    Level,
+    PlaceType,
+    Progress,
+    TagScope,
+    TagVisibility,
+    Theme,
+)
+from cnum.activities.models import Accompaniment, Activity, Beneficiary, CoordinationActivity, Tag
 from tests.advisors.factories import AdvisorFactory, TeamFactory
 from tests.sites.factories import SiteFactory
 from tests.structures.factories import StructureFactory
@@ -88,6 +97,22 @@ class AccompanimentFactory(factory.django.DjangoModelFactory):
                 BeneficiaryFactory, advisor=factory.SelfAttribute("..activity.advisor"), followed=True
             )
         )
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    """A public national tag; `structure=…` with `scope=TagScope.STRUCTURE` (or the `of_structure` trait), or
+    `team=…` with `scope=TagScope.TEAM`, for a structure's or a team's; `private=True` for a private one."""
+
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"Étiquette {n}")
+    scope = TagScope.NATIONAL
+    visibility = TagVisibility.PUBLIC
+
+    class Params:
+        private = factory.Trait(visibility=TagVisibility.PRIVATE)
+        of_structure = factory.Trait(scope=TagScope.STRUCTURE, structure=factory.SubFactory(StructureFactory))
 
 
 class CoordinationActivityFactory(factory.django.DjangoModelFactory):

@@ -8,8 +8,8 @@ from tests.sites.factories import SiteFactory
 
 #: Session, user, roles, advisor, the person, their accompaniments with their activities and sites, the merge form.
 PERSON_QUERIES = 11
-#: Session, user, roles, advisor, the activity, the form's sites, attendees and choices.
-ACTIVITY_QUERIES = 15
+#: Session, user, roles, advisor, the activity, the form's sites, attendees and choices, the tags offered and attached.
+ACTIVITY_QUERIES = 17
 
 
 def test_the_followed_person_page_does_not_grow_with_its_accompaniments(

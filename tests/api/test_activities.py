@@ -5,6 +5,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from cnum.accounts.enums import Role
+from cnum.activities.enums import TagScope
 from cnum.activities.models import Activity, Beneficiary
 from cnum.advisors.models import Contract
 from cnum.api.models import ApiToken
@@ -14,8 +15,8 @@ from cnum.sites.schema import FRANCE_SERVICES
 from cnum.stats import engine
 from cnum.stats.scopes import Scope
 from tests.accounts.factories import RoleAssignmentFactory
-from tests.activities.factories import ActivityFactory
-from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteAssignmentFactory
+from tests.activities.factories import ActivityFactory, TagFactory
+from tests.advisors.factories import AdvisorFactory, ContractFactory, SiteAssignmentFactory, TeamFactory
 from tests.sites.factories import SiteFactory
 from tests.territories.factories import DepartementFactory
 
@@ -182,11 +183,13 @@ def test_openapi_and_docs_render_without_external_hosts(client):
 
 def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contract, django_assert_max_num_queries):
     _, secret = advisor_token
+    tag = TagFactory()
     for _ in range(10):
-        ActivityFactory(advisor=contract.advisor, structure=contract.structure)
+        ActivityFactory(advisor=contract.advisor, structure=contract.structure).tags.add(tag)
     client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute at most
-    # The token with its owner, the owner's roles (the token acts only while they hold its role), the page.
-    with django_assert_max_num_queries(3):
+    # The token with its owner, the owner's roles (the token acts only while they hold its role), the page, its
+    # activities' tags and the private tags the token reads (once).
+    with django_assert_max_num_queries(5):
         response = client.get(URL, headers=bearer(secret))
     assert len(response.json()["items"]) == 10
 
@@ -344,3 +347,51 @@ def test_api_writes_are_audited_as_the_token_owner_naming_the_token(client, advi
     # The anonymous person the activity counted is written under the same name.
     people = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Beneficiary))
     assert people.exists() and set(people.values_list("actor_id", flat=True)) == {owner.pk}
+
+
+# --- tags (issue #21) -------------------------------------------------------------------------------------------
+
+
+def test_tags_are_attached_by_id_or_by_name(client, advisor_token):
+    _, secret = advisor_token
+    seniors, taxes = TagFactory(name="Seniors"), TagFactory(name="Impôts 2025")
+    data = payload(tags=[seniors.pk, "impôts  2025"])
+    response = client.post(URL, data, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 201, response.json()
+    assert {tag["name"] for tag in response.json()["tags"]} == {"Seniors", "Impôts 2025"}
+    assert set(Activity.objects.get().tags.all()) == {seniors, taxes}
+
+
+def test_tags_the_advisor_may_not_use_are_refused_with_422(client, advisor_token):
+    _, secret = advisor_token
+    private = TagFactory(name="Privée", private=True, of_structure=True)  # another structure's
+    data = payload(tags=[private.pk, "Inconnue"])
+    response = client.post(URL, data, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 422
+    assert len(response.json()["errors"]["tags"]) == 2
+    assert not Activity.objects.exists()
+
+
+def test_a_correction_without_tags_keeps_them_and_an_empty_list_removes_them(client, advisor_token):
+    _, secret = advisor_token
+    tag = TagFactory()
+    activity_id = recorded(client, secret, tags=[tag.pk])
+    url = f"{URL}/{activity_id}"
+    headers = bearer(secret)
+    assert client.put(url, payload(), content_type="application/json", headers=headers).status_code == 200
+    assert list(Activity.objects.get().tags.all()) == [tag]
+    assert client.put(url, payload(tags=[]), content_type="application/json", headers=headers).status_code == 200
+    assert not Activity.objects.get().tags.exists()
+
+
+def test_a_structure_token_does_not_read_the_name_of_another_scope_s_private_tag(client, structure_token, contract):
+    _, secret = structure_token
+    team = TeamFactory()
+    theirs = TagFactory(name="Privée de l'équipe", private=True, scope=TagScope.TEAM, team=team)
+    ours = TagFactory(
+        name="Privée de la structure", private=True, scope=TagScope.STRUCTURE, structure=contract.structure
+    )
+    activity = ActivityFactory(advisor=contract.advisor, structure=contract.structure)
+    activity.tags.add(theirs, ours, TagFactory(name="Publique"))
+    response = client.get(f"{URL}/{activity.pk}", headers=bearer(secret))
+    assert {tag["name"] for tag in response.json()["tags"]} == {"Privée de la structure", "Publique"}

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cnum.access.models import AccessRequest, Invitation
 from cnum.accounts.enums import Role
+from cnum.activities.enums import TagScope
 from cnum.advisors.models import SiteAssignment
 from cnum.api.models import ApiToken
 from cnum.core.enums import JobStatus
@@ -34,7 +35,7 @@ from cnum.territories.enums import EpciKind
 from cnum.territories.lookup import reset_index
 from cnum.territories.models import Epci, PostalCode
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
-from tests.activities.factories import ActivityFactory, BeneficiaryFactory, CoordinationActivityFactory
+from tests.activities.factories import ActivityFactory, BeneficiaryFactory, CoordinationActivityFactory, TagFactory
 from tests.advisors.factories import (
     AdvisorFactory,
     ContractFactory,
@@ -124,6 +125,7 @@ def _side(structure, departement_code: str, city: str) -> dict:
         "coordination": CoordinationActivityFactory(team=team, partners=f"Mairie de {city}"),
         "activity": activity,
         "beneficiary": beneficiary,
+        "tag": TagFactory(name=f"Projet de {city}", scope=TagScope.STRUCTURE, structure=structure),
         "convention": signed_convention(structure=structure),
         "amendment": PostAmendmentFactory(structure=structure),
         "duplicate": SiteDuplicateCandidate.objects.create(site=site, source="autre", proposed=PROPOSED, score=0.9),

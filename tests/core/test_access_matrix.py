@@ -65,6 +65,7 @@ def scope_of(key: str, kind: str) -> Callable[[dict, str], str]:
 PUBLIC = expect("200")
 ANY_SIGNED_IN = signed_in("200")
 PROGRAMME_ONLY = signed_in("403", programme_team="200")
+TAG_MANAGERS = signed_in("403", programme_team="200", structure_manager="200", coordinator="200")
 # Territorial roles and the national network see the structures of their scope (structures.perms).
 REGISTRY_READERS = {
     role: "200/403"
@@ -254,6 +255,18 @@ ROUTES: dict[str, Entry] = {
         signed_in("403", advisor="200", coordinator="200"), kwargs=lambda world, side: {"fmt": "csv"}
     ),
     "activities:delete": Entry(signed_in("403", advisor="302/404"), method="POST", kwargs=obj("activity")),
+    # Tags: the programme team, a structure manager and a coordinator manage those of their own scope (the world's
+    # tags are each structure's); advisors and the territorial roles do not (issue #21).
+    "activities:tag_list": Entry(TAG_MANAGERS),
+    "activities:tag_create": Entry(TAG_MANAGERS),
+    "activities:tag_update": Entry(
+        signed_in("403", programme_team="404", coordinator="404", structure_manager="200/404"), kwargs=obj("tag")
+    ),
+    "activities:tag_archive": Entry(
+        signed_in("403", programme_team="404", coordinator="404", structure_manager="302/404"),
+        method="POST",
+        kwargs=obj("tag"),
+    ),
     "activities:beneficiary_list": Entry(signed_in("403", advisor="200")),
     "activities:beneficiary_create": Entry(signed_in("403", advisor="200")),
     # The advisor's followed people in and out: import (analysis, then confirmation), template, export, duplicates.

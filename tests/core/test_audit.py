@@ -190,6 +190,8 @@ PUBLIC_TEXT_FIELDS = {
         "description",
     },
     "advisors.Team": {"name"},
+    # A tag names a project, a partnership or a campaign of a structure or a team, as a team's name does.
+    "activities.Tag": {"name"},
     # The legal text a budget line or a grant scheme comes from; a funding simulation's title.
     "funding.BudgetLine": {"source"},
     "funding.GrantScheme": {"source"},

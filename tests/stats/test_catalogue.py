@@ -48,7 +48,7 @@ def test_breakdown_labels_are_those_of_the_enums():
         "age_bracket": enums.AgeBracket,
         "social_status": enums.SocialStatus,
     }
-    for breakdown in catalogue.BREAKDOWNS:
+    for breakdown in (b for b in catalogue.BREAKDOWNS if not b.table):  # tags: open values, named by the tags
         if breakdown.buckets:
             assert breakdown.values == tuple(name for name, _, _ in enums.DURATION_BUCKETS)
         else:

@@ -2,7 +2,8 @@
 
 A row per accompaniment (individual activity: one; collective: one per followed participant) plus, for a collective
 activity with anonymous participants, one aggregated row whose `nombre_personnes` is their count — so that summing
-`nombre_personnes` gives the number of accompaniments. No names, phones, e-mails, notes or free text; activities and
+`nombre_personnes` gives the number of accompaniments. `etiquettes`: the names of the activity's tags the reader may
+see, joined with `|`. No names, phones, e-mails, notes or free text; activities and
 beneficiaries are designated by pseudonyms valid for this export only (HMAC with a random key drawn per export),
 so rows of one export can be linked together but not to the database or to another export.
 Every cell goes through `cnum.core.tabular.safe_cell` (formula injection).
@@ -17,8 +18,8 @@ from pathlib import Path
 
 from django.db.models import Prefetch
 
-from cnum.activities.enums import ActivityType, Progress
-from cnum.activities.models import Accompaniment, Activity
+from cnum.activities.enums import ActivityType, Progress, TagVisibility
+from cnum.activities.models import Accompaniment, Activity, Tag
 from cnum.core.tabular import safe_row
 
 COLUMNS = (
@@ -38,6 +39,7 @@ COLUMNS = (
     "autonomie",
     "niveau",
     "orientation",
+    "etiquettes",
     "beneficiaire",
     "suivi",
     "genre",
@@ -58,13 +60,16 @@ def activities_queryset(*, structure_id=None, departement=None, region=None):
         activities = activities.filter(structure__departement_id=departement)
     if region:
         activities = activities.filter(structure__departement__region_id=region)
-    return with_accompaniments(activities)
+    # Files made outside the web (command line) name the public tags only: a private tag is its scope's.
+    return with_accompaniments(activities, tags=Tag.objects.filter(visibility=TagVisibility.PUBLIC))
 
 
-def with_accompaniments(activities):
-    """The activities with what the rows read (their structure, commune and people), in a few queries a chunk."""
+def with_accompaniments(activities, *, tags):
+    """The activities with what the rows read (their structure, commune and people, and those of their `tags`
+    the reader may see), in a few queries a chunk."""
     return activities.select_related("structure", "commune").prefetch_related(
-        Prefetch("accompaniments", queryset=Accompaniment.objects.select_related("beneficiary").order_by("pk"))
+        Prefetch("accompaniments", queryset=Accompaniment.objects.select_related("beneficiary").order_by("pk")),
+        Prefetch("tags", queryset=tags.order_by("name", "pk"), to_attr="exported_tags"),
     )
 
 
@@ -126,6 +131,7 @@ def _common(activity: Activity, reference: str) -> list:
         activity.autonomy,
         activity.level,
         activity.redirection_category,
+        "|".join(tag.name for tag in activity.exported_tags),
     ]
 
 

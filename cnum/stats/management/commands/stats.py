@@ -1,5 +1,6 @@
 """python manage.py stats --scope national|region:<code>|departement:<code>|structure:<siret>|advisor:<id>|…
-[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type …] [--place-type …] [--employer public|private] [--theme …] [--json]"""
+[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type …] [--place-type …] [--employer public|private] [--theme …]
+[--tag <id>] [--json]"""
 
 import argparse
 import datetime
@@ -7,6 +8,7 @@ import json
 
 from django.utils import timezone
 
+from cnum.activities.models import Tag
 from cnum.core.commands import CnumCommand
 from cnum.core.formatting import NARROW_NBSP, number, percent
 from cnum.stats import engine
@@ -34,7 +36,10 @@ class Command(CnumCommand):
         for name, choices in Filters.CHOICES.items():
             option = {"employer_kind": "--employer"}.get(name, "--" + name.replace("_", "-"))
             parser.add_argument(option, dest=name, choices=list(choices), help=f"Filtre : {', '.join(choices)}.")
-        parser.add_argument("--json", action="store_true", help="Sortie JSON (clés en anglais).")
+        parser.add_argument("--tag", dest="tag", help="Filtre : identifiant d'une étiquette.")
+        parser.add_argument(
+            "--json", action="store_true", help="Sortie JSON (clés en anglais ; by_tag par identifiant)."
+        )
 
     def handle(self, *args, **options):
         # call_command(since="2025-01-01") hands the text over without argparse's conversion.
@@ -44,7 +49,7 @@ class Command(CnumCommand):
         try:
             scope = Scope.parse(options["scope"])
             scope.check_exists()
-            filters = Filters.from_mapping({name: options.get(name) for name in Filters.CHOICES})
+            filters = Filters.from_mapping({name: options.get(name) for name in (*Filters.CHOICES, "tag")})
         except ScopeError as error:
             self.fail(str(error))
         figures = engine.figures(scope, since, until, filters)
@@ -78,6 +83,9 @@ def text_lines(scope: Scope, since, until, figures: dict) -> list[str]:
     themes = BREAKDOWN["by_theme"]
     lines.append(f"{themes.title} (activités) :")
     lines += [f"  {themes.label_of(theme)} : {number(count)}" for theme, count in figures["by_theme"].items()]
+    tags = dict(Tag.objects.filter(pk__in=[int(pk) for pk in figures["by_tag"]]).values_list("pk", "name"))
+    lines.append(f"{BREAKDOWN['by_tag'].title} (activités) :")
+    lines += [f"  {tags.get(int(pk), pk)} (n° {pk}) : {number(count)}" for pk, count in figures["by_tag"].items()]
     lines.append("Par mois (activités / accompagnements) :")
     lines += [
         f"  {month} : {number(c['activities'])} / {number(c['accompaniments'])}"
