@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from tests.activities.factories import ActivityFactory
 
@@ -47,6 +48,8 @@ def test_a_long_command_shows_its_rate_and_time_left(terminal, tmp_path, command
 
 @pytest.mark.django_db(transaction=True)  # the backup copies the database from another connection
 def test_the_backup_shows_its_rate_and_time_left(terminal, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("pg_dump ne dit pas son avancement : la barre suit la copie page à page de SQLite")
     captured = terminal()
     call_command("backup", output=tmp_path / "sauvegarde.tar", stdout=io.StringIO())
     bar = captured.readouterr().err
