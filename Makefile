@@ -36,6 +36,13 @@ install: $(INSTALLED) ## Installe l'application dans .venv
 
 install-test: $(TEST_INSTALLED) ## Installe aussi les outils de test
 
+# collectstatic compresses every file (≈ 15 s): only when the project's static files or the installed packages changed.
+COLLECTED := $(or $(CNUM_VAR_DIR),var)/static/.collected
+$(COLLECTED): $(INSTALLED) $(shell find static -type f 2>/dev/null)
+	@mkdir -p var
+	$(DEMO) $(MANAGE) collectstatic --noinput -v 0
+	@touch $@
+
 run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur http://127.0.0.1:$(PORT)
 	@mkdir -p var
 	$(DEMO) $(MANAGE) migrate --noinput -v 0
@@ -43,7 +50,7 @@ run: $(INSTALLED) ## Prépare la base SQLite, charge les données et sert sur ht
 	$(DEMO) $(MANAGE) load_funding_reference --if-empty
 	$(DEMO) $(MANAGE) demo --if-empty
 	$(DEMO) $(MANAGE) demo_accounts
-	$(DEMO) $(MANAGE) collectstatic --noinput -v 0
+	@$(MAKE) --no-print-directory $(COLLECTED)
 	@echo "cnum est servi sur http://127.0.0.1:$(PORT), avec son service de tâches de fond  (Ctrl+C pour arrêter)"
 	@# The task worker runs beside gunicorn and stops with it (Ctrl+C, or gunicorn ending): the trap sends it SIGTERM,
 	@# twice, so that a task still running is rolled back and resumed at the next start (docs/adr/0007).
