@@ -12,11 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from cnum.advisors.models import Advisor, Contract
 from cnum.core import jobs
-from cnum.stats import disclosure, exports, perms, presenter
+from cnum.stats import dashboard_cache, disclosure, exports, perms, presenter
 from cnum.stats import jobs as stats_jobs
 from cnum.stats.forms import ADVISOR_PARAMETER, DashboardForm, period_label, period_slug
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind
@@ -60,26 +62,49 @@ def _narrowed_for_advisor(view):
 @login_required
 @_narrowed_for_advisor
 def dashboard(request):
+    """The dashboard of a scope: its body from the cache when the same reader's rights asked for the same page since
+    the last write to its figures (cnum.stats.dashboard_cache), else built and cached. The rights are checked on
+    every request, before the cache is read."""
     scope = _requested_scope(request)
-    form = DashboardForm(request.GET, user=request.user)
     advisor = _requested_advisor(request, scope)
+    name = dashboard_cache.key(scope, request.GET, request.user)
+    page = dashboard_cache.get(name)
+    if page is None:
+        page = _dashboard_body(request, scope, advisor)
+        dashboard_cache.put(name, page)
+    context = {
+        "title": page["title"],
+        # Our own templates' output, escaped when it was rendered.
+        "body_head": mark_safe(page["head"]),
+        "body_figures": mark_safe(page["figures"]),
+        "valid": page["valid"],
+        "query": request.GET.urlencode(),
+        "exports": [(fmt.upper(), reverse("stats:export", args=[fmt])) for fmt in CONTENT_TYPES],
+    }
+    return render(request, "stats/dashboard.html", context)
+
+
+def _dashboard_body(request, scope: Scope, advisor: Advisor | None) -> dict:
+    """The page's title and the HTML of its body (head: breadcrumb, title, filters; figures), with nothing of the
+    request but its query string and its reader's rights (no CSRF token, no message)."""
+    form = DashboardForm(request.GET, user=request.user)
     title = f"Statistiques — {scope.label}" + (f" — {advisor.full_name}" if advisor else "")
     context = {"title": title, "scope": scope, "form": form, "advisor": advisor}
     context["breadcrumb"] = _breadcrumb(request, scope)
-    if form.is_valid():
+    valid = form.is_valid()
+    if valid:
         since, until = form.period
         board = presenter.build(
             scope, since, until, form.filters, user=request.user, scope_url=lambda s: scope_url(request, s)
         )
         context.update(board.html_context())
-        context.update(
-            {
-                "period": period_label(since, until),
-                "query": request.GET.urlencode(),
-                "exports": [(fmt.upper(), reverse("stats:export", args=[fmt])) for fmt in CONTENT_TYPES],
-            }
-        )
-    return render(request, "stats/dashboard.html", context)
+        context["period"] = period_label(since, until)
+    return {
+        "title": title,
+        "valid": valid,
+        "head": render_to_string("stats/includes/dashboard_head.html", context),
+        "figures": render_to_string("stats/includes/dashboard_figures.html", context) if valid else "",
+    }
 
 
 @login_required
