@@ -12,6 +12,10 @@ from pathlib import Path
 from cnum.demo.national import NATIONAL_ACTIVITIES as NATIONAL
 
 DASHBOARD_P95_MS = 50
+#: The first view after a write in the page's scope (issue #16, deliverable 6).
+DASHBOARD_COLD_P95_MS = 100
+#: The scopes where the dashboards must beat the naive path by NAIVE_RATIO and DuckDB (issue #16).
+WIDE_SCOPES = ("national", "région")
 NAIVE_RATIO = 50
 RECORDING_PER_SECOND = {"postgresql": 200, "sqlite": 100}
 RECORDING_P95_MS = {"postgresql": 100}
@@ -62,39 +66,53 @@ def _memory(report: dict) -> dict:
 
 
 def _dashboards(report: dict) -> list[dict]:
+    """Warm (a page viewed before) and cold (the first view after a write in its scope) p95; the naive path and
+    DuckDB compared with the cold view (the one that computes), judged on the national and regional scopes and
+    reported for the others, where a scan of a few thousand rows may be as fast."""
     names = (
-        f"tableaux de bord : p95 ≤ {DASHBOARD_P95_MS} ms",
-        f"tableaux de bord ≥ {NAIVE_RATIO}× plus rapides que le chemin naïf",
-        "tableaux de bord plus rapides que DuckDB sur les activités brutes",
+        f"tableaux de bord déjà vus : p95 ≤ {DASHBOARD_P95_MS} ms",
+        f"tableaux de bord, premier affichage après une écriture : p95 ≤ {DASHBOARD_COLD_P95_MS} ms",
+        f"tableaux de bord ≥ {NAIVE_RATIO}× plus rapides que le chemin naïf (national, régions)",
+        "tableaux de bord plus rapides que DuckDB sur les activités brutes (national, régions)",
     )
     rows = report.get("dashboards")
     if not rows:
         return [_missing(name) for name in names]
-    worst = max(rows, key=lambda row: row["p95_ms"])
-    results = [
-        _target(
-            names[0],
-            worst["p95_ms"] <= DASHBOARD_P95_MS,
-            f"pire p95 {worst['p95_ms']} ms ({worst['scope']}, {worst['period']}) ; "
-            f"{sum(row['p95_ms'] <= DASHBOARD_P95_MS for row in rows)} cas sur {len(rows)} dans la cible",
-        )
-    ]
+    results = [_quantile(names[0], rows, lambda row: row, DASHBOARD_P95_MS)]
+    cold = [row for row in rows if "cold" in row]
+    results.append(
+        _quantile(names[1], cold, lambda row: row["cold"], DASHBOARD_COLD_P95_MS) if cold else _missing(names[1])
+    )
+    computed = {(row["scope"], row["period"]): (row.get("cold") or row)["p50_ms"] for row in rows}
     naive = {(r["scope"], r["period"]): r["p50_ms"] for r in report.get("naive", [])}
-    if naive:
-        ratios = [naive[row["scope"], row["period"]] / row["p50_ms"] for row in rows]
-        met = sum(ratio >= NAIVE_RATIO for ratio in ratios)
-        detail = f"rapport de {min(ratios):.0f}× à {max(ratios):.0f}× ; "
-        detail += f"{met} cas sur {len(rows)} à {NAIVE_RATIO}× ou plus"
-        results.append(_target(names[1], met == len(rows), detail))
-    else:
-        results.append(_missing(names[1]))
+    results.append(_compared(names[2], computed, naive, lambda page, other: other / page >= NAIVE_RATIO, "×"))
     columnar = {(r["scope"], r["period"]): r["p50_ms"] for r in (report.get("columnar") or {}).get("rows", [])}
-    if columnar:
-        faster = sum(row["p50_ms"] < columnar.get((row["scope"], row["period"]), 0) for row in rows)
-        results.append(_target(names[2], faster == len(rows), f"{faster} cas sur {len(rows)} plus rapides"))
-    else:
-        results.append(_missing(names[2]))
+    results.append(_compared(names[3], computed, columnar, lambda page, other: page < other, "ms"))
     return results
+
+
+def _quantile(name: str, rows: list[dict], measure, limit: float) -> dict:
+    worst = max(rows, key=lambda row: measure(row)["p95_ms"])
+    met = sum(measure(row)["p95_ms"] <= limit for row in rows)
+    detail = f"pire p95 {measure(worst)['p95_ms']} ms ({worst['scope']}, {worst['period']}) ; "
+    return _target(name, met == len(rows), detail + f"{met} cas sur {len(rows)} dans la cible")
+
+
+def _compared(name: str, pages: dict, others: dict, better, unit: str) -> dict:
+    """Judged on WIDE_SCOPES; the other scopes are said apart."""
+    if not others:
+        return _missing(name)
+    judged = [key for key in pages if key[0] in WIDE_SCOPES and key in others]
+    met = sum(better(pages[key], others[key]) for key in judged)
+    rest = [key for key in pages if key[0] not in WIDE_SCOPES and key in others]
+    beaten = sum(better(pages[key], others[key]) for key in rest)
+    if unit == "×":
+        ratios = [others[key] / pages[key] for key in judged]
+        detail = f"rapport de {min(ratios):.0f}× à {max(ratios):.0f}× ; " if ratios else ""
+    else:
+        detail = ""
+    detail += f"{met} cas sur {len(judged)} (premier affichage) ; périmètres plus petits : {beaten} sur {len(rest)}"
+    return _target(name, bool(judged) and met == len(judged), detail)
 
 
 def _public(report: dict) -> list[dict]:

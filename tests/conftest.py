@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.commands import flush
 from hypothesis import settings as hypothesis_settings
@@ -27,6 +28,13 @@ def _flush_may_empty_the_audit_log():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the database rolls back between tests, the versions of the figures
+    (cnum.stats.versions) with it, and a dashboard cached by an earlier test must not answer a later one."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,10 @@ class StatsConfig(AppConfig):
 
         receivers.connect()
 
+        from cnum.stats import versions
+
+        versions.connect()  # registry writes move the dashboards' versions (docs/adr/0008-dashboard-cache.md)
+
         from cnum.stats import home
 
         home.connect()  # its panels on the home page (cnum.core.home)

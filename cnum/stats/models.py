@@ -111,6 +111,25 @@ class StatTag(models.Model):
         return " · ".join(str(getattr(self, name)) for name in self.KEY_FIELDS if getattr(self, name) != "")
 
 
+class ScopeVersion(models.Model):
+    """A counter per scope of the rollup tables, moved by every write that touches the scope's figures, so that a
+    dashboard cached under a version is never read after the write (cnum.stats.versions, docs/adr/0008). Two rows
+    stand apart: the tables' generation (kind "*"), moved by a rebuild, and the registry's (kind "registry"), moved
+    by a write of what the pages read beside the rollups (contracts, posts, names, tags)."""
+
+    scope_kind = models.CharField(max_length=12)
+    scope_code = models.CharField(max_length=20)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "version des chiffres d'un périmètre"
+        verbose_name_plural = "versions des chiffres des périmètres"
+        constraints = [models.UniqueConstraint(fields=("scope_kind", "scope_code"), name="unique_scope_version")]
+
+    def __str__(self):
+        return f"{self.scope_kind}:{self.scope_code} v{self.version}"
+
+
 class FiguresShare(models.Model):
     """A public link to the figures of one advisor or one structure, published by that advisor or a manager of that
     structure (issue #21, deliverable 6) and revocable at any time. The figures shown follow the public pages'

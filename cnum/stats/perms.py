@@ -172,6 +172,23 @@ def _territory_inside(assignment, scope: Scope) -> bool:
     return bool(inside) and inside <= codes
 
 
+#: Roles whose view of the statistics depends on the person, not only on the role and its scope: a coordinator's teams
+#: include those the advisor linked to their account coordinates, an advisor sees their own figures and tags.
+PERSONAL_ROLES = (Role.ADVISOR, Role.COORDINATOR)
+
+
+def reader_key(user) -> str:
+    """What a dashboard shows of the registry to `user` depends on this only: two users with the same key see the
+    same scopes, links, advisors' names and tags (their active role and its scope, and for PERSONAL_ROLES the
+    person). The dashboards' cache keys its entries by it (cnum.stats.dashboard_cache), so that no reader is ever
+    served a page built for rights other than theirs."""
+    assignment = acting_as(user)
+    if assignment is None:
+        return "none"
+    key = f"{assignment.role}:{assignment.scope_type_id or ''}:{assignment.scope_id or ''}"
+    return f"{key}:user:{user.pk}" if assignment.role in PERSONAL_ROLES else key
+
+
 def readable_tags(by_tag: dict[str, int], user) -> dict[str, int]:
     """`by_tag` (counts by tag id) as the user may read it: only the tags it sees (public ones, and the private
     ones of its scope: `Tag.objects.visible_to`), keyed by their names — a name two of them share gets its owner.

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cnum.advisors.models import Advisor
 from cnum.core.formatting import NARROW_NBSP, number, percent
-from cnum.stats import charts, engine, indicators, maps, perms
+from cnum.stats import charts, dashboard_cache, engine, indicators, maps, perms
 from cnum.stats.catalogue import BREAKDOWNS, ENTRIES, MEASURE, MEASURES, SPLIT, Unit
 from cnum.stats.forms import ADVISOR_PARAMETER
 from cnum.stats.programme import programme_figures
@@ -190,11 +190,14 @@ def build(
     one level down are listed (each linked when the user may open it) and the map links the départements."""
     filters = filters or Filters()
     figures = engine.figures(scope, since, until, filters)
-    figures.update(engine.registry_figures(scope, until, timezone.localdate()))
+    # The registry's figures at the end of the period (engine.registry_figures), read once for the advisors in post
+    # and the programme section, and cached until the registry changes (cnum.stats.dashboard_cache).
+    registry = dashboard_cache.programme_figures(scope, registry_day(until))
+    figures["advisors_in_post"] = registry["advisors_in_post"]
     # Tags by name, only those the reader sees (none without a reader: a command's fiche, the public)
     figures["by_tag"] = perms.readable_tags(figures["by_tag"], user) if user is not None else {}
     sections = sections_of(scope, filters)
-    programme = programme_figures(scope, on=registry_day(until)) if Section.PROGRAMME in sections else None
+    programme = registry if Section.PROGRAMME in sections else None
     result = Dashboard(scope, since, until, filters, figures, programme, sections)
     if user is not None and scope_url is not None:
         links = _Links(user, scope_url)

@@ -22,6 +22,7 @@ from django.db.models.functions import Cast, Substr
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.models import TeamMembership
+from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
 from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPeople, StatTag, column_name
 from cnum.stats.scopes import ScopeKind, employer_kind
@@ -424,6 +425,14 @@ def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary
             for key in was - now:
                 tally.people[(*key, distinct.column)] -= 1
     apply(tally)
+    bump_versions(before.tally, after.tally, tally)
+
+
+def bump_versions(*tallies: Tally) -> None:
+    """Move the figures' version (cnum.stats.versions) of every scope the tallies have rows for: those the rows of a
+    change counted in before it and after it, and those whose distinct counts it moved. Every scope the change
+    touched, even where the sums came out equal (an activity moved within its month changes the daily series)."""
+    versions.bump({key[:2] for tally in tallies for rows in (tally.cells, tally.people, tally.tags) for key in rows})
 
 
 _local = threading.local()
@@ -468,4 +477,5 @@ def rebuild(progress=None) -> dict[str, int]:
         for start in range(0, len(entities), CHUNK * 5):
             count_keys(tally, distinct, distinct_keys(distinct, context, entities=entities[start : start + CHUNK * 5]))
     apply(tally)
+    versions.bump_generation()
     return {model.__name__: model.objects.count() for model in (StatCell, StatPeople, StatTag)}

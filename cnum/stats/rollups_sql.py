@@ -20,6 +20,7 @@ from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter,
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.enums import MembershipStatus
+from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
 from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPeople, StatTag, column_name
 from cnum.stats.rollups import Tally, apply, source_rows
@@ -570,4 +571,5 @@ def rebuild(progress=None) -> dict[str, int]:
         finally:
             for table in (FINE, PEOPLE, SCOPES, HUBS, FIRSTS, TAGS):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    versions.bump_generation()  # every cached dashboard (cnum.stats.versions)
     return {model.__name__: model.objects.count() for model in (StatCell, StatPeople, StatTag)}

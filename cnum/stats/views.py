@@ -12,11 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from cnum.advisors.models import Advisor, Contract
 from cnum.core import jobs
-from cnum.stats import disclosure, exports, perms, presenter
+from cnum.stats import dashboard_cache, disclosure, exports, perms, presenter
 from cnum.stats import jobs as stats_jobs
 from cnum.stats.forms import ADVISOR_PARAMETER, DashboardForm, period_label, period_slug
 from cnum.stats.scopes import Scope, ScopeError, ScopeKind
@@ -60,26 +62,55 @@ def _narrowed_for_advisor(view):
 @login_required
 @_narrowed_for_advisor
 def dashboard(request):
+    """The dashboard of a scope. Its head and its figures come from the cache when the same page was built for the
+    same rights since the last write that moves them (cnum.stats.dashboard_cache); the rights are checked on every
+    request, before the cache is read, and what is missing is built and cached."""
     scope = _requested_scope(request)
-    form = DashboardForm(request.GET, user=request.user)
     advisor = _requested_advisor(request, scope)
+    names = dashboard_cache.keys(scope, request.GET, request.user)
+    head, body = dashboard_cache.get(names)
+    if head is None or (body is None and head["valid"]):
+        head, body = _build(request, scope, advisor, names, head)
+    context = {
+        "title": head["title"],
+        "valid": head["valid"],
+        # Our own templates' output, escaped when it was rendered.
+        "body_head": mark_safe(head["html"]),
+        "body_summary": mark_safe(body["summary"]) if head["valid"] else "",
+        "body_figures": mark_safe(body["figures"]) if head["valid"] else "",
+        "query": request.GET.urlencode(),
+        "exports": [(fmt.upper(), reverse("stats:export", args=[fmt])) for fmt in CONTENT_TYPES],
+    }
+    return render(request, "stats/dashboard.html", context)
+
+
+def _build(request, scope: Scope, advisor: Advisor | None, names, head: dict | None) -> tuple[dict, dict | None]:
+    """The page's head (title, breadcrumb, filters) unless given, and its figures when the filters are valid, as
+    HTML with nothing of the request but its query string and its reader's rights (no CSRF token, no message);
+    both cached."""
+    form = DashboardForm(request.GET, user=request.user)
     title = f"Statistiques — {scope.label}" + (f" — {advisor.full_name}" if advisor else "")
     context = {"title": title, "scope": scope, "form": form, "advisor": advisor}
-    context["breadcrumb"] = _breadcrumb(request, scope)
-    if form.is_valid():
-        since, until = form.period
-        board = presenter.build(
-            scope, since, until, form.filters, user=request.user, scope_url=lambda s: scope_url(request, s)
-        )
-        context.update(board.html_context())
-        context.update(
-            {
-                "period": period_label(since, until),
-                "query": request.GET.urlencode(),
-                "exports": [(fmt.upper(), reverse("stats:export", args=[fmt])) for fmt in CONTENT_TYPES],
-            }
-        )
-    return render(request, "stats/dashboard.html", context)
+    valid = form.is_valid()
+    if head is None:
+        context["breadcrumb"] = _breadcrumb(request, scope)
+        html = render_to_string("stats/includes/dashboard_head.html", context)
+        head = {"title": title, "valid": valid, "html": html}
+        dashboard_cache.put(names.head, head)
+    if not valid:
+        return head, None
+    since, until = form.period
+    board = presenter.build(
+        scope, since, until, form.filters, user=request.user, scope_url=lambda s: scope_url(request, s)
+    )
+    context.update(board.html_context())
+    context["period"] = period_label(since, until)
+    body = {
+        "summary": render_to_string("stats/includes/dashboard_summary.html", context),
+        "figures": render_to_string("stats/includes/dashboard_figures.html", context),
+    }
+    dashboard_cache.put(names.figures, body)
+    return head, body
 
 
 @login_required

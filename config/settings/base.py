@@ -253,6 +253,9 @@ LOGGING = {
 
 # One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
+#: Seconds a dashboard stays cached at most (cnum.stats.dashboard_cache): rollup writes invalidate it at once, the
+#: expiry bounds only registry writes that send no signal (docs/adr/0008-dashboard-cache.md).
+CNUM_STATS_CACHE_SECONDS = int(os.environ.get("CNUM_STATS_CACHE_SECONDS", 600))
 
 # Background work (cnum.core.jobs, docs/adr/0007-background-tasks.md): Django's Tasks API with its database backend,
 # on SQLite and PostgreSQL alike; `manage.py tasks_worker` runs the queue (make run starts it beside gunicorn).

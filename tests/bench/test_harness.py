@@ -53,7 +53,8 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     assert {scope for scope, _ in scopes} == {"national", "région", "département", "structure", "conseiller"}
     assert {period for _, period in scopes} == {"2025", "tout"}
     for row in written["dashboards"]:
-        assert quantiles_ok(row) and quantiles_ok(row["figures"])
+        assert quantiles_ok(row) and quantiles_ok(row["figures"]) and quantiles_ok(row["cold"])
+        assert row["cpu_p50_ms"] > 0 and row["cold"]["cpu_p50_ms"] > 0
         assert row["http_status"] == 200
         assert row["figures"]["computed"]["figures"] == "rollups"
     assert {(row["scope"], row["period"]) for row in written["naive"]} == scopes
@@ -69,9 +70,9 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     assert public["placed"] > 0 and public["sites"] >= public["placed"]
     assert [row["page"] for row in public["rows"]] == list(targets.PUBLIC_P95_MS)
     assert all(quantiles_ok(row) and row["http_status"] == 200 and row["bytes"] > 0 for row in public["rows"])
-    assert len(written["targets"]) == 9 + len(targets.PUBLIC_P95_MS)
+    assert len(written["targets"]) == 10 + len(targets.PUBLIC_P95_MS)
     unmeasured = [target["target"] for target in written["targets"] if target["verdict"] == "non mesuré"]
-    duckdb = "tableaux de bord plus rapides que DuckDB sur les activités brutes"
+    duckdb = "tableaux de bord plus rapides que DuckDB sur les activités brutes (national, régions)"
     assert unmeasured == ([duckdb] if "skipped" in columnar else [])
     assert "## Cibles" in markdown.read_text() and "| conseiller | tout |" in markdown.read_text()
     assert "| page d'un lieu | `/lieux/" in markdown.read_text()

@@ -1,0 +1,76 @@
+"""The dashboards' cache (docs/adr/0008-dashboard-cache.md): a page viewed before is served from Django's cache
+(`CACHES`, a table of the database shared by every gunicorn worker), as the HTML of its body, never as a response.
+
+A page's body is two entries, keyed by everything each depends on:
+
+- the *head* (breadcrumb, title, the filters' form): the scope and the query string as asked, the reader's rights
+  (cnum.stats.perms.reader_key: links, names and tags differ from one role to another), the day (open and relative
+  periods, "today"), and the versions of the tables' generation and of the registry (cnum.stats.versions);
+- the *figures* (what the period shows, tiles, charts, map, drill-down): the same, plus the version of the scope's
+  figures, moved by every rollup write that touches the scope. The first view after a write rebuilds the figures
+  only; the head, and the registry's figures (`programme_figures`), are still cached.
+
+Nothing per request is cached: the CSRF token, the messages and the header are rendered for each request around the
+cached body. An entry also expires after CNUM_STATS_CACHE_SECONDS, which bounds how long a registry write that sends
+no signal (a bulk creation of contracts) may go unseen.
+"""
+
+import datetime
+import hashlib
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from cnum.stats import perms, programme, versions
+from cnum.stats.scopes import Scope
+
+PREFIX = "stats:dashboard:"
+
+
+class Keys(NamedTuple):
+    head: str
+    figures: str
+
+
+def _hashed(kind: str, parts: tuple) -> str:
+    return f"{PREFIX}{kind}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
+def keys(scope: Scope, query, user) -> Keys:
+    """The cache keys of the dashboard of `scope` asked with `query` (a QueryDict) by `user`. The versions are read
+    first, before anything the page shows, so that an entry is never stored under versions newer than its content
+    (cnum.stats.versions)."""
+    generation, registry, figures = versions.read(scope)
+    asked = (
+        str(scope),
+        sorted((name, tuple(query.getlist(name))) for name in query),
+        perms.reader_key(user),
+        timezone.localdate().isoformat(),
+        generation,
+        registry,
+    )
+    return Keys(_hashed("head", asked), _hashed("figures", (*asked, figures)))
+
+
+def get(names: Keys) -> tuple[dict | None, dict | None]:
+    """The cached (head, figures) of a page, None for each one missing (one read of the cache)."""
+    found = cache.get_many(names)
+    return found.get(names.head), found.get(names.figures)
+
+
+def put(name: str, entry: dict) -> None:
+    cache.set(name, entry, settings.CNUM_STATS_CACHE_SECONDS)
+
+
+def programme_figures(scope: Scope, on: datetime.date) -> dict:
+    """cnum.stats.programme.programme_figures, cached per registry version: a write of activities does not move
+    them, so that the first view after it does not read the registry again."""
+    generation, registry, _ = versions.read(scope)
+    name = _hashed("programme", (str(scope), on.isoformat(), generation, registry))
+    figures = cache.get(name)
+    if figures is None:
+        figures = programme.programme_figures(scope, on=on)
+        put(name, figures)
+    return figures
