@@ -4,16 +4,17 @@ from django.urls import reverse
 
 from cnum.accounts.enums import Role
 from cnum.accounts.models import RoleAssignment
-from cnum.territories.models import Departement, Region
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def rhone():
-    region = Region.objects.create(code="84", name="Auvergne-Rhône-Alpes", zone="metro")
-    return Departement.objects.create(code="69", name="Rhône", region=region, zone="metro")
+    """The Rhône, fetched or created by code: the real COG, loaded once per session outside the tests' transactions
+    by any test that used the `cog` fixture before these, already holds it."""
+    return DepartementFactory()
 
 
 def test_a_user_with_several_roles_acts_in_the_widest_by_default(rhone):

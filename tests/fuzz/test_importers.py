@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import random
+import zipfile
 from dataclasses import dataclass, replace
 
 import pytest
@@ -172,6 +173,17 @@ def _replace_cell(row, rnd: random.Random, value):
     return changed
 
 
+def sheetless_workbook() -> Blob:
+    """A workbook whose worksheet's part is lost from the archive (a byte flipped in the zip's directory renames it):
+    openpyxl opens it with no worksheet, and the XLSX reader once crashed on it with an IndexError."""
+    whole, damaged = io.BytesIO(), io.BytesIO()
+    Workbook().save(whole)
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            target.writestr(name.replace("sheet1.xml", "sheet9.xml"), source.read(name))
+    return Blob(damaged.getvalue())
+
+
 random_files = (
     st.binary(max_size=4096)
     | st.builds(
@@ -242,6 +254,7 @@ def test_random_bytes_get_a_report_never_an_exception(site, tmp_path, name):
     @example(data=Blob(b"\x00" * 64), dry_run=False)
     @example(data=Blob(b"\xff\xfe\xfa\xc3\x28 invalid utf-8\n\xe9;\xe8\n"), dry_run=False)
     @example(data=Blob(b"id;date\n" + b"x" * MAX_BYTES), dry_run=False)
+    @example(data=sheetless_workbook(), dry_run=False)
     def imports_cleanly(data, dry_run):
         import_and_check(import_format, path, data, dry_run=dry_run)
 

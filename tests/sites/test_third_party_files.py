@@ -394,6 +394,62 @@ def test_apostrophes_misspellings_unaccented_words_and_spelling_restore_lost_cha
     assert report.still_damaged == 0
 
 
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "note"),
+    [
+        # a place name no dictionary knows, written intact in a national list of sites (Veynes, France Services)
+        (
+            "La M\ufffdreti\ufffdre",
+            "La Mèretière",
+            "« M\ufffdreti\ufffdre » → « Mèretière » (mot d'un nom ou d'une adresse des listes nationales de lieux)",
+        ),
+        # spaces written as non-breaking ones, not ASCII, lost like the accents: "�" after a known word is a space
+        (
+            "4 rue\ufffdsainte\ufffdr\ufffdparate",
+            "4 rue sainte réparate",
+            "« rue\ufffdsainte\ufffdr\ufffdparate » → « rue sainte réparate » (espaces insécables perdues",
+        ),
+        # one character of two or three bytes in UTF-8 lost as two or three "�"
+        ("Biblioth\ufffd\ufffdque", "Bibliothèque", "« Biblioth\ufffd\ufffdque » → « Bibliothèque »."),
+        ("Maison de la R\ufffd\ufffdgion", "Maison de la Région", "« R\ufffd\ufffdgion » → « Région »."),
+        ("l\ufffd\ufffd\ufffdarrondissement", "l\u2019arrondissement", "→ « l\u2019arrondissement »."),
+        # capitals, hyphens and apostrophes
+        ("SAINT-\ufffdTIENNE", "SAINT-ÉTIENNE", "« \ufffdTIENNE » → « ÉTIENNE »."),
+        ("place de l'\ufffdglise", "place de l'église", "« \ufffdglise » → « église »."),
+    ],
+)
+def test_place_names_of_the_national_lists_lost_spaces_and_characters_of_several_bytes_are_restored(
+    tmp_path, damaged, repaired, note
+):
+    path = write(tmp_path, f"nom;adresse;cp;ville\nMédiathèque;{damaged};04000;Digne-les-Bains\n")
+    report = run(path)
+    assert Site.objects.get().address == repaired
+    assert any(note in problem.reason for problem in report.normalised if problem.reason.startswith("adresse :"))
+    assert report.still_damaged == 0
+
+
+@pytest.mark.parametrize(
+    ("damaged", "note"),
+    [
+        # "crèvecoeur" among wordfreq's rarer words, "crévecoeur" in a national list: two words fit
+        (
+            "chemin de Cr\ufffdvecoeur",
+            "« Cr\ufffdvecoeur » non restauré, plusieurs mots possibles (crèvecoeur, crévecoeur)",
+        ),
+        # "part" and "gal" are words, but a value with ordinary spaces did not lose them: "part gal" is no reading
+        ("rue du part\ufffdgal", "« part\ufffdgal » non restauré, aucun mot français connu"),
+        # two lost characters ("c’" elided, "œ") or one of two bytes ("œ"): both readings give a word
+        ("place du C\ufffd\ufffdur", "« C\ufffd\ufffdur » non restauré, plusieurs mots possibles (C\u2019œur, Cœur)"),
+    ],
+)
+def test_two_words_of_the_lists_or_a_space_in_a_spaced_value_are_not_guessed(tmp_path, damaged, note):
+    path = write(tmp_path, f"nom;adresse;cp;ville\nMédiathèque;{damaged};04000;Digne-les-Bains\n")
+    report = run(path)
+    assert Site.objects.get().address == damaged
+    assert any(note in problem.reason for problem in report.normalised)
+    assert report.still_damaged == 1
+
+
 @pytest.mark.parametrize("damaged", ["Coworking By Adezio\ufffd", "Espace \ufffdv\ufffdnements"])
 def test_a_lost_last_character_or_two_accepted_spellings_are_not_guessed(tmp_path, damaged):
     path = write(tmp_path, f"nom;adresse;cp;ville\n{damaged};1 place;04000;Digne-les-Bains\n")

@@ -65,7 +65,9 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
+        # A spreadsheet's date cell is a datetime at midnight: it reads as the date it shows. (`not value.time()`
+        # never held: a time, midnight included, is always true since Python 3.5.)
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -100,6 +102,11 @@ def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
     except Exception as error:  # openpyxl raises many kinds for a file that is not an XLSX workbook
         raise UnreadableFile(f"Classeur XLSX illisible : {error}.") from None
     try:
+        if not workbook.worksheets:  # a chartsheet only, or the sheet's part lost from the archive
+            raise UnreadableFile(
+                "Classeur XLSX illisible : il ne contient aucune feuille de calcul lisible (les lignes sont lues "
+                "dans la première feuille, sous une ligne d'en-tête)."
+            )
         rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=settings.CNUM_IMPORT_MAX_COLUMNS)
         for number, values in enumerate(rows, start=1):
             cells = [_text(value) for value in values]

@@ -22,6 +22,8 @@ from cnum.sites.importers.repair import (
     DAMAGED,
     FROM_ACCENT_BLIND,
     FROM_FILE,
+    FROM_LOST_SPACES,
+    FROM_NATIONAL_LISTS,
     FROM_SPELLING,
     FROM_STRUCTURES,
     Lexicon,
@@ -78,6 +80,8 @@ WHERE = {
     FROM_STRUCTURES: " (nom d'une structure)",
     FROM_ACCENT_BLIND: " (seule lettre perdue rendue, les autres accents laissés tels qu'écrits)",
     FROM_SPELLING: " (seule lettre que l'orthographe française admet à cette place)",
+    FROM_NATIONAL_LISTS: " (mot d'un nom ou d'une adresse des listes nationales de lieux)",
+    FROM_LOST_SPACES: " (espaces insécables perdues, rendues comme espaces)",
 }
 
 

@@ -24,12 +24,26 @@
   only one of the file that fits; two of them that fit leave the text as it is. (The French first names and
   surnames of Faker's fr_FR provider were weighed and left out: all but two of its accented ones are already
   frequent words of wordfreq, and those two are among its rarer words.)
+- With the rarer words of wordfreq come the words of the names and addresses of the national lists of sites shipped
+  in reference/mediation-numerique (CnFS permanences, France Services): street and place names no dictionary has
+  ("La M�reti�re" → "La Mèretière", Veynes). They only widen that last tier: a word of theirs that fits beside a
+  rarer word of wordfreq that fits ("Cr�vecoeur": crèvecoeur, crévecoeur) leaves the text as it is.
+- A value whose words are never apart by an ordinary space wrote its spaces as non-breaking ones, not ASCII, lost
+  like the accents: when no word fits, each "�" after a known word (two letters or more, zipf ≥ 2.5) and before a
+  letter is a space, provided every other part is a known word or is restored itself ("4 rue�sainte�r�parate" →
+  "4 rue sainte réparate"; "rue du part�gal" keeps its "�": "part gal" is no reading of a spaced value).
+- One character of two or three bytes in UTF-8 may be lost as two or three "�" ("Biblioth��que",
+  "l���arrondissement"): a run is read both ways, and when both readings give a word and not the same ("C��ur":
+  "C’œur" or "Cœur"), none is taken.
 
-The lexicon ships inside the wordfreq package (data files, nothing downloaded), and is read once per process; the
-file's words and the structures' names are read once per import (`Lexicon.of`).
+The lexicon ships inside the wordfreq package (data files, nothing downloaded), and is read once per process, as are
+the national lists (on the first lost character that needs them); the file's words and the structures' names are
+read once per import (`Lexicon.of`).
 """
 
+import csv
 import functools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -37,6 +51,7 @@ from dataclasses import dataclass, field
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from cnum.sites.normalization import fix_mojibake
+from cnum.sites.schema import reference_dir
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune
 
@@ -59,9 +74,19 @@ MISSPELLING_GAP, MISSPELLING_MAX = 2.0, 3.0
 #: accented letter between the same neighbours and CONTEXT_SHARE of them the same one.
 CONTEXT_SUPPORT, CONTEXT_SHARE = 30, 0.99
 WORD = re.compile(rf"(?:[^\W\d_]|{DAMAGED})*{DAMAGED}(?:[^\W\d_]|{DAMAGED})*")
+#: Two words apart by an ordinary space: a value without any wrote its spaces as non-breaking ones ("4 rue�sainte").
+SPACED_WORDS = re.compile(rf"(?:[^\W\d_]|{DAMAGED})\s+(?:[^\W\d_]|{DAMAGED})")
+#: One character of two or three bytes in UTF-8 (é, œ, ’) may come out as two or three "�".
+BYTES_OF_ONE = re.compile(f"{DAMAGED}{{2,3}}")
+#: The national lists of sites whose names and addresses give the words of the lieux (reference/mediation-numerique).
+NATIONAL_LISTS = {
+    "cnfs-permanences-2022-12.json": ("nom", "adresse"),
+    "france-services-2022-12-01.csv": ("lib_fs", "adresse", "complement_adresse"),
+}
 
 
 FROM_FILE, FROM_STRUCTURES, FROM_ACCENT_BLIND, FROM_SPELLING = "fichier", "structures", "sans accents", "orthographe"
+FROM_NATIONAL_LISTS, FROM_LOST_SPACES = "listes nationales", "espaces perdues"
 
 
 @dataclass
@@ -130,6 +155,7 @@ def _index(words) -> dict[str, tuple[str, ...]]:
 
 def reset_lexicon() -> None:
     _lexicons.cache_clear()
+    _national_lists.cache_clear()
 
 
 def _matching(index: dict[str, tuple[str, ...]], lower: str) -> tuple[str, ...]:
@@ -152,7 +178,22 @@ def _fits(damaged: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...]
     from_structures = tuple(word for word in _matching(lexicon.structures, lower) if word not in found)
     if found or from_structures:
         return tuple(sorted(found + from_structures)), FROM_STRUCTURES if not found else ""
-    return _matching(rare, lower), ""
+    found = _matching(rare, lower)
+    from_lists = tuple(word for word in _matching(_national_lists(), lower) if word not in found)
+    return tuple(sorted(found + from_lists)), FROM_NATIONAL_LISTS if from_lists and not found else ""
+
+
+@functools.cache
+def _national_lists() -> dict[str, tuple[str, ...]]:
+    """The words with an accent of the names and addresses of the national lists of sites shipped in
+    reference/mediation-numerique (CnFS permanences, France Services): street and place names no dictionary has
+    ("La Mèretière", "chemin de Crèvecœur")."""
+    texts = []
+    for name, columns in NATIONAL_LISTS.items():
+        with (reference_dir() / name).open(encoding="utf-8", newline="") as file:
+            records = json.load(file) if name.endswith(".json") else list(csv.DictReader(file))
+        texts.extend(record.get(column) for record in records for column in columns)
+    return _index(_accented_words(texts))
 
 
 def _fold(char: str) -> str:
@@ -250,6 +291,80 @@ def _cased(word: str, like: str) -> str:
     return word
 
 
+def _known(word: str) -> bool:
+    return len(word) > 1 and zipf_frequency(word.lower(), "fr", wordlist="large") >= MIN_ZIPF
+
+
+def _lost_spaces(damaged: str) -> list[str] | None:
+    """The words of a value whose spaces were all non-breaking ones (not ASCII, so lost like the accents:
+    "rue�sainte�r�parate"): each "�" after a known word and before a letter is a space; None when there is none, or
+    when a word left without "�" is not a known word ("vanta�res" is no "vanta res")."""
+    parts = damaged.split(DAMAGED)
+    words, current = [], parts[0]
+    for part in parts[1:]:
+        if part[:1].isalpha() and _known(current):
+            words.append(current)
+            current = part
+        else:
+            current += DAMAGED + part
+    words.append(current)
+    if len(words) < 2 or not all(DAMAGED in word or _known(word) for word in words):
+        return None
+    return words
+
+
+def _word_of(damaged: str, lexicon: Lexicon | None) -> tuple[str | None, tuple[str, ...], str]:
+    """(the one word that fits, or None; the words that fit; where they were found)."""
+    candidates, where = _fits(damaged, lexicon)
+    candidates = _without_misspellings(candidates)
+    return (_cased(candidates[0], damaged) if len(candidates) == 1 else None), candidates, where
+
+
+def _decide(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: bool):
+    """(the word, or None; the words that fit; where they were found) by the first rule that decides (see module)."""
+    word, candidates, where = _word_of(damaged, lexicon)
+    if word is None and (elided := ELISION.fullmatch(damaged)):
+        rest = elided["rest"]
+        rest_word, rest_candidates, rest_where = _word_of(rest, lexicon) if DAMAGED in rest else (rest, (), "")
+        if rest_word is not None:
+            word, where = f"{elided['article']}’{rest_word}", rest_where
+        else:
+            candidates = rest_candidates
+    if word is None and not candidates:
+        blind = _accent_blind(damaged)
+        if len(blind) == 1:
+            word, where = blind[0], FROM_ACCENT_BLIND
+        elif blind:
+            candidates = blind
+    if word is None and not candidates and unspaced and (words := _lost_spaces(damaged)):
+        word = " ".join(_restore(part, lexicon, result, unspaced=False) if DAMAGED in part else part for part in words)
+        where = FROM_LOST_SPACES
+    if word is None and not candidates and (spelled := _by_spelling(damaged)):
+        word, where = spelled, FROM_SPELLING
+    return word, candidates, where
+
+
+def _restore(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: bool) -> str:
+    """The damaged word restored, the repair or the indecision written on `result`. Each "�" stands for one
+    character, or each run of two or three "�" for one character of two or three bytes ("Biblioth��que",
+    "l���arrondissement"): when both readings give a word and not the same ("C��ur": "C’œur" or "Cœur"), two words
+    fit and none is taken."""
+    readings = []
+    for form in dict.fromkeys((damaged, BYTES_OF_ONE.sub(DAMAGED, damaged))):
+        inner = Repair("")  # the repairs of the words of a value that lost its spaces, kept if this reading is
+        readings.append((*_decide(form, lexicon, inner, unspaced=unspaced), inner))
+    decided = {reading[0]: reading for reading in readings if reading[0] is not None}
+    if len(decided) == 1:
+        word, _candidates, where, inner = next(iter(decided.values()))
+        result.restored.extend(inner.restored)
+        result.undecided.extend(inner.undecided)
+        result.restored.append((damaged, word, where))
+        return word
+    candidates = tuple(decided) or next((reading[1] for reading in readings if reading[1]), ())
+    result.undecided.append((damaged, candidates))
+    return damaged
+
+
 def repair(value, lexicon: Lexicon | None = None) -> Repair:
     """The text with its mojibake undone and its lost characters restored where one French word fits (the words of
     `lexicon`, the import's own, first)."""
@@ -265,38 +380,6 @@ def repair(value, lexicon: Lexicon | None = None) -> Repair:
         return match[1] + word
 
     fixed = ORDINAL.sub(ordinal, fixed)
-
-    def word_of(damaged: str) -> tuple[str | None, tuple[str, ...], str]:
-        """(the one word that fits, or None; the words that fit; where they were found)."""
-        candidates, where = _fits(damaged, lexicon)
-        if not candidates:
-            candidates, where = _fits(damaged.replace(DAMAGED * 2, DAMAGED), lexicon)
-        candidates = _without_misspellings(candidates)
-        return (_cased(candidates[0], damaged) if len(candidates) == 1 else None), candidates, where
-
-    def restore(match: re.Match) -> str:
-        damaged = match[0]
-        word, candidates, where = word_of(damaged)
-        if word is None and (elided := ELISION.fullmatch(damaged)):
-            rest = elided["rest"]
-            rest_word, rest_candidates, rest_where = word_of(rest) if DAMAGED in rest else (rest, (), "")
-            if rest_word is not None:
-                word, where = f"{elided['article']}’{rest_word}", rest_where
-            else:
-                candidates = rest_candidates
-        if word is None and not candidates:
-            blind = _accent_blind(damaged)
-            if len(blind) == 1:
-                word, where = blind[0], FROM_ACCENT_BLIND
-            elif blind:
-                candidates = blind
-        if word is None and not candidates and (spelled := _by_spelling(damaged)):
-            word, where = spelled, FROM_SPELLING
-        if word is not None:
-            result.restored.append((damaged, word, where))
-            return word
-        result.undecided.append((damaged, candidates))
-        return damaged
-
-    result.text = WORD.sub(restore, fixed)
+    unspaced = not SPACED_WORDS.search(fixed)
+    result.text = WORD.sub(lambda match: _restore(match[0], lexicon, result, unspaced=unspaced), fixed)
     return result
