@@ -1,16 +1,24 @@
 """Recording throughput over HTTP against gunicorn on 127.0.0.1: advisors sign in (login form with CSRF) and post
 the recording form, and partner tools post to the API with a bearer token; 1, 8 and 32 concurrent clients (threads
-with requests), each its own advisor. Latency p50/p95, requests per second, errors (any unexpected status)."""
+with requests), each its own advisor. Latency p50/p95, requests per second, errors (any unexpected status), the
+server's CPU per request (gunicorn's processes, from /proc: the clients' CPU apart), and how late the dashboards
+are: while the clients post, a probe advisor posts too and times, from the answer, until the rollup tables count
+its activity (docs/adr/0008-deferred-rollups.md; read directly, so that no dashboard read drains for it)."""
 
+import datetime
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from django.db import close_old_connections
+from django.db.models import Sum
 
-from bench.server import gunicorn, quantiles_ms, user_with_role
+from bench.server import cpu_seconds, gunicorn, quantiles_ms, user_with_role
 from cnum.accounts.enums import Role
 from cnum.advisors.models import Contract, SiteAssignment
+from cnum.stats.models import StatCell
 
 PASSWORD = "mesure-bench-2025"
 LEVELS = (1, 8, 32)
@@ -30,7 +38,7 @@ def advisors(count: int) -> list[tuple]:
         advisor.user = user
         advisor.save(update_fields=["user"])
         _, secret = ApiToken.issue(name="bench", owner=user, advisor=advisor)
-        chosen.append((user.email, site.site_id, secret))
+        chosen.append((user.email, site.site_id, secret, advisor.pk))
         if len(chosen) == count:
             break
     return chosen
@@ -85,11 +93,11 @@ def api_post(base: str, session: requests.Session, site: int, n: int, secret: st
     return response.status_code == 201  # 422 or 429 (throttled) count as errors
 
 
-def _level(base, kind, clients, sessions, per_client) -> dict:
+def _level(base, kind, clients, sessions, per_client, prober) -> dict:
     timings, errors, lock = [], [], threading.Lock()
 
     def client(index: int) -> None:
-        email, site, secret = clients[index]
+        email, site, secret, _ = clients[index]
         session = sessions[index] if kind == "form" else requests.Session()
         for n in range(per_client):
             start = time.perf_counter()
@@ -102,27 +110,67 @@ def _level(base, kind, clients, sessions, per_client) -> dict:
                 if not ok:
                     errors.append(index)
 
-    start = time.perf_counter()
+    done = threading.Event()
+    probe = threading.Thread(target=_probe, args=(base, prober, done, delays := []), daemon=True)
+    cpu, start = cpu_seconds(base.pid), time.perf_counter()
+    probe.start()
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         list(pool.map(client, range(len(clients))))
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, cpu_seconds(base.pid) - cpu
+    done.set()
+    probe.join()
     result = {"requests": len(timings), "errors": len(errors), "per_second": round(len(timings) / elapsed, 1)}
+    # The probe's posts are few (one at a time, each waiting for its count) and counted in the server's CPU.
+    result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, len(timings) + len(delays)), 2)
+    if delays:
+        result |= {f"dashboard_delay_{key}": value for key, value in quantiles_ms(delays).items()}
     return result, timings
 
 
+def _counted(advisor_id: int) -> int:
+    cells = StatCell.objects.filter(scope_kind="advisor", scope_code=str(advisor_id), month=PROBE_MONTH)
+    return cells.aggregate(n=Sum("activities"))["n"] or 0
+
+
+def _probe(base: str, prober: tuple, done: threading.Event, delays: list) -> None:
+    """Post one activity at a time with the probe advisor's token, and time from each answer until the rollup
+    tables count it (read every millisecond or so), until the clients are done."""
+    _, site, secret, advisor_id = prober
+    session = requests.Session()
+    try:
+        while not done.is_set():
+            before = _counted(advisor_id)
+            if not api_post(base, session, site, 0, secret):
+                continue
+            answered = time.perf_counter()
+            while _counted(advisor_id) == before:
+                if time.perf_counter() - answered > 30:
+                    raise RuntimeError("the dashboards did not count a recorded activity within 30 s")
+                time.sleep(0.001)
+            delays.append(time.perf_counter() - answered)
+    finally:
+        close_old_connections()
+
+
+PROBE_MONTH = datetime.date(2025, 6, 1)  # api_post's activities are in June 2025
+
+
 def run(*, per_client: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
-    people = advisors(max(levels))
+    people = advisors(max(levels) + 1)
+    prober, people = people[-1], people[:-1]
+    workers, threads = int(os.environ.get("BENCH_WORKERS", 2)), int(os.environ.get("BENCH_THREADS", 1))
     rows = []
-    with gunicorn() as base:
+    with gunicorn(workers=workers, threads=threads) as base:
         logins = []
         sessions = []
-        for email, _, _ in people:
+        for email, *_ in people:
             start = time.perf_counter()
             sessions.append(login(base, email))
             logins.append(time.perf_counter() - start)
         rows.append({"kind": "login", "clients": 1, "requests": len(logins), "errors": 0, **quantiles_ms(logins)})
         for kind in ("form", "api"):
             for level in levels:
-                result, durations = _level(base, kind, people[:level], sessions[:level], per_client)
+                result, durations = _level(base, kind, people[:level], sessions[:level], per_client, prober)
                 rows.append({"kind": kind, "clients": level, **result, **quantiles_ms(durations)})
-    return rows
+        server = {"workers": workers, "threads": threads}
+    return [{**row, **server} for row in rows]

@@ -21,15 +21,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Served(str):
+    """The base URL of a gunicorn started here, with its master's process id (`cpu_seconds`)."""
+
+    pid: int
+
+
 @contextlib.contextmanager
-def gunicorn(workers: int = 2) -> Iterator[str]:
-    """gunicorn serving cnum on 127.0.0.1 with this process's environment (same database); yields its base URL.
-    Stopped (the process it started, by id) when the block ends."""
+def gunicorn(workers: int = 2, threads: int = 1) -> Iterator[Served]:
+    """gunicorn serving cnum on 127.0.0.1 with this process's environment (same database) and cnum's gunicorn
+    settings (config/gunicorn.conf.py: the statistics' drainer thread); yields its base URL. Stopped (the process it
+    started, by id) when the block ends."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
+    command += ["--config", "config/gunicorn.conf.py", "--access-logfile", "/dev/null"]
+    command += ["--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -44,6 +53,23 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the process `pid` and its live children (gunicorn's workers), from
+    /proc: what the server spent, apart from the clients' own CPU on a shared machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def quantiles_ms(timings_s: list[float]) -> dict:

@@ -2,7 +2,16 @@
 
 The access log goes through cnum's logger, which masks e-mails, phone numbers, free-text searches and
 password-reset tokens in every line (cnum/core/access_log.py, docs/privacy.md).
+
+Each worker starts a thread that counts recorded activities in the statistics' rollup tables in batches, just after
+their write (cnum.stats.pending, docs/adr/0008-deferred-rollups.md).
 """
 
 logger_class = "cnum.core.access_log.PersonalDataLogger"
 accesslog = "-"
+
+
+def post_worker_init(worker):  # after the worker has loaded Django
+    from cnum.stats import pending
+
+    pending.start_drainer()

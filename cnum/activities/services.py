@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cnum.activities.enums import ActivityType, AgeBracket, Genre, Progress, SocialStatus
 from cnum.activities.models import Accompaniment, Activity, Beneficiary, Tag
-from cnum.activities.signals import tracking
+from cnum.activities.signals import creating, tracking
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Contract
 
@@ -129,7 +129,8 @@ def _anonymous_person(advisor, data: dict, reuse: Beneficiary | None = None) -> 
 
 
 def _accompany(activity: Activity, data: dict, previous: list[Beneficiary]) -> set[int]:
-    """Create the accompaniments of `activity`; return the ids of the beneficiaries concerned."""
+    """Create the accompaniments of `activity` (flagged first: `recompute_first_accompaniments` corrects the flags
+    of people seen before); return the ids of the beneficiaries concerned."""
     if activity.type == ActivityType.INDIVIDUAL:
         person = data.get("beneficiary")
         if person is None:
@@ -153,7 +154,17 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
     _check(data, advisor)
     activity = Activity(advisor=advisor, structure=current_employer(advisor), created_by=by)
     _assign(activity, data)
-    with tracking(beneficiary_ids=_declared_people(data)) as change:
+    declared = _declared_people(data)
+    if not declared:
+        # Only new rows (the activity, an anonymous person, whose one accompaniment is their first): nothing to read
+        # before the write, the statistics count it just after the commit (cnum.activities.signals: creating).
+        with creating() as change:
+            activity.save()
+            _tag(activity, data)
+            concerned = _accompany(activity, data, previous=[])
+            change.add(activity_ids=[activity.pk], beneficiary_ids=concerned)
+        return activity
+    with tracking(beneficiary_ids=declared) as change:
         activity.save()
         _tag(activity, data)
         concerned = _accompany(activity, data, previous=[])

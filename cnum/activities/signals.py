@@ -15,6 +15,11 @@ their state before the write); ids of rows the write creates are added afterward
 
 The models' own writes go through `tracking()` as well (cnum.core.writes' gateway, followed by the statistics):
 a service's `tracking()` only groups them into one change.
+
+A write that only creates — a new activity whose people are new too (an anonymous person), or have no other
+activity the write changes — goes through `creating()` instead: nothing existed before it, so there is nothing to
+read before the write, and `activities_created` is sent once it is done, in its transaction. The statistics then
+count the new activities in batches just after the commit (docs/adr/0008-deferred-rollups.md).
 """
 
 import threading
@@ -27,6 +32,8 @@ activities_changing = Signal()
 activities_changed = Signal()
 #: A nested tracking() declares existing rows its outer change did not cover: `activity_ids`, `beneficiary_ids`.
 activities_extending = Signal()
+#: A `creating()` change is written: `change.activity_ids` are new activities (their people new or unchanged).
+activities_created = Signal()
 
 _local = threading.local()
 
@@ -37,6 +44,8 @@ class ActivityChange:
     beneficiary_ids: set[int] = field(default_factory=set)
     #: Listeners keep what they read before the write here, under a key of their own.
     state: dict = field(default_factory=dict)
+    #: A `creating()` change: it writes new rows only, and declares no existing one.
+    creates_only: bool = False
 
     def add(self, *, activity_ids=(), beneficiary_ids=()) -> None:
         self.activity_ids.update(pk for pk in activity_ids if pk is not None)
@@ -61,10 +70,35 @@ def tracking(*, activity_ids=(), beneficiary_ids=()):
     activities_changed.send(sender=ActivityChange, change=change)
 
 
+@contextmanager
+def creating():
+    """A change that only creates activities, with new people or followed people whose other activities it leaves
+    as they are (no first-accompaniment flag moves): add the new activities with `change.add`. Listeners are told
+    after the write (`activities_created`), with nothing read before it. Nested in a `tracking()`, it joins it."""
+    outer = getattr(_local, "change", None)
+    if outer is not None:
+        yield outer
+        return
+    change = ActivityChange(creates_only=True)
+    _local.change = change
+    try:
+        yield change
+    finally:
+        _local.change = None
+    activities_created.send(sender=ActivityChange, change=change)
+
+
+def current_change() -> ActivityChange | None:
+    """The change being written in this thread, if any."""
+    return getattr(_local, "change", None)
+
+
 def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
     """Rows created earlier in the change count as covered: they had no state before it."""
     activities = {pk for pk in activity_ids if pk is not None} - outer.activity_ids
     people = {pk for pk in beneficiary_ids if pk is not None} - outer.beneficiary_ids
+    if outer.creates_only and (activities or people):
+        raise RuntimeError("A creating() change may not touch existing activities or people: use tracking().")
     if activities or people:
         activities_extending.send(sender=ActivityChange, change=outer, activity_ids=activities, beneficiary_ids=people)
     outer.add(activity_ids=activities, beneficiary_ids=people)

@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
 from cnum.activities.enums import ActivityType
-from cnum.stats import indicators
+from cnum.stats import indicators, pending
 from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCT_MEASURES, FIGURE_KEYS, column_name
 from cnum.stats.models import StatCell, StatPeople, StatTag
 from cnum.stats.programme import programme_figures, structures_of
@@ -39,6 +39,7 @@ def figures(
     filters: Filters | None = None,
 ) -> dict:
     """Every indicator of `scope` from `since` to `until` (both included, either open), under `filters`."""
+    pending.catch_up()  # activities recorded a moment ago are counted before the tables are read
     filters = filters or Filters()
     if filters.needs_live or not _whole_months(since, until):
         result = indicators.summary(activities(scope, since, until, filters))

@@ -153,3 +153,23 @@ class FiguresShare(models.Model):
 
     def __str__(self):
         return f"Partage des statistiques {self.scope}"
+
+
+class StatPending(models.Model):
+    """A new activity written but not yet counted in the rollup tables (docs/adr/0008-deferred-rollups.md).
+
+    Recording an activity writes this row in the same transaction as the activity; `cnum.stats.rollups.drain()`
+    adds the pending activities to the tables in batches just after, and deletes their rows in the same
+    transaction. So the tables always equal a recount of the activities that have no pending row, and a process
+    that dies between the write and the drain loses nothing: the next drain replays its rows. `activity` is the
+    activity's id (a plain integer: an activity deleted before the drain leaves a row that adds nothing)."""
+
+    activity = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "activité en attente d'agrégation"
+        verbose_name_plural = "activités en attente d'agrégation"
+
+    def __str__(self):
+        return f"Activité {self.activity} en attente"

@@ -6,6 +6,10 @@
   activities and people it may move, read before and after the write (`RESOLVERS`). Nested in a service's
   `tracking()`, it joins it.
 
+A change that only creates (cnum.activities.signals: `creating()`, a recording with new people) reads nothing: its
+new activities are queued in StatPending with the write and counted in batches just after it (cnum.stats.pending,
+docs/adr/0008-deferred-rollups.md).
+
 Reference data is not followed: régions, départements, communes and their EPCI, hubs' territories. After changing
 them, run `python manage.py stats_rebuild` (`stats_verify` tells whether the tables still agree).
 """
@@ -13,10 +17,17 @@ them, run `python manage.py stats_rebuild` (`stats_verify` tells whether the tab
 from contextlib import contextmanager
 
 from cnum.activities.models import Accompaniment, Activity, ActivityTag, Beneficiary
-from cnum.activities.signals import activities_changed, activities_changing, activities_extending, tracking
+from cnum.activities.signals import (
+    activities_changed,
+    activities_changing,
+    activities_created,
+    activities_extending,
+    current_change,
+    tracking,
+)
 from cnum.advisors.models import Team, TeamMembership
 from cnum.core import writes
-from cnum.stats import rollups
+from cnum.stats import pending, rollups
 from cnum.stats.catalogue import PERSON_BREAKDOWNS
 from cnum.structures.models import Network, Structure, StructureNetwork
 
@@ -29,6 +40,7 @@ BENEFICIARY_FIELDS = ("is_followed", *(breakdown.field for breakdown in PERSON_B
 
 def on_activities_changing(sender, change, **kwargs):
     if not rollups.suspended():
+        rollups.lock_drains(shared=True)  # no drain may count pending activities between its two snapshots
         change.state[STATE_KEY] = rollups.snapshot(change.activity_ids, change.beneficiary_ids)
 
 
@@ -40,6 +52,12 @@ def on_activities_extending(sender, change, activity_ids, beneficiary_ids, **kwa
 def on_activities_changed(sender, change, **kwargs):
     if STATE_KEY in change.state:
         rollups.apply_change(change.state.pop(STATE_KEY), change.activity_ids, change.beneficiary_ids)
+
+
+def on_activities_created(sender, change, **kwargs):
+    """New activities only: queued in the write's transaction, counted just after it (docs/adr/0008)."""
+    if not rollups.suspended():
+        pending.defer(change.activity_ids)
 
 
 # --- what a write of each model may move: (activity ids, beneficiary ids), or None when nothing --------------------
@@ -98,8 +116,16 @@ def _declared(write, resolve):
     return activity_ids, beneficiary_ids | set(people)
 
 
+#: The models a `creating()` change writes new rows of (an activity, its people, accompaniments and tags).
+CREATED = (Activity, Beneficiary, Accompaniment, ActivityTag)
+
+
 @contextmanager
 def follow_write(write):
+    change = current_change()
+    if change is not None and change.creates_only and not rollups.suspended():
+        yield from _follow_creation(write, change)
+        return
     resolve = RESOLVERS.get(write.model)
     found = _declared(write, resolve) if resolve and not rollups.suspended() else None
     if found is None:
@@ -111,8 +137,23 @@ def follow_write(write):
         change.add(activity_ids=after[0], beneficiary_ids=after[1])
 
 
+def _follow_creation(write, change):
+    """Inside `creating()`, a write may only create rows of CREATED (or save again the activities and people created
+    in the change): nothing is read before it, the new activities are queued at the end."""
+    own = {Activity: change.activity_ids, Beneficiary: change.beneficiary_ids}.get(write.model, set())
+    if write.model in RESOLVERS and (write.model not in CREATED or write.delete or not write.pks <= own):
+        raise RuntimeError(f"A creating() change may not change existing rows ({write.model.__name__}).")
+    yield
+    created = {obj.pk for obj in write.instances if obj.pk is not None}
+    if write.model is Activity:
+        change.add(activity_ids=created)
+    elif write.model is Beneficiary:
+        change.add(beneficiary_ids=created)
+
+
 def connect() -> None:
     activities_changing.connect(on_activities_changing, dispatch_uid="stats-activities-changing")
     activities_extending.connect(on_activities_extending, dispatch_uid="stats-activities-extending")
     activities_changed.connect(on_activities_changed, dispatch_uid="stats-activities-changed")
+    activities_created.connect(on_activities_created, dispatch_uid="stats-activities-created")
     writes.follow(follow_write)

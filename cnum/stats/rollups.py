@@ -24,7 +24,7 @@ from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.models import TeamMembership
 from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
-from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPeople, StatTag, column_name
+from cnum.stats.models import COUNTS, KEY, PEOPLE_KEY, StatCell, StatPending, StatPeople, StatTag, column_name
 from cnum.stats.scopes import ScopeKind, employer_kind
 from cnum.structures.models import Hub, Structure
 
@@ -240,10 +240,12 @@ def distinct_keys(
     entities: Iterable[int] | None = None,
     activities: Iterable[int] | None = None,
     excluding: Iterable[int] = (),
+    counted_only: bool = False,
 ) -> dict[int, set[tuple]]:
     """For each entity `distinct` counts (a person, an advisor), the (scope kind, scope code, period, type) cells of
-    StatPeople it counts in once: from its rows among `entities`' (all but those of the activities `excluding`), or
-    among the rows of `activities` (None: every row).
+    StatPeople it counts in once: from its rows among `entities`' (all but those of the activities `excluding`, and
+    with `counted_only` but those of the activities pending in StatPending), or among the rows of `activities`
+    (None: every row).
 
     The scopes but the teams are listed once per month (an advisor's years of activities are a few hundred months);
     the teams, by day, only for advisors who were ever in one."""
@@ -258,6 +260,9 @@ def distinct_keys(
     for chunk in chunks:
         rows = source_rows(distinct)
         rows = rows if chunk is None else rows.filter(**{f"{lookup}__in": chunk})
+        if counted_only:
+            # In the statement itself: an activity committed meanwhile is seen with its pending row (PostgreSQL).
+            rows = rows.exclude(**{f"{distinct.path('id')}__in": StatPending.objects.values("activity")})
         if excluding and len(excluding) <= SQL_EXCLUSION:
             rows, left_out = rows.exclude(**{f"{distinct.path('id')}__in": sorted(excluding)}), set()
         else:
@@ -382,6 +387,7 @@ def snapshot(
     activity_ids = set(activity_ids) | set(
         Accompaniment.objects.filter(beneficiary_id__in=beneficiary_ids).values_list("activity_id", flat=True)
     )
+    activity_ids = counted(activity_ids)
     context, tally = context or ScopeContext(), Tally()
     add_contributions(tally, activity_ids, context)
     keys = {d.column: distinct_keys(d, context, activities=activity_ids) for d in DISTINCTS}
@@ -393,7 +399,7 @@ def extend(before: Snapshot, activity_ids: Iterable[int], beneficiary_ids: Itera
     (cnum.activities.signals: `activities_extending`). Activities created earlier in the change had no state."""
     people = set(beneficiary_ids) - before.beneficiary_ids
     theirs = Accompaniment.objects.filter(beneficiary_id__in=people).values_list("activity_id", flat=True)
-    activity_ids = (set(activity_ids) | set(theirs)) - before.activity_ids - set(created)
+    activity_ids = counted((set(activity_ids) | set(theirs)) - before.activity_ids - set(created))
     context = ScopeContext()
     add_contributions(before.tally, activity_ids, context)
     for distinct in DISTINCTS:
@@ -416,7 +422,7 @@ def apply_change(before: Snapshot, activity_ids: Iterable[int] = (), beneficiary
     for distinct in DISTINCTS:
         old, new = before.keys.get(distinct.column, {}), after.keys[distinct.column]
         entities = old.keys() | new.keys()
-        rest = distinct_keys(distinct, context, entities=entities, excluding=after.activity_ids)
+        rest = distinct_keys(distinct, context, entities=entities, excluding=after.activity_ids, counted_only=True)
         for entity in entities:
             others = rest.get(entity, set())
             was, now = others | old.get(entity, set()), others | new.get(entity, set())
@@ -433,6 +439,37 @@ def bump_versions(*tallies: Tally) -> None:
     change counted in before it and after it, and those whose distinct counts it moved. Every scope the change
     touched, even where the sums came out equal (an activity moved within its month changes the daily series)."""
     versions.bump({key[:2] for tally in tallies for rows in (tally.cells, tally.people, tally.tags) for key in rows})
+
+
+def counted(activity_ids: Iterable[int]) -> set[int]:
+    """The activities among `activity_ids` the tables count: all but the pending ones (StatPending), which a drain
+    counts with their state at that time (docs/adr/0008-deferred-rollups.md)."""
+    ids = set(activity_ids)
+    if not ids:
+        return ids
+    waiting = StatPending.objects.filter(activity__in=sorted(ids)) if len(ids) <= CHUNK else StatPending.objects
+    return ids - set(waiting.values_list("activity", flat=True))
+
+
+#: The PostgreSQL advisory lock of the drains (any 64-bit number of cnum's own).
+DRAIN_LOCK = 0x636E756D_64726E  # "cnum" "drn"
+
+
+def lock_drains(*, shared: bool = False, wait: bool = True) -> bool:
+    """Take, until the end of the transaction, the lock that lets one drain (cnum.stats.pending) count pending
+    activities at a time: exclusive for a drain or a rebuild, shared for a change of counted rows (which must not
+    see rows become counted between its two snapshots). `wait=False` returns False at once when it is taken.
+
+    On SQLite every write transaction already holds the database's one write lock (transaction_mode IMMEDIATE):
+    nothing more to take. Outside a transaction (autocommit) there is nothing to hold it to."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return True
+    function = {(False, True): "pg_advisory_xact_lock", (True, True): "pg_advisory_xact_lock_shared"}
+    function |= {(False, False): "pg_try_advisory_xact_lock", (True, False): "pg_try_advisory_xact_lock_shared"}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function[shared, wait]}(%s)", [DRAIN_LOCK])
+        taken = cursor.fetchone()[0]
+    return taken is not False
 
 
 _local = threading.local()
@@ -460,8 +497,10 @@ def unfollowed(rebuild):
 
 @transaction.atomic
 def rebuild(progress=None) -> dict[str, int]:
-    """Empty the tables and sum every activity and person again; return the number of rows of each table."""
-    for model in (StatCell, StatPeople, StatTag):
+    """Empty the tables and sum every activity and person again, the pending ones included; return the number of
+    rows of each table."""
+    lock_drains()
+    for model in (StatCell, StatPeople, StatTag, StatPending):
         model.objects.all().delete()
     context = ScopeContext()
     ids = list(Activity.objects.order_by("pk").values_list("pk", flat=True))

@@ -22,8 +22,8 @@ from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.enums import MembershipStatus
 from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
-from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPeople, StatTag, column_name
-from cnum.stats.rollups import Tally, apply, source_rows
+from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPending, StatPeople, StatTag, column_name
+from cnum.stats.rollups import Tally, apply, lock_drains, source_rows
 from cnum.stats.scopes import ScopeKind
 from cnum.structures.enums import StructureType
 from cnum.structures.models import Hub, Structure
@@ -542,9 +542,11 @@ def _team_tally() -> Tally:
     return tally
 
 
+EMPTIED = (StatCell, StatPeople, StatTag, StatPending)
 #: The rebuild's steps, in order (their names are shown as it goes).
 STEPS = [
-    ("vidage", lambda cursor: [model.objects.all().delete() for model in (StatCell, StatPeople, StatTag)]),
+    # The pending activities are counted with the others: their queue goes (docs/adr/0008-deferred-rollups.md).
+    ("vidage", lambda cursor: [model.objects.all().delete() for model in EMPTIED]),
     ("table fine", _create_fine),
     ("territoires", _create_scopes),
     ("cellules", _insert_cells),
@@ -560,6 +562,7 @@ STEPS = [
 def rebuild(progress=None) -> dict[str, int]:
     """Empty the tables and fill them from the database's sums; return the number of rows of each table.
     `progress(step_name)` is called after each step."""
+    lock_drains()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # sorts and hashes of millions of rows in memory, for this rebuild only
             cursor.execute("SET LOCAL work_mem = '256MB'")

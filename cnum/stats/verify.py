@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from cnum.stats import rollups, rollups_sql
+from cnum.stats import pending, rollups, rollups_sql
 from cnum.stats.catalogue import DISTINCTS
 from cnum.stats.models import StatCell, StatPeople, StatTag
 from cnum.stats.scopes import Scope, ScopeKind, activities
@@ -41,7 +41,9 @@ class Difference:
 
 def differences(scope: Scope | None = None, since=None, until=None, *, method="python", progress=None):
     """Every cell of the rollup tables, within `scope` (all scopes when None) and the whole months and calendar
-    periods of [since, until], whose value differs from a recount of the records."""
+    periods of [since, until], whose value differs from a recount of the records. The activities pending in
+    StatPending are counted first (cnum.stats.pending): the tables are compared once they are up to date."""
+    pending.drain()
     window = Window(scope, since, until)
     found = window.stored()
     expected = _recount_python(window, progress) if method == "python" else _recount_sql(window, progress)

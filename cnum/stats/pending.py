@@ -1,0 +1,141 @@
+"""New activities counted in batches just after their write (docs/adr/0008-deferred-rollups.md).
+
+Recording an activity with new people only (the form's and the API's usual case) reads nothing before its write:
+`defer()` writes a StatPending row per new activity in the write's transaction, and once it commits, `drain()` adds
+every pending activity to the rollup tables in one batch (`apply_created`: one upsert per cell, however many
+activities) and deletes their rows, in one transaction. One drain runs at a time (`rollups.lock_drains`); a drain
+that finds the lock taken returns at once, and the drain holding it loops until the queue is empty, so no row
+waits for the next write. Rows left by a process that died between the write and the drain are taken by the next
+drain: at the next write, at a dashboard's read (`catch_up`), at a worker's start.
+
+In gunicorn's workers (config/gunicorn.conf.py) a thread per worker drains, woken by the commits and gathering
+`CNUM_STATS_DRAIN_DELAY_MS` of writes into one batch: the request answers without waiting for the tables.
+Elsewhere (commands, tests, the task worker) the commit drains at once, in the writing thread.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+from cnum.stats import rollups
+from cnum.stats.catalogue import DISTINCTS
+from cnum.stats.models import StatPending
+
+logger = logging.getLogger(__name__)
+#: Pending activities counted per transaction.
+BATCH = 2_000
+#: Seconds between two looks at the queue when no commit wakes the drainer (rows of another process).
+SWEEP = 5.0
+
+
+def defer(activity_ids: Iterable[int]) -> None:
+    """Queue new activities in the current transaction; they are counted just after it commits."""
+    ids = sorted(set(activity_ids))
+    if ids:
+        StatPending.objects.bulk_create([StatPending(activity=pk) for pk in ids])
+        transaction.on_commit(_committed)
+
+
+def _committed() -> None:
+    if _drainer is not None and _drainer.is_alive():
+        _drainer.wake()
+    else:
+        drain()
+
+
+def waiting() -> bool:
+    return StatPending.objects.exists()
+
+
+def drain(*, batch: int = BATCH) -> int:
+    """Count the pending activities, batch by batch, until none is left or another drain holds the lock; return
+    how many were counted."""
+    total = 0
+    while waiting():
+        done = _drain_batch(batch)
+        if done is None:
+            break
+        total += done
+    return total
+
+
+def catch_up() -> None:
+    """Before reading the tables: count what is pending, so that a page never shows figures older than the writes
+    it can see (one indexed look at an empty queue when nothing waits)."""
+    if waiting():
+        drain()
+
+
+@transaction.atomic
+def _drain_batch(batch: int) -> int | None:
+    if not rollups.lock_drains(wait=False):
+        return None
+    rows = list(StatPending.objects.order_by("pk").values_list("pk", "activity")[:batch])
+    apply_created([activity for _, activity in rows])
+    StatPending.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return len(rows)
+
+
+def apply_created(activity_ids: Iterable[int]) -> None:
+    """Add to the tables what the activities `activity_ids`, written but not counted yet (pending, or just written
+    by a bulk load), contribute — nothing is read back from before their write: their cells are added, and each of
+    their people and advisors counts once more in the StatPeople cells where none of their counted rows (all but
+    these activities and the pending ones) counted them. A batch makes one upsert per cell, whatever its size.
+
+    Valid when the write changed no counted activity's contribution: new people, or followed people whose
+    first accompaniment stays where it was (cnum.activities.signals: `creating`)."""
+    ids = set(activity_ids)
+    if not ids:
+        return
+    context, tally = rollups.ScopeContext(), rollups.Tally()
+    rollups.add_contributions(tally, ids, context)
+    for distinct in DISTINCTS:
+        new = rollups.distinct_keys(distinct, context, activities=ids)
+        rest = rollups.distinct_keys(distinct, context, entities=new.keys(), excluding=ids, counted_only=True)
+        for entity, keys in new.items():
+            for key in keys - rest.get(entity, set()):
+                tally.people[(*key, distinct.column)] += 1
+    rollups.apply(tally)
+
+
+# --- the drainer thread of a web worker -----------------------------------------------------------------------
+
+
+class Drainer(threading.Thread):
+    """Drains in the background of a web worker: woken by each commit that queued activities, it waits
+    `delay` seconds so that the writes of that moment make one batch, then drains."""
+
+    def __init__(self, delay: float):
+        super().__init__(name="cnum-stats-drainer", daemon=True)
+        self.delay = delay
+        self._woken = threading.Event()
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def run(self) -> None:
+        while True:
+            try:
+                drain()  # at start, what a process that died left
+            except Exception:  # the next wake or sweep retries; the rows stay queued
+                logger.exception("Le décompte des activités en attente a échoué.")
+            close_old_connections()
+            self._woken.wait(timeout=SWEEP)
+            self._woken.clear()
+            time.sleep(self.delay)
+
+
+_drainer: Drainer | None = None
+
+
+def start_drainer() -> Drainer:
+    """Start this process's drainer thread (gunicorn's `post_fork`); commits then wake it instead of draining."""
+    global _drainer
+    if _drainer is None or not _drainer.is_alive():
+        _drainer = Drainer(settings.CNUM_STATS_DRAIN_DELAY_MS / 1000)
+        _drainer.start()
+    return _drainer

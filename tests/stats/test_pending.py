@@ -1,0 +1,154 @@
+"""New activities are queued with their write and counted just after it (docs/adr/0008-deferred-rollups.md): a
+process that dies between the write and the count loses nothing, the queue is replayed, one drain counts at a time,
+and a page never shows figures older than the writes it can see.
+
+pytest-django runs each test in a transaction that never commits: the commit's drain does not run, which is what a
+process dying just after its commit leaves."""
+
+import datetime
+import io
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+
+from cnum.activities import services
+from cnum.activities.signals import creating
+from cnum.stats import engine, pending, rollups
+from cnum.stats.models import StatCell, StatPending
+from cnum.stats.scopes import Scope, ScopeKind
+from tests.activities.factories import ActivityFactory, BeneficiaryFactory
+from tests.advisors.factories import ContractFactory
+from tests.sites.factories import SiteFactory
+
+pytestmark = pytest.mark.django_db
+MONTH = datetime.date(2025, 3, 1)
+
+
+def anonymous(**changes) -> dict:
+    values = {
+        "type": "individuel",
+        "date": datetime.date(2025, 3, 10),
+        "duration_minutes": 30,
+        "place_type": "lieu_activite",
+        "site": SiteFactory(),
+        "themes": ["email"],
+        "genre": "feminin",
+        "progressed": "oui",
+    }
+    return {**values, **changes}
+
+
+def counted(advisor) -> int:
+    cells = StatCell.objects.filter(scope_kind=ScopeKind.ADVISOR, scope_code=str(advisor.pk), month=MONTH)
+    return sum(cells.values_list("activities", flat=True))
+
+
+def verify_exits_clean() -> None:
+    call_command("stats_verify", stdout=io.StringIO(), stderr=io.StringIO())  # raises (exit 1) on any difference
+
+
+@pytest.fixture
+def advisor():
+    return ContractFactory().advisor
+
+
+def test_a_recording_left_undrained_is_counted_by_the_next_drain(advisor):
+    activity = services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    # The process died after its commit: the activity is queued, not counted.
+    assert list(StatPending.objects.values_list("activity", flat=True)) == [activity.pk]
+    assert counted(advisor) == 0
+    assert pending.drain() == 1
+    assert counted(advisor) == 1
+    assert not StatPending.objects.exists()
+    verify_exits_clean()
+
+
+def test_a_drain_that_fails_keeps_the_queue_and_a_later_one_counts_it(advisor, monkeypatch):
+    services.activity_record(advisor=advisor, data=anonymous(), by=None)
+
+    def broken(ids):
+        rollups.apply(
+            rollups.Tally(
+                cells={("national", "", MONTH, "individuel", "lieu_activite", "public"): [1] * len(rollups.MEASURES)}
+            )
+        )
+        raise RuntimeError("killed in the middle of the drain")
+
+    monkeypatch.setattr(pending, "apply_created", broken)
+    with pytest.raises(RuntimeError):
+        pending.drain()
+    monkeypatch.undo()
+    assert StatPending.objects.count() == 1  # rolled back with what the drain had written
+    assert pending.drain() == 1
+    verify_exits_clean()
+
+
+def test_verify_and_the_dashboards_count_what_is_pending_first(advisor):
+    services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    services.activity_record(advisor=advisor, data=anonymous(type="collectif", anonymous_participants=4), by=None)
+    figures = engine.figures(Scope(ScopeKind.ADVISOR, str(advisor.pk)), MONTH, datetime.date(2025, 3, 31))
+    assert figures["activities"] == 2 and figures["accompaniments"] == 5
+    assert not StatPending.objects.exists()
+
+
+def test_pending_activities_changed_or_deleted_before_their_drain(advisor):
+    followed = BeneficiaryFactory(advisor=advisor, followed=True)
+    ActivityFactory(advisor=advisor, date=datetime.date(2025, 3, 20), accompaniment__beneficiary=followed)
+    edited = services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    deleted = services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    kept = services.activity_record(advisor=advisor, data=anonymous(date=datetime.date(2025, 4, 2)), by=None)
+    # Counted changes around the queued ones: an edit, a deletion, a followed person's earlier activity.
+    services.activity_update(activity=edited, data=anonymous(date=datetime.date(2025, 5, 2)), by=None)
+    services.activity_delete(activity=deleted)
+    services.activity_record(
+        advisor=advisor, data=anonymous(beneficiary=followed, date=datetime.date(2025, 3, 1)), by=None
+    )
+    assert StatPending.objects.filter(activity=kept.pk).exists()
+    verify_exits_clean()
+
+
+def test_a_creating_change_refuses_to_touch_existing_rows(advisor):
+    existing = ActivityFactory(advisor=advisor)
+    with pytest.raises(RuntimeError), creating():
+        existing.save()
+
+
+def test_the_recording_of_a_new_person_reads_nothing_before_its_write(advisor, django_assert_max_num_queries):
+    data = anonymous()
+    services.activity_record(advisor=advisor, data=data, by=None)  # the tags' and contract's caches warm
+    # The contract, the activity, the person, the accompaniment, the queue, the checks and the audit log: no
+    # snapshot of the rollups (which reads a dozen tables) before or after the write.
+    with django_assert_max_num_queries(12):
+        services.activity_record(advisor=advisor, data=data, by=None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once: PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the data of the migrations stays
+def test_one_drain_at_a_time_and_none_counts_twice(advisor, monkeypatch):
+    monkeypatch.setattr(pending, "_committed", lambda: None)  # the process dies after each commit
+    for _ in range(2):
+        services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    assert counted(advisor) == 0
+    held, release, results = threading.Event(), threading.Event(), []
+
+    def other_drain():
+        try:
+            with transaction.atomic():
+                rollups.lock_drains()
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_drain)
+    thread.start()
+    held.wait(10)
+    results.append(pending.drain())  # the lock is taken: returns at once, counting nothing
+    release.set()
+    thread.join()
+    results.append(pending.drain())
+    assert results == [0, 2]
+    assert counted(advisor) == 2
+    verify_exits_clean()
