@@ -7,6 +7,7 @@ process, Django included): it must stay flat when --rows grows, since the import
 """
 
 import argparse
+import cProfile
 import csv
 import datetime
 import json
@@ -24,6 +25,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--profile", type=Path, help="write the import's cProfile statistics to this file")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="cnum-bench-activities-"))
     if not os.environ.get("DATABASE_URL"):
@@ -55,9 +57,15 @@ def main(argv=None) -> int:
             kind, participants = ("collectif", 6) if collective else ("individuel", "")
             writer.writerow([f"B{n}", "2025-03-15", kind, 45, "lieu_activite", site.pk, "email|sante", participants])
     rss_before = peak_rss_kib()
-    start = time.perf_counter()
+    profiler = cProfile.Profile() if args.profile else None
+    start, cpu_start = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     report = run_import(format_name="cnum-csv", path=path, dry_run=False, advisor_email="bench@exemple.fr")
-    elapsed = time.perf_counter() - start
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = peak_rss_kib()
     result = {
         "rows": args.rows,
@@ -65,6 +73,7 @@ def main(argv=None) -> int:
         "rejected": len(report.rejected),
         "seconds": round(elapsed, 1),
         "rows_per_second": round(args.rows / elapsed),
+        "cpu_seconds": round(cpu, 1),
         "peak_rss_mb_before_import": round(rss_before / 1024),
         "peak_rss_mb": round(peak / 1024),
         "file_mb": round(path.stat().st_size / 1024 / 1024, 1),
