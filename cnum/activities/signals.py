@@ -68,3 +68,12 @@ def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
     if activities or people:
         activities_extending.send(sender=ActivityChange, change=outer, activity_ids=activities, beneficiary_ids=people)
     outer.add(activity_ids=activities, beneficiary_ids=people)
+
+
+#: Activities written in bulk by raw SQL (the importers, through cnum.core.bulk, which bypasses the write gateway),
+#: sent after the write, in its transaction, with `activities` (dicts of every Activity field by attname, `id`
+#: included), `people` ((activity id, the new anonymous Beneficiary's fields, the Accompaniment's fields) per person;
+#: only new people: an appended activity never names an existing one) and `state` (a dict the sender keeps for the
+#: whole load, where listeners keep what they learn from one batch to the next). Listeners must account for the new
+#: rows exactly: nothing else will.
+activities_appended = Signal()

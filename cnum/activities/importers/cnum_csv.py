@@ -28,11 +28,11 @@ from cnum.activities.importers.pipeline import (
     Draft,
     RowProblems,
     RowRejected,
-    checked_activity,
     run_pipeline,
 )
 from cnum.activities.importers.reading import cell, header_columns
 from cnum.activities.importers.values import (
+    Memo,
     choice_index,
     is_null,
     parse_choice,
@@ -40,7 +40,6 @@ from cnum.activities.importers.values import (
     parse_count,
     parse_date,
 )
-from cnum.activities.models import Accompaniment, Beneficiary
 from cnum.core.imports import Column
 from cnum.sites.importers.files import UnreadableFile
 
@@ -159,6 +158,7 @@ class RowParser:
             raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête : {', '.join(missing)}.")
         self.columns, self.advisor_email, self.source = columns, advisor_email, source
         self.lookups = Lookups()
+        self.memo = Memo()
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
         get = functools.partial(cell, cells, self.columns)
@@ -170,8 +170,8 @@ class RowParser:
             problems.append("id manquant : chaque ligne doit porter un identifiant stable (idempotence).")
         values = {"source": self.source, "source_id": source_id[:100]}
         values["type"] = attempt(self._choice, get, "type", "Type d'activité")
-        values["date"] = attempt(parse_date, get("date"))
-        values["duration_minutes"] = attempt(parse_count, get("duree"), "Durée", 600)
+        values["date"] = attempt(self.memo, parse_date, get("date"))
+        values["duration_minutes"] = attempt(self.memo, parse_count, get("duree"), "Durée", 600)
         attempt(self._place, get, values)
         values["themes"] = attempt(self._choices, get, "thematiques", "Thématique", default=[])
         values["demarche_themes"] = attempt(self._choices, get, "thematiques_demarche", "Démarche", default=[])
@@ -193,28 +193,27 @@ class RowParser:
                     if name.startswith("anonymous_") and not name.endswith("_already")
                 }
             )
-            return Draft(line=line, activity=checked_activity(values))
-        activity = checked_activity(values)
-        beneficiary = Beneficiary(
-            advisor_id=values["advisor_id"],
-            genre=person.get("genre") or Genre.UNKNOWN,
-            age_bracket=person.get("tranche_age") or AgeBracket.UNKNOWN,
-            social_status=person.get("statut_social") or SocialStatus.UNKNOWN,
-        )
-        accompaniment = Accompaniment(
-            is_first=not counts.get("anonymous_participants_already"),
-            progressed=person.get("progression") or Progress.NOT_ASKED,
-        )
-        return Draft(line=line, activity=activity, people=[(beneficiary, accompaniment)])
+            return Draft(line=line, values=values)
+        beneficiary = {
+            "advisor_id": values["advisor_id"],
+            "genre": person.get("genre") or Genre.UNKNOWN,
+            "age_bracket": person.get("tranche_age") or AgeBracket.UNKNOWN,
+            "social_status": person.get("statut_social") or SocialStatus.UNKNOWN,
+        }
+        accompaniment = {
+            "is_first": not counts.get("anonymous_participants_already"),
+            "progressed": person.get("progression") or Progress.NOT_ASKED,
+        }
+        return Draft(line=line, values=values, people=[(beneficiary, accompaniment)])
 
     def _choice(self, get, column: str, what: str) -> str:
         value = get(column)
         if is_null(value):
             return ""
-        return parse_choice(value, INDEX[column], CHOICES[column], what)
+        return self.memo(parse_choice, value, INDEX[column], CHOICES[column], what)
 
     def _choices(self, get, column: str, what: str) -> list[str]:
-        return parse_choices(get(column), INDEX[column], CHOICES[column], what)
+        return list(self.memo(parse_choices, get(column), INDEX[column], CHOICES[column], what))
 
     def _place(self, get, values: dict) -> None:
         values["place_type"] = place = self._choice(get, "type_lieu", "Type de lieu")
@@ -255,15 +254,15 @@ class RowParser:
         }
 
     def _counts(self, get) -> dict:
-        participants = parse_count(get("participants"), "Participants")
-        already = parse_count(get("participants_deja_accompagnes"), "Participants déjà accompagnés")
+        participants = self.memo(parse_count, get("participants"), "Participants")
+        already = self.memo(parse_count, get("participants_deja_accompagnes"), "Participants déjà accompagnés")
         progressed = get("participants_progression")
         if already > participants and participants:
             raise ValueError(f"Participants déjà accompagnés ({already}) : plus que de participants ({participants}).")
         return {
             "anonymous_participants": participants,
             "anonymous_first_time": max(participants - already, 0),
-            "anonymous_progressed": parse_count(progressed, "Participants ayant progressé"),
+            "anonymous_progressed": self.memo(parse_count, progressed, "Participants ayant progressé"),
             # A progression count means the participants were asked; without it, nobody was.
             "anonymous_asked": participants if not is_null(progressed) else 0,
             "anonymous_participants_already": already,

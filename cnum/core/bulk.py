@@ -1,0 +1,86 @@
+"""Raw bulk writing, for loads of hundreds of thousands of rows (the national demo, the activity importers).
+
+Rows are tuples in a table's column order, written on the database's own cursor: `COPY … FROM STDIN` on PostgreSQL
+(psycopg 3), `executemany` on SQLite, inside the caller's transaction. Ids are assigned by the caller
+(`reserve_ids`), so no row is read back. Raw SQL bypasses the write gateway (cnum.core.writes, docs/adr/0006): a
+caller writing rows that other layers aggregate must announce them itself.
+"""
+
+import datetime
+import json
+
+from django.db import connection
+from django.utils import timezone
+
+
+def write_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` (tuples of plain values: JSON as text, dates as ISO text or dates) into `table`."""
+    if not rows:
+        return
+    connection.ensure_connection()
+    quote = connection.ops.quote_name  # "end", "start"… are reserved words
+    table, names = quote(table), ", ".join(quote(column) for column in columns)
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        placeholders = ", ".join("?" * len(columns))
+        raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` new primary keys for `model`, never given to anyone else: on PostgreSQL drawn from the table's
+    sequence (which is moved past them), on SQLite above the largest id ever given (sqlite_sequence: AUTOINCREMENT
+    never reuses a deleted row's id), which the transaction's write lock keeps for this writer."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
+        largest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(largest, found[0] if found else 0) + 1
+    return list(range(start, start + count))
+
+
+class RowPlan:
+    """A table's columns, and how to turn a dict of field values (attnames) into a row: a value left out takes the
+    field's default (auto_now fields: now), NULL when it has none and may be NULL."""
+
+    def __init__(self, model, now: datetime.datetime | None = None):
+        stamp = connection.ops.adapt_datetimefield_value(now or timezone.now())
+        self.table = model._meta.db_table
+        self.columns, self.plan = [], []
+        for field in model._meta.concrete_fields:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                default = stamp
+            elif field.has_default():
+                default = plain(field.get_default())
+            else:
+                default = None if field.null else ""
+            self.columns.append(field.column)
+            self.plan.append((field.attname, default))
+        self.columns = tuple(self.columns)
+
+    def row(self, values: dict) -> tuple:
+        return tuple(plain(values[name]) if name in values else default for name, default in self.plan)
+
+
+def plain(value):
+    """A value as the DB-API cursor takes it on both engines: JSON as text, dates as ISO text, choices as str."""
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # a TextChoices member as its plain value
+    return value

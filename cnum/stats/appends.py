@@ -1,0 +1,172 @@
+"""The rollups of activities appended in bulk (cnum.activities.signals.activities_appended: the importers' raw
+writer, which bypasses the write gateway of docs/adr/0006), kept exact without reading the new rows back.
+
+Cells: each activity's contribution is the one function of cnum.stats.rollups (`_add_activity`), summed first per
+(structure, advisor, day of a team member) and only then spread over that group's scopes (a dozen each).
+
+Distinct counts (cnum.stats.catalogue.DISTINCTS):
+- people: an appended activity's people are new anonymous people, each with this one accompaniment, so each is
+  counted once in every cell its activity reaches;
+- advisors: an advisor already counted in a (scope, period, type) cell must not be counted again. What each advisor
+  of the load counts in is read once from the database (their activities written before), then kept up to date batch
+  after batch, per structure and period (not per scope: a few hundred pairs an advisor), for the ADVISOR_CACHE
+  advisors seen last; one who comes back after being dropped is read again.
+"""
+
+from collections import Counter, OrderedDict, defaultdict
+
+from django.db.models import CharField
+from django.db.models.functions import Cast, Substr
+
+from cnum.activities.models import Activity
+from cnum.stats import rollups
+from cnum.stats.catalogue import ADVISORS, DISTINCTS, PEOPLE, PERSON_BREAKDOWNS
+from cnum.stats.rollups import ScopeContext, Tally, month_of, periods_of
+
+STATE_KEY = "stats-appends"
+ADVISOR_CACHE = 2_000
+# Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
+assert set(DISTINCTS) == {PEOPLE, ADVISORS}, "cnum.stats.appends: say how appended activities count the new distinct"
+
+
+class _Load:
+    """What the listener keeps for one load: the scopes' context and the advisors' cells."""
+
+    def __init__(self):
+        self.context = ScopeContext()
+        #: advisor id → (structure id → {(period, type)}, {(team scope, period, type)})
+        self.advisors: OrderedDict[int, tuple[dict[int, set], set]] = OrderedDict()
+
+
+class _Grouped:
+    """Stands for the ScopeContext in `rollups._add_activity`: one pseudo-scope per (structure, advisor, and the day
+    when the advisor was ever in a team), spread over its real scopes once per batch."""
+
+    def __init__(self, context: ScopeContext):
+        self.context = context
+
+    def scopes(self, structure_id, advisor_id, day):
+        return [("", (structure_id, advisor_id, day if self.context.memberships.get(advisor_id) else None))]
+
+    def employer(self, structure_id):
+        return self.context.employer(structure_id)
+
+
+def on_activities_appended(sender, activities, people, state, **kwargs):
+    if rollups.suspended() or not activities:
+        return
+    load = state.setdefault(STATE_KEY, _Load())
+    context = load.context
+    context.load({row["structure_id"] for row in activities}, {row["advisor_id"] for row in activities})
+    tally = Tally()
+    _cells(tally, activities, people, context)
+    _people(tally, activities, people, context)
+    _advisors(tally, activities, load)
+    rollups.apply(tally)
+
+
+def _cells(tally: Tally, activities: list[dict], people: list, context: ScopeContext) -> None:
+    persons = defaultdict(list)
+    for activity_id, beneficiary, accompaniment in people:
+        persons[activity_id].append(
+            (
+                accompaniment["is_first"],
+                accompaniment["progressed"],
+                beneficiary.get("is_followed", False),
+                *(beneficiary[breakdown.field] for breakdown in PERSON_BREAKDOWNS),
+            )
+        )
+    grouped, grouping = Tally(), _Grouped(context)
+    for row in activities:
+        rollups._add_activity(grouped, {**row, "pk": row["id"]}, persons[row["id"]], grouping)
+    for (_, (structure_id, advisor_id, day), *suffix), vector in grouped.cells.items():
+        scopes = context.fixed_scopes(structure_id, advisor_id) + (context.teams(advisor_id, day) if day else [])
+        for scope in scopes:
+            cell = tally.cells[(*scope, *suffix)]
+            for index, value in enumerate(vector):
+                if value:
+                    cell[index] += value
+
+
+def _people(tally: Tally, activities: list[dict], people: list, context: ScopeContext) -> None:
+    by_activity = Counter(activity_id for activity_id, _, _ in people)
+    groups = Counter()
+    for row in activities:
+        if by_activity[row["id"]]:
+            advisor_id = row["advisor_id"]
+            day = row["date"] if context.memberships.get(advisor_id) else month_of(row["date"])
+            groups[(row["structure_id"], advisor_id, day, row["type"])] += by_activity[row["id"]]
+    for (structure_id, advisor_id, day, kind), n in groups.items():
+        for scope in context.scopes(structure_id, advisor_id, day):
+            for period in periods_of(day):
+                tally.people[(*scope, period, "", PEOPLE.column)] += n
+                tally.people[(*scope, period, kind, PEOPLE.column)] += n
+
+
+def _advisors(tally: Tally, activities: list[dict], load: _Load) -> None:
+    context = load.context
+    _remember(load, {row["advisor_id"] for row in activities}, [row["id"] for row in activities])
+    seen = set()
+    for row in activities:
+        advisor_id, structure_id, kind = row["advisor_id"], row["structure_id"], row["type"]
+        teams = bool(context.memberships.get(advisor_id))
+        day = row["date"] if teams else month_of(row["date"])
+        if (advisor_id, structure_id, day, kind) in seen:
+            continue
+        seen.add((advisor_id, structure_id, day, kind))
+        structures, team_cells = load.advisors[advisor_id]
+        for period in periods_of(day):
+            for type_ in ("", kind):
+                _count_structure(tally, context, advisor_id, structures, structure_id, (period, type_))
+        for scope in context.teams(advisor_id, day) if teams else ():
+            for period in periods_of(day):
+                for type_ in ("", kind):
+                    if (scope, period, type_) not in team_cells:
+                        team_cells.add((scope, period, type_))
+                        tally.people[(*scope, period, type_, ADVISORS.column)] += 1
+    while len(load.advisors) > ADVISOR_CACHE:
+        load.advisors.popitem(last=False)
+
+
+def _count_structure(tally, context, advisor_id, structures: dict, structure_id: int, cell: tuple) -> None:
+    """Count the advisor in the cell `cell` (period, type) of each scope of `structure_id` they were not counted in
+    yet through another structure (a région, the country, the advisor themselves are shared)."""
+    mine = structures.setdefault(structure_id, set())
+    if cell in mine:
+        return
+    mine.add(cell)
+    others = [other for other, cells in structures.items() if other != structure_id and cell in cells]
+    covered = {scope for other in others for scope in context.fixed_scopes(other, advisor_id)}
+    for scope in context.fixed_scopes(structure_id, advisor_id):
+        if scope not in covered:
+            tally.people[(*scope, *cell, ADVISORS.column)] += 1
+
+
+def _remember(load: _Load, advisor_ids: set[int], batch_ids: list[int]) -> None:
+    """Read the cells of the advisors not kept, from their activities but this batch's (written already)."""
+    for advisor_id in advisor_ids & load.advisors.keys():
+        load.advisors.move_to_end(advisor_id)
+    missing = sorted(advisor_ids - load.advisors.keys())
+    if not missing:
+        return
+    context = load.context
+    for advisor_id in missing:
+        load.advisors[advisor_id] = ({}, set())
+    rows = Activity.objects.filter(advisor_id__in=missing).exclude(pk__in=batch_ids).order_by()
+    month = Substr(Cast("date", CharField()), 1, 7)
+    monthly = rows.annotate(cnum_month=month).values_list("advisor_id", "structure_id", "cnum_month", "type")
+    fine = list(monthly.distinct())
+    context.load({structure_id for _, structure_id, _, _ in fine}, missing)
+    for advisor_id, structure_id, text, kind in fine:
+        structures = load.advisors[advisor_id][0]
+        first = rollups._first_of(text)
+        for period in periods_of(first):
+            structures.setdefault(structure_id, set()).update({(period, ""), (period, kind)})
+    members = [advisor_id for advisor_id in missing if context.memberships.get(advisor_id)]
+    if members:
+        daily = rows.filter(advisor_id__in=members).values_list("advisor_id", "date", "type").distinct()
+        for advisor_id, day, kind in daily:
+            cells = load.advisors[advisor_id][1]
+            for scope in context.teams(advisor_id, day):
+                for period in periods_of(day):
+                    cells.update({(scope, period, ""), (scope, period, kind)})
