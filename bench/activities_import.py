@@ -2,6 +2,9 @@
 
     .venv/bin/python -m bench.activities_import [--rows 100000]
 
+The file: 60 advisors of 12 structures (a few in a team), dates over 2023–2025, a quarter of workshops, individual
+people described or not (`write_file`).
+
 Runs on a throw-away SQLite file unless DATABASE_URL is set. Peak RSS is the process's VmHWM (the whole
 process, Django included): it must stay flat when --rows grows, since the import streams.
 """
@@ -12,6 +15,7 @@ import csv
 import datetime
 import json
 import os
+import random
 import resource
 import shutil
 import tempfile
@@ -36,32 +40,20 @@ def main(argv=None) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from cnum.advisors.models import Advisor, Contract
+    from cnum.advisors.models import Advisor, Contract, Team, TeamMembership
     from cnum.core.imports import run_import
     from cnum.sites.models import Site
     from cnum.structures.models import Structure
 
     call_command("migrate", verbosity=0)
-    structure = Structure.objects.create(name="Bench", type="commune")
-    advisor = Advisor.objects.create(first_name="B", last_name="Bench", email="bench@exemple.fr")
-    Contract.objects.create(advisor=advisor, structure=structure, kind="cdd", start=datetime.date(2024, 1, 1))
-    site = Site.objects.create(
-        name="Bench", address="1 rue", postal_code="69001", commune_name="Lyon", updated_on=datetime.date(2024, 1, 1)
-    )
     path = workdir / "activities.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "date", "type", "duree", "type_lieu", "lieu_id", "thematiques", "participants"])
-        for n in range(args.rows):
-            collective = n % 3 == 0
-            kind, participants = ("collectif", 6) if collective else ("individuel", "")
-            writer.writerow([f"B{n}", "2025-03-15", kind, 45, "lieu_activite", site.pk, "email|sante", participants])
+    write_file(path, args.rows, registry(Advisor, Contract, Site, Structure, Team, TeamMembership))
     rss_before = peak_rss_kib()
     profiler = cProfile.Profile() if args.profile else None
     start, cpu_start = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    report = run_import(format_name="cnum-csv", path=path, dry_run=False, advisor_email="bench@exemple.fr")
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -84,6 +76,68 @@ def main(argv=None) -> int:
     print(json.dumps(result, indent=2))
     shutil.rmtree(workdir)
     return 0
+
+
+ADVISORS, STRUCTURES, SITES = 60, 12, 24
+THEMES = ("email", "sante", "bureautique", "navigation_sur_internet", "aide_aux_demarches_administratives")
+COLUMNS = ["id", "date", "type", "duree", "type_lieu", "lieu_id", "thematiques", "conseiller_email"]
+COLUMNS += ["genre", "tranche_age", "statut_social", "progression", "participants", "participants_progression"]
+
+
+def registry(Advisor, Contract, Site, Structure, Team, TeamMembership) -> dict:
+    """Structures (half public), advisors (a few in a team), sites: what the rows name."""
+    start = datetime.date(2022, 1, 1)
+    structures = [
+        Structure.objects.create(name=f"Bench {n}", type="commune" if n % 2 else "association")
+        for n in range(STRUCTURES)
+    ]
+    advisors = []
+    for n in range(ADVISORS):
+        advisor = Advisor.objects.create(first_name="B", last_name=f"Bench {n}", email=f"bench{n}@exemple.fr")
+        structure = structures[n % STRUCTURES]
+        kind = "public_project" if structure.is_public else "cdd"
+        Contract.objects.create(advisor=advisor, structure=structure, kind=kind, start=start)
+        advisors.append(advisor.email)
+    team = Team.objects.create(name="Bench", structure=structures[1], coordinator_id=2)
+    for n in range(1, ADVISORS, 12):
+        TeamMembership.objects.create(team=team, advisor_id=n + 1, start=datetime.date(2024, 1, 1), status="accepted")
+    sites = [
+        Site.objects.create(
+            name=f"Bench {n}", address="1 rue", postal_code="69001", commune_name="Lyon", updated_on=start
+        ).pk
+        for n in range(SITES)
+    ]
+    return {"advisors": advisors, "sites": sites}
+
+
+def write_file(path: Path, rows: int, names: dict) -> None:
+    """Rows shaped like a year of a programme's records: dates over 2023–2025, durations, themes, places,
+    individual people described or not, workshops of a few people; the same seed gives the same file."""
+    rng = random.Random(20)
+    first = datetime.date(2023, 1, 1)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            day = first + datetime.timedelta(days=rng.randrange(1_000))
+            remote = rng.random() < 0.2
+            site = "" if remote else rng.choice(names["sites"])
+            themes = "|".join(rng.sample(THEMES, rng.randint(1, 2)))
+            row = [f"B{n}", day.isoformat(), "", rng.choice((15, 30, 45, 60, 90, 120)), "", site, themes]
+            row[4] = "a_distance" if remote else "lieu_activite"
+            row.append(rng.choice(names["advisors"]))
+            if rng.random() < 0.25:
+                participants = rng.randint(2, 12)
+                row[2] = "collectif"
+                row += ["", "", "", "", participants, rng.randint(0, participants)]
+            else:
+                row[2] = "individuel"
+                row += [
+                    rng.choice(("femme", "homme", "")),
+                    rng.choice(("Moins de 12 ans", "60–69 ans", "25–39 ans", "")),
+                ]
+                row += [rng.choice(("retraite", "en_emploi", "sans_emploi", "")), rng.choice(("oui", "non", "")), "", ""]
+            writer.writerow(row)
 
 
 def peak_rss_kib() -> int:

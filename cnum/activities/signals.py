@@ -74,6 +74,7 @@ def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
 #: sent after the write, in its transaction, with `activities` (dicts of every Activity field by attname, `id`
 #: included), `people` ((activity id, the new anonymous Beneficiary's fields, the Accompaniment's fields) per person;
 #: only new people: an appended activity never names an existing one) and `state` (a dict the sender keeps for the
-#: whole load, where listeners keep what they learn from one batch to the next). Listeners must account for the new
-#: rows exactly: nothing else will.
+#: whole load, where listeners keep what they learn from one batch to the next). A load ends, still in its
+#: transaction, with one more signal with `final=True` (and no rows): listeners may hold sums until then. Listeners
+#: must account for the new rows exactly: nothing else will.
 activities_appended = Signal()

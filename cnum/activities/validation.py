@@ -67,9 +67,13 @@ def validate_activities(rows: Sequence[dict], *, today: datetime.date | None = N
     results: list[dict[str, list[str]]] = [{} for _ in rows]
     for rule in RULES:
         memo: dict[tuple, list[tuple[str, str]]] = {}
+        fields = [(name.rstrip("?"), name.endswith("?")) for name in rule.fields]
         for data, errors in zip(rows, results, strict=True):
-            key = _key(data, rule.fields)
-            found = memo.get(key) if key is not None else None
+            key = _key(data, fields)
+            try:
+                found = memo.get(key)
+            except TypeError:  # an unsaved object: the rule is run for this row
+                found, key = None, None
             if found is None:
                 found = []
                 rule.check(data, lambda field, message, found=found: found.append((field, message)), today)
@@ -80,14 +84,19 @@ def validate_activities(rows: Sequence[dict], *, today: datetime.date | None = N
     return results
 
 
-def _key(data: dict, fields: tuple[str, ...]) -> tuple | None:
-    """The values a rule reads, hashable; None when one cannot be (an unsaved object: the rule is then run)."""
-    key = tuple(_frozen(bool(data.get(name[:-1])) if name.endswith("?") else data.get(name)) for name in fields)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+#: Values a key holds as they are (with their type): the others go through `_frozen`.
+SCALARS = frozenset({str, int, bool, float, type(None), datetime.date, datetime.datetime})
+
+
+def _key(data: dict, fields: list[tuple[str, bool]]) -> tuple:
+    """The values a rule reads, as a key that tells apart what the rule may tell apart; "site?" reads presence."""
+    key = []
+    for name, presence in fields:
+        value = data.get(name)
+        if presence:
+            value = bool(value)
+        key.append((value.__class__, value) if value.__class__ in SCALARS else _frozen(value))
+    return tuple(key)
 
 
 def _frozen(value):

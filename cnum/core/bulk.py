@@ -8,6 +8,7 @@ caller writing rows that other layers aggregate must announce them itself.
 
 import datetime
 import json
+import operator
 
 from django.db import connection
 from django.utils import timezone
@@ -54,25 +55,34 @@ def reserve_ids(model, count: int) -> list[int]:
 
 class RowPlan:
     """A table's columns, and how to turn a dict of field values (attnames) into a row: a value left out takes the
-    field's default (auto_now fields: now), NULL when it has none and may be NULL."""
+    field's default (auto_now fields: now), NULL when it has none and may be NULL. JSON values are written as text,
+    dates as ISO text, choices as plain str; other values as they are."""
 
     def __init__(self, model, now: datetime.datetime | None = None):
-        stamp = connection.ops.adapt_datetimefield_value(now or timezone.now())
+        stamp = plain(connection.ops.adapt_datetimefield_value(now or timezone.now()))
         self.table = model._meta.db_table
-        self.columns, self.plan = [], []
-        for field in model._meta.concrete_fields:
+        self.defaults, columns, self.converted = {}, [], []
+        for position, field in enumerate(model._meta.concrete_fields):
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 default = stamp
             elif field.has_default():
                 default = plain(field.get_default())
             else:
                 default = None if field.null else ""
-            self.columns.append(field.column)
-            self.plan.append((field.attname, default))
-        self.columns = tuple(self.columns)
+            self.defaults[field.attname] = default
+            columns.append(field.column)
+            # Choices may come as TextChoices members, which psycopg would write by their name.
+            if field.choices or field.get_internal_type() in ("JSONField", "DateField", "DateTimeField"):
+                self.converted.append(position)
+        self.columns = tuple(columns)
+        self._get = operator.itemgetter(*self.defaults)
 
     def row(self, values: dict) -> tuple:
-        return tuple(plain(values[name]) if name in values else default for name, default in self.plan)
+        row = list(self._get(self.defaults | values))
+        for position in self.converted:
+            if row[position].__class__ is not str and row[position] is not None:
+                row[position] = plain(row[position])
+        return tuple(row)
 
 
 def plain(value):

@@ -1,8 +1,10 @@
 """The rollups of activities appended in bulk (cnum.activities.signals.activities_appended: the importers' raw
 writer, which bypasses the write gateway of docs/adr/0006), kept exact without reading the new rows back.
 
-Cells: each activity's contribution is the one function of cnum.stats.rollups (`_add_activity`), summed first per
-(structure, advisor, day of a team member) and only then spread over that group's scopes (a dozen each).
+Cells: each activity's contribution is the one function of cnum.stats.rollups (`_add_activity`), computed once per
+distinct content (the activity's fields, then what each kind of person adds), summed first per (structure, advisor,
+month, type, place, day of a team member) and only then spread over that group's scopes (a dozen each); the sums of
+the batches are applied together (`CELLS_PENDING`).
 
 Distinct counts (cnum.stats.catalogue.DISTINCTS):
 - people: an appended activity's people are new anonymous people, each with this one accompaniment, so each is
@@ -25,47 +27,63 @@ from cnum.stats.rollups import ScopeContext, Tally, month_of, periods_of
 
 STATE_KEY = "stats-appends"
 ADVISOR_CACHE = 2_000
+CELLS_PENDING = 50_000
+VECTORS = 100_000
 # Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
 assert set(DISTINCTS) == {PEOPLE, ADVISORS}, "cnum.stats.appends: say how appended activities count the new distinct"
 
 
 class _Load:
-    """What the listener keeps for one load: the scopes' context and the advisors' cells."""
+    """What the listener keeps for one load: the scopes' context, the advisors' cells, the sums not applied yet."""
 
     def __init__(self):
         self.context = ScopeContext()
         #: advisor id → (structure id → {(period, type)}, {(team scope, period, type)})
         self.advisors: OrderedDict[int, tuple[dict[int, set], set]] = OrderedDict()
+        self.tally = Tally()
+        #: An activity's content (what its vector depends on, its people aside) → its vector, as (column index, value)
+        #: pairs; a person's fields → what they add to their activity's vector.
+        self.vectors: dict[tuple, list[tuple[int, int]]] = {}
+        self.people: dict[tuple, list[tuple[int, int]]] = {}
 
 
-class _Grouped:
-    """Stands for the ScopeContext in `rollups._add_activity`: one pseudo-scope per (structure, advisor, and the day
-    when the advisor was ever in a team), spread over its real scopes once per batch."""
-
-    def __init__(self, context: ScopeContext):
-        self.context = context
+class _OneScope:
+    """Stands for the ScopeContext in `rollups._add_activity`, to read an activity's vector alone: one scope."""
 
     def scopes(self, structure_id, advisor_id, day):
-        return [("", (structure_id, advisor_id, day if self.context.memberships.get(advisor_id) else None))]
+        return [("", "")]
 
     def employer(self, structure_id):
-        return self.context.employer(structure_id)
+        return ""
 
 
-def on_activities_appended(sender, activities, people, state, **kwargs):
-    if rollups.suspended() or not activities:
+#: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor).
+CONTENT = tuple(
+    name for name in dict.fromkeys(rollups.ACTIVITY_FIELDS) if name not in ("pk", "date", "advisor_id", "structure_id")
+)
+
+
+def on_activities_appended(sender, activities, people, state, final=False, **kwargs):
+    if rollups.suspended():
         return
     load = state.setdefault(STATE_KEY, _Load())
+    if activities:
+        context = load.context
+        context.load({row["structure_id"] for row in activities}, {row["advisor_id"] for row in activities})
+        _cells(load, activities, people)
+        _people(load.tally, activities, people, context)
+        _advisors(load.tally, activities, load)
+    # The sums of several batches fall in the same cells (a month of an advisor): they are applied together, at the
+    # end of the load or once they fill CELLS_PENDING cells (memory stays bounded), always in its transaction.
+    if final or len(load.tally.cells) + len(load.tally.people) > CELLS_PENDING:
+        rollups.apply(load.tally)
+        load.tally = Tally()
+
+
+def _cells(load: _Load, activities: list[dict], people: list) -> None:
+    """Each activity's vector computed once per distinct content (`_add_activity`, the one definition), summed per
+    (structure, advisor, month, type, place, and the day for a team member), then spread over that group's scopes."""
     context = load.context
-    context.load({row["structure_id"] for row in activities}, {row["advisor_id"] for row in activities})
-    tally = Tally()
-    _cells(tally, activities, people, context)
-    _people(tally, activities, people, context)
-    _advisors(tally, activities, load)
-    rollups.apply(tally)
-
-
-def _cells(tally: Tally, activities: list[dict], people: list, context: ScopeContext) -> None:
     persons = defaultdict(list)
     for activity_id, beneficiary, accompaniment in people:
         persons[activity_id].append(
@@ -76,16 +94,58 @@ def _cells(tally: Tally, activities: list[dict], people: list, context: ScopeCon
                 *(beneficiary[breakdown.field] for breakdown in PERSON_BREAKDOWNS),
             )
         )
-    grouped, grouping = Tally(), _Grouped(context)
+    groups = defaultdict(Counter)
     for row in activities:
-        rollups._add_activity(grouped, {**row, "pk": row["id"]}, persons[row["id"]], grouping)
-    for (_, (structure_id, advisor_id, day), *suffix), vector in grouped.cells.items():
-        scopes = context.fixed_scopes(structure_id, advisor_id) + (context.teams(advisor_id, day) if day else [])
+        content = tuple(_hashable(row[name]) for name in CONTENT)
+        vector = load.vectors.get(content)
+        if vector is None:
+            vector = _vector(row, [])
+            if len(load.vectors) < VECTORS:
+                load.vectors[content] = vector
+        advisor_id, day = row["advisor_id"], row["date"]
+        team_day = day if context.memberships.get(advisor_id) else None
+        key = (row["structure_id"], advisor_id, team_day, month_of(day), row["type"], row["place_type"])
+        sums = groups[key]
+        for index, value in vector:
+            sums[index] += value
+        for person in persons.get(row["id"], ()):
+            added = load.people.get(person)
+            if added is None:
+                added = load.people[person] = _added(row, person, vector)
+            for index, value in added:
+                sums[index] += value
+    for (structure_id, advisor_id, team_day, month, kind, place), sums in groups.items():
+        suffix = (month, kind, place, context.employer(structure_id))
+        scopes = context.fixed_scopes(structure_id, advisor_id)
+        if team_day:
+            scopes += context.teams(advisor_id, team_day)
         for scope in scopes:
-            cell = tally.cells[(*scope, *suffix)]
-            for index, value in enumerate(vector):
-                if value:
-                    cell[index] += value
+            cell = load.tally.cells[(*scope, *suffix)]
+            for index, value in sums.items():
+                cell[index] += value
+
+
+def _vector(row: dict, people: list) -> list[tuple[int, int]]:
+    scratch = Tally()
+    rollups._add_activity(scratch, {**row, "pk": row["id"]}, list(people), _OneScope())
+    (vector,) = scratch.cells.values()
+    return [(index, value) for index, value in enumerate(vector) if value]
+
+
+def _added(row: dict, person: tuple, alone: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """What one person adds to their activity's vector: `_add_activity` sums its people one by one (counts and
+    their breakdowns), so it is the same whatever the activity (the property tests hold it to that)."""
+    added = Counter(dict(_vector(row, [person])))
+    added.subtract(dict(alone))
+    return [(index, value) for index, value in added.items() if value]
+
+
+def _hashable(value):
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return repr(sorted(value.items()))
+    return value
 
 
 def _people(tally: Tally, activities: list[dict], people: list, context: ScopeContext) -> None:

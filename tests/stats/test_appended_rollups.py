@@ -5,6 +5,7 @@ collective rows, several batches, a second import of the same file), the recount
 
 import csv
 import datetime
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from cnum.activities.models import Activity
 from cnum.core.imports import run_import
-from cnum.stats import verify
+from cnum.stats import appends, verify
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import ContractFactory, TeamFactory, TeamMembershipFactory
 from tests.stats.test_rollups import World
@@ -64,14 +65,15 @@ def write(path, world, drawn, prefix="L"):
 
 # No shrinking: each example imports three files; a failure is shown as drawn.
 @settings(
-    max_examples=10,
+    max_examples=16,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(first=rows, second=rows, batch=st.sampled_from([1, 3, 2_000]))
-def test_imported_activities_are_counted_exactly(world, tmp_path, first, second, batch):
-    with transaction.atomic():  # each example starts from the fixture's world
+@given(first=rows, second=rows, batch=st.sampled_from([1, 3, 2_000]), pending=st.sampled_from([0, 50_000]))
+def test_imported_activities_are_counted_exactly(world, tmp_path, first, second, batch, pending):
+    # pending: the sums applied after each batch, or held to the end of the file.
+    with transaction.atomic(), mock.patch.object(appends, "CELLS_PENDING", pending):
         imports(world, tmp_path, first, second, batch)
         transaction.set_rollback(True)
 

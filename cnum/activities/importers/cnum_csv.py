@@ -148,6 +148,10 @@ def _run(*, path, dry_run, source, allow_partial=False, advisor_email="", progre
     )
 
 
+def _choice_or_blank(value: str, column: str, what: str) -> str:
+    return "" if is_null(value) else parse_choice(value, INDEX[column], CHOICES[column], what)
+
+
 class RowParser:
     def __init__(self, columns: dict[str, int], *, advisor_email: str, source: str):
         missing = [name for name in REQUIRED if name not in columns]
@@ -208,12 +212,11 @@ class RowParser:
 
     def _choice(self, get, column: str, what: str) -> str:
         value = get(column)
-        if is_null(value):
-            return ""
-        return self.memo(parse_choice, value, INDEX[column], CHOICES[column], what)
+        return self.memo.keyed((column, value), _choice_or_blank, value, column, what)
 
     def _choices(self, get, column: str, what: str) -> list[str]:
-        return list(self.memo(parse_choices, get(column), INDEX[column], CHOICES[column], what))
+        value = get(column)
+        return list(self.memo.keyed((column, value), parse_choices, value, INDEX[column], CHOICES[column], what))
 
     def _place(self, get, values: dict) -> None:
         values["place_type"] = place = self._choice(get, "type_lieu", "Type de lieu")

@@ -132,6 +132,12 @@ class BatchWriter:
         if self.write and new:
             self._write(new)
 
+    def close(self) -> None:
+        """Write what is pending and end the load for the listeners of `activities_appended`."""
+        self.flush()
+        if self.state:
+            activities_appended.send(sender=Activity, activities=[], people=[], state=self.state, final=True)
+
     def _recorded(self, source_ids: list[str]) -> dict[str, dict]:
         """The activities of this source already recorded under these ids: compared fields and number of people."""
         rows = Activity.objects.filter(source=self.source, source_id__in=source_ids).order_by()
@@ -223,7 +229,7 @@ def run_pipeline(
     with transaction.atomic():
         writer = BatchWriter(source=source, report=report, batch_size=batch_size)
         _consume(rows, parse, Checker(writer, report, allow_partial), report, progress)
-        writer.flush()
+        writer.close()
         report.rolled_back = bool(report.fatal or (report.rejected and not allow_partial))
         if report.rolled_back or dry_run:
             transaction.set_rollback(True)

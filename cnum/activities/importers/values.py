@@ -92,12 +92,14 @@ class Memo:
         self.size, self.results = size, {}
 
     def __call__(self, parser, text: str, *args):
-        # The look-up tables passed along (dicts) are module constants: their identity names them.
-        key = (parser, text, *(id(arg) if isinstance(arg, dict) else arg for arg in args))
+        return self.keyed((parser, text, *args), parser, text, *args)
+
+    def keyed(self, key, parser, *args):
+        """`parser(*args)`, kept under `key` (for arguments that are not hashable, such as look-up tables)."""
         found = self.results.get(key)
         if found is None:
             try:
-                found = (parser(text, *args), None)
+                found = (parser(*args), None)
             except ValueError as error:
                 found = (None, str(error))
             if len(self.results) < self.size:
