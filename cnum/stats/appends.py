@@ -16,6 +16,7 @@ Distinct counts (cnum.stats.catalogue.DISTINCTS):
 """
 
 from collections import Counter, OrderedDict, defaultdict
+from functools import lru_cache
 
 from django.db.models import CharField
 from django.db.models.functions import Cast, Substr
@@ -23,7 +24,8 @@ from django.db.models.functions import Cast, Substr
 from cnum.activities.models import Activity
 from cnum.stats import rollups
 from cnum.stats.catalogue import ADVISORS, DISTINCTS, PEOPLE, PERSON_BREAKDOWNS
-from cnum.stats.rollups import ScopeContext, Tally, month_of, periods_of
+from cnum.stats.rollups import ScopeContext, Tally, month_of
+from cnum.stats.rollups import periods_of as _periods_of
 
 STATE_KEY = "stats-appends"
 ADVISOR_CACHE = 2_000
@@ -56,6 +58,9 @@ class _OneScope:
     def employer(self, structure_id):
         return ""
 
+
+#: The periods of a day, formatted once per day (strftime is slow).
+periods_of = lru_cache(maxsize=4_096)(_periods_of)
 
 #: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor).
 CONTENT = tuple(
