@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--profile", type=Path, help="write the import's cProfile statistics to this file")
+    parser.add_argument("--again", action="store_true", help="import the file a second time (nothing may change)")
+    parser.add_argument("--verify", action="store_true", help="recount the rollups afterwards (stats_verify)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="cnum-bench-activities-"))
     if not os.environ.get("DATABASE_URL"):
@@ -39,6 +41,7 @@ def main(argv=None) -> int:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from cnum.advisors.models import Advisor, Contract, Team, TeamMembership
     from cnum.core.imports import run_import
@@ -59,6 +62,16 @@ def main(argv=None) -> int:
         profiler.dump_stats(args.profile)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = peak_rss_kib()
+    extra = {}
+    if args.again:
+        start = time.perf_counter()
+        again = run_import(format_name="cnum-csv", path=path, dry_run=False)
+        extra["second_import"] = {"created": again.created, "unchanged": again.unchanged}
+        extra["second_import_seconds"] = round(time.perf_counter() - start, 1)
+    if args.verify:
+        from cnum.stats import verify
+
+        extra["stats_verify_differences"] = len(verify.differences(method="sql"))
     result = {
         "rows": args.rows,
         "created": report.created,
@@ -69,6 +82,8 @@ def main(argv=None) -> int:
         "peak_rss_mb_before_import": round(rss_before / 1024),
         "peak_rss_mb": round(peak / 1024),
         "file_mb": round(path.stat().st_size / 1024 / 1024, 1),
+        "engine": connection.vendor,
+        **extra,
     }
     args.output.mkdir(parents=True, exist_ok=True)
     output = args.output / f"{datetime.date.today()}-activities-import-{args.rows}.json"
@@ -136,7 +151,12 @@ def write_file(path: Path, rows: int, names: dict) -> None:
                     rng.choice(("femme", "homme", "")),
                     rng.choice(("Moins de 12 ans", "60–69 ans", "25–39 ans", "")),
                 ]
-                row += [rng.choice(("retraite", "en_emploi", "sans_emploi", "")), rng.choice(("oui", "non", "")), "", ""]
+                row += [
+                    rng.choice(("retraite", "en_emploi", "sans_emploi", "")),
+                    rng.choice(("oui", "non", "")),
+                    "",
+                    "",
+                ]
             writer.writerow(row)
 
 

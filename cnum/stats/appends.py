@@ -30,6 +30,7 @@ from cnum.stats.rollups import periods_of as _periods_of
 STATE_KEY = "stats-appends"
 ADVISOR_CACHE = 2_000
 CELLS_PENDING = 50_000
+PEOPLE_SUM = "people"
 VECTORS = 100_000
 # Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
 assert set(DISTINCTS) == {PEOPLE, ADVISORS}, "cnum.stats.appends: say how appended activities count the new distinct"
@@ -43,6 +44,9 @@ class _Load:
         #: advisor id → (structure id → {(period, type)}, {(team scope, period, type)})
         self.advisors: OrderedDict[int, tuple[dict[int, set], set]] = OrderedDict()
         self.tally = Tally()
+        #: Sums per (structure, advisor, day of a team member or None, month, type, place): vector indices, and
+        #: PEOPLE_SUM for the people; spread over the scopes when applied.
+        self.groups: defaultdict[tuple, Counter] = defaultdict(Counter)
         #: An activity's content (what its vector depends on, its people aside) → its vector, as (column index, value)
         #: pairs; a person's fields → what they add to their activity's vector.
         self.vectors: dict[tuple, list[tuple[int, int]]] = {}
@@ -76,11 +80,11 @@ def on_activities_appended(sender, activities, people, state, final=False, **kwa
         context = load.context
         context.load({row["structure_id"] for row in activities}, {row["advisor_id"] for row in activities})
         _cells(load, activities, people)
-        _people(load.tally, activities, people, context)
         _advisors(load.tally, activities, load)
     # The sums of several batches fall in the same cells (a month of an advisor): they are applied together, at the
-    # end of the load or once they fill CELLS_PENDING cells (memory stays bounded), always in its transaction.
-    if final or len(load.tally.cells) + len(load.tally.people) > CELLS_PENDING:
+    # end of the load or once they fill CELLS_PENDING groups (memory stays bounded), always in its transaction.
+    if final or len(load.groups) + len(load.tally.people) > CELLS_PENDING:
+        _spread(load)
         rollups.apply(load.tally)
         load.tally = Tally()
 
@@ -99,7 +103,7 @@ def _cells(load: _Load, activities: list[dict], people: list) -> None:
                 *(beneficiary[breakdown.field] for breakdown in PERSON_BREAKDOWNS),
             )
         )
-    groups = defaultdict(Counter)
+    groups = load.groups
     for row in activities:
         content = tuple(_hashable(row[name]) for name in CONTENT)
         vector = load.vectors.get(content)
@@ -109,25 +113,39 @@ def _cells(load: _Load, activities: list[dict], people: list) -> None:
                 load.vectors[content] = vector
         advisor_id, day = row["advisor_id"], row["date"]
         team_day = day if context.memberships.get(advisor_id) else None
-        key = (row["structure_id"], advisor_id, team_day, month_of(day), row["type"], row["place_type"])
-        sums = groups[key]
+        sums = groups[(row["structure_id"], advisor_id, team_day, month_of(day), row["type"], row["place_type"])]
         for index, value in vector:
             sums[index] += value
-        for person in persons.get(row["id"], ()):
+        mine = persons.get(row["id"], ())
+        for person in mine:
             added = load.people.get(person)
             if added is None:
                 added = load.people[person] = _added(row, person, vector)
             for index, value in added:
                 sums[index] += value
-    for (structure_id, advisor_id, team_day, month, kind, place), sums in groups.items():
+        if mine:
+            sums[PEOPLE_SUM] += len(mine)
+
+
+def _spread(load: _Load) -> None:
+    """Add the groups' sums to the tally, in each scope of the group: the cells, and the new people, counted once in
+    each (scope, period, type) cell of StatPeople their activity reaches (they have no other activity)."""
+    context, tally = load.context, load.tally
+    for (structure_id, advisor_id, team_day, month, kind, place), sums in load.groups.items():
         suffix = (month, kind, place, context.employer(structure_id))
         scopes = context.fixed_scopes(structure_id, advisor_id)
         if team_day:
             scopes += context.teams(advisor_id, team_day)
+        people = sums.pop(PEOPLE_SUM, 0)
         for scope in scopes:
-            cell = load.tally.cells[(*scope, *suffix)]
+            cell = tally.cells[(*scope, *suffix)]
             for index, value in sums.items():
                 cell[index] += value
+            if people:
+                for period in periods_of(team_day or month):
+                    tally.people[(*scope, period, "", PEOPLE.column)] += people
+                    tally.people[(*scope, period, kind, PEOPLE.column)] += people
+    load.groups.clear()
 
 
 def _vector(row: dict, people: list) -> list[tuple[int, int]]:
@@ -151,21 +169,6 @@ def _hashable(value):
     if isinstance(value, dict):
         return repr(sorted(value.items()))
     return value
-
-
-def _people(tally: Tally, activities: list[dict], people: list, context: ScopeContext) -> None:
-    by_activity = Counter(activity_id for activity_id, _, _ in people)
-    groups = Counter()
-    for row in activities:
-        if by_activity[row["id"]]:
-            advisor_id = row["advisor_id"]
-            day = row["date"] if context.memberships.get(advisor_id) else month_of(row["date"])
-            groups[(row["structure_id"], advisor_id, day, row["type"])] += by_activity[row["id"]]
-    for (structure_id, advisor_id, day, kind), n in groups.items():
-        for scope in context.scopes(structure_id, advisor_id, day):
-            for period in periods_of(day):
-                tally.people[(*scope, period, "", PEOPLE.column)] += n
-                tally.people[(*scope, period, kind, PEOPLE.column)] += n
 
 
 def _advisors(tally: Tally, activities: list[dict], load: _Load) -> None:
