@@ -15,6 +15,7 @@ Distinct counts (cnum.stats.catalogue.DISTINCTS):
   advisors seen last; one who comes back after being dropped is read again.
 """
 
+import operator
 from collections import Counter, OrderedDict, defaultdict
 from functools import lru_cache
 
@@ -66,10 +67,18 @@ class _OneScope:
 #: The periods of a day, formatted once per day (strftime is slow).
 periods_of = lru_cache(maxsize=4_096)(_periods_of)
 
-#: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor).
+#: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor), read at
+#: once; JSON values (lists, the breakdown) made hashable one by one.
 CONTENT = tuple(
     name for name in dict.fromkeys(rollups.ACTIVITY_FIELDS) if name not in ("pk", "date", "advisor_id", "structure_id")
 )
+_JSON = {field.attname for field in Activity._meta.concrete_fields if field.get_internal_type() == "JSONField"}
+_scalars = operator.itemgetter(*(name for name in CONTENT if name not in _JSON))
+_lists = tuple(name for name in CONTENT if name in _JSON)
+
+
+def _content(row: dict) -> tuple:
+    return (_scalars(row), *(_hashable(row[name]) for name in _lists))
 
 
 def on_activities_appended(sender, activities, people, state, final=False, **kwargs):
@@ -105,7 +114,7 @@ def _cells(load: _Load, activities: list[dict], people: list) -> None:
         )
     groups = load.groups
     for row in activities:
-        content = tuple(_hashable(row[name]) for name in CONTENT)
+        content = _content(row)
         vector = load.vectors.get(content)
         if vector is None:
             vector = _vector(row, [])

@@ -152,7 +152,32 @@ def _choice_or_blank(value: str, column: str, what: str) -> str:
     return "" if is_null(value) else parse_choice(value, INDEX[column], CHOICES[column], what)
 
 
+def _choices_tuple(value: str, column: str, what: str) -> tuple[str, ...]:
+    return tuple(parse_choices(value, INDEX[column], CHOICES[column], what))
+
+
+#: Columns read on their own, parsed once per distinct text: Activity field, column, parser, French name.
+SIMPLE = (
+    ("type", "type", "choice", "Type d'activité"),
+    ("date", "date", parse_date, ""),
+    ("duration_minutes", "duree", functools.partial(parse_count, what="Durée", maximum=600), ""),
+)
+LISTS = (
+    ("themes", "thematiques", "Thématique"),
+    ("demarche_themes", "thematiques_demarche", "Démarche"),
+    ("equipment", "materiel", "Matériel"),
+)
+CHOSEN = (("autonomy", "autonomie", "Autonomie"), ("level", "niveau", "Niveau"))
+PERSON = (("genre", "Genre"), ("tranche_age", "Tranche d'âge"), ("statut_social", "Statut social"))
+PERSON += (("progression", "Progression"),)
+#: Distinct texts kept per column (a file's dates, durations and values: a few thousand).
+CACHE = 100_000
+
+
 class RowParser:
+    """Parse one row into a Draft, or RowRejected with every problem found, in the columns' order. Each column's
+    distinct texts are parsed once (`_parsed`): rows repeat a few thousand dates, durations and values."""
+
     def __init__(self, columns: dict[str, int], *, advisor_email: str, source: str):
         missing = [name for name in REQUIRED if name not in columns]
         if "conseiller_email" not in columns and not advisor_email:
@@ -163,30 +188,63 @@ class RowParser:
         self.columns, self.advisor_email, self.source = columns, advisor_email, source
         self.lookups = Lookups()
         self.memo = Memo()
+        self.caches: dict[str, dict[str, tuple]] = {}
+        self.parsers = {column: functools.partial(_choice_or_blank, column=column, what=what) for column, what in (
+            ("type", "Type d'activité"), ("type_lieu", "Type de lieu"), ("autonomie", "Autonomie"),
+            ("niveau", "Niveau"), ("orientation", "Orientation"), *PERSON,
+        )}  # fmt: skip
+        for column, parser in ((column, parser) for _, column, parser, _ in SIMPLE if parser != "choice"):
+            self.parsers[column] = parser
+        for _, column, what in LISTS:
+            self.parsers[column] = functools.partial(_choices_tuple, column=column, what=what)
+
+    def _parsed(self, cells: list[str], column: str) -> tuple:
+        """(value, "") or (None, the French reason) for the column's text in this row."""
+        position = self.columns.get(column)
+        text = cells[position].strip() if position is not None and position < len(cells) else ""
+        cache = self.caches.setdefault(column, {})
+        found = cache.get(text)
+        if found is None:
+            try:
+                found = (self.parsers[column](text), "")
+            except (ValueError, RowRejected) as error:
+                found = (None, str(error))
+            if len(cache) < CACHE:
+                cache[text] = found
+        return found
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
         get = functools.partial(cell, cells, self.columns)
         problems = RowProblems()
-        attempt = problems.attempt
 
         source_id = get("id")
         if not source_id:
             problems.append("id manquant : chaque ligne doit porter un identifiant stable (idempotence).")
         values = {"source": self.source, "source_id": source_id[:100]}
-        values["type"] = attempt(self._choice, get, "type", "Type d'activité")
-        values["date"] = attempt(self.memo, parse_date, get("date"))
-        values["duration_minutes"] = attempt(self.memo, parse_count, get("duree"), "Durée", 600)
-        attempt(self._place, get, values)
-        values["themes"] = attempt(self._choices, get, "thematiques", "Thématique", default=[])
-        values["demarche_themes"] = attempt(self._choices, get, "thematiques_demarche", "Démarche", default=[])
-        values["equipment"] = attempt(self._choices, get, "materiel", "Matériel", default=[])
-        values["autonomy"] = attempt(self._choice, get, "autonomie", "Autonomie", default="")
-        values["level"] = attempt(self._choice, get, "niveau", "Niveau", default="")
-        values["title"] = get("titre")[:200]
-        values["redirection_category"] = attempt(self._choice, get, "orientation", "Orientation", default="")
-        attempt(self._advisor, get, values)
-        person = attempt(self._person, get, default={})
-        counts = attempt(self._counts, get, default={})
+        for name, column, _, _ in SIMPLE:
+            values[name], error = self._parsed(cells, column)
+            if error:
+                problems.append(error)
+        problems.attempt(self._place, cells, get, values)
+        for name, column, _ in LISTS:
+            found, error = self._parsed(cells, column)
+            values[name] = list(found or ())
+            if error:
+                problems.append(error)
+        for name, column, _ in (*CHOSEN, ("redirection_category", "orientation", "")):
+            values[name], error = self._parsed(cells, column)
+            if error:
+                problems.append(error)
+            if name == "level":
+                values["title"] = get("titre")[:200]
+        problems.attempt(self._advisor, get, values)
+        person = {}
+        for column, _ in PERSON:
+            person[column], error = self._parsed(cells, column)
+            if error:  # the first problem of the person's columns only
+                problems.append(error)
+                break
+        counts = problems.attempt(self._counts, get, default={})
         if problems:
             raise RowRejected(problems, source_id)
         if values["type"] == ActivityType.COLLECTIVE:
@@ -210,16 +268,11 @@ class RowParser:
         }
         return Draft(line=line, values=values, people=[(beneficiary, accompaniment)])
 
-    def _choice(self, get, column: str, what: str) -> str:
-        value = get(column)
-        return self.memo.keyed((column, value), _choice_or_blank, value, column, what)
-
-    def _choices(self, get, column: str, what: str) -> list[str]:
-        value = get(column)
-        return list(self.memo.keyed((column, value), parse_choices, value, INDEX[column], CHOICES[column], what))
-
-    def _place(self, get, values: dict) -> None:
-        values["place_type"] = place = self._choice(get, "type_lieu", "Type de lieu")
+    def _place(self, cells, get, values: dict) -> None:
+        place, error = self._parsed(cells, "type_lieu")
+        if error:
+            raise ValueError(error)
+        values["place_type"] = place
         values["site_id"] = values["commune_id"] = None
         if place == PlaceType.SITE:
             site = get("lieu_id")
@@ -244,17 +297,6 @@ class RowParser:
         if values.get("date") is None:
             return  # the date's problem is reported; the structure cannot be chosen without it
         values["structure_id"] = self.lookups.structure_of(advisor_id, values["date"])
-
-    def _person(self, get) -> dict:
-        return {
-            column: self._choice(get, column, what)
-            for column, what in (
-                ("genre", "Genre"),
-                ("tranche_age", "Tranche d'âge"),
-                ("statut_social", "Statut social"),
-                ("progression", "Progression"),
-            )
-        }
 
     def _counts(self, get) -> dict:
         participants = self.memo(parse_count, get("participants"), "Participants")
