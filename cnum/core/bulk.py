@@ -9,6 +9,7 @@ caller writing rows that other layers aggregate must announce them itself.
 import datetime
 import json
 import operator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.utils import timezone
@@ -94,3 +95,25 @@ def plain(value):
     if isinstance(value, str):
         return str(value)  # a TextChoices member as its plain value
     return value
+
+
+#: SQLite's page cache during a bulk load, in KiB (its default, 2 MiB, makes every index insert of a large table a
+#: read from the file once the table outgrows it).
+SQLITE_LOAD_CACHE_KIB = 32_768
+
+
+@contextmanager
+def load_cache():
+    """A larger SQLite page cache for the duration of a bulk load (PostgreSQL: nothing to do), then the previous."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")

@@ -25,7 +25,7 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.signals import activities_appended
 from cnum.activities.validation import validate_activities
 from cnum.core import audit
-from cnum.core.bulk import RowPlan, reserve_ids, write_rows
+from cnum.core.bulk import RowPlan, load_cache, reserve_ids, write_rows
 from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
@@ -140,7 +140,8 @@ class BatchWriter:
 
     def _recorded(self, source_ids: list[str]) -> dict[str, dict]:
         """The activities of this source already recorded under these ids: compared fields and number of people."""
-        rows = Activity.objects.filter(source=self.source, source_id__in=source_ids).order_by()
+        # Named as the unique index's condition, without which SQLite scans the whole table for each batch.
+        rows = Activity.objects.filter(source=self.source, source_id__in=source_ids).exclude(source_id="").order_by()
         recorded = {row["source_id"]: row for row in rows.values("pk", "source_id", *COMPARED)}
         if recorded:
             people = Accompaniment.objects.filter(activity_id__in=[row["pk"] for row in recorded.values()]).order_by()
@@ -226,7 +227,7 @@ def run_pipeline(
         parse = make_parser(header, report)
     except UnreadableFile as error:
         return _refuse(report, str(error))
-    with transaction.atomic():
+    with transaction.atomic(), load_cache():
         writer = BatchWriter(source=source, report=report, batch_size=batch_size)
         _consume(rows, parse, Checker(writer, report, allow_partial), report, progress)
         writer.close()
