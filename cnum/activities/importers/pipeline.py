@@ -227,7 +227,7 @@ def run_pipeline(
         parse = make_parser(header, report)
     except UnreadableFile as error:
         return _refuse(report, str(error))
-    with transaction.atomic(), load_cache():
+    with load_cache(), transaction.atomic():
         writer = BatchWriter(source=source, report=report, batch_size=batch_size)
         _consume(rows, parse, Checker(writer, report, allow_partial), report, progress)
         writer.close()
