@@ -86,7 +86,7 @@ def main(argv=None) -> int:
         **extra,
     }
     args.output.mkdir(parents=True, exist_ok=True)
-    output = args.output / f"{datetime.date.today()}-activities-import-{args.rows}.json"
+    output = args.output / f"{datetime.date.today()}-{connection.vendor}-activities-import-{args.rows}.json"
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     shutil.rmtree(workdir)
@@ -112,17 +112,18 @@ def registry(Advisor, Contract, Site, Structure, Team, TeamMembership) -> dict:
         structure = structures[n % STRUCTURES]
         kind = "public_project" if structure.is_public else "cdd"
         Contract.objects.create(advisor=advisor, structure=structure, kind=kind, start=start)
-        advisors.append(advisor.email)
-    team = Team.objects.create(name="Bench", structure=structures[1], coordinator_id=2)
-    for n in range(1, ADVISORS, 12):
-        TeamMembership.objects.create(team=team, advisor_id=n + 1, start=datetime.date(2024, 1, 1), status="accepted")
+        advisors.append(advisor)
+    # Members of a team of structure 1 (its advisors are those of rank 1, 13, 25…), from 2024 on.
+    team = Team.objects.create(name="Bench", structure=structures[1], coordinator=advisors[1])
+    for advisor in advisors[1::STRUCTURES]:
+        TeamMembership.objects.create(team=team, advisor=advisor, start=datetime.date(2024, 1, 1), status="accepted")
     sites = [
         Site.objects.create(
             name=f"Bench {n}", address="1 rue", postal_code="69001", commune_name="Lyon", updated_on=start
         ).pk
         for n in range(SITES)
     ]
-    return {"advisors": advisors, "sites": sites}
+    return {"advisors": [advisor.email for advisor in advisors], "sites": sites}
 
 
 def write_file(path: Path, rows: int, names: dict) -> None:
