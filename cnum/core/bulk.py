@@ -78,11 +78,23 @@ class RowPlan:
         self.columns = tuple(columns)
         self._get = operator.itemgetter(*self.defaults)
 
+        #: JSON texts of the lists met (a file repeats a few theme lists), by their repr.
+        self._texts: dict[str, str] = {}
+
     def row(self, values: dict) -> tuple:
         row = list(self._get(self.defaults | values))
         for position in self.converted:
-            if row[position].__class__ is not str and row[position] is not None:
-                row[position] = plain(row[position])
+            value = row[position]
+            if value.__class__ is list:
+                key = repr(value)  # tells [1], [True] and ["1"] apart, as their JSON does
+                text = self._texts.get(key)
+                if text is None:
+                    text = json.dumps(value)
+                    if len(self._texts) < 10_000:
+                        self._texts[key] = text
+                row[position] = text
+            elif value.__class__ is not str and value is not None:
+                row[position] = plain(value)
         return tuple(row)
 
 

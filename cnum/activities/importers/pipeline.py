@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from cnum.activities.importers.reading import iter_rows
+from cnum.activities.importers.reading import estimated_rows, iter_rows
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.signals import activities_appended
 from cnum.activities.validation import validate_activities
@@ -229,7 +229,8 @@ def run_pipeline(
         return _refuse(report, str(error))
     with load_cache(), transaction.atomic():
         writer = BatchWriter(source=source, report=report, batch_size=batch_size)
-        _consume(rows, parse, Checker(writer, report, allow_partial), report, progress)
+        bar = progress(total=estimated_rows(path), desc="Activités") if progress else None
+        _consume(rows, parse, Checker(writer, report, allow_partial), report, bar)
         writer.close()
         report.rolled_back = bool(report.fatal or (report.rejected and not allow_partial))
         if report.rolled_back or dry_run:
@@ -284,9 +285,8 @@ class Checker:
             self.writer.add(draft)
 
 
-def _consume(rows: Iterable, parse: RowParser, checker: Checker, report, progress) -> None:
+def _consume(rows: Iterable, parse: RowParser, checker: Checker, report, bar) -> None:
     iterator = iter(rows)
-    bar = progress(total=None, desc="Activités") if progress else None
     while True:
         try:
             line, cells = next(iterator)
