@@ -35,7 +35,9 @@ def write_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
 def reserve_ids(model, count: int) -> list[int]:
     """`count` new primary keys for `model`, never given to anyone else: on PostgreSQL drawn from the table's
     sequence (which is moved past them), on SQLite above the largest id ever given (sqlite_sequence: AUTOINCREMENT
-    never reuses a deleted row's id), which the transaction's write lock keeps for this writer."""
+    never reuses a deleted row's id). SQLite has one writer at a time: once the transaction has written, no one else
+    can take these ids; a writer slipping in before its first write makes its insert fail on the primary key, never
+    share an id."""
     if count <= 0:
         return []
     table = model._meta.db_table
