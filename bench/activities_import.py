@@ -2,15 +2,20 @@
 
     .venv/bin/python -m bench.activities_import [--rows 100000]
 
+The file: 60 advisors of 12 structures (a few in a team), dates over 2023–2025, a quarter of workshops, individual
+people described or not (`write_file`).
+
 Runs on a throw-away SQLite file unless DATABASE_URL is set. Peak RSS is the process's VmHWM (the whole
 process, Django included): it must stay flat when --rows grows, since the import streams.
 """
 
 import argparse
+import cProfile
 import csv
 import datetime
 import json
 import os
+import random
 import resource
 import shutil
 import tempfile
@@ -24,6 +29,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--profile", type=Path, help="write the import's cProfile statistics to this file")
+    parser.add_argument("--again", action="store_true", help="import the file a second time (nothing may change)")
+    parser.add_argument("--verify", action="store_true", help="recount the rollups afterwards (stats_verify)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="cnum-bench-activities-"))
     if not os.environ.get("DATABASE_URL"):
@@ -33,48 +41,124 @@ def main(argv=None) -> int:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
-    from cnum.advisors.models import Advisor, Contract
+    from cnum.advisors.models import Advisor, Contract, Team, TeamMembership
     from cnum.core.imports import run_import
     from cnum.sites.models import Site
     from cnum.structures.models import Structure
 
     call_command("migrate", verbosity=0)
-    structure = Structure.objects.create(name="Bench", type="commune")
-    advisor = Advisor.objects.create(first_name="B", last_name="Bench", email="bench@exemple.fr")
-    Contract.objects.create(advisor=advisor, structure=structure, kind="cdd", start=datetime.date(2024, 1, 1))
-    site = Site.objects.create(
-        name="Bench", address="1 rue", postal_code="69001", commune_name="Lyon", updated_on=datetime.date(2024, 1, 1)
-    )
     path = workdir / "activities.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "date", "type", "duree", "type_lieu", "lieu_id", "thematiques", "participants"])
-        for n in range(args.rows):
-            collective = n % 3 == 0
-            kind, participants = ("collectif", 6) if collective else ("individuel", "")
-            writer.writerow([f"B{n}", "2025-03-15", kind, 45, "lieu_activite", site.pk, "email|sante", participants])
+    write_file(path, args.rows, registry(Advisor, Contract, Site, Structure, Team, TeamMembership))
     rss_before = peak_rss_kib()
-    start = time.perf_counter()
-    report = run_import(format_name="cnum-csv", path=path, dry_run=False, advisor_email="bench@exemple.fr")
-    elapsed = time.perf_counter() - start
+    profiler = cProfile.Profile() if args.profile else None
+    start, cpu_start = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = peak_rss_kib()
+    extra = {}
+    if args.again:
+        start = time.perf_counter()
+        again = run_import(format_name="cnum-csv", path=path, dry_run=False)
+        extra["second_import"] = {"created": again.created, "unchanged": again.unchanged}
+        extra["second_import_seconds"] = round(time.perf_counter() - start, 1)
+    if args.verify:
+        from cnum.stats import verify
+
+        extra["stats_verify_differences"] = len(verify.differences(method="sql"))
     result = {
         "rows": args.rows,
         "created": report.created,
         "rejected": len(report.rejected),
         "seconds": round(elapsed, 1),
         "rows_per_second": round(args.rows / elapsed),
+        "cpu_seconds": round(cpu, 1),
         "peak_rss_mb_before_import": round(rss_before / 1024),
         "peak_rss_mb": round(peak / 1024),
         "file_mb": round(path.stat().st_size / 1024 / 1024, 1),
+        "engine": connection.vendor,
+        **extra,
     }
     args.output.mkdir(parents=True, exist_ok=True)
-    output = args.output / f"{datetime.date.today()}-activities-import-{args.rows}.json"
+    output = args.output / f"{datetime.date.today()}-{connection.vendor}-activities-import-{args.rows}.json"
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     shutil.rmtree(workdir)
     return 0
+
+
+ADVISORS, STRUCTURES, SITES = 60, 12, 24
+THEMES = ("email", "sante", "bureautique", "navigation_sur_internet", "aide_aux_demarches_administratives")
+COLUMNS = ["id", "date", "type", "duree", "type_lieu", "lieu_id", "thematiques", "conseiller_email"]
+COLUMNS += ["genre", "tranche_age", "statut_social", "progression", "participants", "participants_progression"]
+
+
+def registry(Advisor, Contract, Site, Structure, Team, TeamMembership) -> dict:
+    """Structures (half public), advisors (a few in a team), sites: what the rows name."""
+    start = datetime.date(2022, 1, 1)
+    structures = [
+        Structure.objects.create(name=f"Bench {n}", type="commune" if n % 2 else "association")
+        for n in range(STRUCTURES)
+    ]
+    advisors = []
+    for n in range(ADVISORS):
+        advisor = Advisor.objects.create(first_name="B", last_name=f"Bench {n}", email=f"bench{n}@exemple.fr")
+        structure = structures[n % STRUCTURES]
+        kind = "public_project" if structure.is_public else "cdd"
+        Contract.objects.create(advisor=advisor, structure=structure, kind=kind, start=start)
+        advisors.append(advisor)
+    # Members of a team of structure 1 (its advisors are those of rank 1, 13, 25…), from 2024 on.
+    team = Team.objects.create(name="Bench", structure=structures[1], coordinator=advisors[1])
+    for advisor in advisors[1::STRUCTURES]:
+        TeamMembership.objects.create(team=team, advisor=advisor, start=datetime.date(2024, 1, 1), status="accepted")
+    sites = [
+        Site.objects.create(
+            name=f"Bench {n}", address="1 rue", postal_code="69001", commune_name="Lyon", updated_on=start
+        ).pk
+        for n in range(SITES)
+    ]
+    return {"advisors": [advisor.email for advisor in advisors], "sites": sites}
+
+
+def write_file(path: Path, rows: int, names: dict) -> None:
+    """Rows shaped like a year of a programme's records: dates over 2023–2025, durations, themes, places,
+    individual people described or not, workshops of a few people; the same seed gives the same file."""
+    rng = random.Random(20)
+    first = datetime.date(2023, 1, 1)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            day = first + datetime.timedelta(days=rng.randrange(1_000))
+            remote = rng.random() < 0.2
+            site = "" if remote else rng.choice(names["sites"])
+            themes = "|".join(rng.sample(THEMES, rng.randint(1, 2)))
+            row = [f"B{n}", day.isoformat(), "", rng.choice((15, 30, 45, 60, 90, 120)), "", site, themes]
+            row[4] = "a_distance" if remote else "lieu_activite"
+            row.append(rng.choice(names["advisors"]))
+            if rng.random() < 0.25:
+                participants = rng.randint(2, 12)
+                row[2] = "collectif"
+                row += ["", "", "", "", participants, rng.randint(0, participants)]
+            else:
+                row[2] = "individuel"
+                row += [
+                    rng.choice(("femme", "homme", "")),
+                    rng.choice(("Moins de 12 ans", "60–69 ans", "25–39 ans", "")),
+                ]
+                row += [
+                    rng.choice(("retraite", "en_emploi", "sans_emploi", "")),
+                    rng.choice(("oui", "non", "")),
+                    "",
+                    "",
+                ]
+            writer.writerow(row)
 
 
 def peak_rss_kib() -> int:

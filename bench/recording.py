@@ -3,7 +3,7 @@ the recording form, and partner tools post to the API with a bearer token; 1, 8 
 with requests), each its own advisor. Latency p50/p95, requests per second, errors (any unexpected status), the
 server's CPU per request (gunicorn's processes, from /proc: the clients' CPU apart), and how late the dashboards
 are: while the clients post, a probe advisor posts too and times, from the answer, until the rollup tables count
-its activity (docs/adr/0008-deferred-rollups.md; read directly, so that no dashboard read drains for it)."""
+its activity (docs/adr/0009-deferred-rollups.md; read directly, so that no dashboard read drains for it)."""
 
 import datetime
 import os

@@ -4,7 +4,7 @@ The access log goes through cnum's logger, which masks e-mails, phone numbers, f
 password-reset tokens in every line (cnum/core/access_log.py, docs/privacy.md).
 
 Each worker starts a thread that counts recorded activities in the statistics' rollup tables in batches, just after
-their write (cnum.stats.pending, docs/adr/0008-deferred-rollups.md).
+their write (cnum.stats.pending, docs/adr/0009-deferred-rollups.md).
 """
 
 logger_class = "cnum.core.access_log.PersonalDataLogger"

@@ -19,7 +19,7 @@ a service's `tracking()` only groups them into one change.
 A write that only creates — a new activity whose people are new too (an anonymous person), or have no other
 activity the write changes — goes through `creating()` instead: nothing existed before it, so there is nothing to
 read before the write, and `activities_created` is sent once it is done, in its transaction. The statistics then
-count the new activities in batches just after the commit (docs/adr/0008-deferred-rollups.md).
+count the new activities in batches just after the commit (docs/adr/0009-deferred-rollups.md).
 """
 
 import threading
@@ -102,3 +102,13 @@ def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
     if activities or people:
         activities_extending.send(sender=ActivityChange, change=outer, activity_ids=activities, beneficiary_ids=people)
     outer.add(activity_ids=activities, beneficiary_ids=people)
+
+
+#: Activities written in bulk by raw SQL (the importers, through cnum.core.bulk, which bypasses the write gateway),
+#: sent after the write, in its transaction, with `activities` (dicts of every Activity field by attname, `id`
+#: included), `people` ((activity id, the new anonymous Beneficiary's fields, the Accompaniment's fields) per person;
+#: only new people: an appended activity never names an existing one) and `state` (a dict the sender keeps for the
+#: whole load, where listeners keep what they learn from one batch to the next). A load ends, still in its
+#: transaction, with one more signal with `final=True` (and no rows): listeners may hold sums until then. Listeners
+#: must account for the new rows exactly: nothing else will.
+activities_appended = Signal()

@@ -1,11 +1,15 @@
 """The rules of an activity report (DOMAIN.md "Activity (v2, the current national format)").
 
-One function, `validate_activity`, used by the recording form, the partner API and the importers, so that an
-activity is held to the same rules wherever it comes from. It reads plain values (model field names as keys) and
-returns French messages per field; an empty dict means the activity is valid.
+One rule set, `RULES`, used by the recording form, the partner API and the importers, so that an activity is held to
+the same rules wherever it comes from. Each rule reads a few fields (model field names as keys) and adds French
+messages per field. `validate_activities` evaluates the rules over a batch of activities, each rule once per
+distinct combination of the fields it reads (an import's 2,000 rows share a few dates, durations and theme lists);
+`validate_activity`, for the form and the API, is the same evaluation on a batch of one.
 """
 
 import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -28,6 +32,21 @@ MIN_DURATION, MAX_DURATION = 1, 600
 #: Breakdown keys of anonymous collective participants, and the values each accepts.
 BREAKDOWNS = {"genre": Genre, "tranche_age": AgeBracket, "statut_social": SocialStatus}
 COUNTS = ("anonymous_participants", "anonymous_first_time", "anonymous_progressed", "anonymous_asked")
+# TextChoices.values builds a new list at each call: the rules test membership in sets built once.
+TYPES, PLACES, THEMES = frozenset(ActivityType.values), frozenset(PlaceType.values), frozenset(Theme.values)
+DEMARCHES, EQUIPMENT = frozenset(DemarcheTheme.values), frozenset(Equipment.values)
+AUTONOMIES, LEVELS = frozenset(Autonomy.values), frozenset(Level.values)
+CATEGORIES = frozenset(RedirectionCategory.values)
+BREAKDOWN_VALUES = {key: frozenset(choices.values) for key, choices in BREAKDOWNS.items()}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One national rule: the fields it reads, and `check(data, add, today)`, which calls `add(field, message)` for
+    each problem. A rule reads nothing but its fields, so its messages are a function of their values."""
+
+    fields: tuple[str, ...]
+    check: Callable
 
 
 def validate_activity(data: dict, *, today: datetime.date | None = None) -> dict[str, list[str]]:
@@ -39,30 +58,55 @@ def validate_activity(data: dict, *, today: datetime.date | None = None) -> dict
     many followed beneficiaries a collective activity lists. `site`, `commune` and `redirection_site` only need
     to be present (an object or an id); dates may be ISO strings, numbers strings of digits.
     """
-    errors: dict[str, list[str]] = {}
+    return validate_activities([data], today=today)[0]
 
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
 
-    kind = data.get("type")
-    if kind not in ActivityType.values:
-        add("type", "Choisissez un type d'activité : accompagnement individuel ou atelier collectif.")
-    _check_date(data.get("date"), today or timezone.localdate(), add)
-    _check_duration(data.get("duration_minutes"), add)
-    _check_place(data, add)
-    _check_themes(data, add)
-    equipment = data.get("equipment") or []
-    if any(value not in Equipment.values for value in equipment):
-        add("equipment", "Matériel inconnu.")
-    _check_type_fields(data, kind, add)
-    if kind == ActivityType.COLLECTIVE:
-        _check_counts(data, add)
-    category = data.get("redirection_category") or ""
-    if category and category not in RedirectionCategory.values:
-        add("redirection_category", "Orientation inconnue.")
-    if not category and (data.get("redirection_site") or (data.get("redirection_other") or "").strip()):
-        add("redirection_category", "Indiquez vers quel type de structure la personne a été orientée.")
-    return errors
+def validate_activities(rows: Sequence[dict], *, today: datetime.date | None = None) -> list[dict[str, list[str]]]:
+    """`validate_activity` of each row, each rule evaluated once per distinct combination of the values it reads."""
+    today = today or timezone.localdate()
+    results: list[dict[str, list[str]]] = [{} for _ in rows]
+    for rule in RULES:
+        memo: dict[tuple, list[tuple[str, str]]] = {}
+        fields = [(name.rstrip("?"), name.endswith("?")) for name in rule.fields]
+        for data, errors in zip(rows, results, strict=True):
+            key = _key(data, fields)
+            try:
+                found = memo.get(key)
+            except TypeError:  # an unsaved object: the rule is run for this row
+                found, key = None, None
+            if found is None:
+                found = []
+                rule.check(data, lambda field, message, found=found: found.append((field, message)), today)
+                if key is not None:
+                    memo[key] = found
+            for field, message in found:
+                errors.setdefault(field, []).append(message)
+    return results
+
+
+#: Values a key holds as they are (with their type): the others go through `_frozen`.
+SCALARS = frozenset({str, int, bool, float, type(None), datetime.date, datetime.datetime})
+
+
+def _key(data: dict, fields: list[tuple[str, bool]]) -> tuple:
+    """The values a rule reads, as a key that tells apart what the rule may tell apart; "site?" reads presence."""
+    key = []
+    for name, presence in fields:
+        value = data.get(name)
+        if presence:
+            value = bool(value)
+        key.append((value.__class__, value) if value.__class__ in SCALARS else _frozen(value))
+    return tuple(key)
+
+
+def _frozen(value):
+    """A hashable image of `value` that tells apart what a rule may tell apart: 1, True, "1" and 1.0 differ; lists
+    and dicts keep their order (messages follow it)."""
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_frozen(item) for item in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_frozen(name), _frozen(item)) for name, item in value.items()))
+    return (type(value), value)
 
 
 def _as_date(value) -> datetime.date | None:
@@ -85,7 +129,13 @@ def _as_int(value) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _check_date(value, today, add) -> None:
+def _check_type(data, add, today) -> None:
+    if data.get("type") not in TYPES:
+        add("type", "Choisissez un type d'activité : accompagnement individuel ou atelier collectif.")
+
+
+def _check_date(data, add, today) -> None:
+    value = data.get("date")
     if value in (None, ""):
         add("date", "Indiquez la date de l'activité.")
         return
@@ -98,13 +148,13 @@ def _check_date(value, today, add) -> None:
         add("date", "La date de l'activité ne peut pas être antérieure au 1er janvier 2020.")
 
 
-def _check_duration(value, add) -> None:
-    minutes = _as_int(value)
+def _check_duration(data, add, today) -> None:
+    minutes = _as_int(data.get("duration_minutes"))
     if minutes is None or not MIN_DURATION <= minutes <= MAX_DURATION:
         add("duration_minutes", f"Indiquez une durée entre {MIN_DURATION} et {MAX_DURATION} minutes.")
 
 
-def _check_place(data, add) -> None:
+def _check_place(data, add, today) -> None:
     place = data.get("place_type")
     if place not in PlaceType.values:
         add("place_type", "Choisissez le lieu de l'activité.")
@@ -116,26 +166,32 @@ def _check_place(data, add) -> None:
         add("place_type", "Une activité à distance n'a ni lieu d'activité ni commune.")
 
 
-def _check_themes(data, add) -> None:
+def _check_themes(data, add, today) -> None:
     themes = data.get("themes") or []
     if not themes:
         add("themes", "Choisissez au moins une thématique.")
-    elif any(theme not in Theme.values for theme in themes):
+    elif any(theme not in THEMES for theme in themes):
         add("themes", "Thématique inconnue.")
     demarches = data.get("demarche_themes") or []
     if demarches and Theme.PROCEDURES not in themes:
         add("demarche_themes", "Les thématiques de démarche vont avec « Aide aux démarches administratives ».")
-    elif any(theme not in DemarcheTheme.values for theme in demarches):
+    elif any(theme not in DEMARCHES for theme in demarches):
         add("demarche_themes", "Thématique de démarche inconnue.")
 
 
-def _check_type_fields(data, kind, add) -> None:
+def _check_equipment(data, add, today) -> None:
+    if any(value not in EQUIPMENT for value in data.get("equipment") or []):
+        add("equipment", "Matériel inconnu.")
+
+
+def _check_type_fields(data, add, today) -> None:
+    kind = data.get("type")
     autonomy, level, title = data.get("autonomy") or "", data.get("level") or "", (data.get("title") or "").strip()
-    if autonomy and autonomy not in Autonomy.values:
+    if autonomy and autonomy not in AUTONOMIES:
         add("autonomy", "Niveau d'autonomie inconnu.")
     elif autonomy and kind == ActivityType.COLLECTIVE:
         add("autonomy", "L'autonomie ne s'indique que pour un accompagnement individuel.")
-    if level and level not in Level.values:
+    if level and level not in LEVELS:
         add("level", "Niveau d'atelier inconnu.")
     elif level and kind == ActivityType.INDIVIDUAL:
         add("level", "Le niveau ne s'indique que pour un atelier collectif.")
@@ -143,7 +199,9 @@ def _check_type_fields(data, kind, add) -> None:
         add("title", "Le titre ne s'indique que pour un atelier collectif.")
 
 
-def _check_counts(data, add) -> None:
+def _check_counts(data, add, today) -> None:
+    if data.get("type") != ActivityType.COLLECTIVE:
+        return
     counts = {}
     for field in COUNTS:
         value = data.get(field) or 0
@@ -170,12 +228,35 @@ def _check_breakdown(breakdown, anonymous, add) -> None:
         add("anonymous_breakdown", "Répartition invalide.")
         return
     for key, counts in breakdown.items():
-        choices = BREAKDOWNS.get(key)
+        choices = BREAKDOWN_VALUES.get(key)
         if choices is None or not isinstance(counts, dict):
             add("anonymous_breakdown", f"Répartition inconnue : « {key} ».")
             continue
         name, values = key.replace("_", " "), [_as_int(count) for count in counts.values()]
-        if any(value not in choices.values for value in counts) or None in values:
+        if any(value not in choices for value in counts) or None in values:
             add("anonymous_breakdown", f"Répartition par {name} invalide.")
         elif sum(values) > anonymous:
             add("anonymous_breakdown", f"La répartition par {name} dépasse le nombre de participants.")
+
+
+def _check_redirection(data, add, today) -> None:
+    category = data.get("redirection_category") or ""
+    if category and category not in CATEGORIES:
+        add("redirection_category", "Orientation inconnue.")
+    if not category and (data.get("redirection_site") or (data.get("redirection_other") or "").strip()):
+        add("redirection_category", "Indiquez vers quel type de structure la personne a été orientée.")
+
+
+#: In the order their messages are listed. "site?" reads whether the field is given, not its value: a rule that only
+#: needs a site to be there is evaluated once for thousands of sites.
+RULES = (
+    Rule(("type",), _check_type),
+    Rule(("date",), _check_date),
+    Rule(("duration_minutes",), _check_duration),
+    Rule(("place_type", "site?", "commune?"), _check_place),
+    Rule(("themes", "demarche_themes"), _check_themes),
+    Rule(("equipment",), _check_equipment),
+    Rule(("type", "autonomy", "level", "title"), _check_type_fields),
+    Rule(("type", *COUNTS, "followed_participants", "anonymous_breakdown"), _check_counts),
+    Rule(("redirection_category", "redirection_site?", "redirection_other"), _check_redirection),
+)

@@ -40,6 +40,7 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.services import normalize_person_name
 from cnum.advisors.enums import ContractEndReason
 from cnum.advisors.models import Advisor, Contract, SiteAssignment
+from cnum.core.bulk import plain, write_rows
 from cnum.demo import activities as shapes
 from cnum.demo.later_waves import luhn_complete
 from cnum.demo.registry import contract_kind, hub_by_departement
@@ -101,15 +102,7 @@ class BulkWriter:
                 rows.clear()
 
     def _write(self, table, columns, rows) -> None:
-        quote = connection.ops.quote_name  # "end", "start"… are reserved words
-        table, names = quote(table), ", ".join(quote(column) for column in columns)
-        if connection.vendor == "postgresql":
-            with self.raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join("?" * len(columns))
-            self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+        write_rows(table, columns, rows)
 
 
 def next_id(model) -> int:
@@ -147,15 +140,7 @@ def _plan(model, values: dict) -> tuple[tuple[str, ...], list]:
     return tuple(columns), plan
 
 
-def _plain(value):
-    """A value as the DB-API cursor takes it on both engines: JSON as text, dates as ISO text, choices as str."""
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return str(value)  # a TextChoices member as its plain value
-    return value
+_plain = plain
 
 
 # --- the registry --------------------------------------------------------------------------------------------------

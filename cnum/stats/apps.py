@@ -15,6 +15,12 @@ class StatsConfig(AppConfig):
 
         versions.connect()  # registry writes move the dashboards' versions (docs/adr/0008-dashboard-cache.md)
 
+        from cnum.activities.signals import activities_appended
+        from cnum.stats import appends
+
+        # The importers' raw writer announces its rows itself (docs/adr/0006).
+        activities_appended.connect(appends.on_activities_appended, dispatch_uid="stats-activities-appended")
+
         from cnum.stats import home
 
         home.connect()  # its panels on the home page (cnum.core.home)

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from cnum.stats import perms, programme, versions
+from cnum.stats import pending, perms, programme, versions
 from cnum.stats.scopes import Scope
 
 PREFIX = "stats:dashboard:"
@@ -42,6 +42,7 @@ def keys(scope: Scope, query, user) -> Keys:
     """The cache keys of the dashboard of `scope` asked with `query` (a QueryDict) by `user`. The versions are read
     first, before anything the page shows, so that an entry is never stored under versions newer than its content
     (cnum.stats.versions)."""
+    pending.catch_up()  # activities recorded a moment ago are counted (and their scopes' versions moved) first
     generation, registry, figures = versions.read(scope)
     asked = (
         str(scope),

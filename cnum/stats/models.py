@@ -156,7 +156,7 @@ class FiguresShare(models.Model):
 
 
 class StatPending(models.Model):
-    """A new activity written but not yet counted in the rollup tables (docs/adr/0008-deferred-rollups.md).
+    """A new activity written but not yet counted in the rollup tables (docs/adr/0009-deferred-rollups.md).
 
     Recording an activity writes this row in the same transaction as the activity; `cnum.stats.rollups.drain()`
     adds the pending activities to the tables in batches just after, and deletes their rows in the same

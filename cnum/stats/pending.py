@@ -1,4 +1,4 @@
-"""New activities counted in batches just after their write (docs/adr/0008-deferred-rollups.md).
+"""New activities counted in batches just after their write (docs/adr/0009-deferred-rollups.md).
 
 Recording an activity with new people only (the form's and the API's usual case) reads nothing before its write:
 `defer()` writes a StatPending row per new activity in the write's transaction, and once it commits, `drain()` adds
@@ -100,6 +100,7 @@ def apply_created(activity_ids: Iterable[int]) -> None:
             for key in keys - rest.get(entity, set()):
                 tally.people[(*key, distinct.column)] += 1
     rollups.apply(tally)
+    rollups.bump_versions(tally)  # the cached dashboards of these scopes (cnum.stats.versions)
 
 
 # --- the drainer thread of a web worker -----------------------------------------------------------------------

@@ -8,7 +8,7 @@
 
 A change that only creates (cnum.activities.signals: `creating()`, a recording with new people) reads nothing: its
 new activities are queued in StatPending with the write and counted in batches just after it (cnum.stats.pending,
-docs/adr/0008-deferred-rollups.md).
+docs/adr/0009-deferred-rollups.md).
 
 Reference data is not followed: régions, départements, communes and their EPCI, hubs' territories. After changing
 them, run `python manage.py stats_rebuild` (`stats_verify` tells whether the tables still agree).

@@ -443,7 +443,7 @@ def bump_versions(*tallies: Tally) -> None:
 
 def counted(activity_ids: Iterable[int]) -> set[int]:
     """The activities among `activity_ids` the tables count: all but the pending ones (StatPending), which a drain
-    counts with their state at that time (docs/adr/0008-deferred-rollups.md)."""
+    counts with their state at that time (docs/adr/0009-deferred-rollups.md)."""
     ids = set(activity_ids)
     if not ids:
         return ids

@@ -545,7 +545,7 @@ def _team_tally() -> Tally:
 EMPTIED = (StatCell, StatPeople, StatTag, StatPending)
 #: The rebuild's steps, in order (their names are shown as it goes).
 STEPS = [
-    # The pending activities are counted with the others: their queue goes (docs/adr/0008-deferred-rollups.md).
+    # The pending activities are counted with the others: their queue goes (docs/adr/0009-deferred-rollups.md).
     ("vidage", lambda cursor: [model.objects.all().delete() for model in EMPTIED]),
     ("table fine", _create_fine),
     ("territoires", _create_scopes),

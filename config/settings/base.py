@@ -265,7 +265,7 @@ CNUM_TASKS_PROGRESS_DIR = Path(os.environ.get("CNUM_TASKS_PROGRESS_DIR", VAR_DIR
 #: Web imports and activity exports above this many rows run as a background task with a progress bar.
 CNUM_TASKS_ROWS_THRESHOLD = int(os.environ.get("CNUM_TASKS_ROWS_THRESHOLD", 2000))
 #: How long a web worker's drainer gathers recorded activities into one batch before counting them in the rollup
-#: tables (cnum.stats.pending, docs/adr/0008-deferred-rollups.md): the dashboards lag the writes by about this.
+#: tables (cnum.stats.pending, docs/adr/0009-deferred-rollups.md): the dashboards lag the writes by about this.
 CNUM_STATS_DRAIN_DELAY_MS = int(os.environ.get("CNUM_STATS_DRAIN_DELAY_MS", 50))
 #: Local hour (0-23) at which the worker regenerates the open data each night; empty turns the schedule off.
 CNUM_OPENDATA_HOUR = os.environ.get("CNUM_OPENDATA_HOUR", "3")

@@ -233,3 +233,29 @@ def test_a_sheet_declaring_sixteen_thousand_columns_is_read_within_the_column_li
     workbook.save(tmp_path / "large.xlsx")
     widths = {len(cells) for _, cells in iter_rows(tmp_path / "large.xlsx")}
     assert max(widths) <= 256
+
+
+class Bar:
+    """Stands for the command's progress bar: what it was told."""
+
+    def __init__(self, total=None, desc=""):
+        self.total, self.done, self.closed = total, 0, False
+
+    def update(self, n):
+        self.done += n
+
+    def close(self):
+        self.closed = True
+
+
+def test_the_progress_bar_knows_the_rows_to_come_so_it_can_say_the_time_left(tmp_path, advisor, site):
+    path = write_csv(tmp_path / "a.csv", [row(n, site, collective=n % 2) for n in range(2_345)])
+    bars = []
+
+    def progress(**kwargs):
+        bars.append(Bar(**kwargs))
+        return bars[-1]
+
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False, progress=progress)
+    (bar,) = bars
+    assert report.created == bar.total == bar.done == 2_345 and bar.closed

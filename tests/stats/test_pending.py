@@ -1,4 +1,4 @@
-"""New activities are queued with their write and counted just after it (docs/adr/0008-deferred-rollups.md): a
+"""New activities are queued with their write and counted just after it (docs/adr/0009-deferred-rollups.md): a
 process that dies between the write and the count loses nothing, the queue is replayed, one drain counts at a time,
 and a page never shows figures older than the writes it can see.
 

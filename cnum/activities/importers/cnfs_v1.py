@@ -24,12 +24,10 @@ from cnum.activities.importers.pipeline import (
     Draft,
     RowProblems,
     RowRejected,
-    checked_activity,
     run_pipeline,
 )
 from cnum.activities.importers.reading import cell, header_columns
-from cnum.activities.importers.values import is_null, parse_count, parse_date, split_values
-from cnum.activities.models import Accompaniment, Beneficiary
+from cnum.activities.importers.values import Memo, is_null, parse_count, parse_date, split_values
 from cnum.advisors.models import Advisor
 from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.models import Site
@@ -125,6 +123,7 @@ class RowParser:
             raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête v1 : {', '.join(missing)}.")
         self.columns, self.report, self.lookups = columns, report, Lookups()
         self.structures: dict[str, tuple[int, int, int | None, int | None]] = {}
+        self.memo = Memo()
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
         get = functools.partial(_cell, cells, self.columns)
@@ -138,18 +137,15 @@ class RowParser:
         kind = TYPES.get(key(get("activite")))
         if kind is None:
             problems.append(f"activite « {get('activite')} » inconnue : individuel, ponctuel ou collectif attendu.")
-        values["date"] = attempt(parse_date, get("date_accompagnement"))
-        values["duration_minutes"] = attempt(_duration, get("duree"))
+        values["date"] = attempt(self.memo, parse_date, get("date_accompagnement"))
+        values["duration_minutes"] = attempt(self.memo, _duration, get("duree"))
         values["themes"] = attempt(self._themes, line, get("themes"), default=[])
-        participants = attempt(parse_count, get("nb_participants"), "nb_participants", 100, default=0)
-        recurrent = attempt(
-            parse_count, get("nb_participants_recurrents"), "nb_participants_recurrents", 100, default=0
-        )
-        ages = {column: attempt(parse_count, get(column), column, 100, default=0) for column in AGES}
-        statuses = {column: attempt(parse_count, get(column), column, 100, default=0) for column in STATUSES}
-        redirected = attempt(
-            parse_count, get("accompagnement_redirection"), "accompagnement_redirection", 1000, default=0
-        )
+        count = functools.partial(attempt, self.memo, parse_count, default=0)
+        participants = count(get("nb_participants"), "nb_participants", 100)
+        recurrent = count(get("nb_participants_recurrents"), "nb_participants_recurrents", 100)
+        ages = {column: count(get(column), column, 100) for column in AGES}
+        statuses = {column: count(get(column), column, 100) for column in STATUSES}
+        redirected = count(get("accompagnement_redirection"), "accompagnement_redirection", 1000)
         structure = attempt(self._structure, line, get)
         if structure:
             attempt(self._place, line, get, structure, values)
@@ -177,15 +173,15 @@ class RowParser:
         values["type"] = kind
         if kind == ActivityType.COLLECTIVE:
             values.update(_collective_counts(participants, recurrent, ages, statuses))
-            return Draft(line=line, activity=checked_activity(values))
-        beneficiary = Beneficiary(
-            advisor_id=values["advisor_id"],
-            genre=Genre.UNKNOWN,
-            age_bracket=_single(ages, AGES),
-            social_status=_single(statuses, STATUSES),
-        )
-        accompaniment = Accompaniment(is_first=recurrent == 0, progressed=Progress.NOT_ASKED)
-        return Draft(line=line, activity=checked_activity(values), people=[(beneficiary, accompaniment)])
+            return Draft(line=line, values=values)
+        beneficiary = {
+            "advisor_id": values["advisor_id"],
+            "genre": Genre.UNKNOWN,
+            "age_bracket": _single(ages, AGES),
+            "social_status": _single(statuses, STATUSES),
+        }
+        accompaniment = {"is_first": recurrent == 0, "progressed": Progress.NOT_ASKED}
+        return Draft(line=line, values=values, people=[(beneficiary, accompaniment)])
 
     def _themes(self, line: int, value: str) -> list[str]:
         themes, unknown = [], []

@@ -28,11 +28,11 @@ from cnum.activities.importers.pipeline import (
     Draft,
     RowProblems,
     RowRejected,
-    checked_activity,
     run_pipeline,
 )
 from cnum.activities.importers.reading import cell, header_columns
 from cnum.activities.importers.values import (
+    Memo,
     choice_index,
     is_null,
     parse_choice,
@@ -40,7 +40,6 @@ from cnum.activities.importers.values import (
     parse_count,
     parse_date,
 )
-from cnum.activities.models import Accompaniment, Beneficiary
 from cnum.core.imports import Column
 from cnum.sites.importers.files import UnreadableFile
 
@@ -149,7 +148,36 @@ def _run(*, path, dry_run, source, allow_partial=False, advisor_email="", progre
     )
 
 
+def _choice_or_blank(value: str, column: str, what: str) -> str:
+    return "" if is_null(value) else parse_choice(value, INDEX[column], CHOICES[column], what)
+
+
+def _choices_tuple(value: str, column: str, what: str) -> tuple[str, ...]:
+    return tuple(parse_choices(value, INDEX[column], CHOICES[column], what))
+
+
+#: Columns read on their own, parsed once per distinct text: Activity field, column, parser, French name.
+SIMPLE = (
+    ("type", "type", "choice", "Type d'activité"),
+    ("date", "date", parse_date, ""),
+    ("duration_minutes", "duree", functools.partial(parse_count, what="Durée", maximum=600), ""),
+)
+LISTS = (
+    ("themes", "thematiques", "Thématique"),
+    ("demarche_themes", "thematiques_demarche", "Démarche"),
+    ("equipment", "materiel", "Matériel"),
+)
+CHOSEN = (("autonomy", "autonomie", "Autonomie"), ("level", "niveau", "Niveau"))
+PERSON = (("genre", "Genre"), ("tranche_age", "Tranche d'âge"), ("statut_social", "Statut social"))
+PERSON += (("progression", "Progression"),)
+#: Distinct texts kept per column (a file's dates, durations and values: a few thousand).
+CACHE = 100_000
+
+
 class RowParser:
+    """Parse one row into a Draft, or RowRejected with every problem found, in the columns' order. Each column's
+    distinct texts are parsed once (`_parsed`): rows repeat a few thousand dates, durations and values."""
+
     def __init__(self, columns: dict[str, int], *, advisor_email: str, source: str):
         missing = [name for name in REQUIRED if name not in columns]
         if "conseiller_email" not in columns and not advisor_email:
@@ -159,30 +187,64 @@ class RowParser:
             raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête : {', '.join(missing)}.")
         self.columns, self.advisor_email, self.source = columns, advisor_email, source
         self.lookups = Lookups()
+        self.memo = Memo()
+        self.caches: dict[str, dict[str, tuple]] = {}
+        self.parsers = {column: functools.partial(_choice_or_blank, column=column, what=what) for column, what in (
+            ("type", "Type d'activité"), ("type_lieu", "Type de lieu"), ("autonomie", "Autonomie"),
+            ("niveau", "Niveau"), ("orientation", "Orientation"), *PERSON,
+        )}  # fmt: skip
+        for column, parser in ((column, parser) for _, column, parser, _ in SIMPLE if parser != "choice"):
+            self.parsers[column] = parser
+        for _, column, what in LISTS:
+            self.parsers[column] = functools.partial(_choices_tuple, column=column, what=what)
+
+    def _parsed(self, cells: list[str], column: str) -> tuple:
+        """(value, "") or (None, the French reason) for the column's text in this row."""
+        position = self.columns.get(column)
+        text = cells[position].strip() if position is not None and position < len(cells) else ""
+        cache = self.caches.setdefault(column, {})
+        found = cache.get(text)
+        if found is None:
+            try:
+                found = (self.parsers[column](text), "")
+            except (ValueError, RowRejected) as error:
+                found = (None, str(error))
+            if len(cache) < CACHE:
+                cache[text] = found
+        return found
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
         get = functools.partial(cell, cells, self.columns)
         problems = RowProblems()
-        attempt = problems.attempt
 
         source_id = get("id")
         if not source_id:
             problems.append("id manquant : chaque ligne doit porter un identifiant stable (idempotence).")
         values = {"source": self.source, "source_id": source_id[:100]}
-        values["type"] = attempt(self._choice, get, "type", "Type d'activité")
-        values["date"] = attempt(parse_date, get("date"))
-        values["duration_minutes"] = attempt(parse_count, get("duree"), "Durée", 600)
-        attempt(self._place, get, values)
-        values["themes"] = attempt(self._choices, get, "thematiques", "Thématique", default=[])
-        values["demarche_themes"] = attempt(self._choices, get, "thematiques_demarche", "Démarche", default=[])
-        values["equipment"] = attempt(self._choices, get, "materiel", "Matériel", default=[])
-        values["autonomy"] = attempt(self._choice, get, "autonomie", "Autonomie", default="")
-        values["level"] = attempt(self._choice, get, "niveau", "Niveau", default="")
-        values["title"] = get("titre")[:200]
-        values["redirection_category"] = attempt(self._choice, get, "orientation", "Orientation", default="")
-        attempt(self._advisor, get, values)
-        person = attempt(self._person, get, default={})
-        counts = attempt(self._counts, get, default={})
+        for name, column, _, _ in SIMPLE:
+            values[name], error = self._parsed(cells, column)
+            if error:
+                problems.append(error)
+        problems.attempt(self._place, cells, get, values)
+        for name, column, _ in LISTS:
+            found, error = self._parsed(cells, column)
+            values[name] = list(found or ())
+            if error:
+                problems.append(error)
+        for name, column, _ in (*CHOSEN, ("redirection_category", "orientation", "")):
+            values[name], error = self._parsed(cells, column)
+            if error:
+                problems.append(error)
+            if name == "level":
+                values["title"] = get("titre")[:200]
+        problems.attempt(self._advisor, get, values)
+        person = {}
+        for column, _ in PERSON:
+            person[column], error = self._parsed(cells, column)
+            if error:  # the first problem of the person's columns only
+                problems.append(error)
+                break
+        counts = problems.attempt(self._counts, get, default={})
         if problems:
             raise RowRejected(problems, source_id)
         if values["type"] == ActivityType.COLLECTIVE:
@@ -193,31 +255,24 @@ class RowParser:
                     if name.startswith("anonymous_") and not name.endswith("_already")
                 }
             )
-            return Draft(line=line, activity=checked_activity(values))
-        activity = checked_activity(values)
-        beneficiary = Beneficiary(
-            advisor_id=values["advisor_id"],
-            genre=person.get("genre") or Genre.UNKNOWN,
-            age_bracket=person.get("tranche_age") or AgeBracket.UNKNOWN,
-            social_status=person.get("statut_social") or SocialStatus.UNKNOWN,
-        )
-        accompaniment = Accompaniment(
-            is_first=not counts.get("anonymous_participants_already"),
-            progressed=person.get("progression") or Progress.NOT_ASKED,
-        )
-        return Draft(line=line, activity=activity, people=[(beneficiary, accompaniment)])
+            return Draft(line=line, values=values)
+        beneficiary = {
+            "advisor_id": values["advisor_id"],
+            "genre": person.get("genre") or Genre.UNKNOWN,
+            "age_bracket": person.get("tranche_age") or AgeBracket.UNKNOWN,
+            "social_status": person.get("statut_social") or SocialStatus.UNKNOWN,
+        }
+        accompaniment = {
+            "is_first": not counts.get("anonymous_participants_already"),
+            "progressed": person.get("progression") or Progress.NOT_ASKED,
+        }
+        return Draft(line=line, values=values, people=[(beneficiary, accompaniment)])
 
-    def _choice(self, get, column: str, what: str) -> str:
-        value = get(column)
-        if is_null(value):
-            return ""
-        return parse_choice(value, INDEX[column], CHOICES[column], what)
-
-    def _choices(self, get, column: str, what: str) -> list[str]:
-        return parse_choices(get(column), INDEX[column], CHOICES[column], what)
-
-    def _place(self, get, values: dict) -> None:
-        values["place_type"] = place = self._choice(get, "type_lieu", "Type de lieu")
+    def _place(self, cells, get, values: dict) -> None:
+        place, error = self._parsed(cells, "type_lieu")
+        if error:
+            raise ValueError(error)
+        values["place_type"] = place
         values["site_id"] = values["commune_id"] = None
         if place == PlaceType.SITE:
             site = get("lieu_id")
@@ -243,27 +298,16 @@ class RowParser:
             return  # the date's problem is reported; the structure cannot be chosen without it
         values["structure_id"] = self.lookups.structure_of(advisor_id, values["date"])
 
-    def _person(self, get) -> dict:
-        return {
-            column: self._choice(get, column, what)
-            for column, what in (
-                ("genre", "Genre"),
-                ("tranche_age", "Tranche d'âge"),
-                ("statut_social", "Statut social"),
-                ("progression", "Progression"),
-            )
-        }
-
     def _counts(self, get) -> dict:
-        participants = parse_count(get("participants"), "Participants")
-        already = parse_count(get("participants_deja_accompagnes"), "Participants déjà accompagnés")
+        participants = self.memo(parse_count, get("participants"), "Participants")
+        already = self.memo(parse_count, get("participants_deja_accompagnes"), "Participants déjà accompagnés")
         progressed = get("participants_progression")
         if already > participants and participants:
             raise ValueError(f"Participants déjà accompagnés ({already}) : plus que de participants ({participants}).")
         return {
             "anonymous_participants": participants,
             "anonymous_first_time": max(participants - already, 0),
-            "anonymous_progressed": parse_count(progressed, "Participants ayant progressé"),
+            "anonymous_progressed": self.memo(parse_count, progressed, "Participants ayant progressé"),
             # A progression count means the participants were asked; without it, nobody was.
             "anonymous_asked": participants if not is_null(progressed) else 0,
             "anonymous_participants_already": already,

@@ -1,12 +1,15 @@
-"""The streaming pipeline every activity importer shares: read a row, check it whole, write in batches.
+"""The streaming pipeline every activity importer shares: read a row, parse it, check batches, write in batches.
 
-Memory stays bounded: rows are read one at a time (importers.reading) and written by batches of BATCH_SIZE
-activities with their anonymous beneficiaries and accompaniments (bulk_create); only the source ids already seen are
-kept, to reject duplicates within the file. Everything runs in one transaction: by default (atomic), if any row is
-rejected the transaction is rolled back at the end and every rejected row is reported; with allow_partial the valid
-rows are kept. Idempotent by (source, source_id): a row whose id was imported before is counted unchanged and left as
-it is; when the file says something else than what is recorded, a warning names the fields that differ (nothing is
-changed silently, nothing is ignored silently).
+Memory stays bounded: rows are read one at a time (importers.reading), parsed into plain values, checked by batches
+of BATCH_SIZE with the national rules (cnum.activities.validation.validate_activities: the rules of the form and the
+API, each evaluated once per distinct combination of values in the batch), and written by batches with their
+anonymous beneficiaries and accompaniments by the raw writer (cnum.core.bulk: ids reserved, COPY on PostgreSQL,
+executemany on SQLite), which announces them to the statistics itself (`activities_appended`); only the source ids
+already seen are kept, to reject duplicates within the file. Everything runs in one transaction: by default
+(atomic), if any row is rejected the transaction is rolled back at the end and every rejected row is reported; with
+allow_partial the valid rows are kept. Idempotent by (source, source_id): a row whose id was imported before is
+counted unchanged and left as it is; when the file says something else than what is recorded, a warning names the
+fields that differ (nothing is changed silently, nothing is ignored silently).
 """
 
 from collections.abc import Callable, Iterable
@@ -15,16 +18,20 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
-from cnum.activities.importers.reading import iter_rows
+from cnum.activities.importers.reading import estimated_rows, iter_rows
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
-from cnum.activities.signals import tracking
-from cnum.activities.validation import validate_activity
+from cnum.activities.signals import activities_appended
+from cnum.activities.validation import validate_activities
 from cnum.core import audit
+from cnum.core.bulk import RowPlan, load_cache, reserve_ids, write_rows
 from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
 BATCH_SIZE = 2_000
+#: The progress bar moves by this many rows (a call per row would cost more than reading the row).
+PROGRESS_STEP = 1_000
 #: What a re-imported row is compared with: every field the importers fill (not the keys nor the bookkeeping).
 COMPARED_FIELDS = [
     model_field
@@ -32,6 +39,18 @@ COMPARED_FIELDS = [
     if model_field.attname not in ("id", "source", "source_id", "created_by_id", "created_at", "updated_at")
 ]
 COMPARED = [model_field.attname for model_field in COMPARED_FIELDS]
+
+
+def _defaults(model) -> dict:
+    """What an instance built with only some fields holds in the others (the dates set on save left out)."""
+    return {
+        model_field.attname: model_field.get_default()
+        for model_field in model._meta.concrete_fields
+        if not (getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False))
+    }
+
+
+DEFAULTS, BENEFICIARY_DEFAULTS = _defaults(Activity), _defaults(Beneficiary)
 
 
 class RowRejected(Exception):
@@ -55,11 +74,27 @@ class RowProblems(list):
 
 @dataclass
 class Draft:
-    """One activity ready to write: unsaved objects, the accompaniments pointing at their beneficiary by position."""
+    """One activity parsed, not yet checked: its Activity fields (attnames), and for each anonymous person the
+    fields of their Beneficiary and of their Accompaniment."""
 
     line: int
-    activity: Activity
-    people: list[tuple[Beneficiary, Accompaniment]] = field(default_factory=list)
+    values: dict
+    people: list[tuple[dict, dict]] = field(default_factory=list)
+
+    @property
+    def source_id(self) -> str:
+        return self.values["source_id"]
+
+    def rule_data(self) -> dict:
+        """The values as the national rules read them (cnum.activities.validation)."""
+        values = self.values
+        return {
+            **values,
+            "site": values.get("site_id"),
+            "commune": values.get("commune_id"),
+            "redirection_site": values.get("redirection_site_id"),
+            "followed_participants": 0,
+        }
 
 
 @dataclass
@@ -73,6 +108,10 @@ class BatchWriter:
         self.source, self.report, self.batch_size = source, report, batch_size
         self.pending: list[Draft] = []
         self.write = True
+        now = timezone.now()
+        self.plans = {model: RowPlan(model, now) for model in (Activity, Beneficiary, Accompaniment)}
+        #: Kept for the whole file by the listeners of `activities_appended`.
+        self.state: dict = {}
 
     def add(self, draft: Draft) -> None:
         self.pending.append(draft)
@@ -83,19 +122,26 @@ class BatchWriter:
         drafts, self.pending = self.pending, []
         if not drafts:
             return
-        existing = self._recorded([draft.activity.source_id for draft in drafts])
+        existing = self._recorded([draft.source_id for draft in drafts])
         for draft in drafts:
-            if draft.activity.source_id in existing:
-                self._compare(draft, existing[draft.activity.source_id])
-        new = [draft for draft in drafts if draft.activity.source_id not in existing]
+            if draft.source_id in existing:
+                self._compare(draft, existing[draft.source_id])
+        new = [draft for draft in drafts if draft.source_id not in existing]
         self.report.unchanged += len(drafts) - len(new)
         self.report.created += len(new)
         if self.write and new:
             self._write(new)
 
+    def close(self) -> None:
+        """Write what is pending and end the load for the listeners of `activities_appended`."""
+        self.flush()
+        if self.state:
+            activities_appended.send(sender=Activity, activities=[], people=[], state=self.state, final=True)
+
     def _recorded(self, source_ids: list[str]) -> dict[str, dict]:
         """The activities of this source already recorded under these ids: compared fields and number of people."""
-        rows = Activity.objects.filter(source=self.source, source_id__in=source_ids).order_by()
+        # Named as the unique index's condition, without which SQLite scans the whole table for each batch.
+        rows = Activity.objects.filter(source=self.source, source_id__in=source_ids).exclude(source_id="").order_by()
         recorded = {row["source_id"]: row for row in rows.values("pk", "source_id", *COMPARED)}
         if recorded:
             people = Accompaniment.objects.filter(activity_id__in=[row["pk"] for row in recorded.values()]).order_by()
@@ -107,7 +153,8 @@ class BatchWriter:
     def _compare(self, draft: Draft, recorded: dict) -> None:
         differences = []
         for model_field in COMPARED_FIELDS:
-            given, stored = getattr(draft.activity, model_field.attname), recorded[model_field.attname]
+            name = model_field.attname
+            given, stored = draft.values.get(name, DEFAULTS[name]), recorded[name]
             if isinstance(given, list) and isinstance(stored, list):  # themes, equipment…: order does not matter
                 given, stored = sorted(map(str, given)), sorted(map(str, stored))
             if given != stored:
@@ -117,44 +164,47 @@ class BatchWriter:
         if differences:
             self.report.warn(
                 draft.line,
-                f"Activité déjà importée (identifiant « {draft.activity.source_id} ») : la ligne diffère de ce qui "
+                f"Activité déjà importée (identifiant « {draft.source_id} ») : la ligne diffère de ce qui "
                 f"est enregistré ({', '.join(differences)}). L'activité reste telle qu'enregistrée ; pour la "
                 "remplacer, supprimez-la dans cnum puis importez de nouveau la ligne.",
-                draft.activity.source_id,
+                draft.source_id,
             )
 
     def _write(self, drafts: list[Draft]) -> None:
+        """Write the new activities and their people with ids of their own, then announce them: raw SQL bypasses
+        the write gateway (docs/adr/0006), so the statistics learn of them from `activities_appended`."""
         self.report.batches += 1
-        # New activities of new anonymous people: nothing existing to declare before the write.
-        with tracking() as change:
-            activities = self._create(drafts)
-            change.add(activity_ids=[activity.pk for activity in activities])
-
-    def _create(self, drafts: list[Draft]) -> list[Activity]:
-        activities = Activity.objects.bulk_create([draft.activity for draft in drafts])
-        people = [
-            (activity, person) for activity, draft in zip(activities, drafts, strict=True) for person in draft.people
-        ]
-        beneficiaries = Beneficiary.objects.bulk_create([beneficiary for _, (beneficiary, _) in people])
-        accompaniments = []
-        for (activity, (_, accompaniment)), beneficiary in zip(people, beneficiaries, strict=True):
-            accompaniment.activity_id, accompaniment.beneficiary_id = activity.pk, beneficiary.pk
-            accompaniments.append(accompaniment)
-        Accompaniment.objects.bulk_create(accompaniments)
-        return activities
+        activity_ids = reserve_ids(Activity, len(drafts))
+        count = sum(len(draft.people) for draft in drafts)
+        person_ids, accompaniment_ids = reserve_ids(Beneficiary, count), reserve_ids(Accompaniment, count)
+        activities, people = [], []
+        for draft, activity_id in zip(drafts, activity_ids, strict=True):
+            activities.append({**DEFAULTS, **draft.values, "id": activity_id})
+            for beneficiary, accompaniment in draft.people:
+                person_id, accompaniment_id = person_ids[len(people)], accompaniment_ids[len(people)]
+                people.append(
+                    (
+                        activity_id,
+                        {**BENEFICIARY_DEFAULTS, **beneficiary, "id": person_id},
+                        {
+                            **accompaniment,
+                            "id": accompaniment_id,
+                            "activity_id": activity_id,
+                            "beneficiary_id": person_id,
+                        },
+                    )
+                )
+        for model, rows in (
+            (Activity, activities),
+            (Beneficiary, [person for _, person, _ in people]),
+            (Accompaniment, [accompaniment for _, _, accompaniment in people]),
+        ):
+            plan = self.plans[model]
+            write_rows(plan.table, plan.columns, [plan.row(row) for row in rows])
+        activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
 
 
 RowParser = Callable[[int, list[str]], Draft]
-
-
-def checked_activity(values: dict, *, followed_participants: int = 0) -> Activity:
-    """The unsaved Activity of `values` (model field names), or RowRejected with the national rules' messages
-    (cnum.activities.validation, the same rules as the recording form and the API)."""
-    data = {**values, "site": values.get("site_id"), "commune": values.get("commune_id")}
-    errors = validate_activity({**data, "followed_participants": followed_participants})
-    if errors:
-        raise RowRejected([message for messages in errors.values() for message in messages])
-    return Activity(**values)
 
 
 def run_pipeline(
@@ -177,10 +227,11 @@ def run_pipeline(
         parse = make_parser(header, report)
     except UnreadableFile as error:
         return _refuse(report, str(error))
-    with transaction.atomic():
+    with load_cache(), transaction.atomic():
         writer = BatchWriter(source=source, report=report, batch_size=batch_size)
-        _consume(rows, parse, writer, report, allow_partial, progress)
-        writer.flush()
+        bar = progress(total=estimated_rows(path), desc="Activités") if progress else None
+        _consume(rows, parse, Checker(writer, report, allow_partial), report, bar)
+        writer.close()
         report.rolled_back = bool(report.fatal or (report.rejected and not allow_partial))
         if report.rolled_back or dry_run:
             transaction.set_rollback(True)
@@ -190,6 +241,8 @@ def run_pipeline(
                 summary={"source": source, "created": report.created, "unchanged": report.unchanged},
                 description=f"Import {source} {Path(path).name}",
             )
+    # Rows failing a parser are rejected when read, those failing the national rules when their batch is checked.
+    report.rejected.sort(key=lambda problem: problem.line)
     if report.rolled_back:
         report.created = 0
         report.warn(
@@ -200,9 +253,40 @@ def run_pipeline(
     return report
 
 
-def _consume(rows: Iterable, parse: RowParser, writer: BatchWriter, report, allow_partial, progress) -> None:
-    iterator, seen = iter(rows), {}
-    bar = progress(total=None, desc="Activités") if progress else None
+class Checker:
+    """Holds parsed rows until a batch is full, checks the batch with the national rules, passes the valid rows
+    that are not a duplicate of an earlier one to the writer."""
+
+    def __init__(self, writer: BatchWriter, report: ActivityImportReport, allow_partial: bool):
+        self.writer, self.report, self.allow_partial = writer, report, allow_partial
+        self.drafts: list[Draft] = []
+        self.seen: dict[str, int] = {}
+
+    def add(self, draft: Draft) -> None:
+        self.drafts.append(draft)
+        if len(self.drafts) >= self.writer.batch_size:
+            self.flush()
+
+    def reject(self, line: int, reason: str, value: str = "") -> None:
+        self.report.reject(line, reason, value)
+        # Atomic mode: nothing will be kept, so stop writing and only check the remaining rows.
+        self.writer.write = self.writer.write and self.allow_partial
+
+    def flush(self) -> None:
+        drafts, self.drafts = self.drafts, []
+        for draft, errors in zip(drafts, validate_activities([draft.rule_data() for draft in drafts]), strict=True):
+            if errors:
+                self.reject(draft.line, " ; ".join(message for messages in errors.values() for message in messages))
+                continue
+            first = self.seen.setdefault(draft.source_id, draft.line)
+            if first != draft.line:
+                self.reject(draft.line, f"Doublon de la ligne {first} (même id).", draft.source_id)
+                continue
+            self.writer.add(draft)
+
+
+def _consume(rows: Iterable, parse: RowParser, checker: Checker, report, bar) -> None:
+    iterator = iter(rows)
     while True:
         try:
             line, cells = next(iterator)
@@ -213,19 +297,15 @@ def _consume(rows: Iterable, parse: RowParser, writer: BatchWriter, report, allo
             report.reject(report.total + 2, f"Fichier refusé, rien n'a été enregistré : {error}")
             break
         report.total += 1
-        if bar is not None:
-            bar.update(1)
+        if bar is not None and not report.total % PROGRESS_STEP:
+            bar.update(PROGRESS_STEP)
         try:
-            draft = parse(line, cells)
-            first = seen.setdefault(draft.activity.source_id, line)
-            if first != line:
-                raise RowRejected([f"Doublon de la ligne {first} (même id)."], draft.activity.source_id)
-            writer.add(draft)
+            checker.add(parse(line, cells))
         except RowRejected as error:
-            report.reject(line, str(error), error.value)
-            # Atomic mode: nothing will be kept, so stop writing and only check the remaining rows.
-            writer.write = writer.write and allow_partial
+            checker.reject(line, str(error), error.value)
+    checker.flush()
     if bar is not None:
+        bar.update(report.total % PROGRESS_STEP)
         bar.close()
 
 

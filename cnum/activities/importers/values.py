@@ -82,3 +82,28 @@ def parse_count(value: str, what: str, maximum: int = 10_000) -> int:
     if not number.is_integer() or number < 0 or number > maximum:
         raise ValueError(f"{what} « {value} » : un nombre entier entre 0 et {maximum} est attendu.")
     return int(number)
+
+
+class Memo:
+    """Parsers evaluated once per distinct text of a file (its rows repeat a few dates, durations and values): the
+    result, or the French message of the ValueError, is kept for up to `size` distinct calls."""
+
+    def __init__(self, size: int = 200_000):
+        self.size, self.results = size, {}
+
+    def __call__(self, parser, text: str, *args):
+        return self.keyed((parser, text, *args), parser, text, *args)
+
+    def keyed(self, key, parser, *args):
+        """`parser(*args)`, kept under `key` (for arguments that are not hashable, such as look-up tables)."""
+        found = self.results.get(key)
+        if found is None:
+            try:
+                found = (parser(*args), None)
+            except ValueError as error:
+                found = (None, str(error))
+            if len(self.results) < self.size:
+                self.results[key] = found
+        if found[1] is not None:
+            raise ValueError(found[1])
+        return found[0]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stats", "0004_stat_tag"),
+        ("stats", "0005_scope_version"),
     ]
 
     operations = [

@@ -1,0 +1,133 @@
+"""Raw bulk writing, for loads of hundreds of thousands of rows (the national demo, the activity importers).
+
+Rows are tuples in a table's column order, written on the database's own cursor: `COPY … FROM STDIN` on PostgreSQL
+(psycopg 3), `executemany` on SQLite, inside the caller's transaction. Ids are assigned by the caller
+(`reserve_ids`), so no row is read back. Raw SQL bypasses the write gateway (cnum.core.writes, docs/adr/0006): a
+caller writing rows that other layers aggregate must announce them itself.
+"""
+
+import datetime
+import json
+import operator
+from contextlib import contextmanager
+
+from django.db import connection
+from django.utils import timezone
+
+
+def write_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` (tuples of plain values: JSON as text, dates as ISO text or dates) into `table`."""
+    if not rows:
+        return
+    connection.ensure_connection()
+    quote = connection.ops.quote_name  # "end", "start"… are reserved words
+    table, names = quote(table), ", ".join(quote(column) for column in columns)
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        placeholders = ", ".join("?" * len(columns))
+        raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` new primary keys for `model`, never given to anyone else: on PostgreSQL drawn from the table's
+    sequence (which is moved past them), on SQLite above the largest id ever given (sqlite_sequence: AUTOINCREMENT
+    never reuses a deleted row's id). SQLite has one writer at a time: once the transaction has written, no one else
+    can take these ids; a writer slipping in before its first write makes its insert fail on the primary key, never
+    share an id."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
+        largest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(largest, found[0] if found else 0) + 1
+    return list(range(start, start + count))
+
+
+class RowPlan:
+    """A table's columns, and how to turn a dict of field values (attnames) into a row: a value left out takes the
+    field's default (auto_now fields: now), NULL when it has none and may be NULL. JSON values are written as text,
+    dates as ISO text, choices as plain str; other values as they are."""
+
+    def __init__(self, model, now: datetime.datetime | None = None):
+        stamp = plain(connection.ops.adapt_datetimefield_value(now or timezone.now()))
+        self.table = model._meta.db_table
+        self.defaults, columns, self.converted = {}, [], []
+        for position, field in enumerate(model._meta.concrete_fields):
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                default = stamp
+            elif field.has_default():
+                default = plain(field.get_default())
+            else:
+                default = None if field.null else ""
+            self.defaults[field.attname] = default
+            columns.append(field.column)
+            # Choices may come as TextChoices members, which psycopg would write by their name.
+            if field.choices or field.get_internal_type() in ("JSONField", "DateField", "DateTimeField"):
+                self.converted.append(position)
+        self.columns = tuple(columns)
+        self._get = operator.itemgetter(*self.defaults)
+
+        #: JSON texts of the lists met (a file repeats a few theme lists), by their repr.
+        self._texts: dict[str, str] = {}
+
+    def row(self, values: dict) -> tuple:
+        row = list(self._get(self.defaults | values))
+        for position in self.converted:
+            value = row[position]
+            if value.__class__ is list:
+                key = repr(value)  # tells [1], [True] and ["1"] apart, as their JSON does
+                text = self._texts.get(key)
+                if text is None:
+                    text = json.dumps(value)
+                    if len(self._texts) < 10_000:
+                        self._texts[key] = text
+                row[position] = text
+            elif value.__class__ is not str and value is not None:
+                row[position] = plain(value)
+        return tuple(row)
+
+
+def plain(value):
+    """A value as the DB-API cursor takes it on both engines: JSON as text, dates as ISO text, choices as str."""
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # a TextChoices member as its plain value
+    return value
+
+
+#: SQLite's page cache during a bulk load, in KiB (its default, 2 MiB, makes every index insert of a large table a
+#: read from the file once the table outgrows it).
+SQLITE_LOAD_CACHE_KIB = 32_768
+
+
+@contextmanager
+def load_cache():
+    """A larger SQLite page cache for the duration of a bulk load (PostgreSQL: nothing to do), then the previous."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")

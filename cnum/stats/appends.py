@@ -1,0 +1,257 @@
+"""The rollups of activities appended in bulk (cnum.activities.signals.activities_appended: the importers' raw
+writer, which bypasses the write gateway of docs/adr/0006), kept exact without reading the new rows back.
+
+Cells: each activity's contribution is the one function of cnum.stats.rollups (`_add_activity`), computed once per
+distinct content (the activity's fields, then what each kind of person adds), summed first per (structure, advisor,
+month, type, place, day of a team member) and only then spread over that group's scopes (a dozen each); the sums of
+the batches are applied together (`CELLS_PENDING`).
+
+Distinct counts (cnum.stats.catalogue.DISTINCTS):
+- people: an appended activity's people are new anonymous people, each with this one accompaniment, so each is
+  counted once in every cell its activity reaches;
+- advisors: an advisor already counted in a (scope, period, type) cell must not be counted again. What each advisor
+  of the load counts in is read once from the database (their activities written before), then kept up to date batch
+  after batch, per structure and period (not per scope: a few hundred pairs an advisor), for the ADVISOR_CACHE
+  advisors seen last; one who comes back after being dropped is read again.
+"""
+
+import operator
+from collections import Counter, OrderedDict, defaultdict
+from functools import lru_cache
+
+from django.db.models import CharField
+from django.db.models.functions import Cast, Substr
+
+from cnum.activities.models import Activity
+from cnum.stats import rollups
+from cnum.stats.catalogue import ADVISORS, DISTINCTS, PEOPLE, PERSON_BREAKDOWNS
+from cnum.stats.models import StatPending
+from cnum.stats.rollups import ScopeContext, Tally, month_of
+from cnum.stats.rollups import periods_of as _periods_of
+
+STATE_KEY = "stats-appends"
+ADVISOR_CACHE = 2_000
+CELLS_PENDING = 50_000
+PEOPLE_SUM = "people"
+VECTORS = 100_000
+# Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
+assert set(DISTINCTS) == {PEOPLE, ADVISORS}, "cnum.stats.appends: say how appended activities count the new distinct"
+
+
+class _Load:
+    """What the listener keeps for one load: the scopes' context, the advisors' cells, the sums not applied yet."""
+
+    def __init__(self):
+        self.context = ScopeContext()
+        #: advisor id → (structure id → {(period, type)}, {(team scope, period, type)})
+        self.advisors: OrderedDict[int, tuple[dict[int, set], set]] = OrderedDict()
+        self.tally = Tally()
+        #: Sums per (structure, advisor, day of a team member or None, month, type, place): vector indices, and
+        #: PEOPLE_SUM for the people; spread over the scopes when applied.
+        self.groups: defaultdict[tuple, Counter] = defaultdict(Counter)
+        #: An activity's content (what its vector depends on, its people aside) → its vector, as (column index, value)
+        #: pairs; a person's fields → what they add to their activity's vector.
+        self.vectors: dict[tuple, list[tuple[int, int]]] = {}
+        self.people: dict[tuple, list[tuple[int, int]]] = {}
+
+
+class _OneScope:
+    """Stands for the ScopeContext in `rollups._add_activity`, to read an activity's vector alone: one scope."""
+
+    def scopes(self, structure_id, advisor_id, day):
+        return [("", "")]
+
+    def employer(self, structure_id):
+        return ""
+
+
+#: The periods of a day, formatted once per day (strftime is slow).
+periods_of = lru_cache(maxsize=4_096)(_periods_of)
+
+#: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor), read at
+#: once; JSON values (lists, the breakdown) made hashable one by one.
+CONTENT = tuple(
+    name for name in dict.fromkeys(rollups.ACTIVITY_FIELDS) if name not in ("pk", "date", "advisor_id", "structure_id")
+)
+_JSON = {field.attname for field in Activity._meta.concrete_fields if field.get_internal_type() == "JSONField"}
+_scalars = operator.itemgetter(*(name for name in CONTENT if name not in _JSON))
+_lists = tuple(name for name in CONTENT if name in _JSON)
+
+
+def _content(row: dict) -> tuple:
+    return (_scalars(row), *(_hashable(row[name]) for name in _lists))
+
+
+def on_activities_appended(sender, activities, people, state, final=False, **kwargs):
+    if rollups.suspended():
+        return
+    if STATE_KEY not in state:
+        # No drain may count queued activities while the load reads what its advisors already count in (PostgreSQL;
+        # SQLite's write lock already serialises them): held until the file's transaction ends.
+        rollups.lock_drains(shared=True)
+    load = state.setdefault(STATE_KEY, _Load())
+    if activities:
+        context = load.context
+        context.load({row["structure_id"] for row in activities}, {row["advisor_id"] for row in activities})
+        _cells(load, activities, people)
+        _advisors(load.tally, activities, load)
+    # The sums of several batches fall in the same cells (a month of an advisor): they are applied together, at the
+    # end of the load or once they fill CELLS_PENDING groups (memory stays bounded), always in its transaction.
+    if final or len(load.groups) + len(load.tally.people) > CELLS_PENDING:
+        _spread(load)
+        rollups.apply(load.tally)
+        rollups.bump_versions(load.tally)  # the cached dashboards of these scopes (cnum.stats.versions)
+        load.tally = Tally()
+
+
+def _cells(load: _Load, activities: list[dict], people: list) -> None:
+    """Each activity's vector computed once per distinct content (`_add_activity`, the one definition), summed per
+    (structure, advisor, month, type, place, and the day for a team member), then spread over that group's scopes."""
+    context = load.context
+    persons = defaultdict(list)
+    for activity_id, beneficiary, accompaniment in people:
+        persons[activity_id].append(
+            (
+                accompaniment["is_first"],
+                accompaniment["progressed"],
+                beneficiary.get("is_followed", False),
+                *(beneficiary[breakdown.field] for breakdown in PERSON_BREAKDOWNS),
+            )
+        )
+    groups = load.groups
+    for row in activities:
+        content = _content(row)
+        vector = load.vectors.get(content)
+        if vector is None:
+            vector = _vector(row, [])
+            if len(load.vectors) < VECTORS:
+                load.vectors[content] = vector
+        advisor_id, day = row["advisor_id"], row["date"]
+        team_day = day if context.memberships.get(advisor_id) else None
+        sums = groups[(row["structure_id"], advisor_id, team_day, month_of(day), row["type"], row["place_type"])]
+        for index, value in vector:
+            sums[index] += value
+        mine = persons.get(row["id"], ())
+        for person in mine:
+            added = load.people.get(person)
+            if added is None:
+                added = load.people[person] = _added(row, person, vector)
+            for index, value in added:
+                sums[index] += value
+        if mine:
+            sums[PEOPLE_SUM] += len(mine)
+
+
+def _spread(load: _Load) -> None:
+    """Add the groups' sums to the tally, in each scope of the group: the cells, and the new people, counted once in
+    each (scope, period, type) cell of StatPeople their activity reaches (they have no other activity)."""
+    context, tally = load.context, load.tally
+    for (structure_id, advisor_id, team_day, month, kind, place), sums in load.groups.items():
+        suffix = (month, kind, place, context.employer(structure_id))
+        scopes = context.fixed_scopes(structure_id, advisor_id)
+        if team_day:
+            scopes += context.teams(advisor_id, team_day)
+        people = sums.pop(PEOPLE_SUM, 0)
+        for scope in scopes:
+            cell = tally.cells[(*scope, *suffix)]
+            for index, value in sums.items():
+                cell[index] += value
+            if people:
+                for period in periods_of(team_day or month):
+                    tally.people[(*scope, period, "", PEOPLE.column)] += people
+                    tally.people[(*scope, period, kind, PEOPLE.column)] += people
+    load.groups.clear()
+
+
+def _vector(row: dict, people: list) -> list[tuple[int, int]]:
+    scratch = Tally()
+    rollups._add_activity(scratch, {**row, "pk": row["id"]}, list(people), _OneScope())
+    (vector,) = scratch.cells.values()
+    return [(index, value) for index, value in enumerate(vector) if value]
+
+
+def _added(row: dict, person: tuple, alone: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """What one person adds to their activity's vector: `_add_activity` sums its people one by one (counts and
+    their breakdowns), so it is the same whatever the activity (the property tests hold it to that)."""
+    added = Counter(dict(_vector(row, [person])))
+    added.subtract(dict(alone))
+    return [(index, value) for index, value in added.items() if value]
+
+
+def _hashable(value):
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return repr(sorted(value.items()))
+    return value
+
+
+def _advisors(tally: Tally, activities: list[dict], load: _Load) -> None:
+    context = load.context
+    _remember(load, {row["advisor_id"] for row in activities}, [row["id"] for row in activities])
+    seen = set()
+    for row in activities:
+        advisor_id, structure_id, kind = row["advisor_id"], row["structure_id"], row["type"]
+        teams = bool(context.memberships.get(advisor_id))
+        day = row["date"] if teams else month_of(row["date"])
+        if (advisor_id, structure_id, day, kind) in seen:
+            continue
+        seen.add((advisor_id, structure_id, day, kind))
+        structures, team_cells = load.advisors[advisor_id]
+        for period in periods_of(day):
+            for type_ in ("", kind):
+                _count_structure(tally, context, advisor_id, structures, structure_id, (period, type_))
+        for scope in context.teams(advisor_id, day) if teams else ():
+            for period in periods_of(day):
+                for type_ in ("", kind):
+                    if (scope, period, type_) not in team_cells:
+                        team_cells.add((scope, period, type_))
+                        tally.people[(*scope, period, type_, ADVISORS.column)] += 1
+    while len(load.advisors) > ADVISOR_CACHE:
+        load.advisors.popitem(last=False)
+
+
+def _count_structure(tally, context, advisor_id, structures: dict, structure_id: int, cell: tuple) -> None:
+    """Count the advisor in the cell `cell` (period, type) of each scope of `structure_id` they were not counted in
+    yet through another structure (a région, the country, the advisor themselves are shared)."""
+    mine = structures.setdefault(structure_id, set())
+    if cell in mine:
+        return
+    mine.add(cell)
+    others = [other for other, cells in structures.items() if other != structure_id and cell in cells]
+    covered = {scope for other in others for scope in context.fixed_scopes(other, advisor_id)}
+    for scope in context.fixed_scopes(structure_id, advisor_id):
+        if scope not in covered:
+            tally.people[(*scope, *cell, ADVISORS.column)] += 1
+
+
+def _remember(load: _Load, advisor_ids: set[int], batch_ids: list[int]) -> None:
+    """Read the cells of the advisors not kept, from their activities but this batch's (written already)."""
+    for advisor_id in advisor_ids & load.advisors.keys():
+        load.advisors.move_to_end(advisor_id)
+    missing = sorted(advisor_ids - load.advisors.keys())
+    if not missing:
+        return
+    context = load.context
+    for advisor_id in missing:
+        load.advisors[advisor_id] = ({}, set())
+    # Activities queued for a drain (cnum.stats.pending) are not counted yet: the drain counts their advisor itself.
+    rows = Activity.objects.filter(advisor_id__in=missing).exclude(pk__in=batch_ids).order_by()
+    rows = rows.exclude(pk__in=StatPending.objects.values("activity"))
+    month = Substr(Cast("date", CharField()), 1, 7)
+    monthly = rows.annotate(cnum_month=month).values_list("advisor_id", "structure_id", "cnum_month", "type")
+    fine = list(monthly.distinct())
+    context.load({structure_id for _, structure_id, _, _ in fine}, missing)
+    for advisor_id, structure_id, text, kind in fine:
+        structures = load.advisors[advisor_id][0]
+        first = rollups._first_of(text)
+        for period in periods_of(first):
+            structures.setdefault(structure_id, set()).update({(period, ""), (period, kind)})
+    members = [advisor_id for advisor_id in missing if context.memberships.get(advisor_id)]
+    if members:
+        daily = rows.filter(advisor_id__in=members).values_list("advisor_id", "date", "type").distinct()
+        for advisor_id, day, kind in daily:
+            cells = load.advisors[advisor_id][1]
+            for scope in context.teams(advisor_id, day):
+                for period in periods_of(day):
+                    cells.update({(scope, period, ""), (scope, period, kind)})
