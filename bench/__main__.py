@@ -42,6 +42,11 @@ def main(argv=None) -> int:
         help="Reprendre un relevé partiel (<…>.partial.json) sur la même base : seules les mesures absentes sont "
         "prises. SQLite : indiquer aussi --sqlite-file.",
     )
+    parser.add_argument(
+        "--parts",
+        help="Mesures à prendre, séparées par des virgules (par défaut toutes) : "
+        "dataset, dashboards, public, naive, columnar, recording, import. Les autres sont « non mesurées ».",
+    )
     parser.add_argument("--sqlite-file", type=Path, help="Fichier SQLite à mesurer (conservé), au lieu d'un jetable.")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="cnum-bench-"))
@@ -65,6 +70,7 @@ def main(argv=None) -> int:
             activities=args.activities,
             partial=lambda r: write_partial(r, args.output),
             resumed=json.loads(args.resume.read_text()) if args.resume else None,
+            parts=set(args.parts.split(",")) if args.parts else None,
         ),
         args.output,
     )
@@ -73,10 +79,17 @@ def main(argv=None) -> int:
 
 
 def measure(
-    scale: str, workdir: Path, *, activities: int | None = None, partial=None, resumed: dict | None = None
+    scale: str,
+    workdir: Path,
+    *,
+    activities: int | None = None,
+    partial=None,
+    resumed: dict | None = None,
+    parts: set[str] | None = None,
 ) -> dict:
-    """Every measure of the scale; `partial(report)` after each one, so that a long run interrupted late still
-    leaves the measures taken (the missing ones show as not measured)."""
+    """Every measure of the scale (or those named in `parts`; the dataset is always built); `partial(report)` after
+    each one, so that a long run interrupted late still leaves the measures taken (the missing ones show as not
+    measured)."""
     import django
 
     from bench import columnar, dashboards, naive, public_pages, recording, targets, territories
@@ -104,8 +117,11 @@ def measure(
     if resumed is not None:  # the measures already taken on this database, kept with their date
         report.update({name: resumed[name] for name, _ in steps if name in resumed})
         report["resumed_from"] = resumed["date"]
+    unknown = (parts or set()) - {name for name, _ in steps}
+    if unknown:
+        raise SystemExit(f"Mesures inconnues : {', '.join(sorted(unknown))}.")
     for name, step in steps:
-        if name in report:
+        if name in report or (parts is not None and name != "dataset" and name not in parts):
             continue
         report[name] = step()
         if partial is not None and scale != "smoke":

@@ -70,7 +70,7 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     assert public["placed"] > 0 and public["sites"] >= public["placed"]
     assert [row["page"] for row in public["rows"]] == list(targets.PUBLIC_P95_MS)
     assert all(quantiles_ok(row) and row["http_status"] == 200 and row["bytes"] > 0 for row in public["rows"])
-    assert len(written["targets"]) == 10 + len(targets.PUBLIC_P95_MS)
+    assert len(written["targets"]) == 11 + len(targets.PUBLIC_P95_MS)
     unmeasured = [target["target"] for target in written["targets"] if target["verdict"] == "non mesuré"]
     duckdb = "tableaux de bord plus rapides que DuckDB sur les activités brutes (national, régions)"
     assert unmeasured == ([duckdb] if "skipped" in columnar else [])
