@@ -11,7 +11,11 @@ logger_class = "cnum.core.access_log.PersonalDataLogger"
 accesslog = "-"
 
 
-def post_worker_init(worker):  # after the worker has loaded Django
+def post_worker_init(worker):  # after the worker has loaded the application
+    from django.apps import apps
+
+    if not apps.ready:  # an application other than cnum's (a test's bare WSGI app): nothing to drain
+        return
     from cnum.stats import pending
 
     pending.start_drainer()
