@@ -39,7 +39,6 @@ install-test: $(TEST_INSTALLED) ## Installe aussi les outils de test
 # collectstatic compresses every file (≈ 15 s): only when the project's static files or the installed packages changed.
 COLLECTED := $(or $(CNUM_VAR_DIR),var)/static/.collected
 $(COLLECTED): $(INSTALLED) $(shell find static -type f 2>/dev/null)
-	@mkdir -p var
 	$(DEMO) $(MANAGE) collectstatic --noinput -v 0
 	@touch $@
 

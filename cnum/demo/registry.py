@@ -12,7 +12,6 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
@@ -21,13 +20,12 @@ from cnum.advisors.models import Advisor, Contract, SiteAssignment, Team, TeamMe
 from cnum.core.imports import run_import
 from cnum.sites.importers.base import not_a_name
 from cnum.sites.models import Site
+from cnum.sites.schema import CNFS_FILE, FRANCE_SERVICES_FILE, reference_dir
 from cnum.structures.enums import ApplicationStatus, ConventionStatus, IdentifierKind, Phase, StructureType
 from cnum.structures.identifiers import identify
 from cnum.structures.models import CoselecDecision, Hub, Network, Post, Structure
 from cnum.territories.lookup import normalize_name
 
-CNFS_FILE = "cnfs-permanences-2022-12.json"
-FRANCE_SERVICES_FILE = "france-services-2022-12-01.csv"
 #: National networks some private employers belong to in the demo (real networks, fictitious membership).
 DEMO_NETWORKS = [
     "Emmaüs Connect",
@@ -84,7 +82,7 @@ class DemoStructure:
 
 
 def read_cnfs_records() -> list[dict]:
-    path = settings.REFERENCE_DIR / "mediation-numerique" / CNFS_FILE
+    path = reference_dir() / CNFS_FILE
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -320,7 +318,7 @@ TRAINING_PROVIDERS = ["Simplon.co", "AFPA", "GRETA", "Les Assembleurs", "Hinaura
 def import_real_sites() -> dict[str, int]:
     """Import the real CnFS permanences and France Services sites (the same importers users run)."""
     counts = {}
-    directory = settings.REFERENCE_DIR / "mediation-numerique"
+    directory = reference_dir()
     for format_name, file_name in [("cnfs-v0-json", CNFS_FILE), ("france-services-csv", FRANCE_SERVICES_FILE)]:
         report = run_import(format_name=format_name, path=directory / file_name, dry_run=False)
         counts[format_name] = report.created + report.updated + report.unchanged

@@ -80,6 +80,11 @@ ONLINE_APPOINTMENT = "Prendre un RDV en ligne"
 FIXED = "Fixe"
 
 
+#: The national lists of sites shipped in reference/mediation-numerique: the CnFS permanences and France Services.
+CNFS_FILE = "cnfs-permanences-2022-12.json"
+FRANCE_SERVICES_FILE = "france-services-2022-12-01.csv"
+
+
 def reference_dir() -> Path:
     return Path(settings.REFERENCE_DIR) / "mediation-numerique"
 

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from cnum.sites.normalization import fix_mojibake
-from cnum.sites.schema import reference_dir
+from cnum.sites.schema import CNFS_FILE, FRANCE_SERVICES_FILE, reference_dir
 from cnum.structures.models import Structure
 from cnum.territories.models import Commune
 
@@ -79,10 +79,7 @@ SPACED_WORDS = re.compile(rf"(?:[^\W\d_]|{DAMAGED})\s+(?:[^\W\d_]|{DAMAGED})")
 #: One character of two or three bytes in UTF-8 (é, œ, ’) may come out as two or three "�".
 BYTES_OF_ONE = re.compile(f"{DAMAGED}{{2,3}}")
 #: The national lists of sites whose names and addresses give the words of the lieux (reference/mediation-numerique).
-NATIONAL_LISTS = {
-    "cnfs-permanences-2022-12.json": ("nom", "adresse"),
-    "france-services-2022-12-01.csv": ("lib_fs", "adresse", "complement_adresse"),
-}
+NATIONAL_LISTS = {CNFS_FILE: ("nom", "adresse"), FRANCE_SERVICES_FILE: ("lib_fs", "adresse", "complement_adresse")}
 
 
 FROM_FILE, FROM_STRUCTURES, FROM_ACCENT_BLIND, FROM_SPELLING = "fichier", "structures", "sans accents", "orthographe"
