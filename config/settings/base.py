@@ -251,8 +251,17 @@ LOGGING = {
     },
 }
 
-# One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
+# One cache shared by every gunicorn worker (the API rate limits, the dashboards): a table made by `manage.py
+# createcachetable`, whose entries roll back with the transaction that wrote them. Django's default of 300 entries
+# would empty a third of it every few pages (a dashboard is two entries, the national map a hundred small ones);
+# expired entries are deleted first when it is full.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cnum_cache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CNUM_CACHE_MAX_ENTRIES", 50_000))},
+    }
+}
 #: Seconds a dashboard stays cached at most (cnum.stats.dashboard_cache): rollup writes invalidate it at once, the
 #: expiry bounds only registry writes that send no signal (docs/adr/0008-dashboard-cache.md).
 CNUM_STATS_CACHE_SECONDS = int(os.environ.get("CNUM_STATS_CACHE_SECONDS", 600))
