@@ -57,6 +57,25 @@ def test_a_job_runs_end_to_end_through_the_database_queue_and_the_real_worker():
 
 
 @pytest.mark.django_db
+def test_the_worker_replays_what_the_apps_declared_and_a_failure_there_does_not_stop_it(monkeypatch, caplog):
+    replayed = []
+
+    def broken():
+        raise RuntimeError("base occupée")
+
+    monkeypatch.setattr(jobs, "_at_worker_start", [])
+    jobs.at_worker_start(broken)
+    jobs.at_worker_start(lambda: replayed.append("fait"))
+    job = jobs.start(kind="essai", label="Essai")
+
+    call_command("tasks_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0, stdout=io.StringIO())
+
+    assert replayed == ["fait"]
+    assert any("Reprise au démarrage" in record.getMessage() for record in caplog.records)
+    assert Job.objects.get(pk=job.pk).status == JobStatus.DONE  # the worker went on with its queue
+
+
+@pytest.mark.django_db
 def test_a_job_done_is_not_done_again_when_its_task_runs_twice():
     job = jobs.start(kind="essai", label="Essai")
     run_queued()
