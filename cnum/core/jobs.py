@@ -143,6 +143,7 @@ def recover_interrupted() -> list[Job]:
             job.status, job.error = JobStatus.QUEUED, INTERRUPTED
             job.save(update_fields=["status", "error"])
             _enqueue(job)
+        progress_path(job.pk).unlink(missing_ok=True)  # the dead worker's last count: the work starts again
     return jobs
 
 

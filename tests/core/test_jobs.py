@@ -132,7 +132,9 @@ def test_a_worker_stopped_mid_task_leaves_nothing_and_the_job_runs_again_at_rest
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING and AuditEvent.objects.count() == before  # rolled back
 
+    jobs.Progress(job.pk)(total=10, desc="Essai").update(4)  # what the dead worker last wrote
     assert jobs.recover_interrupted() == [job]
+    assert jobs.snapshot(job) is None  # the page no longer shows the dead worker's count: the work starts again
     run_queued()
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.attempts == 2 and runs == [job.pk, job.pk]
