@@ -56,7 +56,7 @@ def test_a_job_runs_end_to_end_through_the_database_queue_and_the_real_worker():
     assert not jobs.progress_path(job.pk).exists()  # the live progress is gone once the outcome is recorded
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the real worker command closes its connections between tasks
 def test_the_worker_replays_what_the_apps_declared_and_a_failure_there_does_not_stop_it(monkeypatch, caplog):
     replayed = []
 
