@@ -65,6 +65,20 @@ def test_a_recording_left_undrained_is_counted_by_the_next_drain(advisor):
     verify_exits_clean()
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker command closes its connections between tasks
+def test_the_task_worker_counts_what_a_dead_process_left_when_it_starts(advisor, monkeypatch):
+    """No web worker runs (no drainer thread, no dashboard read): the task worker's start counts the leftovers."""
+    with monkeypatch.context() as dying:
+        dying.setattr(pending, "_committed", lambda: None)  # the process died just after its commit
+        activity = services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    assert StatPending.objects.filter(activity=activity.pk).exists() and counted(advisor) == 0
+
+    call_command("tasks_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0, stdout=io.StringIO())
+
+    assert not StatPending.objects.exists() and counted(advisor) == 1
+    verify_exits_clean()
+
+
 def test_a_drain_that_fails_keeps_the_queue_and_a_later_one_counts_it(advisor, monkeypatch):
     services.activity_record(advisor=advisor, data=anonymous(), by=None)
 
