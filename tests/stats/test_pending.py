@@ -19,25 +19,15 @@ from cnum.stats import engine, pending, rollups
 from cnum.stats.models import StatCell, StatPending
 from cnum.stats.scopes import Scope, ScopeKind
 from tests.activities.factories import ActivityFactory, BeneficiaryFactory
+from tests.activities.test_services import data
 from tests.advisors.factories import ContractFactory
-from tests.sites.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 MONTH = datetime.date(2025, 3, 1)
 
 
 def anonymous(**changes) -> dict:
-    values = {
-        "type": "individuel",
-        "date": datetime.date(2025, 3, 10),
-        "duration_minutes": 30,
-        "place_type": "lieu_activite",
-        "site": SiteFactory(),
-        "themes": ["email"],
-        "genre": "feminin",
-        "progressed": "oui",
-    }
-    return {**values, **changes}
+    return data(**{"genre": "feminin", "progressed": "oui", **changes})
 
 
 def counted(advisor) -> int:
