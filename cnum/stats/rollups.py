@@ -342,6 +342,9 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
     table = quote(model._meta.db_table)
     columns = [*key_fields, *measures]
     updates = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
+    if connection.vendor == "postgresql" and len(rows) * len(columns) > COPY_UPSERT_AFTER:
+        _upsert_copied(table, columns, key_fields, updates, rows)
+        return
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     size = max(1, 30_000 // len(columns))
     with connection.cursor() as wrapper:
@@ -355,6 +358,35 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
                 f"VALUES {', '.join([placeholder] * len(chunk))} "
                 f"ON CONFLICT ({', '.join(quote(c) for c in key_fields)}) DO UPDATE SET {updates}",
                 [value for row in chunk for value in row],
+            )
+
+
+#: Values past which PostgreSQL's upserts go through COPY: psycopg reads a statement's text again for each of its
+#: parameters on the client (a 30,000-value statement costs ≈ 50 ms of CPU before it is sent; an import of 100,000
+#: activities spent 5 of its 22 s there).
+COPY_UPSERT_AFTER = 5_000
+
+
+def _upsert_copied(table: str, columns: list[str], key_fields, updates: str, rows: list[tuple]) -> None:
+    """The additive upsert of many rows on PostgreSQL: COPY into a temporary table shaped like the target (dropped
+    at the commit), then one INSERT … SELECT … ON CONFLICT."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    staging = quote(f"upsert_{table.strip(chr(34))}")
+    with transaction.atomic():  # ON COMMIT DROP needs a transaction, even when the caller runs in autocommit
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP "
+                f"AS SELECT {names} FROM {table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {staging}")
+            with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
+                f"ON CONFLICT ({', '.join(quote(c) for c in key_fields)}) DO UPDATE SET {updates}"
             )
 
 

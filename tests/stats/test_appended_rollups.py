@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cnum.activities.models import Activity
 from cnum.core.imports import run_import
-from cnum.stats import appends, verify
+from cnum.stats import appends, rollups, verify
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import ContractFactory, TeamFactory, TeamMembershipFactory
 from tests.stats.test_rollups import World
@@ -70,10 +70,21 @@ def write(path, world, drawn, prefix="L"):
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(first=rows, second=rows, batch=st.sampled_from([1, 3, 2_000]), pending=st.sampled_from([0, 50_000]))
-def test_imported_activities_are_counted_exactly(world, tmp_path, first, second, batch, pending):
-    # pending: the sums applied after each batch, or held to the end of the file.
-    with transaction.atomic(), mock.patch.object(appends, "CELLS_PENDING", pending):
+@given(
+    first=rows,
+    second=rows,
+    batch=st.sampled_from([1, 3, 2_000]),
+    pending=st.sampled_from([0, 50_000]),
+    copied=st.sampled_from([0, rollups.COPY_UPSERT_AFTER]),
+)
+def test_imported_activities_are_counted_exactly(world, tmp_path, first, second, batch, pending, copied):
+    # pending: the sums applied after each batch, or held to the end of the file; copied: on PostgreSQL, every
+    # upsert through COPY, or only the large ones.
+    with (
+        transaction.atomic(),
+        mock.patch.object(appends, "CELLS_PENDING", pending),
+        mock.patch.object(rollups, "COPY_UPSERT_AFTER", copied),
+    ):
         imports(world, tmp_path, first, second, batch)
         transaction.set_rollback(True)
 

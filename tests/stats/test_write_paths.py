@@ -23,6 +23,7 @@ from cnum.core.imports import run_import
 from cnum.stats import verify
 from cnum.structures.enums import StructureType
 from cnum.structures.models import Network, Structure, StructureNetwork
+from cnum.territories.lookup import reset_index
 from tests.accounts.factories import UserFactory
 from tests.activities.factories import AccompanimentFactory, ActivityFactory, BeneficiaryFactory
 from tests.advisors.factories import AdvisorFactory, ContractFactory, TeamFactory, TeamMembershipFactory
@@ -246,6 +247,9 @@ def test_every_write_path_keeps_the_rollups_equal_to_a_recount(client, tmp_path,
             paths.run(operation)
         assert [str(d) for d in verify.differences(method="sql")] == []
         transaction.set_rollback(True)
+    # The communes of this example are rolled back; on PostgreSQL the next one's get other keys (sequences do not
+    # roll back): a lookup index built on these would answer with keys that no longer exist.
+    reset_index()
 
 
 @pytest.mark.django_db
