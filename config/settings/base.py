@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Pushes the session's expiry back at most once a minute (the idle timeout without a write per request).
+    "cnum.core.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -139,9 +141,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
 
-# Sessions end after a period without activity (every request pushes the expiry back).
+# Sessions end after a period without activity: a request pushes the expiry back, writing the session at most once
+# every CNUM_SESSION_REFRESH_SECONDS (cnum.core.middleware.SessionRefreshMiddleware), not at every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+CNUM_SESSION_REFRESH_SECONDS = int(os.environ.get("CNUM_SESSION_REFRESH_SECONDS", 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -251,7 +255,8 @@ LOGGING = {
     },
 }
 
-# One cache shared by every gunicorn worker (the API rate limits): a table made by `manage.py createcachetable`.
+# One cache shared by every gunicorn worker (the password-reset limits, the dashboards): a table made by
+# `manage.py createcachetable`. The API rate limits count in their own table (cnum.core.ratelimit.count).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
 #: Seconds a dashboard stays cached at most (cnum.stats.dashboard_cache): rollup writes invalidate it at once, the
 #: expiry bounds only registry writes that send no signal (docs/adr/0008-dashboard-cache.md).

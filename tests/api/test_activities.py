@@ -187,9 +187,9 @@ def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contrac
     for _ in range(10):
         ActivityFactory(advisor=contract.advisor, structure=contract.structure).tags.add(tag)
     client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute at most
-    # The token with its owner, the owner's roles (the token acts only while they hold its role), the page, its
-    # activities' tags and the private tags the token reads (once).
-    with django_assert_max_num_queries(5):
+    # The token with its owner, the owner's roles (the token acts only while they hold its role), the token's rate
+    # counter (one upsert), the page, its activities' tags and the private tags the token reads (once).
+    with django_assert_max_num_queries(6):
         response = client.get(URL, headers=bearer(secret))
     assert len(response.json()["items"]) == 10
 
