@@ -72,6 +72,20 @@ def test_an_advisor_token_records_an_activity(client, advisor_token, contract):
     assert token.last_used_at is not None
 
 
+def test_a_recording_reads_only_what_it_needs(client, advisor_token, django_assert_max_num_queries):
+    """Issue #20: one statement for the rate limit, the site looked up among the advisor's, no France Services
+    list without an orientation, no tag read back from the new activity."""
+    _, secret = advisor_token
+    body = payload()
+    client.post(URL, body, content_type="application/json", headers=bearer(secret))  # the token's last use
+    # The token with its owner, their roles, the rate counter, the site; then the contract, the activity, the
+    # person, their accompaniment, the queue and two audit rows, in one transaction (2 statements).
+    with django_assert_max_num_queries(13) as captured:
+        response = client.post(URL, body, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 201 and response.json()["tags"] == []
+    assert not [query for query in captured.captured_queries if "activities_tag" in query["sql"]]
+
+
 def test_invalid_activities_get_french_messages_per_field(client, advisor_token):
     _, secret = advisor_token
     data = payload(date="2019-12-31", themes=[], demarche_themes=[], site=None, duration_minutes=None)
