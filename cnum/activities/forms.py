@@ -163,11 +163,7 @@ class ActivityForm(BaseForm):
         self.fields["site"].set_queryset_factory(lambda: sites_of(advisor))
         self.fields["redirection_site"].set_queryset_factory(lambda: france_services_near(advisor))
         for name in ("beneficiary", "beneficiaries"):
-            self.fields[name].set_queryset_factory(
-                lambda: advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related(
-                    "commune"
-                )
-            )
+            self.fields[name].set_queryset_factory(self._followed)
             self.fields[name].label_from_instance = Beneficiary.distinguishing_label
         for key, choices in BREAKDOWNS.items():
             for value, label in choices.choices:
@@ -181,6 +177,9 @@ class ActivityForm(BaseForm):
                 "site": default_site,
                 **self.initial,
             }
+
+    def _followed(self):
+        return self.advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
 
     def _usable_tags(self, activity):
         usable = Tag.objects.usable_by(self.advisor)

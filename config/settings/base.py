@@ -114,11 +114,22 @@ SQLITE_OPTIONS = {
 }
 
 
+CNUM_CONN_MAX_AGE = int(os.environ.get("CNUM_CONN_MAX_AGE", 60))
+
+
 def database_config() -> dict:
+    # Connections persist between a worker's requests (a minute): opening one costs ≈ 1.3 ms of CPU on SQLite
+    # (Django registers its SQL functions, the PRAGMAs run), a round trip and an authentication on PostgreSQL.
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(SQLITE_PATH), "OPTIONS": SQLITE_OPTIONS}
+        return dj_database_url.parse(url, conn_max_age=CNUM_CONN_MAX_AGE, conn_health_checks=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(SQLITE_PATH),
+        "OPTIONS": SQLITE_OPTIONS,
+        "CONN_MAX_AGE": CNUM_CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": True,
+    }
 
 
 DATABASES = {"default": database_config()}
