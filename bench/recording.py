@@ -167,7 +167,8 @@ PROBE_MONTH = datetime.date(2025, 6, 1)  # api_post's activities are in June 202
 def run(*, per_client: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
     people = advisors(max(levels) + 1)
     prober, people = people[-1], people[:-1]
-    workers, threads = int(os.environ.get("BENCH_WORKERS", 2)), int(os.environ.get("BENCH_THREADS", 1))
+    # The production model by default (config/gunicorn.conf.py: 2 processes × 4 threads).
+    workers, threads = int(os.environ.get("BENCH_WORKERS", 2)), int(os.environ.get("BENCH_THREADS", 4))
     rows = []
     with gunicorn(workers=workers, threads=threads) as base:
         logins = []
