@@ -234,9 +234,13 @@ def _related(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[s
         ),
     ]
     for field, value, offered, message in lookups:
-        # The queryset is built only for a value given (building it is most of a lookup's cost).
-        queryset = (offered(advisor) if advisor else Site.objects.all()) if value is not None else None
-        found[field] = None if value is None else queryset.filter(pk=value).first()
+        # Built only for a value given (building and compiling it is most of a lookup's cost); the id is enough
+        # to record (the rules read whether a site is given, the service writes its id).
+        if value is not None:
+            queryset = offered(advisor) if advisor else Site.objects.all()
+            found[field] = queryset.filter(pk=value).order_by().values_list("pk", flat=True).first()
+        else:
+            found[field] = None
         if value is not None and found[field] is None:
             errors[field] = [message]
     found["commune"] = None
