@@ -29,6 +29,8 @@ POSTS_PER_CLIENT = {"smoke": 1, "quick": 5, "national": 10}
 #: Concurrent clients of the recording measure; the smoke only checks the harness, with fewer sign-ins.
 LEVELS = {"smoke": (1, 2, 4), "quick": (1, 8, 32), "national": (1, 8, 32)}
 IMPORT_ROWS = {"smoke": 300, "quick": 20_000, "national": 1_000_000}
+#: The web import's file (bench/web_import.py: gunicorn, a real task worker killed part-way); none at smoke scale.
+WEB_IMPORT_ROWS = {"smoke": 0, "quick": 100_000, "national": 100_000}
 
 
 def main(argv=None) -> int:
@@ -45,7 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--parts",
         help="Mesures à prendre, séparées par des virgules (par défaut toutes) : "
-        "dataset, dashboards, public, naive, columnar, recording, import. Les autres sont « non mesurées ».",
+        "dataset, dashboards, public, naive, columnar, recording, import, webimport. Les autres sont « non "
+        "mesurées ».",
     )
     parser.add_argument("--sqlite-file", type=Path, help="Fichier SQLite à mesurer (conservé), au lieu d'un jetable.")
     args = parser.parse_args(argv)
@@ -114,6 +117,8 @@ def measure(
         ("recording", lambda: recording.run(per_client=POSTS_PER_CLIENT[scale], levels=LEVELS[scale])),
         ("import", lambda: activities_import(int(os.environ.get("BENCH_IMPORT_ROWS", IMPORT_ROWS[scale])), workdir)),
     ]
+    if WEB_IMPORT_ROWS[scale]:
+        steps.append(("webimport", lambda: web_import(WEB_IMPORT_ROWS[scale], workdir)))
     if resumed is not None:  # the measures already taken on this database, kept with their date
         report.update({name: resumed[name] for name, _ in steps if name in resumed})
         report["resumed_from"] = resumed["date"]
@@ -185,6 +190,16 @@ def activities_import(rows: int, workdir: Path) -> dict:
     environment = {key: value for key, value in os.environ.items() if key != "CNUM_SQLITE_PATH"}
     command = [sys.executable, "-m", "bench.activities_import", "--rows", str(rows), "--output", str(output)]
     subprocess.run(command, check=True, env=environment, cwd=RESULTS.parent.parent, capture_output=True)
+    return json.loads(next(output.glob("*.json")).read_text())
+
+
+def web_import(rows: int, workdir: Path) -> dict:
+    """bench.web_import in its own process (SQLite: its own database; PostgreSQL: this one, its counts taken before
+    and after), with its own gunicorn and task worker."""
+    output = workdir / "webimport"
+    environment = {key: value for key, value in os.environ.items() if key != "CNUM_SQLITE_PATH"}
+    command = [sys.executable, "-m", "bench.web_import", "--rows", str(rows), "--output", str(output)]
+    subprocess.run(command, env=environment, cwd=RESULTS.parent.parent, capture_output=True)  # checks: in its JSON
     return json.loads(next(output.glob("*.json")).read_text())
 
 

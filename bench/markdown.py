@@ -39,6 +39,15 @@ def render(report: dict) -> str:
             f"Import cnum-csv : {imported['rows']:,} lignes, {imported['rows_per_second']:,} lignes/s, "
             f"mémoire maximale {imported['peak_rss_mb']} Mio.",
         ]
+    if "webimport" in report:
+        web = report["webimport"]
+        failed = [name for name, passed in web["checks"].items() if not passed]
+        lines += [
+            "",
+            f"Import web en tâche de fond : {web['rows']:,} lignes, {web['wall_s']} s de la confirmation au rapport, "
+            f"{web['rows_per_second']:,} lignes/s ; travailleur tué à {web['restart']['killed_at_rows']:,} lignes "
+            f"puis relancé ; vérifications : {'toutes passées' if not failed else 'ÉCHEC ' + ', '.join(failed)}.",
+        ]
     if report.get("results"):
         lines += ["", "## Territoires", "", "| measure | value | unit | detail |", "|---|---:|---|---|"]
         lines += [

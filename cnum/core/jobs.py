@@ -143,7 +143,30 @@ def recover_interrupted() -> list[Job]:
             job.status, job.error = JobStatus.QUEUED, INTERRUPTED
             job.save(update_fields=["status", "error"])
             _enqueue(job)
+        progress_path(job.pk).unlink(missing_ok=True)  # the dead worker's last count: the work starts again
     return jobs
+
+
+#: What `tasks_worker` replays as it starts, each app its own (registered from its AppConfig.ready).
+_at_worker_start: list[Callable[[], object]] = []
+
+
+def at_worker_start(function: Callable[[], object]) -> None:
+    """Declare work a process that died may have left half-done outside any job, for the task worker to finish when
+    it starts (the statistics count the activities still pending: docs/adr/0009-deferred-rollups.md). It must be
+    safe to run at any time, and fast when there is nothing to do."""
+    if function not in _at_worker_start:
+        _at_worker_start.append(function)
+
+
+def worker_starting() -> None:
+    """Run what the apps declared with `at_worker_start`. One that fails is logged and does not stop the worker: what
+    it left stays for its next chance (the statistics' next drain, at a write or a dashboard read)."""
+    for function in _at_worker_start:
+        try:
+            function()
+        except Exception:
+            logger.exception("Reprise au démarrage du service de tâches (%s) en échec", function.__qualname__)
 
 
 def _enqueue(job: Job) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cnum.core import imports, jobs
 from cnum.core.enums import JobStatus
 from cnum.core.models import Job
+from cnum.core.sessions import not_renewed
 
 PAGE_SIZE = 20
 REJECTED_SHOWN = 500
@@ -33,6 +34,7 @@ def job_list(request):
     return render(request, "core/jobs/list.html", {"title": "Mes tâches", "page": page})
 
 
+@not_renewed  # read while the task runs: no write that would wait for the task's lock (SQLite)
 @login_required
 def job_detail(request, job_id: int):
     job = _own(request, job_id)
@@ -45,6 +47,7 @@ def job_detail(request, job_id: int):
     return render(request, "core/jobs/detail.html", context)
 
 
+@not_renewed
 @login_required
 def job_progress(request, job_id: int):
     """The progress bar alone, polled by the task's page; once the task has ended, HTMX goes to its page."""

@@ -40,7 +40,7 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.services import normalize_person_name
 from cnum.advisors.enums import ContractEndReason
 from cnum.advisors.models import Advisor, Contract, SiteAssignment
-from cnum.core.bulk import plain, write_rows
+from cnum.core.bulk import analyze, plain, write_rows
 from cnum.demo import activities as shapes
 from cnum.demo.later_waves import luhn_complete
 from cnum.demo.registry import contract_kind, hub_by_departement
@@ -564,6 +564,7 @@ def national_create(*, seed: int, activities: int = NATIONAL_ACTIVITIES, progres
         registry.build()
         People(registry=registry, writer=writer, rng=random.Random(seed + 1), total=activities).write(progress)
     sequences_reset([*models, Accompaniment])
+    analyze(*models, Accompaniment)  # the rebuild and the live recounts that follow plan with the real sizes
     return dict(writer.written)
 
 

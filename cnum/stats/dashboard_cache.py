@@ -17,6 +17,7 @@ no signal (a bulk creation of contracts) may go unseen.
 
 import datetime
 import hashlib
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.conf import settings
@@ -63,6 +64,26 @@ def get(names: Keys) -> tuple[dict | None, dict | None]:
 
 def put(name: str, entry: dict) -> None:
     cache.set(name, entry, settings.CNUM_STATS_CACHE_SECONDS)
+
+
+def by_code(kind: str, codes: Iterable[str], asked: tuple, compute: Callable[[list[str]], dict]) -> dict:
+    """A figure of each scope of `kind` in `codes` (a map's départements), each cached under its own scope's version:
+    after a write in one département, the national map sums that département again, not the hundred others.
+    `compute(missing codes)` gives the figures of the codes not cached, by code; `asked` is what else the figure
+    depends on (the period, the filters). A code `compute` leaves out is cached as None."""
+    generation, registry, found = versions.read_codes(kind, codes)
+    names = {
+        code: _hashed("by-code", (kind, code, version, generation, registry, asked)) for code, version in found.items()
+    }
+    cached = cache.get_many(names.values())
+    result = {code: cached[name] for code, name in names.items() if name in cached}
+    missing = [code for code in names if names[code] not in cached]
+    if missing:
+        computed = compute(missing)
+        fresh = {code: computed.get(code) for code in missing}
+        cache.set_many({names[code]: value for code, value in fresh.items()}, settings.CNUM_STATS_CACHE_SECONDS)
+        result.update(fresh)
+    return result
 
 
 def programme_figures(scope: Scope, on: datetime.date) -> dict:

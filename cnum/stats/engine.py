@@ -15,10 +15,9 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.db.models import Sum
-from django.db.models.functions import Coalesce
 
 from cnum.activities.enums import ActivityType
-from cnum.stats import indicators, pending
+from cnum.stats import dashboard_cache, indicators, pending
 from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCT_MEASURES, FIGURE_KEYS, column_name
 from cnum.stats.models import StatCell, StatPeople, StatTag
 from cnum.stats.programme import programme_figures, structures_of
@@ -48,7 +47,7 @@ def figures(
     cells = _cells(scope, since, until, filters)
     result = _from_cells(cells)
     result["by_tag"] = _by_tag(scope, since, until, filters)
-    result["by_departement"] = _by_departement(scope, since, until, filters)
+    result["by_departement"] = _by_departement(scope, since, until, filters, _pair(result))
     period = calendar_period(since, until)
     anonymous_new = result.pop("anonymous_new")
     if period and not filters.place_type and not filters.employer_kind:
@@ -172,24 +171,28 @@ def _with_shares(groups: dict) -> dict:
     return {kind: {**counts, "share": shares[kind]} for kind, counts in groups.items()}
 
 
-def _by_departement(scope, since, until, filters) -> dict:
-    """Activities and accompaniments per département of the employer structure."""
+def _by_departement(scope, since, until, filters, total: dict[str, int]) -> dict:
+    """Activities and accompaniments per département of the employer structure (`total`: the scope's own, which
+    tells nationally what structures without a département did)."""
     if scope.kind in (ScopeKind.TEAM, ScopeKind.ADVISOR):
         return indicators.by_departement(activities(scope, since, until, filters))
     groups = defaultdict(Counter)
     if scope.kind in (ScopeKind.NATIONAL, ScopeKind.REGION, ScopeKind.HUB, ScopeKind.DEPARTEMENT):
-        cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
-            scope_kind=ScopeKind.DEPARTEMENT, scope_code__in=_departements(scope)
-        )
-        for code, n, m in _sums_by_code(cells):
-            groups[code].update({"activities": n, "accompaniments": m})
+
+        def summed(codes: list[str]) -> dict[str, tuple[int, int]]:
+            cells = _filtered(StatCell.objects.order_by(), scope, since, until, filters, scoped=False).filter(
+                scope_kind=ScopeKind.DEPARTEMENT, scope_code__in=codes
+            )
+            return {code: (n, m) for code, n, m in _sums_by_code(cells)}
+
+        asked = (since, until, filters.type, filters.place_type, filters.employer_kind)
+        sums = dashboard_cache.by_code(ScopeKind.DEPARTEMENT, _departements(scope), asked, summed)
+        for code, pair in sums.items():
+            if pair:
+                groups[code].update({"activities": pair[0], "accompaniments": pair[1]})
         if scope.kind == ScopeKind.NATIONAL:
             # Structures without a département count nationally only.
-            total = Counter(
-                _filtered(StatCell.objects.order_by(), scope, since, until, filters).aggregate(
-                    activities=Coalesce(Sum("activities"), 0), accompaniments=Coalesce(Sum("accompaniments"), 0)
-                )
-            )
+            total = Counter(total)
             known = Counter()
             for counts in groups.values():
                 known.update(counts)

@@ -1,14 +1,17 @@
 """The statistics' long work as background tasks (cnum.core.jobs): the rollups rebuilt and verified, the open data
 written, every night by itself (issue #22: /donnees-ouvertes/ publishes what it writes)."""
 
+import logging
+
 from django.conf import settings
 from django.http import QueryDict
 
 from cnum.core import jobs, schedule
-from cnum.stats import exports, presenter
+from cnum.stats import exports, pending, presenter
 from cnum.stats.forms import DashboardForm
 from cnum.stats.scopes import Scope
 
+logger = logging.getLogger("cnum.jobs")
 OPENDATA = "opendata_export"
 FICHE = "stats_fiche_pdf"
 
@@ -34,6 +37,14 @@ def opendata_hour() -> int | None:
     return int(value) if value else None
 
 
+def count_pending() -> None:
+    """At the task worker's start: the activities a dead process wrote but did not count (docs/adr/0009), counted
+    even when no web worker runs to drain them."""
+    counted = pending.drain()
+    if counted:
+        logger.info("%s activité(s) en attente comptée(s) au démarrage du service de tâches.", counted)
+
+
 def register() -> None:
     # The rollups are rebuilt in one transaction with the task's "done": stopped half-way, nothing changes.
     jobs.register_command("stats_rebuild", label="Reconstruire les tables d'agrégats des statistiques", atomic=True)
@@ -41,4 +52,5 @@ def register() -> None:
     # Files only, written anew each time: running it twice is harmless.
     jobs.register_command(OPENDATA, label="Régénérer les données ouvertes")
     jobs.register(FICHE, fiche)
+    jobs.at_worker_start(count_pending)
     schedule.daily(kind=OPENDATA, label="Données ouvertes de la nuit", hour=opendata_hour())

@@ -63,9 +63,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    # Pushes the session's expiry back at most once a minute (the idle timeout without a write per request).
-    "cnum.core.middleware.SessionRefreshMiddleware",
+    # Django's, but writing the session at most once a minute (the idle timeout without a write per request), and
+    # never on the views marked `not_renewed` (a task's page, its progress) unless they changed it.
+    "cnum.core.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,7 +153,7 @@ LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
 
 # Sessions end after a period without activity: a request pushes the expiry back, writing the session at most once
-# every CNUM_SESSION_REFRESH_SECONDS (cnum.core.middleware.SessionRefreshMiddleware), not at every request.
+# every CNUM_SESSION_REFRESH_SECONDS (cnum.core.sessions.SessionMiddleware), not at every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = False
 CNUM_SESSION_REFRESH_SECONDS = int(os.environ.get("CNUM_SESSION_REFRESH_SECONDS", 60))
@@ -266,9 +266,18 @@ LOGGING = {
     },
 }
 
-# One cache shared by every gunicorn worker (the password-reset limits, the dashboards): a table made by
-# `manage.py createcachetable`. The API rate limits count in their own table (cnum.core.ratelimit.count).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cnum_cache"}}
+# One cache shared by every gunicorn worker (the password-reset limits, the dashboards; the API's rate limits count
+# in their own table, cnum.core.ratelimit.count): a table made by `manage.py createcachetable`, whose entries roll
+# back with the transaction that wrote them. Django's default of 300 entries would empty a third of it every few
+# pages (a dashboard is two entries, the national map a hundred small ones); expired entries are deleted first when
+# it is full.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cnum_cache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CNUM_CACHE_MAX_ENTRIES", 50_000))},
+    }
+}
 #: Seconds a dashboard stays cached at most (cnum.stats.dashboard_cache): rollup writes invalidate it at once, the
 #: expiry bounds only registry writes that send no signal (docs/adr/0008-dashboard-cache.md).
 CNUM_STATS_CACHE_SECONDS = int(os.environ.get("CNUM_STATS_CACHE_SECONDS", 600))

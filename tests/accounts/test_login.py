@@ -107,7 +107,7 @@ def test_session_expires_after_inactivity(client, settings):
 
 
 def test_requests_push_the_session_expiry_back_at_most_once_a_refresh_interval(client, settings):
-    """The idle timeout without a session write per request (SessionRefreshMiddleware): within the interval the
+    """The idle timeout without a session write per request (cnum.core.sessions): within the interval the
     session row is not written; past it, a request pushes the expiry back by the whole idle timeout."""
     client.force_login(UserFactory())
     client.get(reverse("core:dashboard"))

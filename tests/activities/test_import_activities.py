@@ -5,6 +5,7 @@ import tracemalloc
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from cnum.activities.importers import pipeline
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
@@ -91,6 +92,16 @@ def test_reimport_changes_nothing(tmp_path, advisor, site):
     report = run_import(format_name="cnum-csv", path=path, dry_run=False)
     assert (report.created, report.unchanged) == (0, 2) and report.warnings == []
     assert Activity.objects.count() == 2 and Beneficiary.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_large_load_gathers_the_planner_statistics_of_its_tables(tmp_path, advisor, site, monkeypatch):
+    monkeypatch.setattr(pipeline, "ANALYZE_AFTER", 50)  # a large load, in small
+    path = write_csv(tmp_path / "a.csv", [row(n, site) for n in range(60)])
+    run_import(format_name="cnum-csv", path=path, dry_run=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Activity._meta.db_table])
+        assert cursor.fetchone()[0] == Activity.objects.count() == 60  # -1 (never analysed) without the ANALYZE
 
 
 def test_a_thousand_rows_with_three_bad_ones(tmp_path, advisor, site):

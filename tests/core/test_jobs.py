@@ -56,6 +56,25 @@ def test_a_job_runs_end_to_end_through_the_database_queue_and_the_real_worker():
     assert not jobs.progress_path(job.pk).exists()  # the live progress is gone once the outcome is recorded
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker command closes its connections between tasks
+def test_the_worker_replays_what_the_apps_declared_and_a_failure_there_does_not_stop_it(monkeypatch, caplog):
+    replayed = []
+
+    def broken():
+        raise RuntimeError("base occupée")
+
+    monkeypatch.setattr(jobs, "_at_worker_start", [])
+    jobs.at_worker_start(broken)
+    jobs.at_worker_start(lambda: replayed.append("fait"))
+    job = jobs.start(kind="essai", label="Essai")
+
+    call_command("tasks_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0, stdout=io.StringIO())
+
+    assert replayed == ["fait"]
+    assert any("Reprise au démarrage" in record.getMessage() for record in caplog.records)
+    assert Job.objects.get(pk=job.pk).status == JobStatus.DONE  # the worker went on with its queue
+
+
 @pytest.mark.django_db
 def test_a_job_done_is_not_done_again_when_its_task_runs_twice():
     job = jobs.start(kind="essai", label="Essai")
@@ -113,7 +132,9 @@ def test_a_worker_stopped_mid_task_leaves_nothing_and_the_job_runs_again_at_rest
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING and AuditEvent.objects.count() == before  # rolled back
 
+    jobs.Progress(job.pk)(total=10, desc="Essai").update(4)  # what the dead worker last wrote
     assert jobs.recover_interrupted() == [job]
+    assert jobs.snapshot(job) is None  # the page no longer shows the dead worker's count: the work starts again
     run_queued()
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.attempts == 2 and runs == [job.pk, job.pk]

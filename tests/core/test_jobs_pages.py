@@ -128,3 +128,21 @@ def test_my_tasks_lists_mine_only_and_others_are_not_found(programme, client):
 def test_my_tasks_says_when_there_is_none(programme):
     html = programme.get(reverse("core:job_list")).content.decode()
     assert "Vous n'avez lancé aucune tâche" in html
+
+
+def test_reading_a_tasks_page_or_its_progress_does_not_write_the_session(programme):
+    """On SQLite a session write waits for the lock an import task holds to its end (cnum.core.sessions)."""
+    from django.contrib.sessions.models import Session
+
+    job = jobs.start(kind="import", label="Import", user=programme.user, params={"path": "/nope"})
+
+    def expiry():
+        return Session.objects.get(session_key=programme.session.session_key).expire_date
+
+    before = expiry()
+    for name in ("core:job_detail", "core:job_progress"):
+        response = programme.get(reverse(name, args=[job.pk]), headers={"HX-Request": "true"})
+        assert response.status_code == 200 and "Cookie" in response["Vary"]
+    assert expiry() == before
+    programme.get(reverse("core:job_list"))  # any other page renews the idle timeout, as before
+    assert expiry() > before

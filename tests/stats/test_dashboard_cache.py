@@ -14,9 +14,9 @@ from cnum.accounts.enums import Role
 from cnum.activities import services
 from cnum.activities.enums import TagScope
 from cnum.activities.models import Activity
-from cnum.stats import dashboard_cache
+from cnum.stats import dashboard_cache, engine, indicators
 from cnum.stats.models import StatCell
-from cnum.stats.scopes import Scope, ScopeKind
+from cnum.stats.scopes import Scope, ScopeKind, activities
 from cnum.structures.enums import StructureType
 from cnum.structures.models import Structure
 from tests.accounts.factories import RoleAssignmentFactory, UserFactory
@@ -108,6 +108,25 @@ def test_a_write_in_the_scope_rebuilds_its_page_and_leaves_another_departements_
     cache.clear()
     assert page(client, first) == after  # what the cache served is what a fresh build shows
     assert keys(other, user) == other_keys  # the other département's page was still cached under its key
+
+
+@pytest.mark.parametrize("path", list(ACTIVITY_PATHS))
+def test_the_national_map_sums_again_only_the_departement_written(paths, path, monkeypatch):
+    """Each département's sums are cached under its own version: after a write, the national figures sum again the
+    département written and read the others from the cache — and still equal a recount."""
+    national, first = Scope(ScopeKind.NATIONAL, ""), departement(paths.structures[0])
+    engine.figures(national)
+    summed = []
+    original = dashboard_cache.by_code
+
+    def spied(kind, codes, asked, compute):
+        return original(kind, codes, asked, lambda missing: summed.append(sorted(missing)) or compute(missing))
+
+    monkeypatch.setattr(dashboard_cache, "by_code", spied)
+    ACTIVITY_PATHS[path](paths, 0, DAY + datetime.timedelta(days=40))
+    read = engine.figures(national)
+    assert summed == [[first.code]]
+    assert read["by_departement"] == indicators.by_departement(activities(national))
 
 
 def to_public(paths, index, day):

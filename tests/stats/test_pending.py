@@ -19,25 +19,15 @@ from cnum.stats import engine, pending, rollups
 from cnum.stats.models import StatCell, StatPending
 from cnum.stats.scopes import Scope, ScopeKind
 from tests.activities.factories import ActivityFactory, BeneficiaryFactory
+from tests.activities.test_services import data
 from tests.advisors.factories import ContractFactory
-from tests.sites.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 MONTH = datetime.date(2025, 3, 1)
 
 
 def anonymous(**changes) -> dict:
-    values = {
-        "type": "individuel",
-        "date": datetime.date(2025, 3, 10),
-        "duration_minutes": 30,
-        "place_type": "lieu_activite",
-        "site": SiteFactory(),
-        "themes": ["email"],
-        "genre": "feminin",
-        "progressed": "oui",
-    }
-    return {**values, **changes}
+    return data(**{"genre": "feminin", "progressed": "oui", **changes})
 
 
 def counted(advisor) -> int:
@@ -62,6 +52,20 @@ def test_a_recording_left_undrained_is_counted_by_the_next_drain(advisor):
     assert pending.drain() == 1
     assert counted(advisor) == 1
     assert not StatPending.objects.exists()
+    verify_exits_clean()
+
+
+@pytest.mark.django_db(transaction=True)  # the real worker command closes its connections between tasks
+def test_the_task_worker_counts_what_a_dead_process_left_when_it_starts(advisor, monkeypatch):
+    """No web worker runs (no drainer thread, no dashboard read): the task worker's start counts the leftovers."""
+    with monkeypatch.context() as dying:
+        dying.setattr(pending, "_committed", lambda: None)  # the process died just after its commit
+        activity = services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    assert StatPending.objects.filter(activity=activity.pk).exists() and counted(advisor) == 0
+
+    call_command("tasks_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0, stdout=io.StringIO())
+
+    assert not StatPending.objects.exists() and counted(advisor) == 1
     verify_exits_clean()
 
 

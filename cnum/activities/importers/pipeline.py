@@ -25,7 +25,7 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.signals import activities_appended
 from cnum.activities.validation import validate_activities
 from cnum.core import audit
-from cnum.core.bulk import RowPlan, load_cache, reserve_ids, write_rows
+from cnum.core.bulk import ANALYZE_AFTER, RowPlan, analyze, load_cache, reserve_ids, write_rows
 from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
@@ -135,6 +135,8 @@ class BatchWriter:
     def close(self) -> None:
         """Write what is pending and end the load for the listeners of `activities_appended`."""
         self.flush()
+        if self.report.created >= ANALYZE_AFTER:
+            analyze(Activity, Beneficiary, Accompaniment)
         if self.state:
             activities_appended.send(sender=Activity, activities=[], people=[], state=self.state, final=True)
 

@@ -1,5 +1,7 @@
 """python manage.py tasks_worker: runs the background tasks (django-tasks-db's `db_worker`), puts back in the queue
-the work a previous worker left half-done, and queues the daily work at its hour (cnum.core.schedule).
+the work a previous worker left half-done, finishes what a dead process left outside any job (`jobs.at_worker_start`:
+the activities whose rollups are still pending, even when no web worker runs) and queues the daily work at its hour
+(cnum.core.schedule).
 
 Ctrl+C (or SIGTERM) stops it after the running task; twice, at once — the task's work is rolled back and runs again
 at the next start (docs/adr/0007-background-tasks.md)."""
@@ -29,6 +31,7 @@ class Command(db_worker.Command):
     def handle(self, *args, no_schedule=False, **options):
         for job in jobs.recover_interrupted():
             logger.warning("Tâche %s (%s) interrompue : remise en file.", job.pk, job.kind)
+        jobs.worker_starting()  # what a dead process left outside any job (the statistics' pending activities)
         if not no_schedule and not options.get("batch"):
             threading.Thread(target=self.schedule_loop, name="cnum-schedule", daemon=True).start()
         return super().handle(*args, **options)
