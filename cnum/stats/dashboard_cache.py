@@ -17,6 +17,8 @@ no signal (a bulk creation of contracts) may go unseen.
 
 import datetime
 import hashlib
+import json
+import zlib
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -27,7 +29,8 @@ from django.utils import timezone
 from cnum.stats import pending, perms, programme, versions
 from cnum.stats.scopes import Scope
 
-PREFIX = "stats:dashboard:"
+#: The format of the entries is part of their keys: entries of an earlier release are never read, they expire.
+PREFIX = "stats:dashboard:2:"
 
 
 class Keys(NamedTuple):
@@ -59,11 +62,18 @@ def keys(scope: Scope, query, user) -> Keys:
 def get(names: Keys) -> tuple[dict | None, dict | None]:
     """The cached (head, figures) of a page, None for each one missing (one read of the cache)."""
     found = cache.get_many(names)
-    return found.get(names.head), found.get(names.figures)
+    return _unpacked(found.get(names.head)), _unpacked(found.get(names.figures))
 
 
-def put(name: str, entry: dict) -> None:
-    cache.set(name, entry, settings.CNUM_STATS_CACHE_SECONDS)
+def put(name: str, entry: dict[str, str | bool]) -> None:
+    """Store a part of a page (its HTML), compressed: the national page's figures are ≈ 270 kB of HTML, ≈ 25 kB once
+    compressed, which the cache table writes and reads in a fraction of the time (the first view after a write
+    stores it: 4 ms on PostgreSQL uncompressed)."""
+    cache.set(name, zlib.compress(json.dumps(entry).encode(), 1), settings.CNUM_STATS_CACHE_SECONDS)
+
+
+def _unpacked(stored: bytes | None) -> dict | None:
+    return json.loads(zlib.decompress(stored)) if stored is not None else None
 
 
 def by_code(kind: str, codes: Iterable[str], asked: tuple, compute: Callable[[list[str]], dict]) -> dict:
@@ -94,5 +104,5 @@ def programme_figures(scope: Scope, on: datetime.date) -> dict:
     figures = cache.get(name)
     if figures is None:
         figures = programme.programme_figures(scope, on=on)
-        put(name, figures)
+        cache.set(name, figures, settings.CNUM_STATS_CACHE_SECONDS)
     return figures

@@ -182,3 +182,10 @@ def test_two_readers_of_different_rights_never_share_a_page(client, paths):
             shown = page(client, scope)
             assert ("Projet confidentiel" in shown) == (user == programme)
     assert keys(scope, programme) != keys(scope, prefecture)
+
+
+def test_a_page_is_stored_compressed_and_read_back_whole():
+    body = {"summary": "<p>35 553 accompagnements</p>" * 2000, "figures": "<td>1 234</td>" * 5000}
+    dashboard_cache.put("corps", body)
+    assert len(cache.get("corps")) * 10 < len(body["summary"]) + len(body["figures"])
+    assert dashboard_cache.get(dashboard_cache.Keys(head="corps", figures="absent")) == (body, None)
