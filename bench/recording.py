@@ -58,9 +58,9 @@ def login(base: str, email: str) -> requests.Session:
     return session
 
 
-def form_post(base: str, session: requests.Session, site: int, n: int) -> bool:
-    data = {
-        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+def form_post_data(site: int, n: int) -> dict:
+    """The recording form's fields for the `n`-th post of a client (an anonymous person, June 2025)."""
+    return {
         "type": "individuel",
         "date": f"2025-06-{1 + n % 28:02d}",
         "duration_preset": "30",
@@ -73,12 +73,17 @@ def form_post(base: str, session: requests.Session, site: int, n: int) -> bool:
         "autonomy": "partiellement_autonome",
         "progressed": "oui",
     }
+
+
+def form_post(base: str, session: requests.Session, site: int, n: int) -> bool:
+    data = {"csrfmiddlewaretoken": session.cookies["csrftoken"], **form_post_data(site, n)}
     response = session.post(f"{base}/activites/nouvelle/", data=data, allow_redirects=False, timeout=120)
     return response.status_code == 302
 
 
-def api_post(base: str, session: requests.Session, site: int, n: int, secret: str) -> bool:
-    payload = {
+def api_post_payload(site: int, n: int) -> dict:
+    """The API's body for the `n`-th post of a client (an anonymous person, June 2025)."""
+    return {
         "type": "individuel",
         "date": f"2025-06-{1 + n % 28:02d}",
         "duration_minutes": 45,
@@ -88,6 +93,10 @@ def api_post(base: str, session: requests.Session, site: int, n: int, secret: st
         "genre": "masculin",
         "progressed": "oui",
     }
+
+
+def api_post(base: str, session: requests.Session, site: int, n: int, secret: str) -> bool:
+    payload = api_post_payload(site, n)
     headers = {"Authorization": f"Bearer {secret}"}
     response = session.post(f"{base}/api/v1/activities", json=payload, headers=headers, timeout=120)
     return response.status_code == 201  # 422 or 429 (throttled) count as errors
@@ -158,7 +167,8 @@ PROBE_MONTH = datetime.date(2025, 6, 1)  # api_post's activities are in June 202
 def run(*, per_client: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
     people = advisors(max(levels) + 1)
     prober, people = people[-1], people[:-1]
-    workers, threads = int(os.environ.get("BENCH_WORKERS", 2)), int(os.environ.get("BENCH_THREADS", 1))
+    # The production model by default (config/gunicorn.conf.py: 2 processes × 4 threads).
+    workers, threads = int(os.environ.get("BENCH_WORKERS", 2)), int(os.environ.get("BENCH_THREADS", 4))
     rows = []
     with gunicorn(workers=workers, threads=threads) as base:
         logins = []

@@ -22,7 +22,7 @@ from cnum.activities.enums import (
 )
 from cnum.activities.models import Activity, ActivityTag, Beneficiary, CoordinationActivity, Tag
 from cnum.activities.validation import BREAKDOWNS, EARLIEST_DATE, MAX_DURATION, MIN_DURATION, validate_activity
-from cnum.core.forms import BaseForm, BaseModelForm, DateInput
+from cnum.core.forms import BaseForm, BaseModelForm, DateInput, LazyModelChoiceField, LazyModelMultipleChoiceField
 from cnum.core.validators import french_phone
 from cnum.sites.models import ListContains, Site
 from cnum.territories.forms import CommuneField
@@ -78,7 +78,7 @@ class ActivityForm(BaseForm):
     )
     duration_other = forms.IntegerField(label="Autre durée (minutes)", required=False, min_value=1, max_value=600)
     place_type = forms.ChoiceField(label="Lieu", choices=PlaceType.choices, widget=forms.RadioSelect)
-    site = forms.ModelChoiceField(label="Lieu d'activité", queryset=Site.objects.none(), required=False)
+    site = LazyModelChoiceField(label="Lieu d'activité", queryset=Site.objects.none(), required=False)
     commune = CommuneField(label="Commune", required=False)
     themes = forms.MultipleChoiceField(
         label="Thématiques",
@@ -96,7 +96,7 @@ class ActivityForm(BaseForm):
         label="Matériel utilisé", choices=Equipment.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     # Individual
-    beneficiary = forms.ModelChoiceField(
+    beneficiary = LazyModelChoiceField(
         label="Bénéficiaire suivi",
         queryset=Beneficiary.objects.none(),
         required=False,
@@ -116,7 +116,7 @@ class ActivityForm(BaseForm):
     # Collective
     title = forms.CharField(label="Titre de l'atelier", max_length=200, required=False)
     level = forms.ChoiceField(label="Niveau", choices=_blank(Level.choices), required=False)
-    beneficiaries = forms.ModelMultipleChoiceField(
+    beneficiaries = LazyModelMultipleChoiceField(
         label="Bénéficiaires suivis présents",
         queryset=Beneficiary.objects.none(),
         required=False,
@@ -137,7 +137,7 @@ class ActivityForm(BaseForm):
     redirection_category = forms.ChoiceField(
         label="Orientation vers", choices=_blank(RedirectionCategory.choices), required=False
     )
-    redirection_site = forms.ModelChoiceField(
+    redirection_site = LazyModelChoiceField(
         label="Espace France Services",
         queryset=Site.objects.none(),
         required=False,
@@ -146,7 +146,7 @@ class ActivityForm(BaseForm):
     )
     redirection_other = forms.CharField(label="Autre lieu d'orientation", max_length=200, required=False)
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    tags = forms.ModelMultipleChoiceField(
+    tags = LazyModelMultipleChoiceField(
         label="Étiquettes",
         queryset=Tag.objects.none(),
         required=False,
@@ -158,15 +158,12 @@ class ActivityForm(BaseForm):
     def __init__(self, *args, advisor, default_site=None, activity=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.advisor = advisor
-        usable = Tag.objects.usable_by(advisor)
-        if activity is not None:  # an archived tag already on the activity stays choosable, to be kept
-            usable = Tag.objects.filter(Q(pk__in=usable.values("pk")) | Q(activities=activity)).distinct()
-        self.fields["tags"].queryset = usable.order_by("name", "pk")
-        self.fields["site"].queryset = sites_of(advisor)
-        self.fields["redirection_site"].queryset = france_services_near(advisor)
-        followed = advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
+        # Built when used: a recording posted without tags, orientation or followed person never reads their choices.
+        self.fields["tags"].set_queryset_factory(lambda: self._usable_tags(activity))
+        self.fields["site"].set_queryset_factory(lambda: sites_of(advisor))
+        self.fields["redirection_site"].set_queryset_factory(lambda: france_services_near(advisor))
         for name in ("beneficiary", "beneficiaries"):
-            self.fields[name].queryset = followed
+            self.fields[name].set_queryset_factory(self._followed)
             self.fields[name].label_from_instance = Beneficiary.distinguishing_label
         for key, choices in BREAKDOWNS.items():
             for value, label in choices.choices:
@@ -180,6 +177,15 @@ class ActivityForm(BaseForm):
                 "site": default_site,
                 **self.initial,
             }
+
+    def _followed(self):
+        return self.advisor.beneficiaries.filter(is_followed=True, erased_at__isnull=True).select_related("commune")
+
+    def _usable_tags(self, activity):
+        usable = Tag.objects.usable_by(self.advisor)
+        if activity is not None:  # an archived tag already on the activity stays choosable, to be kept
+            usable = Tag.objects.filter(Q(pk__in=usable.values("pk")) | Q(activities=activity)).distinct()
+        return usable.order_by("name", "pk")
 
     def breakdown_groups(self):
         """The breakdown fields of anonymous participants, by genre, age bracket and status, for the template."""

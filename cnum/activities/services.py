@@ -65,8 +65,19 @@ def current_employer(advisor):
     """The structure of the advisor's current contract (the latest one started, if they hold several)."""
     contract = Contract.objects.current().filter(advisor=advisor).select_related("structure").first()
     if contract is None:
-        raise ValidationError("Aucun contrat en cours : l'activité ne peut pas être rattachée à une structure.")
+        raise ValidationError(NO_CONTRACT)
     return contract.structure
+
+
+def _current_employer_id(advisor) -> int:
+    """current_employer's id alone: one column read (a recording needs no more)."""
+    structure_id = Contract.objects.current().filter(advisor=advisor).values_list("structure_id", flat=True).first()
+    if structure_id is None:
+        raise ValidationError(NO_CONTRACT)
+    return structure_id
+
+
+NO_CONTRACT = "Aucun contrat en cours : l'activité ne peut pas être rattachée à une structure."
 
 
 def _check(data: dict, advisor, activity: Activity | None = None) -> None:
@@ -81,6 +92,8 @@ def _check_tags(data: dict, advisor, activity: Activity | None) -> None:
     """The tags must be ones the advisor may attach (public, or private to its employer or team; not archived),
     or be on the activity already (an archived tag is kept, not added)."""
     wanted = {getattr(tag, "pk", tag) for tag in data.get("tags") or ()}
+    if not wanted:
+        return
     allowed = set(Tag.objects.usable_by(advisor).filter(pk__in=wanted).values_list("pk", flat=True))
     if activity is not None and activity.pk:
         allowed |= set(activity.tags.values_list("pk", flat=True))
@@ -88,9 +101,10 @@ def _check_tags(data: dict, advisor, activity: Activity | None) -> None:
         raise ValidationError({"tags": "Vous ne pouvez pas utiliser cette étiquette."})
 
 
-def _tag(activity: Activity, data: dict) -> None:
-    """Attach the tags of `data` (when it names them: `None` keeps those of the activity), through the gateway."""
-    if data.get("tags") is not None:
+def _tag(activity: Activity, data: dict, *, new: bool = False) -> None:
+    """Attach the tags of `data` (when it names them: `None` keeps those of the activity), through the gateway. A
+    `new` activity has none yet: no tag to attach, nothing to read."""
+    if data.get("tags") is not None and (data["tags"] or not new):
         activity.tags.set([getattr(tag, "pk", tag) for tag in data["tags"]])
 
 
@@ -152,7 +166,7 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
     current contract.
     """
     _check(data, advisor)
-    activity = Activity(advisor=advisor, structure=current_employer(advisor), created_by=by)
+    activity = Activity(advisor=advisor, structure_id=_current_employer_id(advisor), created_by=by)
     _assign(activity, data)
     declared = _declared_people(data)
     if not declared:
@@ -160,13 +174,13 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
         # before the write, the statistics count it just after the commit (cnum.activities.signals: creating).
         with creating() as change:
             activity.save()
-            _tag(activity, data)
+            _tag(activity, data, new=True)
             concerned = _accompany(activity, data, previous=[])
             change.add(activity_ids=[activity.pk], beneficiary_ids=concerned)
         return activity
     with tracking(beneficiary_ids=declared) as change:
         activity.save()
-        _tag(activity, data)
+        _tag(activity, data, new=True)
         concerned = _accompany(activity, data, previous=[])
         recompute_first_accompaniments(concerned)
         change.add(activity_ids=[activity.pk], beneficiary_ids=concerned)

@@ -107,9 +107,9 @@ def activity_create(request):
     person = request.GET.get("beneficiaire", "")
     if person.isdigit() and Beneficiary.objects.visible_to(request.user).filter(pk=person, is_followed=True).exists():
         initial = {"type": ActivityType.INDIVIDUAL, "beneficiary": int(person)}  # "record with this person"
-    form = forms.ActivityForm(
-        request.POST or None, advisor=advisor, default_site=default_site(advisor), initial=initial or None
-    )
+    # The default site is for a blank form only: a posted one brings its own.
+    site = None if request.method == "POST" else default_site(advisor)
+    form = forms.ActivityForm(request.POST or None, advisor=advisor, default_site=site, initial=initial or None)
     if request.method == "POST" and form.is_valid():
         if _saved(form, lambda: services.activity_record(advisor=advisor, data=form.activity_data(), by=request.user)):
             messages.success(request, "Activité enregistrée.")

@@ -112,8 +112,13 @@ class ActivityOut(Schema):
     @staticmethod
     def resolve_tags(activity: Activity, context) -> list[Tag]:
         """Public tags, and the private ones of the token's scope: another scope's private tag is not named."""
+        # A recording answers with the tags it was given (`recorded_tags`): nothing to read back.
+        tags = getattr(activity, "recorded_tags", None)
+        tags = list(activity.tags.all()) if tags is None else tags
+        if not tags:
+            return []
         readable = _private_tags(context["request"])
-        return [tag for tag in activity.tags.all() if tag.is_public or tag.pk in readable]
+        return [tag for tag in tags if tag.is_public or tag.pk in readable]
 
     @staticmethod
     def resolve_commune(activity: Activity) -> str | None:
@@ -219,19 +224,23 @@ def _related(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[s
     the recording form offers the advisor (cnum.activities.forms.ActivityForm); for want of an advisor (already an
     error), among all."""
     found, errors = {}, {}
-    sites = sites_of(advisor) if advisor else Site.objects.all()
-    orientations = france_services_near(advisor) if advisor else Site.objects.all()
     lookups = [
-        ("site", payload.site, sites, "Lieu d'activité inconnu parmi ceux du conseiller."),
+        ("site", payload.site, sites_of, "Lieu d'activité inconnu parmi ceux du conseiller."),
         (
             "redirection_site",
             payload.redirection_site,
-            orientations,
+            france_services_near,
             "Espace France Services inconnu dans les départements des structures du conseiller.",
         ),
     ]
-    for field, value, queryset, message in lookups:
-        found[field] = None if value is None else queryset.filter(pk=value).first()
+    for field, value, offered, message in lookups:
+        # Built only for a value given (building and compiling it is most of a lookup's cost); the id is enough
+        # to record (the rules read whether a site is given, the service writes its id).
+        if value is not None:
+            queryset = offered(advisor) if advisor else Site.objects.all()
+            found[field] = queryset.filter(pk=value).order_by().values_list("pk", flat=True).first()
+        else:
+            found[field] = None
         if value is not None and found[field] is None:
             errors[field] = [message]
     found["commune"] = None
@@ -307,6 +316,7 @@ def create_activity(request, payload: ActivityIn):
         activity = activity_record(advisor=advisor, data=data, by=token.owner)
     except ValidationError as error:
         return Status(422, {"errors": _messages(error)})
+    activity.recorded_tags = sorted(data["tags"] or [], key=lambda tag: (tag.name, tag.pk))  # Tag.Meta.ordering
     return Status(201, activity)
 
 

@@ -1,8 +1,8 @@
 """Rate limits of the API (django-ninja throttles): per token for partners, per address without a token.
 
 The rates come from settings (CNUM_API_RATE_PER_TOKEN, CNUM_API_RATE_PER_IP, "120/min"), read at each request.
-The sliding window, its cache and the client's address are cnum.core.ratelimit's, shared with the password-reset
-form; Retry-After says when the oldest request leaves the window.
+The window (fixed, counted in the database: one upsert per request) and the client's address are
+cnum.core.ratelimit's; Retry-After says when the window ends.
 """
 
 import math
@@ -18,7 +18,7 @@ from cnum.core.ratelimit import parse_rate
 __all__ = ["parse_rate", "address_throttle", "token_throttle"]
 
 
-class SlidingWindowThrottle(BaseThrottle):
+class WindowThrottle(BaseThrottle):
     #: Name of the setting holding the rate, and the prefix of the cache keys.
     setting = ""
     scope = ""
@@ -36,7 +36,7 @@ class SlidingWindowThrottle(BaseThrottle):
         ident = self.identify(request)
         if ident is None:
             return True
-        self._local.wait = ratelimit.hit(f"cnum-api-rate:{self.scope}:{ident}", getattr(settings, self.setting))
+        self._local.wait = ratelimit.count(f"cnum-api-rate:{self.scope}:{ident}", getattr(settings, self.setting))
         return self._local.wait is None
 
     def wait(self) -> float | None:
@@ -46,7 +46,7 @@ class SlidingWindowThrottle(BaseThrottle):
         return str(max(1, math.ceil(self.wait() or 1)))
 
 
-class TokenRateThrottle(SlidingWindowThrottle):
+class TokenRateThrottle(WindowThrottle):
     """Each partner token has its own allowance, whatever address it calls from."""
 
     setting = "CNUM_API_RATE_PER_TOKEN"
@@ -57,7 +57,7 @@ class TokenRateThrottle(SlidingWindowThrottle):
         return str(auth.pk) if isinstance(auth, ApiToken) else None
 
 
-class AddressRateThrottle(SlidingWindowThrottle):
+class AddressRateThrottle(WindowThrottle):
     """Calls without a token (public data, or a refused token) are counted per client address."""
 
     setting = "CNUM_API_RATE_PER_IP"

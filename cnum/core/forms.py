@@ -24,6 +24,56 @@ class BaseForm(DsfrBaseForm):
         return context
 
 
+class LazyChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a lazy field, read from its queryset when rendered (so built then, not before)."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+
+class LazyQuerysetMixin:
+    """A model choice field whose queryset is built on first use: `field.set_queryset_factory(f)`. A form posted
+    without a value for it (a recording without tags, orientation or followed person) never builds nor runs the
+    queries behind its choices; rendering or validating a value builds it once."""
+
+    _factory = None
+    iterator = LazyChoiceIterator
+
+    def set_queryset_factory(self, factory) -> None:
+        self._factory = factory
+
+    def _get_lazy_queryset(self):
+        if self._factory is not None:
+            factory, self._factory = self._factory, None
+            self._set_queryset(factory())
+        return self._queryset
+
+    def _set_lazy_queryset(self, queryset):
+        self._factory = None
+        self._set_queryset(queryset)
+
+    queryset = property(_get_lazy_queryset, _set_lazy_queryset)
+
+    def clean(self, value):
+        if self._factory is not None and not self.required and value in self.empty_values:
+            return self._empty()
+        return super().clean(value)
+
+
+class LazyModelChoiceField(LazyQuerysetMixin, forms.ModelChoiceField):
+    def _empty(self):
+        return None
+
+
+class LazyModelMultipleChoiceField(LazyQuerysetMixin, forms.ModelMultipleChoiceField):
+    def _empty(self):
+        return self._queryset.none()  # the declared queryset's model, without building the real one
+
+
 def errors_for(form: forms.BaseForm, error: ValidationError) -> ValidationError:
     """`error` with the messages about fields the form does not show moved to the top of the form."""
     if not hasattr(error, "error_dict"):

@@ -105,3 +105,19 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class RateCounter(models.Model):
+    """The requests of one client (an API token, an address) in the current window of its rate limit: one row per
+    client, overwritten when a new window starts (cnum.core.ratelimit.count)."""
+
+    name = models.CharField("client", max_length=200, primary_key=True)
+    window_start = models.BigIntegerField("début de la fenêtre", db_index=True)
+    hits = models.PositiveIntegerField("requêtes")
+
+    class Meta:
+        verbose_name = "compteur de requêtes"
+        verbose_name_plural = "compteurs de requêtes"
+
+    def __str__(self):
+        return f"{self.name} : {self.hits}"

@@ -1,8 +1,12 @@
+import datetime
 import re
+from unittest import mock
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.accounts.factories import PASSWORD, UserFactory
 
@@ -82,11 +86,40 @@ def test_password_reset_says_nothing_about_unknown_addresses(client):
     assert mail.outbox == []
 
 
+def _at(moment):
+    """Django's clock (sessions, the refresh middleware) stopped at `moment`."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def _expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
 def test_session_expires_after_inactivity(client, settings):
     client.force_login(UserFactory())
     client.get(reverse("core:dashboard"))
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+    signed_in = _expiry(client)
+    with _at(timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)):
+        response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    assert not Session.objects.filter(expire_date__gt=signed_in).exists()  # no new session for the stale cookie
+
+
+def test_requests_push_the_session_expiry_back_at_most_once_a_refresh_interval(client, settings):
+    """The idle timeout without a session write per request (cnum.core.sessions): within the interval the
+    session row is not written; past it, a request pushes the expiry back by the whole idle timeout."""
+    client.force_login(UserFactory())
+    client.get(reverse("core:dashboard"))
+    first = _expiry(client)
+    start = timezone.now()
+    with _at(start + datetime.timedelta(seconds=settings.CNUM_SESSION_REFRESH_SECONDS - 5)):
+        client.get(reverse("core:dashboard"))
+    assert _expiry(client) == first
+    later = start + datetime.timedelta(seconds=settings.CNUM_SESSION_REFRESH_SECONDS + 5)
+    with _at(later):
+        assert client.get(reverse("core:dashboard")).status_code == 200
+        assert _expiry(client) == later + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
 
 def test_pages_for_signed_in_users_redirect_anonymous_visitors_to_login(client):

@@ -114,6 +114,22 @@ def test_record_individual(advisor_client, advisor):
     assert activity.accompaniments.get().is_first
 
 
+def test_a_recording_reads_only_what_it_needs(advisor_client, advisor, django_assert_max_num_queries):
+    """Issue #20: the form's choices (sites, France Services, tags, followed people) are not read when the post
+    names none, the default site is for a blank form, the session is not written again within the minute, no tag
+    is read back from a new activity."""
+    data = minimal_post(advisor)
+    advisor_client.post(reverse("activities:create"), data)  # the session's refresh, the caches
+    # The session, the user, their roles, the advisor, the posted site among theirs; then the contract, the
+    # activity, the person, their accompaniment, the queue and two audit rows, in one transaction (2 statements).
+    with django_assert_max_num_queries(14) as captured:
+        response = advisor_client.post(reverse("activities:create"), data)
+    assert response.status_code == 302
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert not [sql for sql in statements if "django_session" in sql and not sql.startswith("SELECT")]
+    assert not [sql for sql in statements if "activities_tag" in sql or 'activities_beneficiary"."is_followed' in sql]
+
+
 def test_record_collective_ignores_individual_fields(advisor_client, advisor):
     data = minimal_post(
         advisor, type="collectif", autonomy="autonome", title="Découvrir la tablette", level="debutant"

@@ -72,6 +72,20 @@ def test_an_advisor_token_records_an_activity(client, advisor_token, contract):
     assert token.last_used_at is not None
 
 
+def test_a_recording_reads_only_what_it_needs(client, advisor_token, django_assert_max_num_queries):
+    """Issue #20: one statement for the rate limit, the site looked up among the advisor's, no France Services
+    list without an orientation, no tag read back from the new activity."""
+    _, secret = advisor_token
+    body = payload()
+    client.post(URL, body, content_type="application/json", headers=bearer(secret))  # the token's last use
+    # The token with its owner, their roles, the rate counter, the site; then the contract, the activity, the
+    # person, their accompaniment, the queue and two audit rows, in one transaction (2 statements).
+    with django_assert_max_num_queries(13) as captured:
+        response = client.post(URL, body, content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 201 and response.json()["tags"] == []
+    assert not [query for query in captured.captured_queries if "activities_tag" in query["sql"]]
+
+
 def test_invalid_activities_get_french_messages_per_field(client, advisor_token):
     _, secret = advisor_token
     data = payload(date="2019-12-31", themes=[], demarche_themes=[], site=None, duration_minutes=None)
@@ -187,9 +201,9 @@ def test_the_list_takes_a_fixed_number_of_queries(client, advisor_token, contrac
     for _ in range(10):
         ActivityFactory(advisor=contract.advisor, structure=contract.structure).tags.add(tag)
     client.get(URL, headers=bearer(secret))  # the token's last use is written once a minute at most
-    # The token with its owner, the owner's roles (the token acts only while they hold its role), the page, its
-    # activities' tags and the private tags the token reads (once).
-    with django_assert_max_num_queries(5):
+    # The token with its owner, the owner's roles (the token acts only while they hold its role), the token's rate
+    # counter (one upsert), the page, its activities' tags and the private tags the token reads (once).
+    with django_assert_max_num_queries(6):
         response = client.get(URL, headers=bearer(secret))
     assert len(response.json()["items"]) == 10
 

@@ -1,9 +1,12 @@
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cnum.api.models import ApiToken
 from cnum.api.throttling import parse_rate
+from cnum.core.models import RateCounter
 from tests.advisors.factories import AdvisorFactory, ContractFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,17 +67,30 @@ def test_refused_tokens_count_against_the_address(client):
     assert int(response["Retry-After"]) >= 1
 
 
-def test_the_window_slides(client, monkeypatch):
-    now = [1_000_000.0]
+def test_the_window_is_counted_in_one_statement_and_ends_on_the_clock(client, monkeypatch):
+    """A fixed window aligned on the clock (cnum.core.ratelimit.count): Retry-After says when it ends, and the
+    next window starts afresh; counting a request is one upsert, not a cache read, count and write."""
+    now = [60 * 16_667 + 10.0]  # 10 s into a minute
     monkeypatch.setattr("cnum.core.ratelimit.time.time", lambda: now[0])
-    for _ in range(2):
+    assert client.get(PUBLIC_URL).status_code == 200  # the first of its window also forgets the stale clients
+    with CaptureQueriesContext(connection) as captured:
         assert client.get(PUBLIC_URL).status_code == 200
-    now[0] += 30
+    assert [query["sql"].split()[0] for query in captured if "core_ratecounter" in query["sql"]] == ["INSERT"]
+    now[0] += 20
     response = client.get(PUBLIC_URL)
     assert response.status_code == 429
     assert response["Retry-After"] == "30"
-    now[0] += 31
+    now[0] += 30
     assert client.get(PUBLIC_URL).status_code == 200
+
+
+def test_clients_gone_for_a_day_are_forgotten(client, monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr("cnum.core.ratelimit.time.time", lambda: now[0])
+    client.get(PUBLIC_URL, REMOTE_ADDR="10.0.0.7")
+    now[0] += 86_400 + 120
+    client.get(PUBLIC_URL, REMOTE_ADDR="10.0.0.8")
+    assert [row.name for row in RateCounter.objects.all()] == ["cnum-api-rate:ip:10.0.0.8"]
 
 
 def test_the_forwarded_address_is_ignored_unless_a_proxy_is_trusted(client, settings):

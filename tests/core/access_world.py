@@ -79,6 +79,8 @@ NO_ROLE = ("anonyme", "jeton")
 #: Rows the sign-in and the API's bookkeeping write whatever the request: they are not what a form saves.
 BOOKKEEPING = {("UPDATE", "api_apitoken"), ("INSERT", "django_session"), ("UPDATE", "django_session")}
 BOOKKEEPING |= {("DELETE", "django_session")}
+# The API's rate limit counts every call, refused or not (cnum.core.ratelimit.count: an upsert, stale rows deleted).
+BOOKKEEPING |= {("INSERT", "core_ratecounter"), ("DELETE", "core_ratecounter")}
 
 
 def expect(default: str, **overrides: str) -> dict[str, str]:
