@@ -47,11 +47,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
 def _renew_when_due(session) -> None:
     """Mark the session changed (so saved, its expiry pushed back) when the view changed it or the last save is
     older than the refresh interval; a session that ended (or none) is left alone."""
-    if session.is_empty():
+    if session.is_empty():  # no session, or the cookie of a session that ended: nothing to keep alive
         return
     refreshed = session.get(REFRESHED_KEY, 0)
-    if session.is_empty():  # the cookie of a session that ended: nothing to keep alive
-        return
     now = timezone.now().timestamp()
     if session.modified or now - refreshed >= settings.CNUM_SESSION_REFRESH_SECONDS:
         session[REFRESHED_KEY] = int(now)
