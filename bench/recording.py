@@ -9,6 +9,7 @@ import datetime
 import os
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -75,10 +76,15 @@ def form_post_data(site: int, n: int) -> dict:
     }
 
 
-def form_post(base: str, session: requests.Session, site: int, n: int) -> bool:
+#: The answer of a recording that went in: the form redirects, the API creates.
+RECORDED = {"form": 302, "api": 201}
+
+
+def form_post(base: str, session: requests.Session, site: int, n: int) -> int:
+    """The status of the form's answer (302: recorded)."""
     data = {"csrfmiddlewaretoken": session.cookies["csrftoken"], **form_post_data(site, n)}
     response = session.post(f"{base}/activites/nouvelle/", data=data, allow_redirects=False, timeout=120)
-    return response.status_code == 302
+    return response.status_code
 
 
 def api_post_payload(site: int, n: int) -> dict:
@@ -95,11 +101,12 @@ def api_post_payload(site: int, n: int) -> dict:
     }
 
 
-def api_post(base: str, session: requests.Session, site: int, n: int, secret: str) -> bool:
+def api_post(base: str, session: requests.Session, site: int, n: int, secret: str) -> int:
+    """The status of the API's answer (201: recorded; 422 or 429, throttled, count as errors)."""
     payload = api_post_payload(site, n)
     headers = {"Authorization": f"Bearer {secret}"}
     response = session.post(f"{base}/api/v1/activities", json=payload, headers=headers, timeout=120)
-    return response.status_code == 201  # 422 or 429 (throttled) count as errors
+    return response.status_code
 
 
 def _level(base, kind, clients, sessions, per_client, prober) -> dict:
@@ -111,13 +118,15 @@ def _level(base, kind, clients, sessions, per_client, prober) -> dict:
         for n in range(per_client):
             start = time.perf_counter()
             try:
-                ok = form_post(base, session, site, n) if kind == "form" else api_post(base, session, site, n, secret)
-            except requests.RequestException:
-                ok = False
+                status = (
+                    form_post(base, session, site, n) if kind == "form" else api_post(base, session, site, n, secret)
+                )
+            except requests.RequestException as error:
+                status = type(error).__name__
             with lock:
                 timings.append(time.perf_counter() - start)
-                if not ok:
-                    errors.append(index)
+                if status != RECORDED[kind]:
+                    errors.append(str(status))
 
     done = threading.Event()
     probe = threading.Thread(target=_probe, args=(base, prober, done, delays := []), daemon=True)
@@ -129,6 +138,8 @@ def _level(base, kind, clients, sessions, per_client, prober) -> dict:
     done.set()
     probe.join()
     result = {"requests": len(timings), "errors": len(errors), "per_second": round(len(timings) / elapsed, 1)}
+    if errors:  # what the server answered instead, so that an error can be looked into
+        result["error_answers"] = dict(Counter(errors))
     # The probe's posts are few (one at a time, each waiting for its count) and counted in the server's CPU.
     result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, len(timings) + len(delays)), 2)
     if delays:
@@ -149,7 +160,7 @@ def _probe(base: str, prober: tuple, done: threading.Event, delays: list) -> Non
     try:
         while not done.is_set():
             before = _counted(advisor_id)
-            if not api_post(base, session, site, 0, secret):
+            if api_post(base, session, site, 0, secret) != RECORDED["api"]:
                 continue
             answered = time.perf_counter()
             while _counted(advisor_id) == before:
