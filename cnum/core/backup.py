@@ -16,6 +16,7 @@ import importlib.metadata
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -38,8 +39,12 @@ DATA_NAMES = {"sqlite": "database.sqlite3.gz", "postgresql": "database.pgdump"}
 ENGINE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SQLITE_PAGES_PER_STEP = 4096
 
-#: Called with (pages done, pages in all) while SQLite copies; lets a command show a progress bar.
+#: Called with (done, in all) while the backup runs — SQLite's pages copied, or on PostgreSQL the rows of the tables
+#: pg_dump has written (each table's count from the manifest, as pg_dump announces the next one); lets a command
+#: show a progress bar.
 Progress = Callable[[int, int], None]
+#: How pg_dump --verbose announces a table's rows: `pg_dump: dumping contents of table "public.activities_activity"`.
+PG_DUMP_TABLE = re.compile(r'dumping contents of table "(?:[^"]+\.)?([^"]+)"')
 
 
 class BackupError(Exception):
@@ -167,7 +172,7 @@ def backup_write(*, output: Path, using: str = "default", progress: Progress | N
         if engine == "sqlite":
             manifest = _sqlite_dump(using, data_path, progress)
         else:
-            manifest = _postgres_dump(using, data_path)
+            manifest = _postgres_dump(using, data_path, progress)
         _write_archive(output, manifest, data_path)
     return manifest
 
@@ -194,7 +199,7 @@ def _sqlite_dump(using: str, data_path: Path, progress: Progress | None) -> dict
     return manifest
 
 
-def _postgres_dump(using: str, data_path: Path) -> dict:
+def _postgres_dump(using: str, data_path: Path, progress: Progress | None) -> dict:
     connection = connections[using]
     arguments, environment = _postgres_arguments(connection.settings_dict)
     # The counts and pg_dump share one snapshot, so the manifest describes exactly what the dump holds.
@@ -204,9 +209,30 @@ def _postgres_dump(using: str, data_path: Path) -> dict:
         snapshot = cursor.fetchone()[0]
         tables = connection.introspection.table_names(cursor)
         manifest = _manifest("postgresql", cursor, tables, connection.ops.quote_name)
-        command = [find_postgres_program("pg_dump"), "--format=custom", f"--snapshot={snapshot}"]
-        _run([*command, "--file", str(data_path), *arguments], environment)
+        command = [find_postgres_program("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--verbose"]
+        _run_dump([*command, "--file", str(data_path), *arguments], environment, manifest["tables"], progress)
     return manifest
+
+
+def _run_dump(command: list[str], environment: dict[str, str], rows: dict[str, int], progress: Progress | None):
+    """pg_dump, its progress read from what --verbose writes as it goes: a table announced means the one before it
+    is written. Its other lines are kept for the error message."""
+    total, done, current, said = sum(rows.values()), 0, None, []
+    if progress:
+        progress(0, total)
+    with subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True) as process:
+        for line in process.stderr:
+            if found := PG_DUMP_TABLE.search(line):
+                done += rows.get(current, 0)
+                current = found[1]
+                if progress:
+                    progress(done, total)
+            elif "error" in line.lower() or "erreur" in line.lower():
+                said.append(line.strip())
+    if process.returncode != 0:
+        raise BackupError(f"pg_dump a échoué (code {process.returncode}) : {' '.join(said[-5:])}")
+    if progress:
+        progress(total, total)
 
 
 def _write_archive(output: Path, manifest: dict, data_path: Path) -> None:

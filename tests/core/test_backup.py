@@ -14,7 +14,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.utils import load_backend
 
 from cnum.core import audit
-from cnum.core.backup import MANIFEST_NAME, count_differences, table_counts
+from cnum.core.backup import MANIFEST_NAME, backup_write, count_differences, table_counts
 from cnum.core.models import AuditEvent
 from cnum.structures.models import Structure
 from tests.activities.factories import ActivityFactory
@@ -199,3 +199,23 @@ def test_count_differences_names_missing_and_unexpected_tables():
         "Table b absente après la restauration (2 lignes attendues).",
         "Table c absente de la sauvegarde mais présente (5 lignes).",
     ]
+
+
+def test_the_backup_reports_its_progress_to_the_end(tmp_path, data):
+    calls = []
+    manifest = backup_write(output=tmp_path / "sauvegarde.tar", progress=lambda *step: calls.append(step))
+    done = [step for step, _ in calls]
+    assert done == sorted(done) and calls[-1][0] == calls[-1][1] > 0
+    if connections["default"].vendor == "postgresql":  # rows, table after table, as pg_dump announces them
+        assert calls[-1][1] == sum(manifest["tables"].values())
+        assert len({step for step in done if 0 < step < calls[-1][1]}) >= 3
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="pg_dump")
+def test_a_failed_pg_dump_is_said_in_french_and_leaves_no_file(tmp_path, data, monkeypatch):
+    from cnum.core import backup
+
+    monkeypatch.setattr(backup, "find_postgres_program", lambda name: "false")
+    with pytest.raises(backup.BackupError, match="pg_dump a échoué \\(code 1\\)"):
+        backup_write(output=tmp_path / "sauvegarde.tar")
+    assert list(tmp_path.iterdir()) == []

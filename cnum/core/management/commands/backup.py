@@ -1,5 +1,7 @@
 from pathlib import Path
 
+from django.db import connections
+
 from cnum.core.backup import BackupError, backup_write
 from cnum.core.commands import CnumCommand
 
@@ -18,7 +20,7 @@ class Command(CnumCommand):
 
     def handle(self, *args, output, database, **options):
         bar = self.progress(total=None, desc="Copie")
-        bar.unit = " pages"
+        bar.unit = " pages" if connections[database].vendor == "sqlite" else " lignes"
 
         def advance(done, total):
             bar.total = total
