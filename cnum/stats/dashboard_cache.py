@@ -31,6 +31,8 @@ from cnum.stats.scopes import Scope
 
 #: The format of the entries is part of their keys: entries of an earlier release are never read, they expire.
 PREFIX = "stats:dashboard:2:"
+#: How long a département's sums stay cached (`by_code`).
+BY_CODE_SECONDS = 3600
 
 
 class Keys(NamedTuple):
@@ -80,18 +82,19 @@ def by_code(kind: str, codes: Iterable[str], asked: tuple, compute: Callable[[li
     """A figure of each scope of `kind` in `codes` (a map's départements), each cached under its own scope's version:
     after a write in one département, the national map sums that département again, not the hundred others.
     `compute(missing codes)` gives the figures of the codes not cached, by code; `asked` is what else the figure
-    depends on (the period, the filters). A code `compute` leaves out is cached as None."""
-    generation, registry, found = versions.read_codes(kind, codes)
-    names = {
-        code: _hashed("by-code", (kind, code, version, generation, registry, asked)) for code, version in found.items()
-    }
+    depends on (the period, the filters). A code `compute` leaves out is cached as None.
+
+    Only the rollup tables are read, and every write of them moves a version: the registry's writes do not empty
+    these entries, and they live an hour (BY_CODE_SECONDS), not the few minutes that bound what no version sees."""
+    generation, found = versions.read_codes(kind, codes)
+    names = {code: _hashed("by-code", (kind, code, version, generation, asked)) for code, version in found.items()}
     cached = cache.get_many(names.values())
     result = {code: cached[name] for code, name in names.items() if name in cached}
     missing = [code for code in names if names[code] not in cached]
     if missing:
         computed = compute(missing)
         fresh = {code: computed.get(code) for code in missing}
-        cache.set_many({names[code]: value for code, value in fresh.items()}, settings.CNUM_STATS_CACHE_SECONDS)
+        cache.set_many({names[code]: value for code, value in fresh.items()}, BY_CODE_SECONDS)
         result.update(fresh)
     return result
 

@@ -78,13 +78,11 @@ def read(scope: Scope) -> tuple[int, int, int]:
     return tuple(found.get(key, 0) for key in wanted)
 
 
-def read_codes(kind: str, codes: Iterable[str]) -> tuple[int, int, dict[str, int]]:
-    """(generation, registry, {code: version}) for many scopes of one kind (a map's départements), in one query; a
-    scope never written has version 0."""
+def read_codes(kind: str, codes: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """(generation, {code: version}) for many scopes of one kind (a map's départements), in one query; a scope never
+    written has version 0."""
     codes = list(codes)
-    condition = Q(scope_kind=GENERATION[0], scope_code=GENERATION[1]) | Q(
-        scope_kind=REGISTRY[0], scope_code=REGISTRY[1]
-    )
+    condition = Q(scope_kind=GENERATION[0], scope_code=GENERATION[1])
     if codes:
         condition |= Q(scope_kind=kind, scope_code__in=codes)
     found = {
@@ -93,7 +91,7 @@ def read_codes(kind: str, codes: Iterable[str]) -> tuple[int, int, dict[str, int
             "scope_kind", "scope_code", "version"
         )
     }
-    return found.get(GENERATION, 0), found.get(REGISTRY, 0), {code: found.get((kind, code), 0) for code in codes}
+    return found.get(GENERATION, 0), {code: found.get((kind, code), 0) for code in codes}
 
 
 # --- the registry's writes ------------------------------------------------------------------------------------------

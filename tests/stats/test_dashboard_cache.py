@@ -116,6 +116,15 @@ def test_the_national_map_sums_again_only_the_departement_written(paths, path, m
     département written and read the others from the cache — and still equal a recount."""
     national, first = Scope(ScopeKind.NATIONAL, ""), departement(paths.structures[0])
     engine.figures(national)
+    summed = summed_again(monkeypatch)
+    ACTIVITY_PATHS[path](paths, 0, DAY + datetime.timedelta(days=40))
+    read = engine.figures(national)
+    assert summed == [[first.code]]
+    assert read["by_departement"] == indicators.by_departement(activities(national))
+
+
+def summed_again(monkeypatch) -> list[list[str]]:
+    """The départements whose sums the next figures compute (not read from the cache), one list per computation."""
     summed = []
     original = dashboard_cache.by_code
 
@@ -123,10 +132,18 @@ def test_the_national_map_sums_again_only_the_departement_written(paths, path, m
         return original(kind, codes, asked, lambda missing: summed.append(sorted(missing)) or compute(missing))
 
     monkeypatch.setattr(dashboard_cache, "by_code", spied)
-    ACTIVITY_PATHS[path](paths, 0, DAY + datetime.timedelta(days=40))
-    read = engine.figures(national)
-    assert summed == [[first.code]]
-    assert read["by_departement"] == indicators.by_departement(activities(national))
+    return summed
+
+
+def test_a_registry_write_leaves_the_departements_sums_cached(paths, monkeypatch):
+    national = Scope(ScopeKind.NATIONAL, "")
+    engine.figures(national)
+    summed = summed_again(monkeypatch)
+    structure = paths.structures[0]
+    structure.name = "Médiathèque renommée"
+    structure.save()  # moves the registry's version: the pages are built again, the sums are still good
+    assert engine.figures(national)["by_departement"] == indicators.by_departement(activities(national))
+    assert summed == []
 
 
 def to_public(paths, index, day):
