@@ -8,40 +8,28 @@ A page's body is two entries, keyed by everything each depends on:
   periods, "today"), and the versions of the tables' generation and of the registry (cnum.stats.versions);
 - the *figures* (what the period shows, tiles, charts, map, drill-down): the same, plus the version of the scope's
   figures, moved by every rollup write that touches the scope. The first view after a write rebuilds the figures
-  only; the head, and the registry's figures (`programme_figures`), are still cached.
+  only; the head, and the registry's figures (`cached.programme_figures`), are still cached.
 
 Nothing per request is cached: the CSRF token, the messages and the header are rendered for each request around the
 cached body. An entry also expires after CNUM_STATS_CACHE_SECONDS, which bounds how long a registry write that sends
 no signal (a bulk creation of contracts) may go unseen.
 """
 
-import datetime
-import hashlib
 import json
 import zlib
-from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from cnum.stats import pending, perms, programme, versions
+from cnum.stats import cached, pending, perms, versions
 from cnum.stats.scopes import Scope
-
-#: The format of the entries is part of their keys: entries of an earlier release are never read, they expire.
-PREFIX = "stats:dashboard:2:"
-#: How long a département's sums stay cached (`by_code`).
-BY_CODE_SECONDS = 3600
 
 
 class Keys(NamedTuple):
     head: str
     figures: str
-
-
-def _hashed(kind: str, parts: tuple) -> str:
-    return f"{PREFIX}{kind}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
 
 
 def keys(scope: Scope, query, user) -> Keys:
@@ -58,7 +46,7 @@ def keys(scope: Scope, query, user) -> Keys:
         generation,
         registry,
     )
-    return Keys(_hashed("head", asked), _hashed("figures", (*asked, figures)))
+    return Keys(cached.hashed("head", asked), cached.hashed("figures", (*asked, figures)))
 
 
 def get(names: Keys) -> tuple[dict | None, dict | None]:
@@ -76,36 +64,3 @@ def put(name: str, entry: dict[str, str | bool]) -> None:
 
 def _unpacked(stored: bytes | None) -> dict | None:
     return json.loads(zlib.decompress(stored)) if stored is not None else None
-
-
-def by_code(kind: str, codes: Iterable[str], asked: tuple, compute: Callable[[list[str]], dict]) -> dict:
-    """A figure of each scope of `kind` in `codes` (a map's départements), each cached under its own scope's version:
-    after a write in one département, the national map sums that département again, not the hundred others.
-    `compute(missing codes)` gives the figures of the codes not cached, by code; `asked` is what else the figure
-    depends on (the period, the filters). A code `compute` leaves out is cached as None.
-
-    Only the rollup tables are read, and every write of them moves a version: the registry's writes do not empty
-    these entries, and they live an hour (BY_CODE_SECONDS), not the few minutes that bound what no version sees."""
-    generation, found = versions.read_codes(kind, codes)
-    names = {code: _hashed("by-code", (kind, code, version, generation, asked)) for code, version in found.items()}
-    cached = cache.get_many(names.values())
-    result = {code: cached[name] for code, name in names.items() if name in cached}
-    missing = [code for code in names if names[code] not in cached]
-    if missing:
-        computed = compute(missing)
-        fresh = {code: computed.get(code) for code in missing}
-        cache.set_many({names[code]: value for code, value in fresh.items()}, BY_CODE_SECONDS)
-        result.update(fresh)
-    return result
-
-
-def programme_figures(scope: Scope, on: datetime.date) -> dict:
-    """cnum.stats.programme.programme_figures, cached per registry version: a write of activities does not move
-    them, so that the first view after it does not read the registry again."""
-    generation, registry, _ = versions.read(scope)
-    name = _hashed("programme", (str(scope), on.isoformat(), generation, registry))
-    figures = cache.get(name)
-    if figures is None:
-        figures = programme.programme_figures(scope, on=on)
-        cache.set(name, figures, settings.CNUM_STATS_CACHE_SECONDS)
-    return figures

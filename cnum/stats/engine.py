@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from django.db.models import Sum
 
 from cnum.activities.enums import ActivityType
-from cnum.stats import dashboard_cache, indicators, pending
+from cnum.stats import cached, indicators, pending
 from cnum.stats.catalogue import COLUMN_BREAKDOWNS, DISTINCT_MEASURES, FIGURE_KEYS, column_name
 from cnum.stats.models import StatCell, StatPeople, StatTag
 from cnum.stats.programme import programme_figures, structures_of
@@ -186,7 +186,7 @@ def _by_departement(scope, since, until, filters, total: dict[str, int]) -> dict
             return {code: (n, m) for code, n, m in _sums_by_code(cells)}
 
         asked = (since, until, filters.type, filters.place_type, filters.employer_kind)
-        sums = dashboard_cache.by_code(ScopeKind.DEPARTEMENT, _departements(scope), asked, summed)
+        sums = cached.by_code(ScopeKind.DEPARTEMENT, _departements(scope), asked, summed)
         for code, pair in sums.items():
             if pair:
                 groups[code].update({"activities": pair[0], "accompaniments": pair[1]})

@@ -13,10 +13,12 @@ In gunicorn's workers (config/gunicorn.conf.py) a thread per worker drains, woke
 Elsewhere (commands, tests, the task worker) the commit drains at once, in the writing thread.
 """
 
+import contextvars
 import logging
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 BATCH = 2_000
 #: Seconds between two looks at the queue when no commit wakes the drainer (rows of another process).
 SWEEP = 5.0
+#: Set within `caught_up()`.
+_caught_up = contextvars.ContextVar("cnum_stats_caught_up", default=False)
 
 
 def defer(activity_ids: Iterable[int]) -> None:
@@ -65,9 +69,21 @@ def drain(*, batch: int = BATCH) -> int:
 
 def catch_up() -> None:
     """Before reading the tables: count what is pending, so that a page never shows figures older than the writes
-    it can see (one indexed look at an empty queue when nothing waits)."""
-    if waiting():
+    it can see (one indexed look at an empty queue when nothing waits). Nothing within `caught_up()`."""
+    if not _caught_up.get():
         drain()
+
+
+@contextmanager
+def caught_up():
+    """Count what is pending once, then read: within, `catch_up` does nothing more (a page's parts that read the
+    tables look at the queue once between them, at the start)."""
+    catch_up()
+    token = _caught_up.set(True)
+    try:
+        yield
+    finally:
+        _caught_up.reset(token)
 
 
 @transaction.atomic

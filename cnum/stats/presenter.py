@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cnum.advisors.models import Advisor
 from cnum.core.formatting import NARROW_NBSP, number, percent
-from cnum.stats import charts, dashboard_cache, engine, indicators, maps, perms
+from cnum.stats import cached, charts, engine, indicators, maps, perms
 from cnum.stats.catalogue import BREAKDOWNS, ENTRIES, MEASURE, MEASURES, SPLIT, Unit
 from cnum.stats.forms import ADVISOR_PARAMETER
 from cnum.stats.programme import programme_figures
@@ -192,7 +192,7 @@ def build(
     figures = engine.figures(scope, since, until, filters)
     # The registry's figures at the end of the period (engine.registry_figures), read once for the advisors in post
     # and the programme section, and cached until the registry changes (cnum.stats.dashboard_cache).
-    registry = dashboard_cache.programme_figures(scope, registry_day(until))
+    registry = cached.programme_figures(scope, registry_day(until))
     figures["advisors_in_post"] = registry["advisors_in_post"]
     # Tags by name, only those the reader sees (none without a reader: a command's fiche, the public)
     figures["by_tag"] = perms.readable_tags(figures["by_tag"], user) if user is not None else {}

@@ -13,6 +13,7 @@ commits in between then leaves behind an entry under the old versions that no la
 figures under the new versions. Versions only grow, and their rows are never deleted.
 """
 
+import contextvars
 from collections.abc import Iterable
 from contextlib import contextmanager
 
@@ -30,6 +31,8 @@ REGISTRY = ("registry", "")
 REGISTRY_APPS = frozenset({"structures", "advisors", "territories"})
 #: … and these models of other apps (app label, model name).
 REGISTRY_MODELS = frozenset({("activities", "tag")})
+#: The versions read within `held()`, by scope.
+_held = contextvars.ContextVar("cnum_stats_versions_held", default=None)
 
 
 def bump(keys: Iterable[tuple[str, str]]) -> None:
@@ -60,11 +63,32 @@ def bump_registry() -> None:
     bump([REGISTRY])
 
 
+@contextmanager
+def held():
+    """Within: each scope's versions read once (`read`), the first reading kept — what a page reads first holds for
+    the whole page, whose entries are then never stored under versions newer than their content."""
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def read(scope: Scope) -> tuple[int, int, int]:
-    """(generation, registry, scope) versions for a page of `scope`, in one query. A page of a scope depends on the
-    rows of that scope and on those of scopes inside it (its départements, structures, advisors): an activity
-    counted in those is counted in the scope too, so that the scope's version moves with them."""
+    """(generation, registry, scope) versions for a page of `scope`, in one query (none within `held()` once read).
+    A page of a scope depends on the rows of that scope and on those of scopes inside it (its départements,
+    structures, advisors): an activity counted in those is counted in the scope too, so that the scope's version
+    moves with them."""
     scope = scope.canonical()
+    memo = _held.get()
+    if memo is None:
+        return _read(scope)
+    if str(scope) not in memo:
+        memo[str(scope)] = _read(scope)
+    return memo[str(scope)]
+
+
+def _read(scope: Scope) -> tuple[int, int, int]:
     wanted = [GENERATION, REGISTRY, (str(scope.kind), scope.code)]
     condition = Q()
     for kind, code in wanted:

@@ -8,13 +8,15 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from cnum.accounts.enums import Role
 from cnum.activities import services
 from cnum.activities.enums import TagScope
 from cnum.activities.models import Activity
-from cnum.stats import dashboard_cache, engine, indicators
+from cnum.stats import cached, dashboard_cache, engine, indicators, pending
 from cnum.stats.models import StatCell
 from cnum.stats.scopes import Scope, ScopeKind, activities
 from cnum.structures.enums import StructureType
@@ -126,12 +128,12 @@ def test_the_national_map_sums_again_only_the_departement_written(paths, path, m
 def summed_again(monkeypatch) -> list[list[str]]:
     """The départements whose sums the next figures compute (not read from the cache), one list per computation."""
     summed = []
-    original = dashboard_cache.by_code
+    original = cached.by_code
 
     def spied(kind, codes, asked, compute):
         return original(kind, codes, asked, lambda missing: summed.append(sorted(missing)) or compute(missing))
 
-    monkeypatch.setattr(dashboard_cache, "by_code", spied)
+    monkeypatch.setattr(cached, "by_code", spied)
     return summed
 
 
@@ -206,3 +208,19 @@ def test_a_page_is_stored_compressed_and_read_back_whole():
     dashboard_cache.put("corps", body)
     assert len(cache.get("corps")) * 10 < len(body["summary"]) + len(body["figures"])
     assert dashboard_cache.get(dashboard_cache.Keys(head="corps", figures="absent")) == (body, None)
+
+
+def test_a_page_built_again_looks_at_the_queue_once_and_reads_its_versions_once(client, paths, reader):
+    """Its parts that read the tables (the keys, the figures, the registry's figures) share one look at the pending
+    activities and one reading of the page's versions (cnum.stats.cached.one_reading)."""
+    scope = departement(paths.structures[0])
+    page(client, scope)
+    record(paths, 0, DAY)
+    pending.drain()  # counted, as the drainer would: the page's figures are built again, its head is not
+    with CaptureQueriesContext(connection) as built:
+        page(client, scope)
+    statements = [query["sql"] for query in built.captured_queries]
+    assert 'FROM "stats_statpending"' in "".join(statements)
+    assert sum(sql.startswith('SELECT 1 AS "a" FROM "stats_statpending"') for sql in statements) == 1
+    page_versions = [sql for sql in statements if "stats_scopeversion" in sql and "'registry'" in sql]
+    assert len(page_versions) == 1, page_versions
