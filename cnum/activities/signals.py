@@ -54,7 +54,7 @@ class ActivityChange:
 
 @contextmanager
 def tracking(*, activity_ids=(), beneficiary_ids=()):
-    outer = getattr(_local, "change", None)
+    outer = current_change()
     if outer is not None:
         _extend(outer, activity_ids, beneficiary_ids)
         yield outer
@@ -62,12 +62,8 @@ def tracking(*, activity_ids=(), beneficiary_ids=()):
     change = ActivityChange()
     change.add(activity_ids=activity_ids, beneficiary_ids=beneficiary_ids)
     activities_changing.send(sender=ActivityChange, change=change)
-    _local.change = change
-    try:
+    with _current(change, then=activities_changed):
         yield change
-    finally:
-        _local.change = None
-    activities_changed.send(sender=ActivityChange, change=change)
 
 
 @contextmanager
@@ -75,17 +71,24 @@ def creating():
     """A change that only creates activities, with new people or followed people whose other activities it leaves
     as they are (no first-accompaniment flag moves): add the new activities with `change.add`. Listeners are told
     after the write (`activities_created`), with nothing read before it. Nested in a `tracking()`, it joins it."""
-    outer = getattr(_local, "change", None)
+    outer = current_change()
     if outer is not None:
         yield outer
         return
-    change = ActivityChange(creates_only=True)
+    with _current(ActivityChange(creates_only=True), then=activities_created) as change:
+        yield change
+
+
+@contextmanager
+def _current(change: ActivityChange, *, then: Signal):
+    """`change` as this thread's change while the block writes; `then` sent with it once the block ended without
+    an error."""
     _local.change = change
     try:
         yield change
     finally:
         _local.change = None
-    activities_created.send(sender=ActivityChange, change=change)
+    then.send(sender=ActivityChange, change=change)
 
 
 def current_change() -> ActivityChange | None:
