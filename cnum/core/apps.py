@@ -18,8 +18,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self):
-        from cnum.core import audit, import_jobs
+        from django.contrib.auth.signals import user_logged_in
+
+        from cnum.core import audit, import_jobs, sessions
 
         audit.connect_database_hooks()
         import_jobs.register()  # web imports as background tasks
+        user_logged_in.connect(sessions.signed_in, dispatch_uid="cnum-session-signed-in")
         post_migrate.connect(_reinstall_audit_triggers, sender=self, dispatch_uid="cnum-audit-triggers")

@@ -22,6 +22,13 @@ from django.utils.cache import patch_vary_headers
 REFRESHED_KEY = "_cnum_refreshed"
 
 
+def signed_in(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: the session just made is saved with its expiry from now, so the first pages after the
+    sign-in do not write it again."""
+    if getattr(request, "session", None) is not None:
+        request.session[REFRESHED_KEY] = int(timezone.now().timestamp())
+
+
 def not_renewed(view):
     """Mark a view that only reads: its answer does not write the session (nor renew its idle timeout) unless the view
     changed it."""

@@ -5,6 +5,8 @@ from unittest import mock
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,6 +122,18 @@ def test_requests_push_the_session_expiry_back_at_most_once_a_refresh_interval(c
     with _at(later):
         assert client.get(reverse("core:dashboard")).status_code == 200
         assert _expiry(client) == later + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def test_the_first_page_after_signing_in_does_not_write_the_session_again(client):
+    """The sign-in saved it with its expiry from then (cnum.core.sessions.signed_in)."""
+    client.force_login(UserFactory())
+    saved = _expiry(client)
+    with _at(timezone.now() + datetime.timedelta(seconds=5)):
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("core:dashboard")).status_code == 200
+    assert _expiry(client) == saved
+    writes = [query for query in page.captured_queries if query["sql"].startswith('UPDATE "django_session"')]
+    assert not writes
 
 
 def test_pages_for_signed_in_users_redirect_anonymous_visitors_to_login(client):
