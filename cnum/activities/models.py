@@ -153,7 +153,13 @@ class Activity(Gateway):
         related_name="activities",
     )
     commune = models.ForeignKey(
-        Commune, verbose_name="commune", null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+        Commune,
+        verbose_name="commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,  # partial index in Meta
     )
     themes = models.JSONField("thématiques", default=list)
     demarche_themes = models.JSONField("thématiques de démarche", default=list, blank=True)
@@ -171,6 +177,7 @@ class Activity(Gateway):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="redirected_activities",
+        db_index=False,  # partial index in Meta
     )
     redirection_other = models.CharField("autre lieu d'orientation", max_length=200, blank=True)
     notes = models.TextField("notes", blank=True)
@@ -185,11 +192,16 @@ class Activity(Gateway):
         blank=True,
         help_text='{"genre": {"feminin": 3, …}, "tranche_age": {…}, "statut_social": {…}}',
     )
+    # advisor and structure: the composite indexes of Meta lead with them and serve every look-up by them.
     advisor = models.ForeignKey(
-        Advisor, verbose_name="conseiller", on_delete=models.PROTECT, related_name="activities"
+        Advisor, verbose_name="conseiller", on_delete=models.PROTECT, related_name="activities", db_index=False
     )
     structure = models.ForeignKey(
-        Structure, verbose_name="structure employeuse", on_delete=models.PROTECT, related_name="activities"
+        Structure,
+        verbose_name="structure employeuse",
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
     )
     source = models.CharField("source", max_length=30, blank=True)
     source_id = models.CharField("identifiant dans la source", max_length=100, blank=True)
@@ -203,6 +215,7 @@ class Activity(Gateway):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index in Meta
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
@@ -218,7 +231,22 @@ class Activity(Gateway):
                 fields=["source", "source_id"], condition=~Q(source_id=""), name="unique_activity_source_id"
             ),
         ]
-        indexes = [models.Index(fields=["advisor", "-date"]), models.Index(fields=["structure", "date"])]
+        # Every index is kept up on each of an import's million rows (docs/performance.md « Import »): no index
+        # repeats the leading column of another, and the references most rows leave empty (an imported row has
+        # no author; a commune only away from a site; an orientation rarely) are indexed where they are given:
+        # a look-up by one of them (`= x`, `IN (…)`, the on-delete collectors) implies IS NOT NULL, so both
+        # engines use the partial index.
+        indexes = [
+            models.Index(fields=["advisor", "-date"]),
+            models.Index(fields=["structure", "date"]),
+            models.Index(fields=["commune"], condition=Q(commune__isnull=False), name="activity_commune_given"),
+            models.Index(
+                fields=["redirection_site"],
+                condition=Q(redirection_site__isnull=False),
+                name="activity_redirection_given",
+            ),
+            models.Index(fields=["created_by"], condition=Q(created_by__isnull=False), name="activity_author_given"),
+        ]
 
     def __str__(self):
         return f"{self.get_type_display()} du {self.date:%d/%m/%Y}"
@@ -234,7 +262,7 @@ class Beneficiary(Gateway):
     is_followed = models.BooleanField("suivi", default=False)
     first_name = models.CharField("prénom", max_length=100, blank=True)
     last_name = models.CharField("nom", max_length=100, blank=True)
-    normalized_name = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    normalized_name = models.CharField(max_length=200, blank=True, editable=False)  # partial index in Meta
     birth_year = models.PositiveSmallIntegerField("année de naissance", null=True, blank=True)
     commune = models.ForeignKey(
         Commune,
@@ -243,6 +271,7 @@ class Beneficiary(Gateway):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index in Meta
     )
     phone = models.CharField("téléphone", max_length=20, blank=True)
     email = models.EmailField("courriel", blank=True)
@@ -264,6 +293,11 @@ class Beneficiary(Gateway):
         verbose_name = "bénéficiaire"
         verbose_name_plural = "bénéficiaires"
         ordering = ["last_name", "first_name", "id"]
+        # Only followed people have a name or a commune: the anonymous millions an import adds are left out.
+        indexes = [
+            models.Index(fields=["normalized_name"], condition=~Q(normalized_name=""), name="beneficiary_name_given"),
+            models.Index(fields=["commune"], condition=Q(commune__isnull=False), name="beneficiary_commune_given"),
+        ]
 
     def __str__(self):
         if self.is_followed and not self.erased_at:
@@ -289,8 +323,9 @@ class Beneficiary(Gateway):
 class Accompaniment(Gateway):
     """One person in one activity."""
 
+    # Looked up by the unique constraint's index, which leads with the activity.
     activity = models.ForeignKey(
-        Activity, verbose_name="activité", on_delete=models.CASCADE, related_name="accompaniments"
+        Activity, verbose_name="activité", on_delete=models.CASCADE, related_name="accompaniments", db_index=False
     )
     beneficiary = models.ForeignKey(
         Beneficiary, verbose_name="bénéficiaire", on_delete=models.PROTECT, related_name="accompaniments"
