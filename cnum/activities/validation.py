@@ -8,7 +8,7 @@ distinct combination of the fields it reads (an import's 2,000 rows share a few 
 """
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -63,40 +63,68 @@ def validate_activity(data: dict, *, today: datetime.date | None = None) -> dict
 
 def validate_activities(rows: Sequence[dict], *, today: datetime.date | None = None) -> list[dict[str, list[str]]]:
     """`validate_activity` of each row, each rule evaluated once per distinct combination of the values it reads."""
+    names = {name.rstrip("?") for rule in RULES for name in rule.fields}
+    return validate_columns({name: [data.get(name) for data in rows] for name in names}, len(rows), today=today)
+
+
+def validate_columns(
+    columns: Mapping[str, Sequence], count: int, *, today: datetime.date | None = None
+) -> list[dict[str, list[str]]]:
+    """`validate_activities` of `count` activities given by columns (field name → its values, a missing column read
+    as None): the keys of each column are computed once and shared by the rules reading it (the importers)."""
     today = today or timezone.localdate()
-    results: list[dict[str, list[str]]] = [{} for _ in rows]
+    results: list[dict[str, list[str]]] = [{} for _ in range(count)]
+    keys: dict[str, list] = {}
     for rule in RULES:
+        fields = [name.rstrip("?") for name in rule.fields]
+        for name in rule.fields:
+            if name not in keys:
+                keys[name] = _column_keys(columns.get(name.rstrip("?")), count, presence=name.endswith("?"))
         memo: dict[tuple, list[tuple[str, str]]] = {}
-        fields = [(name.rstrip("?"), name.endswith("?")) for name in rule.fields]
-        for data, errors in zip(rows, results, strict=True):
-            key = _key(data, fields)
+        for index, key in enumerate(zip(*(keys[name] for name in rule.fields), strict=True)):
             try:
                 found = memo.get(key)
             except TypeError:  # an unsaved object: the rule is run for this row
                 found, key = None, None
             if found is None:
+                data = {name: _value(columns, name, index) for name in fields}
                 found = []
                 rule.check(data, lambda field, message, found=found: found.append((field, message)), today)
                 if key is not None:
                     memo[key] = found
-            for field, message in found:
-                errors.setdefault(field, []).append(message)
+            if found:
+                errors = results[index]
+                for field, message in found:
+                    errors.setdefault(field, []).append(message)
     return results
+
+
+def _value(columns: Mapping[str, Sequence], name: str, index: int):
+    column = columns.get(name)
+    return None if column is None else column[index]
 
 
 #: Values a key holds as they are (with their type): the others go through `_frozen`.
 SCALARS = frozenset({str, int, bool, float, type(None), datetime.date, datetime.datetime})
 
 
-def _key(data: dict, fields: list[tuple[str, bool]]) -> tuple:
-    """The values a rule reads, as a key that tells apart what the rule may tell apart; "site?" reads presence."""
-    key = []
-    for name, presence in fields:
-        value = data.get(name)
-        if presence:
-            value = bool(value)
-        key.append((value.__class__, value) if value.__class__ in SCALARS else _frozen(value))
-    return tuple(key)
+def _column_keys(values: Sequence | None, count: int, *, presence: bool) -> list:
+    """The key of each value, telling apart what a rule may tell apart ("site?" reads presence). A list or dict met
+    again as the same object (an importer's parsed values are shared) is frozen once."""
+    if values is None:
+        return [(bool, False) if presence else (type(None), None)] * count
+    if presence:
+        return [(bool, bool(value)) for value in values]
+    keys, frozen = [], {}
+    for value in values:
+        if value.__class__ in SCALARS:
+            keys.append((value.__class__, value))
+        else:
+            key = frozen.get(id(value))
+            if key is None:
+                key = frozen[id(value)] = _frozen(value)
+            keys.append(key)
+    return keys
 
 
 def _frozen(value):

@@ -7,17 +7,19 @@ caller writing rows that other layers aggregate must announce them itself.
 """
 
 import datetime
+import itertools
 import json
 import operator
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 
 from django.db import connection
 from django.utils import timezone
 
 
-def write_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def write_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """Insert `rows` (tuples of plain values: JSON as text, dates as ISO text or dates) into `table`."""
-    if not rows:
+    if isinstance(rows, Sized) and not rows:
         return
     connection.ensure_connection()
     quote = connection.ops.quote_name  # "end", "start"… are reserved words
@@ -112,6 +114,47 @@ class RowPlan:
             elif value.__class__ is not str and value is not None:
                 row[position] = plain(value)
         return tuple(row)
+
+    def rows(self, columns: dict[str, Sequence], count: int) -> Iterator[tuple]:
+        """The rows of `count` values given by columns (attname → values; a column left out takes the field's
+        default), built by column: each distinct date, choice or JSON value converted once, then zipped."""
+        built = []
+        for position, (name, default) in enumerate(self.defaults.items()):
+            values = columns.get(name)
+            if values is None:
+                built.append(itertools.repeat(default, count))
+            elif position in self.converted:
+                built.append(self._converted(values))
+            else:
+                built.append(values)
+        return zip(*built, strict=True)
+
+    def _converted(self, values: Sequence) -> list:
+        by_value, by_object, converted = {}, {}, []
+        for value in values:
+            if value.__class__ is str or value is None:
+                converted.append(value)
+            elif value.__class__ is list or value.__class__ is dict:
+                # The same parsed list is shared by the rows that gave the same text: converted once.
+                text = by_object.get(id(value))
+                if text is None:
+                    text = by_object[id(value)] = self._json(value)
+                converted.append(text)
+            else:
+                text = by_value.get(value)
+                if text is None:
+                    text = by_value[value] = plain(value)
+                converted.append(text)
+        return converted
+
+    def _json(self, value) -> str:
+        key = repr(value)  # tells [1], [True] and ["1"] apart, as their JSON does
+        text = self._texts.get(key)
+        if text is None:
+            text = json.dumps(value)
+            if len(self._texts) < 10_000:
+                self._texts[key] = text
+        return text
 
 
 def plain(value):

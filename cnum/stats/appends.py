@@ -15,7 +15,6 @@ Distinct counts (cnum.stats.catalogue.DISTINCTS):
   advisors seen last; one who comes back after being dropped is read again.
 """
 
-import operator
 from collections import Counter, OrderedDict, defaultdict
 from functools import lru_cache
 
@@ -45,13 +44,16 @@ class _Load:
         self.context = ScopeContext()
         #: advisor id → (structure id → {(period, type)}, {(team scope, period, type)})
         self.advisors: OrderedDict[int, tuple[dict[int, set], set]] = OrderedDict()
+        #: (advisor, structure, month or a team member's day, type) whose advisor cells are counted already.
+        self.counted: set[tuple] = set()
         self.tally = Tally()
-        #: Sums per (structure, advisor, day of a team member or None, month, type, place): vector indices, and
-        #: PEOPLE_SUM for the people; spread over the scopes when applied.
-        self.groups: defaultdict[tuple, Counter] = defaultdict(Counter)
-        #: An activity's content (what its vector depends on, its people aside) → its vector, as (column index, value)
-        #: pairs; a person's fields → what they add to their activity's vector.
-        self.vectors: dict[tuple, list[tuple[int, int]]] = {}
+        #: How many activities share a (structure, advisor, day of a team member or None, month, type, place,
+        #: content number, people): applied as their vector times that number (`_spread`).
+        self.counts: Counter = Counter()
+        #: An activity's content (what its vector depends on, its people aside) → its number in `vectors`, its
+        #: vector as (column index, value) pairs; a person's fields → what they add to their activity's vector.
+        self.contents: dict[tuple, int] = {}
+        self.vectors: list[list[tuple[int, int]]] = []
         self.people: dict[tuple, list[tuple[int, int]]] = {}
 
 
@@ -74,15 +76,14 @@ CONTENT = tuple(
     name for name in dict.fromkeys(rollups.ACTIVITY_FIELDS) if name not in ("pk", "date", "advisor_id", "structure_id")
 )
 _JSON = {field.attname for field in Activity._meta.concrete_fields if field.get_internal_type() == "JSONField"}
-_scalars = operator.itemgetter(*(name for name in CONTENT if name not in _JSON))
-_lists = tuple(name for name in CONTENT if name in _JSON)
-
-
-def _content(row: dict) -> tuple:
-    return (_scalars(row), *(_hashable(row[name]) for name in _lists))
+#: The (advisor, structure, period, type) combinations remembered as counted, at most (then forgotten: counting one
+#: again finds its cells in the advisors' sets, or in the database for an advisor read again).
+COUNTED = 200_000
 
 
 def on_activities_appended(sender, activities, people, state, final=False, **kwargs):
+    """`activities`: the appended activities by columns (attnames, `id` included); `people`: their new people by
+    columns (`activity_id`, `is_first`, `progressed`, `is_followed` and the person's breakdown fields)."""
     if rollups.suspended():
         return
     if STATE_KEY not in state:
@@ -90,63 +91,109 @@ def on_activities_appended(sender, activities, people, state, final=False, **kwa
         # SQLite's write lock already serialises them): held until the file's transaction ends.
         rollups.lock_drains(shared=True)
     load = state.setdefault(STATE_KEY, _Load())
-    if activities:
-        context = load.context
-        context.load({row["structure_id"] for row in activities}, {row["advisor_id"] for row in activities})
-        _cells(load, activities, people)
-        _advisors(load.tally, activities, load)
+    if activities and activities["id"]:
+        load.context.load(set(activities["structure_id"]), set(activities["advisor_id"]))
+        months = {day: month_of(day) for day in set(activities["date"])}
+        _cells(load, activities, people, months)
+        _advisors(load.tally, activities, load, months)
     # The sums of several batches fall in the same cells (a month of an advisor): they are applied together, at the
-    # end of the load or once they fill CELLS_PENDING groups (memory stays bounded), always in its transaction.
-    if final or len(load.groups) + len(load.tally.people) > CELLS_PENDING:
+    # end of the load or once they fill CELLS_PENDING keys (memory stays bounded), always in its transaction.
+    if final or len(load.counts) + len(load.tally.people) > CELLS_PENDING or len(load.contents) > VECTORS:
         _spread(load)
         rollups.apply(load.tally)
         rollups.bump_versions(load.tally)  # the cached dashboards of these scopes (cnum.stats.versions)
         load.tally = Tally()
+        if len(load.contents) > VECTORS:
+            load.contents, load.vectors, load.people = {}, [], {}
 
 
-def _cells(load: _Load, activities: list[dict], people: list) -> None:
-    """Each activity's vector computed once per distinct content (`_add_activity`, the one definition), summed per
-    (structure, advisor, month, type, place, and the day for a team member), then spread over that group's scopes."""
-    context = load.context
-    persons = defaultdict(list)
-    for activity_id, beneficiary, accompaniment in people:
-        persons[activity_id].append(
-            (
-                accompaniment["is_first"],
-                accompaniment["progressed"],
-                beneficiary.get("is_followed", False),
-                *(beneficiary[breakdown.field] for breakdown in PERSON_BREAKDOWNS),
-            )
+def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], months: dict) -> None:
+    """Count the activities sharing a (structure, advisor, month, type, place, day of a team member) group, a
+    content and people: each content's vector and each person's addition are computed once (`_add_activity`, the one
+    definition), and summed into the groups only when applied (`_spread`)."""
+    fields = ("is_first", "progressed", "is_followed", *(breakdown.field for breakdown in PERSON_BREAKDOWNS))
+    persons = defaultdict(tuple)
+    for activity_id, person in zip(
+        people["activity_id"], zip(*(people[name] for name in fields), strict=True), strict=True
+    ):
+        persons[activity_id] += (person,)
+    ids, dates, advisors = activities["id"], activities["date"], activities["advisor_id"]
+    mine = [persons.get(activity_id, ()) for activity_id in ids] if persons else [()] * len(ids)
+    contents = _contents(load, activities, mine)
+    memberships = load.context.memberships
+    team_days = [day if memberships.get(advisor_id) else None for advisor_id, day in zip(advisors, dates, strict=True)]
+    load.counts.update(
+        zip(
+            activities["structure_id"],
+            advisors,
+            team_days,
+            map(months.__getitem__, dates),
+            activities["type"],
+            activities["place_type"],
+            contents,
+            mine,
+            strict=True,
         )
-    groups = load.groups
-    for row in activities:
-        content = _content(row)
-        vector = load.vectors.get(content)
-        if vector is None:
-            vector = _vector(row, [])
-            if len(load.vectors) < VECTORS:
-                load.vectors[content] = vector
-        advisor_id, day = row["advisor_id"], row["date"]
-        team_day = day if context.memberships.get(advisor_id) else None
-        sums = groups[(row["structure_id"], advisor_id, team_day, month_of(day), row["type"], row["place_type"])]
-        for index, value in vector:
-            sums[index] += value
-        mine = persons.get(row["id"], ())
-        for person in mine:
-            added = load.people.get(person)
-            if added is None:
-                added = load.people[person] = _added(row, person, vector)
-            for index, value in added:
-                sums[index] += value
-        if mine:
-            sums[PEOPLE_SUM] += len(mine)
+    )
+
+
+def _contents(load: _Load, activities: dict[str, list], mine: list[tuple]) -> list[int]:
+    """Each activity's content number; the vectors of the contents and the additions of the people not met yet."""
+    keys = list(
+        zip(
+            *(_hashable_column(activities[name]) if name in _JSON else activities[name] for name in CONTENT),
+            strict=True,
+        )
+    )
+    new = {key: index for index, key in enumerate(keys) if key not in load.contents}
+    for key, index in new.items():
+        load.contents[key] = len(load.vectors)
+        load.vectors.append(_vector(_row(activities, index), []))
+    if any(mine):
+        for people, index in dict(zip(mine, range(len(mine)), strict=True)).items():
+            for person in people:
+                if person not in load.people:
+                    row = _row(activities, index)
+                    load.people[person] = _added(row, person, load.vectors[load.contents[keys[index]]])
+    return list(map(load.contents.__getitem__, keys))
+
+
+def _row(activities: dict[str, list], index: int) -> dict:
+    return {name: column[index] for name, column in activities.items()}
+
+
+def _hashable_column(values: list) -> list:
+    """The values made hashable, a list or dict met again as the same object (shared by the rows of one parsed
+    text) converted once."""
+    converted, by_object = [], {}
+    for value in values:
+        if value.__class__ is list or value.__class__ is dict:
+            key = by_object.get(id(value))
+            if key is None:
+                key = by_object[id(value)] = _hashable(value)
+            converted.append(key)
+        else:
+            converted.append(value)
+    return converted
 
 
 def _spread(load: _Load) -> None:
-    """Add the groups' sums to the tally, in each scope of the group: the cells, and the new people, counted once in
-    each (scope, period, type) cell of StatPeople their activity reaches (they have no other activity)."""
+    """Sum the counted activities per group, then add the groups' sums to the tally, in each scope of the group: the
+    cells, and the new people, counted once in each (scope, period, type) cell of StatPeople their activity reaches
+    (they have no other activity)."""
+    groups: defaultdict[tuple, Counter] = defaultdict(Counter)
+    for (*group, content, people), count in load.counts.items():
+        sums = groups[tuple(group)]
+        for index, value in load.vectors[content]:
+            sums[index] += value * count
+        for person in people:
+            for index, value in load.people[person]:
+                sums[index] += value * count
+        if people:
+            sums[PEOPLE_SUM] += len(people) * count
+    load.counts.clear()
     context, tally = load.context, load.tally
-    for (structure_id, advisor_id, team_day, month, kind, place), sums in load.groups.items():
+    for (structure_id, advisor_id, team_day, month, kind, place), sums in groups.items():
         suffix = (month, kind, place, context.employer(structure_id))
         scopes = context.fixed_scopes(structure_id, advisor_id)
         if team_day:
@@ -160,7 +207,6 @@ def _spread(load: _Load) -> None:
                 for period in periods_of(team_day or month):
                     tally.people[(*scope, period, "", PEOPLE.column)] += people
                     tally.people[(*scope, period, kind, PEOPLE.column)] += people
-    load.groups.clear()
 
 
 def _vector(row: dict, people: list) -> list[tuple[int, int]]:
@@ -186,27 +232,29 @@ def _hashable(value):
     return value
 
 
-def _advisors(tally: Tally, activities: list[dict], load: _Load) -> None:
+def _advisors(tally: Tally, activities: dict[str, list], load: _Load, months: dict) -> None:
     context = load.context
-    _remember(load, {row["advisor_id"] for row in activities}, [row["id"] for row in activities])
-    seen = set()
-    for row in activities:
-        advisor_id, structure_id, kind = row["advisor_id"], row["structure_id"], row["type"]
-        teams = bool(context.memberships.get(advisor_id))
-        day = row["date"] if teams else month_of(row["date"])
-        if (advisor_id, structure_id, day, kind) in seen:
-            continue
-        seen.add((advisor_id, structure_id, day, kind))
+    advisors, dates = activities["advisor_id"], activities["date"]
+    _remember(load, set(advisors), activities["id"])
+    memberships = context.memberships
+    days = [
+        day if memberships.get(advisor_id) else months[day] for advisor_id, day in zip(advisors, dates, strict=True)
+    ]
+    met = set(zip(advisors, activities["structure_id"], days, activities["type"], strict=True))
+    for advisor_id, structure_id, day, kind in met - load.counted:
         structures, team_cells = load.advisors[advisor_id]
         for period in periods_of(day):
             for type_ in ("", kind):
                 _count_structure(tally, context, advisor_id, structures, structure_id, (period, type_))
-        for scope in context.teams(advisor_id, day) if teams else ():
+        for scope in context.teams(advisor_id, day) if memberships.get(advisor_id) else ():
             for period in periods_of(day):
                 for type_ in ("", kind):
                     if (scope, period, type_) not in team_cells:
                         team_cells.add((scope, period, type_))
                         tally.people[(*scope, period, type_, ADVISORS.column)] += 1
+    if len(load.counted) > COUNTED:
+        load.counted.clear()
+    load.counted |= met
     while len(load.advisors) > ADVISOR_CACHE:
         load.advisors.popitem(last=False)
 

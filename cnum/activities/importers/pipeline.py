@@ -23,7 +23,7 @@ from django.utils import timezone
 from cnum.activities.importers.reading import estimated_rows, iter_rows
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.signals import activities_appended
-from cnum.activities.validation import validate_activities
+from cnum.activities.validation import RULES, validate_columns
 from cnum.core import audit
 from cnum.core.bulk import ANALYZE_AFTER, RowPlan, analyze, load_cache, reserve_ids, write_rows
 from cnum.core.imports import ImportReport
@@ -50,7 +50,7 @@ def _defaults(model) -> dict:
     }
 
 
-DEFAULTS, BENEFICIARY_DEFAULTS = _defaults(Activity), _defaults(Beneficiary)
+DEFAULTS, BENEFICIARY_DEFAULTS, ACCOMPANIMENT_DEFAULTS = map(_defaults, (Activity, Beneficiary, Accompaniment))
 
 
 class RowRejected(Exception):
@@ -85,17 +85,6 @@ class Draft:
     def source_id(self) -> str:
         return self.values["source_id"]
 
-    def rule_data(self) -> dict:
-        """The values as the national rules read them (cnum.activities.validation)."""
-        values = self.values
-        return {
-            **values,
-            "site": values.get("site_id"),
-            "commune": values.get("commune_id"),
-            "redirection_site": values.get("redirection_site_id"),
-            "followed_participants": 0,
-        }
-
 
 @dataclass
 class ActivityImportReport(ImportReport):
@@ -112,6 +101,9 @@ class BatchWriter:
         self.plans = {model: RowPlan(model, now) for model in (Activity, Beneficiary, Accompaniment)}
         #: Kept for the whole file by the listeners of `activities_appended`.
         self.state: dict = {}
+        #: Whether this source has any row recorded before this file: if not, no batch needs looking up (the
+        #: file's own repeats are rejected by the Checker; a row slipping in meanwhile would meet the unique index).
+        self.known = Activity.objects.filter(source=source).exclude(source_id="").exists()
 
     def add(self, draft: Draft) -> None:
         self.pending.append(draft)
@@ -122,7 +114,7 @@ class BatchWriter:
         drafts, self.pending = self.pending, []
         if not drafts:
             return
-        existing = self._recorded([draft.source_id for draft in drafts])
+        existing = self._recorded([draft.source_id for draft in drafts]) if self.known else {}
         for draft in drafts:
             if draft.source_id in existing:
                 self._compare(draft, existing[draft.source_id])
@@ -173,37 +165,41 @@ class BatchWriter:
             )
 
     def _write(self, drafts: list[Draft]) -> None:
-        """Write the new activities and their people with ids of their own, then announce them: raw SQL bypasses
-        the write gateway (docs/adr/0006), so the statistics learn of them from `activities_appended`."""
+        """Write the new activities and their people with ids of their own, by columns, then announce them: raw SQL
+        bypasses the write gateway (docs/adr/0006), so the statistics learn of them from `activities_appended`."""
         self.report.batches += 1
-        activity_ids = reserve_ids(Activity, len(drafts))
-        count = sum(len(draft.people) for draft in drafts)
-        person_ids, accompaniment_ids = reserve_ids(Beneficiary, count), reserve_ids(Accompaniment, count)
-        activities, people = [], []
-        for draft, activity_id in zip(drafts, activity_ids, strict=True):
-            activities.append({**DEFAULTS, **draft.values, "id": activity_id})
-            for beneficiary, accompaniment in draft.people:
-                person_id, accompaniment_id = person_ids[len(people)], accompaniment_ids[len(people)]
-                people.append(
-                    (
-                        activity_id,
-                        {**BENEFICIARY_DEFAULTS, **beneficiary, "id": person_id},
-                        {
-                            **accompaniment,
-                            "id": accompaniment_id,
-                            "activity_id": activity_id,
-                            "beneficiary_id": person_id,
-                        },
-                    )
-                )
-        for model, rows in (
-            (Activity, activities),
-            (Beneficiary, [person for _, person, _ in people]),
-            (Accompaniment, [accompaniment for _, _, accompaniment in people]),
+        count = len(drafts)
+        activities = _columns([draft.values for draft in drafts], DEFAULTS)
+        activities["id"] = activity_ids = reserve_ids(Activity, count)
+        owners = [activity_id for draft, activity_id in zip(drafts, activity_ids, strict=True) for _ in draft.people]
+        person_ids = reserve_ids(Beneficiary, len(owners))
+        people = _columns([beneficiary for draft in drafts for beneficiary, _ in draft.people], BENEFICIARY_DEFAULTS)
+        people["id"] = person_ids
+        accompaniments = _columns(
+            [accompaniment for draft in drafts for _, accompaniment in draft.people], ACCOMPANIMENT_DEFAULTS
+        )
+        accompaniments |= {"id": reserve_ids(Accompaniment, len(owners)), "activity_id": owners}
+        accompaniments["beneficiary_id"] = person_ids
+        for model, columns, rows in (
+            (Activity, activities, count),
+            (Beneficiary, people, len(owners)),
+            (Accompaniment, accompaniments, len(owners)),
         ):
-            plan = self.plans[model]
-            write_rows(plan.table, plan.columns, [plan.row(row) for row in rows])
+            if rows:
+                plan = self.plans[model]
+                write_rows(plan.table, plan.columns, plan.rows(columns, rows))
+        # What the statistics read of each person, by columns, with the activity they belong to.
+        people |= {name: accompaniments[name] for name in ("activity_id", "is_first", "progressed")}
         activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
+
+
+def _columns(rows: list[dict], defaults: dict) -> dict[str, list]:
+    """The columns of `rows` (dicts of field values): every field any of them gives, `defaults` for the others, and
+    a column of the default for each field of `defaults` none gives."""
+    given = set().union(*rows)
+    columns = {name: [row.get(name, defaults.get(name)) for row in rows] for name in given}
+    columns.update({name: [default] * len(rows) for name, default in defaults.items() if name not in given})
+    return columns
 
 
 RowParser = Callable[[int, list[str]], Draft]
@@ -276,7 +272,7 @@ class Checker:
 
     def flush(self) -> None:
         drafts, self.drafts = self.drafts, []
-        for draft, errors in zip(drafts, validate_activities([draft.rule_data() for draft in drafts]), strict=True):
+        for draft, errors in zip(drafts, validate_columns(_rule_columns(drafts), len(drafts)), strict=True):
             if errors:
                 self.reject(draft.line, " ; ".join(message for messages in errors.values() for message in messages))
                 continue
@@ -285,6 +281,22 @@ class Checker:
                 self.reject(draft.line, f"Doublon de la ligne {first} (même id).", draft.source_id)
                 continue
             self.writer.add(draft)
+
+
+#: The fields the national rules read (cnum.activities.validation), and the attname each is found under.
+RULE_FIELDS = {name.rstrip("?") for rule in RULES for name in rule.fields}
+RULE_ATTNAMES = {"site": "site_id", "commune": "commune_id", "redirection_site": "redirection_site_id"}
+
+
+def _rule_columns(drafts: list[Draft]) -> dict[str, list]:
+    """The drafts' values as the national rules read them, by columns; an imported row lists no followed people."""
+    columns = {
+        name: [draft.values.get(RULE_ATTNAMES.get(name, name)) for draft in drafts]
+        for name in RULE_FIELDS
+        if name != "followed_participants"
+    }
+    columns["followed_participants"] = [0] * len(drafts)
+    return columns
 
 
 def _consume(rows: Iterable, parse: RowParser, checker: Checker, report, bar) -> None:
