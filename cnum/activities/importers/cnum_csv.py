@@ -25,6 +25,7 @@ from cnum.activities.enums import (
 from cnum.activities.importers.lookups import Lookups
 from cnum.activities.importers.pipeline import (
     ActivityImportReport,
+    Batch,
     Draft,
     RowProblems,
     RowRejected,
@@ -268,6 +269,33 @@ class RowParser:
         }
         return Draft(line=line, values=values, people=[(beneficiary, accompaniment)])
 
+    def parse_batch(self, rows: list[tuple[int, list[str]]]) -> tuple[Batch, list[tuple[int, RowRejected]]]:
+        """The rows parsed by columns (each column's distinct texts once, each look-up once per distinct key), and
+        the rows rejected. A row with any problem goes through the row parser (`__call__`), whose RowRejected lists
+        them all in its order; the two read a valid row alike (tests/activities: a property test holds it)."""
+        columns = _Columns(self, rows)
+        batch = Batch([line for line, _ in rows], columns.values(), columns.people())
+        rejected, accepted = [], False
+        for index in sorted(columns.bad):
+            line, cells = rows[index]
+            try:
+                self(line, cells)
+                accepted = True
+            except RowRejected as error:
+                rejected.append((line, error))
+        if accepted:  # the columns found a problem the row parser does not: the batch is read the row's way
+            return self._parse_rows(rows)
+        return batch.select([index for index in range(len(rows)) if index not in columns.bad]), rejected
+
+    def _parse_rows(self, rows: list[tuple[int, list[str]]]) -> tuple[Batch, list[tuple[int, RowRejected]]]:
+        drafts, rejected = [], []
+        for line, cells in rows:
+            try:
+                drafts.append(self(line, cells))
+            except RowRejected as error:
+                rejected.append((line, error))
+        return Batch.of(drafts), rejected
+
     def _place(self, cells, get, values: dict) -> None:
         place, error = self._parsed(cells, "type_lieu")
         if error:
@@ -312,3 +340,172 @@ class RowParser:
             "anonymous_asked": participants if not is_null(progressed) else 0,
             "anonymous_participants_already": already,
         }
+
+
+class _Columns:
+    """One batch of rows read by columns for `RowParser.parse_batch`: the parsed values, and `bad`, the rows with a
+    problem (their messages are the row parser's)."""
+
+    def __init__(self, parser: RowParser, rows: list[tuple[int, list[str]]]):
+        self.parser, self.rows, self.bad = parser, rows, set()
+        self.count = len(rows)
+        self.parsed = {column: self._parse(column) for column in parser.parsers}
+        self.ids = self.texts("id")
+        self.bad.update(index for index, source_id in enumerate(self.ids) if not source_id)
+
+    def texts(self, column: str) -> list[str]:
+        position = self.parser.columns.get(column)
+        if position is None:
+            return [""] * self.count
+        return [cells[position].strip() if position < len(cells) else "" for _, cells in self.rows]
+
+    def _parse(self, column: str) -> list:
+        """The column's values, each distinct text parsed once (kept for the file in the parser's cache); the rows
+        whose text fails are added to `bad`."""
+        texts = self.texts(column)
+        cache = self.parser.caches.setdefault(column, {})
+        found = {}
+        for text in set(texts):
+            result = cache.get(text)
+            if result is None:
+                try:
+                    result = (self.parser.parsers[column](text), "")
+                except (ValueError, RowRejected) as error:
+                    result = (None, str(error))
+                if len(cache) < CACHE:
+                    cache[text] = result
+            found[text] = result
+        failed = {text for text, (_, error) in found.items() if error}
+        if failed:
+            self.bad.update(index for index, text in enumerate(texts) if text in failed)
+        if column in LIST_COLUMNS:  # one list per distinct text, shared by its rows (read only from here on)
+            shared = {text: list(value or ()) for text, (value, _) in found.items()}
+            return [shared[text] for text in texts]
+        return [found[text][0] for text in texts]
+
+    def values(self) -> dict[str, list]:
+        """The Activity fields of every row by columns (those of `bad` rows are not read)."""
+        parsed, parser = self.parsed, self.parser
+        values = {
+            "source": [parser.source] * self.count,
+            "source_id": [source_id[:100] for source_id in self.ids],
+            **{name: parsed[column] for name, column, _, _ in SIMPLE},
+        }
+        values["place_type"] = parsed["type_lieu"]
+        values["site_id"], values["commune_id"] = self._places(parsed["type_lieu"])
+        for name, column, _ in LISTS:
+            values[name] = parsed[column]
+        values["autonomy"], values["level"] = parsed["autonomie"], parsed["niveau"]
+        values["title"] = [title[:200] for title in self.texts("titre")]
+        values["redirection_category"] = parsed["orientation"]
+        values["advisor_id"], values["structure_id"] = self._advisors(values["date"])
+        self.advisors = values["advisor_id"]
+        self.counts = self._counts()
+        values.update(self._anonymous(values["type"]))
+        return values
+
+    def _mark(self, keys: list, results: dict) -> list:
+        """The result of each row's key; the rows whose result is a problem (a str) added to `bad`."""
+        failed = {key for key, result in results.items() if isinstance(result, str)}
+        if failed:
+            self.bad.update(index for index, key in enumerate(keys) if key in failed)
+        return [results[key] for key in keys]
+
+    def _places(self, places: list) -> tuple[list, list]:
+        sites, communes = [None] * self.count, [None] * self.count
+        texts = self.texts("lieu_id")
+        lookups = self.parser.lookups
+        at_site = [index for index, place in enumerate(places) if place == PlaceType.SITE]
+        if at_site:
+            keys = [texts[index] for index in at_site]
+            known = {
+                key: int(key) if key.isascii() and key.isdigit() and lookups.site_exists(int(key)) else "?"
+                for key in set(keys)
+            }
+            for index, site in zip(at_site, self._mark_at(at_site, keys, known), strict=True):
+                sites[index] = site
+        in_commune = [index for index, place in enumerate(places) if place in (PlaceType.HOME, PlaceType.OTHER)]
+        if in_commune:
+            columns = [self.texts(column) for column in ("code_insee", "code_postal", "commune")]
+            keys = [tuple(column[index] for column in columns) for index in in_commune]
+            known = {key: lookups.commune(*key) if any(key) else (None, "") for key in set(keys)}
+            known = {
+                key: commune_id if commune_id or not reason else reason for key, (commune_id, reason) in known.items()
+            }
+            for index, commune_id in zip(in_commune, self._mark_at(in_commune, keys, known), strict=True):
+                communes[index] = commune_id
+        return sites, communes
+
+    def _mark_at(self, indexes: list[int], keys: list, results: dict) -> list:
+        failed = {key for key, result in results.items() if isinstance(result, str)}
+        if failed:
+            self.bad.update(index for index, key in zip(indexes, keys, strict=True) if key in failed)
+        return [results[key] for key in keys]
+
+    def _advisors(self, dates: list) -> tuple[list, list]:
+        lookups, default = self.parser.lookups, self.parser.advisor_email
+        emails = [email or default for email in self.texts("conseiller_email")]
+        advisors = self._mark(emails, {email: (email and lookups.advisor(email)) or "?" for email in set(emails)})
+        pairs = list(zip(advisors, dates, strict=True))
+        employers = {}
+        for advisor_id, day in set(pairs):
+            try:
+                employers[advisor_id, day] = (
+                    lookups.structure_of(advisor_id, day) if day and advisor_id != "?" else "?"
+                )
+            except RowRejected:
+                employers[advisor_id, day] = "?"
+        return advisors, self._mark(pairs, employers)
+
+    def _counts(self) -> list[tuple[int, int, int, bool]]:
+        """(participants, already accompanied, progressed, asked) of each row."""
+        memo = self.parser.memo
+        texts = [self.texts(column) for column in COUNT_COLUMNS]
+        results = {}
+        for key in set(zip(*texts, strict=True)):
+            try:
+                participants, already, progressed = (
+                    memo(parse_count, text, what) for text, what in zip(key, COUNT_NAMES, strict=True)
+                )
+            except ValueError:
+                results[key] = "?"
+                continue
+            results[key] = "?" if already > participants and participants else (
+                participants, already, progressed, not is_null(key[2])
+            )  # fmt: skip
+        return self._mark(list(zip(*texts, strict=True)), results)
+
+    def people(self) -> dict[str, list]:
+        """The person of each individual activity (a workshop's people are counted, not listed), by columns."""
+        types, parsed = self.parsed["type"], self.parsed
+        rows = [index for index, kind in enumerate(types) if kind != ActivityType.COLLECTIVE and index not in self.bad]
+        genres, ages, statuses = (parsed[column] for column in ("genre", "tranche_age", "statut_social"))
+        progress = parsed["progression"]
+        return {
+            "row": rows,
+            "advisor_id": [self.advisors[index] for index in rows],
+            "genre": [genres[index] or Genre.UNKNOWN for index in rows],
+            "age_bracket": [ages[index] or AgeBracket.UNKNOWN for index in rows],
+            "social_status": [statuses[index] or SocialStatus.UNKNOWN for index in rows],
+            "is_first": [not self.counts[index][1] for index in rows],
+            "progressed": [progress[index] or Progress.NOT_ASKED for index in rows],
+        }
+
+    def _anonymous(self, types: list) -> dict[str, list]:
+        """A workshop's counts (0 for an individual activity, as when left out)."""
+        none = (0, 0, 0, False)
+        counts = [
+            counts if kind == ActivityType.COLLECTIVE and counts != "?" else none
+            for kind, counts in zip(types, self.counts, strict=True)
+        ]
+        return {
+            "anonymous_participants": [participants for participants, _, _, _ in counts],
+            "anonymous_first_time": [max(participants - already, 0) for participants, already, _, _ in counts],
+            "anonymous_progressed": [progressed for _, _, progressed, _ in counts],
+            "anonymous_asked": [participants if asked else 0 for participants, _, _, asked in counts],
+        }
+
+
+LIST_COLUMNS = frozenset(column for _, column, _ in LISTS)
+COUNT_COLUMNS = ("participants", "participants_deja_accompagnes", "participants_progression")
+COUNT_NAMES = ("Participants", "Participants déjà accompagnés", "Participants ayant progressé")

@@ -12,6 +12,8 @@ counted unchanged and left as it is; when the file says something else than what
 fields that differ (nothing is changed silently, nothing is ignored silently).
 """
 
+import operator
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +52,13 @@ def _defaults(model) -> dict:
     }
 
 
-DEFAULTS, BENEFICIARY_DEFAULTS, ACCOMPANIMENT_DEFAULTS = map(_defaults, (Activity, Beneficiary, Accompaniment))
+DEFAULTS = _defaults(Activity)
+#: A person's fields: those of their Beneficiary and of their Accompaniment (no name in common but the keys).
+PERSON_DEFAULTS = {
+    name: default
+    for name, default in (_defaults(Beneficiary) | _defaults(Accompaniment)).items()
+    if name not in ("id", "activity_id", "beneficiary_id")
+}
 
 
 class RowRejected(Exception):
@@ -86,6 +94,47 @@ class Draft:
         return self.values["source_id"]
 
 
+class Batch:
+    """Rows parsed, not yet checked, by columns: `values`, the Activity fields (attnames) the parser gives, each a
+    column over the rows (a field left out takes its default when written); `people`, the Beneficiary and
+    Accompaniment fields of the rows' anonymous people by columns, with `row`, the index of each one's activity."""
+
+    def __init__(self, lines: list[int], values: dict[str, list], people: dict[str, list] | None = None):
+        self.lines, self.values = lines, values
+        self.people = people or {"row": []}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @classmethod
+    def of(cls, drafts: list[Draft]) -> "Batch":
+        persons = [
+            {**beneficiary, **accompaniment, "row": index}
+            for index, draft in enumerate(drafts)
+            for beneficiary, accompaniment in draft.people
+        ]
+        values = _columns([draft.values for draft in drafts], DEFAULTS)
+        return cls([draft.line for draft in drafts], values, _columns(persons, PERSON_DEFAULTS) if persons else None)
+
+    def select(self, kept: list[int]) -> "Batch":
+        """The batch of the rows `kept` (indexes, in order)."""
+        if len(kept) == len(self):
+            return self
+        values = {name: [column[index] for index in kept] for name, column in self.values.items()}
+        position = {index: new for new, index in enumerate(kept)}
+        persons = [index for index, row in enumerate(self.people["row"]) if row in position]
+        people = {name: [column[index] for index in persons] for name, column in self.people.items()}
+        people["row"] = [position[row] for row in people["row"]]
+        return Batch([self.lines[index] for index in kept], values, people)
+
+    def row(self, index: int) -> dict:
+        return {name: column[index] for name, column in self.values.items()}
+
+    def full(self, defaults: dict, columns: dict[str, list], count: int) -> dict[str, list]:
+        """`columns` completed with a column of the default of each field of `defaults` they leave out."""
+        return {**{name: [default] * count for name, default in defaults.items() if name not in columns}, **columns}
+
+
 @dataclass
 class ActivityImportReport(ImportReport):
     rolled_back: bool = False  # atomic mode with rejected rows: nothing was written
@@ -95,7 +144,6 @@ class ActivityImportReport(ImportReport):
 class BatchWriter:
     def __init__(self, *, source: str, report: ActivityImportReport, batch_size: int = BATCH_SIZE):
         self.source, self.report, self.batch_size = source, report, batch_size
-        self.pending: list[Draft] = []
         self.write = True
         now = timezone.now()
         self.plans = {model: RowPlan(model, now) for model in (Activity, Beneficiary, Accompaniment)}
@@ -105,32 +153,28 @@ class BatchWriter:
         #: file's own repeats are rejected by the Checker; a row slipping in meanwhile would meet the unique index).
         self.known = Activity.objects.filter(source=source).exclude(source_id="").exists()
 
-    def add(self, draft: Draft) -> None:
-        self.pending.append(draft)
-        if len(self.pending) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        drafts, self.pending = self.pending, []
-        if not drafts:
-            return
-        existing = self._recorded([draft.source_id for draft in drafts]) if self.known else {}
-        for draft in drafts:
-            if draft.source_id in existing:
-                self._compare(draft, existing[draft.source_id])
-        new = [draft for draft in drafts if draft.source_id not in existing]
-        self.report.unchanged += len(drafts) - len(new)
+    def add(self, batch: Batch) -> None:
+        """Write the rows of a checked batch that are not recorded yet; compare the others with what is."""
+        source_ids = batch.values["source_id"]
+        existing = self._recorded(source_ids) if self.known else {}
+        new = list(range(len(batch)))
+        if existing:
+            people = Counter(batch.people["row"])
+            for index, source_id in enumerate(source_ids):
+                if source_id in existing:
+                    self._compare(batch.lines[index], batch.row(index), people[index], existing[source_id])
+            new = [index for index, source_id in enumerate(source_ids) if source_id not in existing]
+        self.report.unchanged += len(batch) - len(new)
         self.report.created += len(new)
         if self.write and new:
-            self._write(new)
+            self._write(batch.select(new))
 
     def close(self) -> None:
-        """Write what is pending and end the load for the listeners of `activities_appended`."""
-        self.flush()
+        """End the load for the listeners of `activities_appended`."""
         if self.report.created >= ANALYZE_AFTER:
             analyze(Activity, Beneficiary, Accompaniment)
         if self.state:
-            activities_appended.send(sender=Activity, activities=[], people=[], state=self.state, final=True)
+            activities_appended.send(sender=Activity, activities={}, people={}, state=self.state, final=True)
 
     def _recorded(self, source_ids: list[str]) -> dict[str, dict]:
         """The activities of this source already recorded under these ids: compared fields and number of people."""
@@ -144,61 +188,59 @@ class BatchWriter:
                 row["people"] = counts.get(row["pk"], 0)
         return recorded
 
-    def _compare(self, draft: Draft, recorded: dict) -> None:
+    def _compare(self, line: int, values: dict, people: int, recorded: dict) -> None:
         differences = []
         for model_field in COMPARED_FIELDS:
             name = model_field.attname
-            given, stored = draft.values.get(name, DEFAULTS[name]), recorded[name]
+            given, stored = values.get(name, DEFAULTS[name]), recorded[name]
             if isinstance(given, list) and isinstance(stored, list):  # themes, equipment…: order does not matter
                 given, stored = sorted(map(str, given)), sorted(map(str, stored))
             if given != stored:
                 differences.append(str(model_field.verbose_name))
-        if len(draft.people) != recorded["people"]:
+        if people != recorded["people"]:
             differences.append("personnes accompagnées")
         if differences:
+            source_id = values["source_id"]
             self.report.warn(
-                draft.line,
-                f"Activité déjà importée (identifiant « {draft.source_id} ») : la ligne diffère de ce qui "
+                line,
+                f"Activité déjà importée (identifiant « {source_id} ») : la ligne diffère de ce qui "
                 f"est enregistré ({', '.join(differences)}). L'activité reste telle qu'enregistrée ; pour la "
                 "remplacer, supprimez-la dans cnum puis importez de nouveau la ligne.",
-                draft.source_id,
+                source_id,
             )
 
-    def _write(self, drafts: list[Draft]) -> None:
+    def _write(self, batch: Batch) -> None:
         """Write the new activities and their people with ids of their own, by columns, then announce them: raw SQL
         bypasses the write gateway (docs/adr/0006), so the statistics learn of them from `activities_appended`."""
         self.report.batches += 1
-        count = len(drafts)
-        activities = _columns([draft.values for draft in drafts], DEFAULTS)
+        count, persons = len(batch), len(batch.people["row"])
+        activities = batch.full(DEFAULTS, batch.values, count)
         activities["id"] = activity_ids = reserve_ids(Activity, count)
-        owners = [activity_id for draft, activity_id in zip(drafts, activity_ids, strict=True) for _ in draft.people]
-        person_ids = reserve_ids(Beneficiary, len(owners))
-        people = _columns([beneficiary for draft in drafts for beneficiary, _ in draft.people], BENEFICIARY_DEFAULTS)
-        people["id"] = person_ids
-        accompaniments = _columns(
-            [accompaniment for draft in drafts for _, accompaniment in draft.people], ACCOMPANIMENT_DEFAULTS
-        )
-        accompaniments |= {"id": reserve_ids(Accompaniment, len(owners)), "activity_id": owners}
-        accompaniments["beneficiary_id"] = person_ids
+        people = batch.full(PERSON_DEFAULTS, batch.people, persons)
+        people["activity_id"] = [activity_ids[row] for row in batch.people["row"]]
+        beneficiaries = {**people, "id": reserve_ids(Beneficiary, persons)}
+        accompaniments = {**people, "id": reserve_ids(Accompaniment, persons), "beneficiary_id": beneficiaries["id"]}
         for model, columns, rows in (
             (Activity, activities, count),
-            (Beneficiary, people, len(owners)),
-            (Accompaniment, accompaniments, len(owners)),
+            (Beneficiary, beneficiaries, persons),
+            (Accompaniment, accompaniments, persons),
         ):
             if rows:
                 plan = self.plans[model]
                 write_rows(plan.table, plan.columns, plan.rows(columns, rows))
-        # What the statistics read of each person, by columns, with the activity they belong to.
-        people |= {name: accompaniments[name] for name in ("activity_id", "is_first", "progressed")}
         activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
 
 
 def _columns(rows: list[dict], defaults: dict) -> dict[str, list]:
-    """The columns of `rows` (dicts of field values): every field any of them gives, `defaults` for the others, and
-    a column of the default for each field of `defaults` none gives."""
-    given = set().union(*rows)
-    columns = {name: [row.get(name, defaults.get(name)) for row in rows] for name in given}
-    columns.update({name: [default] * len(rows) for name, default in defaults.items() if name not in given})
+    """The columns of `rows` (dicts of field values): every field any of them gives, `defaults` for the rows that
+    leave it out."""
+    columns = {}
+    for name in set().union(*rows):
+        try:
+            columns[name] = list(map(operator.itemgetter(name), rows))
+        except KeyError:
+            default = defaults.get(name)
+            columns[name] = [row.get(name, default) for row in rows]
     return columns
 
 
@@ -252,8 +294,8 @@ def run_pipeline(
 
 
 class Checker:
-    """Holds parsed rows until a batch is full, checks the batch with the national rules, passes the valid rows
-    that are not a duplicate of an earlier one to the writer."""
+    """Checks batches of parsed rows with the national rules and passes the valid rows that are not a duplicate of
+    an earlier one to the writer; a row parser's Drafts are held until they fill a batch."""
 
     def __init__(self, writer: BatchWriter, report: ActivityImportReport, allow_partial: bool):
         self.writer, self.report, self.allow_partial = writer, report, allow_partial
@@ -272,15 +314,25 @@ class Checker:
 
     def flush(self) -> None:
         drafts, self.drafts = self.drafts, []
-        for draft, errors in zip(drafts, validate_columns(_rule_columns(drafts), len(drafts)), strict=True):
-            if errors:
-                self.reject(draft.line, " ; ".join(message for messages in errors.values() for message in messages))
+        if drafts:
+            self.check(Batch.of(drafts))
+
+    def check(self, batch: Batch) -> None:
+        errors = validate_columns(_rule_columns(batch.values, len(batch)), len(batch))
+        kept, seen = [], self.seen
+        for index, (line, problems, source_id) in enumerate(
+            zip(batch.lines, errors, batch.values["source_id"], strict=True)
+        ):
+            if problems:
+                self.reject(line, " ; ".join(message for messages in problems.values() for message in messages))
                 continue
-            first = self.seen.setdefault(draft.source_id, draft.line)
-            if first != draft.line:
-                self.reject(draft.line, f"Doublon de la ligne {first} (même id).", draft.source_id)
+            first = seen.setdefault(source_id, line)
+            if first != line:
+                self.reject(line, f"Doublon de la ligne {first} (même id).", source_id)
                 continue
-            self.writer.add(draft)
+            kept.append(index)
+        if kept:
+            self.writer.add(batch.select(kept))
 
 
 #: The fields the national rules read (cnum.activities.validation), and the attname each is found under.
@@ -288,19 +340,19 @@ RULE_FIELDS = {name.rstrip("?") for rule in RULES for name in rule.fields}
 RULE_ATTNAMES = {"site": "site_id", "commune": "commune_id", "redirection_site": "redirection_site_id"}
 
 
-def _rule_columns(drafts: list[Draft]) -> dict[str, list]:
-    """The drafts' values as the national rules read them, by columns; an imported row lists no followed people."""
-    columns = {
-        name: [draft.values.get(RULE_ATTNAMES.get(name, name)) for draft in drafts]
-        for name in RULE_FIELDS
-        if name != "followed_participants"
-    }
-    columns["followed_participants"] = [0] * len(drafts)
-    return columns
+def _rule_columns(values: dict[str, list], count: int) -> dict[str, list]:
+    """The columns as the national rules read them; an imported row lists no followed people."""
+    columns = {name: values.get(RULE_ATTNAMES.get(name, name)) for name in RULE_FIELDS}
+    columns["followed_participants"] = [0] * count
+    return {name: column for name, column in columns.items() if column is not None}
 
 
 def _consume(rows: Iterable, parse: RowParser, checker: Checker, report, bar) -> None:
+    """Pass each row's Draft to the checker, or its rejection; a parser that reads by columns (`parse_batch`) is
+    given the rows a batch at a time."""
     iterator = iter(rows)
+    parse_batch = getattr(parse, "parse_batch", None)
+    pending: list[tuple[int, list[str]]] = []
     while True:
         try:
             line, cells = next(iterator)
@@ -313,14 +365,30 @@ def _consume(rows: Iterable, parse: RowParser, checker: Checker, report, bar) ->
         report.total += 1
         if bar is not None and not report.total % PROGRESS_STEP:
             bar.update(PROGRESS_STEP)
+        if parse_batch is not None:
+            pending.append((line, cells))
+            if len(pending) >= checker.writer.batch_size:
+                _check_parsed(checker, parse_batch(pending))
+                pending = []
+            continue
         try:
             checker.add(parse(line, cells))
         except RowRejected as error:
             checker.reject(line, str(error), error.value)
+    if pending:
+        _check_parsed(checker, parse_batch(pending))
     checker.flush()
     if bar is not None:
         bar.update(report.total % PROGRESS_STEP)
         bar.close()
+
+
+def _check_parsed(checker: Checker, parsed: tuple[Batch, list[tuple[int, RowRejected]]]) -> None:
+    batch, rejected = parsed
+    for line, error in rejected:
+        checker.reject(line, str(error), error.value)
+    if len(batch):
+        checker.check(batch)
 
 
 def _refuse(report: ActivityImportReport, reason: str) -> ActivityImportReport:
