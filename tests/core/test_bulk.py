@@ -3,9 +3,11 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from cnum.activities.models import Activity
-from cnum.core.bulk import RowPlan, reserve_ids, write_rows
+from cnum.core import bulk
+from cnum.core.bulk import RowPlan, reserve_ids, write_checked, write_rows
 from tests.activities.factories import ActivityFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +49,58 @@ def test_rows_written_raw_read_back_as_the_orm_writes_them():
     )
     assert second.equipment == [True]  # the JSON texts kept per list tell [1] and [True] apart
     assert first.created_at is not None and first.title == ""
+
+
+def _columns(model, **given):
+    values = {
+        "type": ["individuel", "collectif"],
+        "date": [datetime.date(2025, 3, 4), datetime.date(2025, 3, 5)],
+        "duration_minutes": [30, 45],
+        "place_type": ["a_distance", "a_distance"],
+        "advisor_id": [model.advisor_id] * 2,
+        "structure_id": [model.structure_id] * 2,
+        "themes": [["email"], ["email", "sante"]],
+        "source": ["test"] * 2,
+        "source_id": ["a", "b"],
+        "id": reserve_ids(Activity, 2),
+    }
+    return values | given
+
+
+def test_rows_built_by_columns_are_the_rows_built_one_by_one():
+    columns = _columns(ActivityFactory())
+    plan = RowPlan(Activity)
+    one_by_one = [plan.row({name: column[index] for name, column in columns.items()}) for index in range(2)]
+    assert list(plan.rows(columns, 2)) == one_by_one
+
+
+@pytest.mark.parametrize("by_batch", [True, False], ids=["checked by batch", "checked by the database"])
+def test_a_reference_to_no_row_is_refused(by_batch, monkeypatch):
+    if by_batch and not bulk.checks_by_batch():
+        pytest.skip("only PostgreSQL, for a role that may set session_replication_role, checks by batch")
+    monkeypatch.setattr(bulk, "checks_by_batch", lambda: by_batch)
+    model = ActivityFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_checked(Activity, RowPlan(Activity), _columns(model, advisor_id=[model.advisor_id, 10**9]), 2)
+        connection.check_constraints(table_names=[Activity._meta.db_table])
+
+
+def test_rows_checked_by_batch_are_written_and_the_checks_back_on_after():
+    if not bulk.checks_by_batch():
+        pytest.skip("only PostgreSQL, for a role that may set session_replication_role, checks by batch")
+    columns = _columns(ActivityFactory())
+    write_checked(Activity, RowPlan(Activity), columns, 2)
+    assert sorted(Activity.objects.filter(pk__in=columns["id"]).values_list("source_id", flat=True)) == ["a", "b"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    connection.check_constraints(table_names=[Activity._meta.db_table])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL roles")
+def test_a_role_that_may_not_set_the_replication_role_leaves_the_checks_to_the_database():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE cnum_test_plain")
+        cursor.execute("SET LOCAL ROLE cnum_test_plain")
+        assert bulk.may_set_replication_role() is False
+        cursor.execute("RESET ROLE")

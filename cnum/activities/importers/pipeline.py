@@ -27,7 +27,7 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.signals import activities_appended
 from cnum.activities.validation import RULES, validate_columns
 from cnum.core import audit
-from cnum.core.bulk import ANALYZE_AFTER, RowPlan, analyze, load_cache, reserve_ids, write_rows
+from cnum.core.bulk import ANALYZE_AFTER, RowPlan, analyze, load_cache, reserve_ids, write_checked
 from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
@@ -226,8 +226,7 @@ class BatchWriter:
             (Accompaniment, accompaniments, persons),
         ):
             if rows:
-                plan = self.plans[model]
-                write_rows(plan.table, plan.columns, plan.rows(columns, rows))
+                write_checked(model, self.plans[model], columns, rows)
         activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
 
 
