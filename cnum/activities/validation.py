@@ -8,6 +8,7 @@ distinct combination of the fields it reads (an import's 2,000 rows share a few 
 """
 
 import datetime
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -114,17 +115,13 @@ def _column_keys(values: Sequence | None, count: int, *, presence: bool) -> list
     if values is None:
         return [(bool, False) if presence else (type(None), None)] * count
     if presence:
-        return [(bool, bool(value)) for value in values]
-    keys, frozen = [], {}
-    for value in values:
-        if value.__class__ in SCALARS:
-            keys.append((value.__class__, value))
-        else:
-            key = frozen.get(id(value))
-            if key is None:
-                key = frozen[id(value)] = _frozen(value)
-            keys.append(key)
-    return keys
+        return list(zip(itertools.repeat(bool), map(bool, values)))
+    classes = list(map(type, values))
+    if SCALARS.issuperset(classes):
+        return list(zip(classes, values, strict=True))
+    ids = list(map(id, values))
+    frozen = {identity: _frozen(value) for identity, value in dict(zip(ids, values, strict=True)).items()}
+    return list(map(frozen.__getitem__, ids))
 
 
 def _frozen(value):

@@ -21,17 +21,30 @@ CHUNK = 1 << 16
 
 def detect_encoding(path: Path) -> str:
     """utf-8-sig when the whole file decodes as UTF-8, else cp1252 (as spreadsheets on Windows save CSV)."""
+    return _scan(path)[0]
+
+
+def _scan(path: Path) -> tuple[str, bool]:
+    """The file's encoding (`detect_encoding`) and whether it holds a NUL byte, in one pass."""
     decoder = codecs.getincrementaldecoder("utf-8")()
+    nul = False
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK):
-                decoder.decode(chunk)
+                nul = nul or b"\x00" in chunk
+                if decoder is not None:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        decoder = None  # cp1252; the rest is read for NUL bytes only
+            if decoder is None:
+                return "cp1252", nul
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "cp1252"
+        return "cp1252", nul
     except OSError as error:
         raise UnreadableFile(f"Fichier illisible : {error.strerror or error}.") from None
-    return "utf-8-sig"
+    return "utf-8-sig", nul
 
 
 def estimated_rows(path: Path) -> int | None:
@@ -57,7 +70,7 @@ def _delimiter(header_line: str) -> str:
 
 def iter_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield (line, cells), the header first (line 1); blank lines skipped; a malformed line raises UnreadableFile."""
-    encoding = detect_encoding(path)
+    encoding, nul = _scan(path)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline()
         if not first.strip():
@@ -72,8 +85,9 @@ def iter_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
                 return
             except csv.Error as error:
                 raise UnreadableFile(f"CSV mal formé à la ligne {line} : {error}.") from None
-            cells = [cell.replace("\x00", "") for cell in cells]  # PostgreSQL refuses NUL in text
-            if any(cell.strip() for cell in cells):
+            if nul:
+                cells = [cell.replace("\x00", "") for cell in cells]  # PostgreSQL refuses NUL in text
+            if "".join(cells).strip():
                 yield line, cells
 
 
