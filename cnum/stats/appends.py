@@ -2,9 +2,10 @@
 writer, which bypasses the write gateway of docs/adr/0006), kept exact without reading the new rows back.
 
 Cells: each activity's contribution is the one function of cnum.stats.rollups (`_add_activity`), computed once per
-distinct content (the activity's fields, then what each kind of person adds), summed first per (structure, advisor,
-month, type, place, day of a team member) and only then spread over that group's scopes (a dozen each); the sums of
-the batches are applied together (`CELLS_PENDING`).
+distinct content (the activity's fields, then what each kind of person adds). The activities arrive by columns; they
+are counted per (structure, advisor, month, type, place, day of a team member, content, people) in one C-level
+Counter update, the vectors multiplied by those counts and summed per group, and only then spread over that group's
+scopes (a dozen each); the counts of the batches are applied together (`CELLS_PENDING`).
 
 Distinct counts (cnum.stats.catalogue.DISTINCTS):
 - people: an appended activity's people are new anonymous people, each with this one accompaniment, so each is
@@ -30,7 +31,8 @@ from cnum.stats.rollups import periods_of as _periods_of
 
 STATE_KEY = "stats-appends"
 ADVISOR_CACHE = 2_000
-CELLS_PENDING = 50_000
+#: Counted keys and distinct cells held before they are applied (≈ 150 bytes each).
+CELLS_PENDING = 200_000
 PEOPLE_SUM = "people"
 VECTORS = 100_000
 # Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
