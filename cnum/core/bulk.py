@@ -35,16 +35,19 @@ def write_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> N
         raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
 
 
-def write_checked(model, plan: "RowPlan", columns: dict[str, Sequence], count: int) -> None:
+def write_checked(model, plan: "RowPlan", columns: dict[str, Sequence], count: int, *, own=()) -> None:
     """Write `count` rows of `model` given by columns (`RowPlan.rows`), their references checked once for the batch
     where the database lets the load do so (`checks_by_batch`): each foreign key's distinct values looked up at once
     and locked as PostgreSQL's own check locks them (FOR KEY SHARE: no one may delete them until the commit, everyone
     may still use them), then the rows copied with the per-row checks off (`session_replication_role`, for this
-    statement only). Elsewhere the rows are written plainly and the database checks each reference itself."""
+    statement only). Elsewhere the rows are written plainly and the database checks each reference itself.
+
+    `own`: the models whose referenced rows this transaction wrote itself (no one else sees them: looked up, not
+    locked)."""
     if not checks_by_batch():
         write_rows(plan.table, plan.columns, plan.rows(columns, count))
         return
-    _check_references(model, columns)
+    _check_references(model, columns, own)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         try:
@@ -81,21 +84,24 @@ def may_set_replication_role() -> bool:
 _ALLOWED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _check_references(model, columns: dict[str, Sequence]) -> None:
+def _check_references(model, columns: dict[str, Sequence], own) -> None:
     """Raise IntegrityError, as the database's own check would at the commit, if a reference names no row."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for field in model._meta.concrete_fields:
             if not field.many_to_one or not field.db_constraint or field.attname not in columns:
                 continue
-            wanted = set(columns[field.attname]) - {None}
+            wanted = list(set(columns[field.attname]) - {None})
             if not wanted:
                 continue
             target = field.target_field
             table, column = quote(target.model._meta.db_table), quote(target.column)
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) FOR KEY SHARE", [list(wanted)])
-            missing = wanted - {row[0] for row in cursor.fetchall()}
-            if missing:
+            lock = "" if target.model in own else " FOR KEY SHARE"
+            found = f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)"
+            cursor.execute(f"SELECT count(*) FROM ({found}{lock}) AS found", [wanted])
+            if cursor.fetchone()[0] != len(wanted):
+                cursor.execute(found, [wanted])
+                missing = set(wanted) - {row[0] for row in cursor.fetchall()}
                 raise IntegrityError(
                     f"{model._meta.db_table}.{field.column}: {len(missing)} reference(s) to no row of "
                     f"{target.model._meta.db_table} (e.g. {sorted(missing)[:3]})."

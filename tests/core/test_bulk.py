@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from cnum.activities.models import Activity
+from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.core import bulk
 from cnum.core.bulk import RowPlan, reserve_ids, write_checked, write_rows
 from tests.activities.factories import ActivityFactory
@@ -83,6 +83,13 @@ def test_a_reference_to_no_row_is_refused(by_batch, monkeypatch):
     with pytest.raises(IntegrityError), transaction.atomic():
         write_checked(Activity, RowPlan(Activity), _columns(model, advisor_id=[model.advisor_id, 10**9]), 2)
         connection.check_constraints(table_names=[Activity._meta.db_table])
+    # A reference to a row the load says it wrote itself is looked up all the same.
+    people = {"id": reserve_ids(Beneficiary, 1), "advisor_id": [model.advisor_id]}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_checked(Beneficiary, RowPlan(Beneficiary), people, 1)
+        columns = {"id": reserve_ids(Accompaniment, 1), "activity_id": [10**9], "beneficiary_id": people["id"]}
+        write_checked(Accompaniment, RowPlan(Accompaniment), columns, 1, own=(Activity, Beneficiary))
+        connection.check_constraints(table_names=[Accompaniment._meta.db_table])
 
 
 def test_rows_checked_by_batch_are_written_and_the_checks_back_on_after():

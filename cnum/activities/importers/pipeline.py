@@ -226,7 +226,7 @@ class BatchWriter:
             (Accompaniment, accompaniments, persons),
         ):
             if rows:
-                write_checked(model, self.plans[model], columns, rows)
+                write_checked(model, self.plans[model], columns, rows, own=(Activity, Beneficiary))
         activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
 
 
