@@ -108,9 +108,10 @@ def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
 
 
 #: Activities written in bulk by raw SQL (the importers, through cnum.core.bulk, which bypasses the write gateway),
-#: sent after the write, in its transaction, with `activities` (dicts of every Activity field by attname, `id`
-#: included), `people` ((activity id, the new anonymous Beneficiary's fields, the Accompaniment's fields) per person;
-#: only new people: an appended activity never names an existing one) and `state` (a dict the sender keeps for the
+#: sent after the write, in its transaction, with `activities` (by columns: every Activity field by attname, `id`
+#: included, each a list over the batch's activities), `people` (by columns over the new anonymous people: their
+#: Beneficiary's and Accompaniment's fields and `activity_id`; only new people: an appended activity never names an
+#: existing one) and `state` (a dict the sender keeps for the
 #: whole load, where listeners keep what they learn from one batch to the next). A load ends, still in its
 #: transaction, with one more signal with `final=True` (and no rows): listeners may hold sums until then. Listeners
 #: must account for the new rows exactly: nothing else will.

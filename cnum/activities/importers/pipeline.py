@@ -1,15 +1,17 @@
-"""The streaming pipeline every activity importer shares: read a row, parse it, check batches, write in batches.
+"""The streaming pipeline every activity importer shares: read rows, parse them, check and write them by batches.
 
-Memory stays bounded: rows are read one at a time (importers.reading), parsed into plain values, checked by batches
-of BATCH_SIZE with the national rules (cnum.activities.validation.validate_activities: the rules of the form and the
-API, each evaluated once per distinct combination of values in the batch), and written by batches with their
-anonymous beneficiaries and accompaniments by the raw writer (cnum.core.bulk: ids reserved, COPY on PostgreSQL,
-executemany on SQLite), which announces them to the statistics itself (`activities_appended`); only the source ids
-already seen are kept, to reject duplicates within the file. Everything runs in one transaction: by default
-(atomic), if any row is rejected the transaction is rolled back at the end and every rejected row is reported; with
-allow_partial the valid rows are kept. Idempotent by (source, source_id): a row whose id was imported before is
-counted unchanged and left as it is; when the file says something else than what is recorded, a warning names the
-fields that differ (nothing is changed silently, nothing is ignored silently).
+Memory stays bounded: rows are read one at a time (importers.reading) and handed to the parser a batch of BATCH_SIZE
+at a time when it reads by columns (`parse_batch`: cnum-csv and xlsx), else one at a time (cnfs-v1-csv: Drafts,
+gathered into a batch). A Batch holds the rows' values by columns: it is checked with the national rules by columns
+(cnum.activities.validation.validate_columns: the rules of the form and the API, each evaluated once per distinct
+combination of values in the batch), and written with its anonymous beneficiaries and accompaniments by the raw
+writer (cnum.core.bulk: ids reserved, COPY on PostgreSQL with the references checked once per batch where the role
+may, executemany on SQLite), which announces them to the statistics by columns (`activities_appended`); only the
+source ids already seen are kept, to reject duplicates within the file. Everything runs in one transaction: by
+default (atomic), if any row is rejected the transaction is rolled back at the end and every rejected row is
+reported; with allow_partial the valid rows are kept. Idempotent by (source, source_id): a row whose id was imported
+before is counted unchanged and left as it is; when the file says something else than what is recorded, a warning
+names the fields that differ (nothing is changed silently, nothing is ignored silently).
 """
 
 import operator
