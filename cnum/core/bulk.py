@@ -204,22 +204,18 @@ class RowPlan:
         return zip(*built, strict=True)
 
     def _converted(self, values: Sequence) -> list:
-        by_value, by_object, converted = {}, {}, []
-        for value in values:
-            if value.__class__ is str or value is None:
-                converted.append(value)
-            elif value.__class__ is list or value.__class__ is dict:
-                # The same parsed list is shared by the rows that gave the same text: converted once.
-                text = by_object.get(id(value))
-                if text is None:
-                    text = by_object[id(value)] = self._json(value)
-                converted.append(text)
-            else:
-                text = by_value.get(value)
-                if text is None:
-                    text = by_value[value] = plain(value)
-                converted.append(text)
-        return converted
+        """The values as written, each distinct one converted once: texts, dates and choices by value; lists and
+        dicts (JSON) by object, the rows of one parsed text sharing theirs."""
+        classes = set(map(type, values))
+        if not classes & _BY_OBJECT:
+            texts = {value: plain(value) for value in set(values)}
+            return list(map(texts.__getitem__, values))
+        ids = list(map(id, values))
+        texts = {
+            identity: self._json(value) if value.__class__ in _BY_OBJECT else plain(value)
+            for identity, value in dict(zip(ids, values, strict=True)).items()
+        }
+        return list(map(texts.__getitem__, ids))
 
     def _json(self, value) -> str:
         key = repr(value)  # tells [1], [True] and ["1"] apart, as their JSON does
@@ -229,6 +225,10 @@ class RowPlan:
             if len(self._texts) < 10_000:
                 self._texts[key] = text
         return text
+
+
+#: Converted by object: JSON values (unhashable), and numbers (True, 1 and 1.0 are one key in a dict, not in JSON).
+_BY_OBJECT = frozenset({list, dict, bool, int, float})
 
 
 def plain(value):

@@ -6,6 +6,7 @@ rules). Streaming, atomicity and idempotency: cnum.activities.importers.pipeline
 """
 
 import functools
+import operator
 from pathlib import Path
 
 from cnum.activities.enums import (
@@ -189,6 +190,8 @@ class RowParser:
         self.columns, self.advisor_email, self.source = columns, advisor_email, source
         self.lookups = Lookups()
         self.memo = Memo()
+        #: (advisor, day) → the structure employing them, or "?" (cnum.activities.importers.lookups.structure_of).
+        self.employers: dict[tuple, int | str] = {}
         self.caches: dict[str, dict[str, tuple]] = {}
         self.parsers = {column: functools.partial(_choice_or_blank, column=column, what=what) for column, what in (
             ("type", "Type d'activité"), ("type_lieu", "Type de lieu"), ("autonomie", "Autonomie"),
@@ -349,6 +352,8 @@ class _Columns:
     def __init__(self, parser: RowParser, rows: list[tuple[int, list[str]]]):
         self.parser, self.rows, self.bad = parser, rows, set()
         self.count = len(rows)
+        self.cells = [cells for _, cells in rows]
+        self.shortest = min(map(len, self.cells), default=0)
         self.parsed = {column: self._parse(column) for column in parser.parsers}
         self.ids = self.texts("id")
         self.bad.update(index for index, source_id in enumerate(self.ids) if not source_id)
@@ -357,7 +362,9 @@ class _Columns:
         position = self.parser.columns.get(column)
         if position is None:
             return [""] * self.count
-        return [cells[position].strip() if position < len(cells) else "" for _, cells in self.rows]
+        if position < self.shortest:  # every row has the cell
+            return list(map(str.strip, map(operator.itemgetter(position), self.cells)))
+        return [cells[position].strip() if position < len(cells) else "" for cells in self.cells]
 
     def _parse(self, column: str) -> list:
         """The column's values, each distinct text parsed once (kept for the file in the parser's cache); the rows
@@ -447,14 +454,18 @@ class _Columns:
         emails = [email or default for email in self.texts("conseiller_email")]
         advisors = self._mark(emails, {email: (email and lookups.advisor(email)) or "?" for email in set(emails)})
         pairs = list(zip(advisors, dates, strict=True))
-        employers = {}
-        for advisor_id, day in set(pairs):
-            try:
-                employers[advisor_id, day] = (
-                    lookups.structure_of(advisor_id, day) if day and advisor_id != "?" else "?"
-                )
-            except RowRejected:
-                employers[advisor_id, day] = "?"
+        employers, known = {}, self.parser.employers
+        for pair in set(pairs):
+            employer = known.get(pair)
+            if employer is None:
+                advisor_id, day = pair
+                try:
+                    employer = lookups.structure_of(advisor_id, day) if day and advisor_id != "?" else "?"
+                except RowRejected:
+                    employer = "?"
+                if len(known) < CACHE:
+                    known[pair] = employer
+            employers[pair] = employer
         return advisors, self._mark(pairs, employers)
 
     def _counts(self) -> list[tuple[int, int, int, bool]]:
