@@ -124,19 +124,16 @@ def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], mo
     contents = _contents(load, activities, mine)
     memberships = load.context.memberships
     team_days = [day if memberships.get(advisor_id) else None for advisor_id, day in zip(advisors, dates, strict=True)]
-    load.counts.update(
-        zip(
-            activities["structure_id"],
-            advisors,
-            team_days,
-            map(months.__getitem__, dates),
-            activities["type"],
-            activities["place_type"],
-            contents,
-            mine,
-            strict=True,
-        )
+    groups = zip(
+        activities["structure_id"],
+        advisors,
+        team_days,
+        map(months.__getitem__, dates),
+        activities["type"],
+        activities["place_type"],
+        strict=True,
     )
+    load.counts.update(zip(groups, contents, mine, strict=True))
 
 
 def _contents(load: _Load, activities: dict[str, list], mine: list[tuple]) -> list[int]:
@@ -184,14 +181,15 @@ def _spread(load: _Load) -> None:
     cells, and the new people, counted once in each (scope, period, type) cell of StatPeople their activity reaches
     (they have no other activity)."""
     groups: defaultdict[tuple, Counter] = defaultdict(Counter)
-    for (*group, content, people), count in load.counts.items():
-        sums = groups[tuple(group)]
-        for index, value in load.vectors[content]:
+    vectors, added = load.vectors, load.people
+    for (group, content, people), count in load.counts.items():
+        sums = groups[group]
+        for index, value in vectors[content]:
             sums[index] += value * count
-        for person in people:
-            for index, value in load.people[person]:
-                sums[index] += value * count
         if people:
+            for person in people:
+                for index, value in added[person]:
+                    sums[index] += value * count
             sums[PEOPLE_SUM] += len(people) * count
     load.counts.clear()
     context, tally = load.context, load.tally
