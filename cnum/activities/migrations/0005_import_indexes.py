@@ -4,6 +4,38 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+#: The single-column indexes the fields' `db_index` made: (model, field, index name), dropped by name so that
+#: neither engine rebuilds the table or checks the foreign keys again (AlterField would do both).
+OLD_INDEXES = (
+    ("activity", "advisor", "activities_activity_advisor_id_a09735bc"),
+    ("activity", "structure", "activities_activity_structure_id_11c7a3f9"),
+    ("activity", "commune", "activities_activity_commune_id_4aa6e4c9"),
+    ("activity", "redirection_site", "activities_activity_redirection_site_id_e7e79315"),
+    ("activity", "created_by", "activities_activity_created_by_id_b5334206"),
+    ("beneficiary", "commune", "activities_beneficiary_commune_id_dfb98f2d"),
+    ("beneficiary", "normalized_name", "activities_beneficiary_normalized_name_7a88b368"),
+    ("accompaniment", "activity", "activities_accompaniment_activity_id_8ca35952"),
+)
+#: PostgreSQL's second index of an indexed CharField, for LIKE.
+LIKE_INDEX = "activities_beneficiary_normalized_name_7a88b368_like"
+
+
+def drop_indexes(apps, schema_editor):
+    quote = schema_editor.quote_name
+    for _, _, name in OLD_INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {quote(name)}")
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {quote(LIKE_INDEX)}")
+
+
+def restore_indexes(apps, schema_editor):
+    for model_name, field_name, name in OLD_INDEXES:
+        model = apps.get_model("activities", model_name)
+        field = model._meta.get_field(field_name)
+        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], name=name))
+        if field_name == "normalized_name" and schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(schema_editor._create_like_index_sql(model, field))
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -16,95 +48,100 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="accompaniment",
-            name="activity",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="accompaniments",
-                to="activities.activity",
-                verbose_name="activité",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="advisor",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="activities",
-                to="advisors.advisor",
-                verbose_name="conseiller",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="commune",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="activities",
-                to="territories.commune",
-                verbose_name="commune",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="created_by",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="saisi par",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="redirection_site",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="redirected_activities",
-                to="sites.site",
-                verbose_name="lieu d'orientation",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="structure",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="activities",
-                to="structures.structure",
-                verbose_name="structure employeuse",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="beneficiary",
-            name="commune",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="territories.commune",
-                verbose_name="commune de résidence",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="beneficiary",
-            name="normalized_name",
-            field=models.CharField(blank=True, editable=False, max_length=200),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="accompaniment",
+                    name="activity",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accompaniments",
+                        to="activities.activity",
+                        verbose_name="activité",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="advisor",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="advisors.advisor",
+                        verbose_name="conseiller",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="commune",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="territories.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="created_by",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="saisi par",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="redirection_site",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="redirected_activities",
+                        to="sites.site",
+                        verbose_name="lieu d'orientation",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="structure",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="structures.structure",
+                        verbose_name="structure employeuse",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="beneficiary",
+                    name="commune",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="territories.commune",
+                        verbose_name="commune de résidence",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="beneficiary",
+                    name="normalized_name",
+                    field=models.CharField(blank=True, editable=False, max_length=200),
+                ),
+            ],
+            database_operations=[migrations.RunPython(drop_indexes, restore_indexes)],
         ),
         migrations.AddIndex(
             model_name="activity",
