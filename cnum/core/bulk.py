@@ -40,7 +40,8 @@ def write_checked(model, plan: "RowPlan", columns: dict[str, Sequence], count: i
     where the database lets the load do so (`checks_by_batch`): each foreign key's distinct values looked up at once
     and locked as PostgreSQL's own check locks them (FOR KEY SHARE: no one may delete them until the commit, everyone
     may still use them), then the rows copied with the per-row checks off (`session_replication_role`, for this
-    statement only). Elsewhere the rows are written plainly and the database checks each reference itself.
+    statement only: it turns off every ordinary trigger of the table, and the tables written this way have none but
+    the foreign keys'). Elsewhere the rows are written plainly and the database checks each reference itself.
 
     `own`: the models whose referenced rows this transaction wrote itself (no one else sees them: looked up, not
     locked)."""
