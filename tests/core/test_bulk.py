@@ -111,3 +111,15 @@ def test_a_role_that_may_not_set_the_replication_role_leaves_the_checks_to_the_d
         cursor.execute("SET LOCAL ROLE cnum_test_plain")
         assert bulk.may_set_replication_role() is False
         cursor.execute("RESET ROLE")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers")
+def test_the_tables_written_with_the_checks_by_batch_have_no_trigger_of_their_own():
+    # session_replication_role = replica turns off every ordinary trigger while the rows are copied: a trigger added
+    # to these tables would be skipped by the imports (cnum.core.bulk.write_checked).
+    tables = [model._meta.db_table for model in (Activity, Beneficiary, Accompaniment)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid::regclass::text = ANY(%s) AND NOT tgisinternal", [tables]
+        )
+        assert cursor.fetchall() == []
