@@ -51,10 +51,9 @@ def write_checked(model, plan: "RowPlan", columns: dict[str, Sequence], count: i
     _check_references(model, columns, own)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-        try:
-            write_rows(plan.table, plan.columns, plan.rows(columns, count))
-        finally:
-            cursor.execute("SET LOCAL session_replication_role = origin")
+        write_rows(plan.table, plan.columns, plan.rows(columns, count))
+        # Not in a `finally`: after an error the transaction (or savepoint) is rolled back, and the setting with it.
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def checks_by_batch() -> bool:
