@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 
 from cnum.accounts.enums import Role
 from cnum.accounts.perms import ROLE_BOUND_PERMISSIONS, role_permissions
+from cnum.core import prepared
 
 #: The kind of object that bounds each role's scope. A model that a later app has not installed yet is skipped,
 #: so the roles work as the registry grows (docs/adr/0003-roles-and-scopes.md).
@@ -112,8 +113,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def role_assignments(self) -> list["RoleAssignment"]:
-        """The user's roles, widest scope first."""
-        assignments = list(self.roles.select_related("scope_type"))
+        """The user's roles, widest scope first (read at every request: one statement compiled once)."""
+        assignments = []
+        width = len(ROLE_COLUMNS)
+        for row in _ROLES.rows(user_id=self.pk):
+            assignment = prepared.instance(RoleAssignment, row)
+            # As select_related("scope_type") would: the scope's type from the same row.
+            assignment.scope_type = prepared.instance(ContentType, row, width)
+            assignments.append(assignment)
         return sorted(assignments, key=lambda a: (ROLE_ORDER.index(a.role), a.pk))
 
     def has_perm(self, perm, obj=None):
@@ -213,3 +220,15 @@ class RoleAssignment(models.Model):
         self.scope_type = ContentType.objects.get_for_model(model)
         if not model._default_manager.filter(pk=self.scope_id).exists():
             raise ValidationError({"scope_id": f"Périmètre introuvable : {self.scope_id}."})
+
+
+ROLE_COLUMNS = prepared.columns(RoleAssignment)
+#: A user's role assignments with their scopes' types (User.role_assignments).
+_ROLES = prepared.Prepared(
+    lambda user_id: (
+        RoleAssignment.objects.filter(user_id=user_id)
+        .order_by()
+        .values_list(*ROLE_COLUMNS, *prepared.columns(ContentType, "scope_type__"))
+    ),
+    user_id=int,
+)
