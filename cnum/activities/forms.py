@@ -22,7 +22,9 @@ from cnum.activities.enums import (
 )
 from cnum.activities.models import Activity, ActivityTag, Beneficiary, CoordinationActivity, Tag
 from cnum.activities.validation import BREAKDOWNS, EARLIEST_DATE, MAX_DURATION, MIN_DURATION, validate_activity
+from cnum.advisors.models import Advisor
 from cnum.core.forms import BaseForm, BaseModelForm, DateInput, LazyModelChoiceField, LazyModelMultipleChoiceField
+from cnum.core.prepared import Prepared
 from cnum.core.validators import french_phone
 from cnum.sites.models import ListContains, Site
 from cnum.territories.forms import CommuneField
@@ -58,6 +60,19 @@ def sites_of(advisor):
     assigned = advisor.site_assignments.values("site_id")
     employers = advisor.contracts.values("structure_id")
     return Site.objects.filter(Q(pk__in=assigned) | Q(structure_id__in=employers)).order_by("name")
+
+
+#: Whether `sites_of(advisor)` holds a site: the recording's check of its site (form and API), compiled once.
+_OFFERED_SITE = Prepared(
+    lambda advisor_id, site_id: sites_of(Advisor(pk=advisor_id)).filter(pk=site_id).order_by().values_list("pk")[:1],
+    advisor_id=int,
+    site_id=int,
+)
+
+
+def offers_site(advisor, site_id: int) -> bool:
+    """Whether `site_id` is one of the sites the advisor records at (`sites_of`)."""
+    return _OFFERED_SITE.first(advisor_id=advisor.pk, site_id=site_id) is not None
 
 
 def france_services_near(advisor):
@@ -161,6 +176,7 @@ class ActivityForm(BaseForm):
         # Built when used: a recording posted without tags, orientation or followed person never reads their choices.
         self.fields["tags"].set_queryset_factory(lambda: self._usable_tags(activity))
         self.fields["site"].set_queryset_factory(lambda: sites_of(advisor))
+        self.fields["site"].set_lookup(lambda pk: offers_site(advisor, pk))
         self.fields["redirection_site"].set_queryset_factory(lambda: france_services_near(advisor))
         for name in ("beneficiary", "beneficiaries"):
             self.fields[name].set_queryset_factory(self._followed)

@@ -7,6 +7,7 @@ an anonymous person) and `progressed`; for a collective one: `beneficiaries`, th
 for both, optionally `tags` (Tag objects or ids the advisor may use; absent or None leaves them as they are).
 """
 
+import datetime
 import re
 import unicodedata
 from collections import defaultdict
@@ -20,6 +21,7 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary, Tag
 from cnum.activities.signals import creating, tracking
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Contract
+from cnum.core.prepared import Prepared
 
 #: Activity fields copied from `data` as they are.
 PLAIN_FIELDS = (
@@ -69,12 +71,22 @@ def current_employer(advisor):
     return contract.structure
 
 
+#: current_employer's id alone, one column, compiled once (cnum.core.prepared).
+_EMPLOYER_ID = Prepared(
+    lambda advisor_id, day: (
+        Contract.objects.current(on=day).filter(advisor_id=advisor_id).values_list("structure_id")[:1]
+    ),
+    advisor_id=int,
+    day=datetime.date,
+)
+
+
 def _current_employer_id(advisor) -> int:
-    """current_employer's id alone: one column read (a recording needs no more)."""
-    structure_id = Contract.objects.current().filter(advisor=advisor).values_list("structure_id", flat=True).first()
-    if structure_id is None:
+    """current_employer's id alone (a recording needs no more)."""
+    row = _EMPLOYER_ID.first(advisor_id=advisor.pk, day=timezone.localdate())
+    if row is None:
         raise ValidationError(NO_CONTRACT)
-    return structure_id
+    return row[0]
 
 
 NO_CONTRACT = "Aucun contrat en cours : l'activité ne peut pas être rattachée à une structure."

@@ -19,7 +19,7 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from cnum.activities.enums import ActivityType
-from cnum.activities.forms import france_services_near, sites_of
+from cnum.activities.forms import france_services_near, offers_site, sites_of
 from cnum.activities.models import Activity, Tag
 from cnum.activities.perms import can_edit_activity, private_tags_of
 from cnum.activities.services import activity_delete, activity_record, activity_update
@@ -236,7 +236,9 @@ def _related(payload: ActivityIn, advisor: Advisor | None) -> tuple[dict, dict[s
     for field, value, offered, message in lookups:
         # Built only for a value given (building and compiling it is most of a lookup's cost); the id is enough
         # to record (the rules read whether a site is given, the service writes its id).
-        if value is not None:
+        if value is not None and field == "site" and advisor and 0 < value < 2**63:
+            found[field] = value if offers_site(advisor, value) else None  # the common case, compiled once
+        elif value is not None:
             queryset = offered(advisor) if advisor else Site.objects.all()
             found[field] = queryset.filter(pk=value).order_by().values_list("pk", flat=True).first()
         else:

@@ -3,7 +3,7 @@ e-mail, free-text search, phone number or password-reset token (docs/privacy.md,
 
 import logging
 
-from gunicorn.glogging import Logger
+from gunicorn.glogging import Logger, SafeAtoms
 
 from cnum.core.logging import mask_url
 
@@ -20,15 +20,26 @@ class UrlFilter(logging.Filter):
         return True
 
 
+class MaskedAtoms(SafeAtoms):
+    """gunicorn's atoms, each text masked (then its quotes escaped, as gunicorn does) when the line's format reads
+    it: a line reads about ten of the forty-odd atoms (every request and response header, every environ variable),
+    and masking them all took ≈ 5 % of a recording's CPU (issue #20)."""
+
+    def __init__(self, atoms):
+        dict.__init__(self, atoms)
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return mask_url(value).replace('"', '\\"') if isinstance(value, str) else value
+
+
 class PersonalDataLogger(Logger):
     """Every text atom of the access log (request line, path, query, referer, headers, environ) through
     `mask_url`, whatever `access_log_format` says."""
+
+    atoms_wrapper_class = MaskedAtoms
 
     def setup(self, cfg):
         super().setup(cfg)
         if not any(isinstance(existing, UrlFilter) for existing in self.error_log.filters):
             self.error_log.addFilter(UrlFilter())
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {key: mask_url(value) if isinstance(value, str) else value for key, value in atoms.items()}

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import router
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from dsfr.forms import DsfrBaseForm
@@ -65,8 +66,30 @@ class LazyQuerysetMixin:
 
 
 class LazyModelChoiceField(LazyQuerysetMixin, forms.ModelChoiceField):
+    _lookup = None
+
     def _empty(self):
         return None
+
+    def set_lookup(self, lookup) -> None:
+        """Check a posted key with `lookup(pk) -> bool` (is it one of the choices?) instead of building the choices'
+        queryset, as long as nothing built it (a prepared read: cnum.core.prepared). The cleaned value is then the
+        object with its key alone loaded: its other fields are read if something uses them."""
+        self._lookup = lookup
+
+    def clean(self, value):
+        if self._lookup is None or self._factory is None or value in self.empty_values:
+            return super().clean(value)
+        model = self._queryset.model
+        try:
+            pk = model._meta.pk.to_python(getattr(value, "pk", value))
+            known = 0 < pk < 2**63 and self._lookup(pk)
+        except (TypeError, ValueError, ValidationError):
+            known = False
+        if not known:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        self.validate(value)
+        return model.from_db(router.db_for_read(model), [model._meta.pk.attname], [pk])
 
 
 class LazyModelMultipleChoiceField(LazyQuerysetMixin, forms.ModelMultipleChoiceField):
