@@ -27,6 +27,7 @@ from django.db import connections, models
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from cnum.core import bulk
 from cnum.core.enums import AuditAction
 
 
@@ -168,11 +169,18 @@ def _record_delete(sender, instance, **kwargs):
     _write(instance, AuditAction.DELETE, _redact(sender, changes))
 
 
+def record_created(instance) -> None:
+    """Record the creation of `instance`, written without `save()` (cnum.core.bulk.insert_object), as the signal of
+    its save would have."""
+    if type(instance) in _registry:
+        _record_save(type(instance), instance, created=True)
+
+
 def _write(instance, action: str, changes: dict):
     from cnum.core.models import AuditEvent
 
     actor = current_actor()
-    AuditEvent.objects.create(
+    event = AuditEvent(
         actor_id=actor.user_id,
         actor_label=actor.label[:200],
         action=action,
@@ -181,6 +189,7 @@ def _write(instance, action: str, changes: dict):
         object_repr=_labels.get(type(instance), str)(instance)[:300],
         changes=changes,
     )
+    bulk.insert_object(event)  # the INSERT's text built once: an event is written at every recording (issue #20)
 
 
 def record_bulk(model: type[models.Model], *, summary: dict, description: str = ""):

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
+from cnum.core.bulk import insert_object
 from cnum.stats import rollups
 from cnum.stats.catalogue import DISTINCTS
 from cnum.stats.models import StatPending
@@ -39,8 +40,11 @@ _caught_up = contextvars.ContextVar("cnum_stats_caught_up", default=False)
 def defer(activity_ids: Iterable[int]) -> None:
     """Queue new activities in the current transaction; they are counted just after it commits."""
     ids = sorted(set(activity_ids))
-    if ids:
+    if len(ids) == 1:  # a recording: one INSERT whose text is built once (issue #20)
+        insert_object(StatPending(activity=ids[0]))
+    elif ids:
         StatPending.objects.bulk_create([StatPending(activity=pk) for pk in ids])
+    if ids:
         transaction.on_commit(_committed)
 
 

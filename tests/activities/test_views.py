@@ -130,6 +130,19 @@ def test_a_recording_reads_only_what_it_needs(advisor_client, advisor, django_as
     assert not [sql for sql in statements if "activities_tag" in sql or 'activities_beneficiary"."is_followed' in sql]
 
 
+@pytest.mark.parametrize("site", ["elsewhere", "999999999", "9" * 30, "abc"])
+def test_the_form_records_at_one_of_the_advisors_sites_only(advisor_client, advisor, site):
+    """The posted site is checked among the advisor's (cnum.activities.forms.offers_site, without building the
+    choices); another structure's site, an unknown or unreadable id is refused in French, nothing recorded."""
+    posted = SiteFactory().pk if site == "elsewhere" else site
+    response = advisor_client.post(reverse("activities:create"), minimal_post(advisor, site=posted))
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.context["form"].errors["site"][0]
+    assert not Activity.objects.exists()
+    assert advisor_client.post(reverse("activities:create"), minimal_post(advisor)).status_code == 302
+    assert Activity.objects.get().site_id == advisor.site_assignments.get().site_id
+
+
 def test_record_collective_ignores_individual_fields(advisor_client, advisor):
     data = minimal_post(
         advisor, type="collectif", autonomy="autonome", title="Découvrir la tablette", level="debutant"

@@ -1,0 +1,81 @@
+"""Reads compiled once (cnum.core.prepared) and rows written by one prepared INSERT (cnum.core.bulk.insert_object):
+the same rows as the ORM's, whatever the values, on both engines."""
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from cnum.accounts.models import User
+from cnum.activities.models import Activity
+from cnum.advisors.models import Contract
+from cnum.core.bulk import insert_object
+from cnum.core.models import AuditEvent
+from cnum.core.prepared import Prepared, columns, instance
+from tests.activities.factories import ActivityFactory
+from tests.advisors.factories import ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+CURRENT = Prepared(
+    lambda advisor_id, day: Contract.objects.current(on=day).filter(advisor_id=advisor_id).values_list("pk"),
+    advisor_id=int,
+    day=datetime.date,
+)
+
+
+def test_a_prepared_read_answers_as_its_queryset_for_every_value():
+    ended = ContractFactory(start=datetime.date(2024, 1, 1), end=datetime.date(2024, 6, 30))
+    running = ContractFactory(advisor=ended.advisor, start=datetime.date(2024, 7, 1))
+    other = ContractFactory(start=datetime.date(2024, 1, 1))
+    for advisor in (ended.advisor, other.advisor):
+        for day in (datetime.date(2023, 12, 31), datetime.date(2024, 6, 30), datetime.date(2024, 7, 1)):
+            expected = set(Contract.objects.current(on=day).filter(advisor=advisor).values_list("pk"))
+            assert set(CURRENT.rows(advisor_id=advisor.pk, day=day)) == expected
+    assert CURRENT.rows(advisor_id=ended.advisor_id, day=datetime.date(2024, 7, 1)) == [(running.pk,)]
+    assert CURRENT.first(advisor_id=ended.advisor_id, day=datetime.date(2023, 1, 1)) is None
+
+
+def test_columns_come_back_converted_and_build_the_orms_objects():
+    user = User.objects.create(email="camille@exemple.fr", is_active=False)
+    read = Prepared(lambda pk: User.objects.filter(pk=pk).values_list(*columns(User)), pk=int)
+    found = instance(User, read.first(pk=user.pk))
+    stored = User.objects.get(pk=user.pk)
+    assert found.is_active is False and found.date_joined == stored.date_joined
+    assert timezone.is_aware(found.date_joined)
+    assert {f.attname: getattr(found, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in User._meta.concrete_fields
+    }
+    assert instance(User, (None,) * len(columns(User))) is None
+
+
+def test_a_parameter_the_query_does_not_hold_is_refused():
+    unused = Prepared(lambda pk, name: User.objects.filter(pk=pk).values_list("pk"), pk=int, name=str)
+    with pytest.raises(ValueError, match="name"):
+        unused.rows(pk=1, name="x")
+    with pytest.raises(TypeError):
+        Prepared(lambda flag: User.objects.filter(is_active=flag), flag=bool)
+
+
+def test_an_object_inserted_raw_reads_back_as_the_orm_wrote_it():
+    model = ActivityFactory(themes=["email", "sante"], anonymous_breakdown={"genre": {"feminin": 2}})
+    copy = Activity(
+        **{f.attname: getattr(model, f.attname) for f in Activity._meta.concrete_fields if not f.primary_key}
+    )
+    before = timezone.now()
+    insert_object(copy)
+    assert copy.pk and copy.pk != model.pk and not copy._state.adding
+    stored = Activity.objects.get(pk=copy.pk)
+    skip = {"id", "created_at", "updated_at"}
+    fields = [f.attname for f in Activity._meta.concrete_fields if f.attname not in skip]
+    assert [getattr(stored, name) for name in fields] == [getattr(model, name) for name in fields]
+    assert stored.created_at == copy.created_at and stored.created_at >= before
+    # Stored as the ORM stores moments: lookups on them compare right.
+    assert Activity.objects.filter(pk=copy.pk, created_at__gte=before, updated_at__lte=timezone.now()).exists()
+    kind = ContentType.objects.get_for_model(Activity)
+    event = AuditEvent(
+        actor_label="t", action="create", content_type=kind, object_repr="x", changes={"é": [None, "à"]}
+    )
+    insert_object(event)
+    assert AuditEvent.objects.get(pk=event.pk).changes == {"é": [None, "à"]}
