@@ -1,7 +1,7 @@
 """Recording an activity in one page, and following a beneficiary (DSFR forms, French labels)."""
 
 from django import forms
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from cnum.activities.enums import (
@@ -281,6 +281,8 @@ class ActivityForm(BaseForm):
             data.pop(field)
         for field in ("anonymous_participants", "anonymous_first_time", "anonymous_asked", "anonymous_progressed"):
             data[field] = data.get(field) or 0
+        if isinstance(data.get("tags"), QuerySet) and data["tags"].query.is_empty():
+            data["tags"] = []  # none ticked: the same to the service, without evaluating an empty queryset
         return data
 
 

@@ -18,14 +18,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from cnum.accounts.enums import Role
 from cnum.accounts.perms import acting_as
 from cnum.activities.enums import TagScope, TagVisibility
-from cnum.advisors.models import TeamMembership
+from cnum.advisors.models import TeamMembership, advisor_of
 from cnum.advisors.perms import current_team_member_ids
 from cnum.structures.models import Structure
 
 
 def acting_advisor(user):
     """The Advisor the user records activities as: acting in the advisor role, with a linked Advisor."""
-    return getattr(user, "advisor", None) if acting_as(user, Role.ADVISOR) else None
+    return advisor_of(user) if acting_as(user, Role.ADVISOR) else None
 
 
 def can_view_team_activities(user) -> bool:

@@ -21,6 +21,7 @@ from cnum.advisors.enums import (
     MembershipStatus,
     TrainingKind,
 )
+from cnum.core import prepared
 from cnum.core.writes import Gateway, GatewayQuerySet
 from cnum.sites.models import Site
 from cnum.structures.enums import PostStatus
@@ -434,3 +435,25 @@ class Training(Period):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.advisor}"
+
+
+#: A user's Advisor (the reverse of Advisor.user), read at every recording: compiled once (cnum.core.prepared).
+_ADVISOR_OF_USER = prepared.Prepared(
+    lambda user_id: Advisor.objects.filter(user_id=user_id).order_by().values_list(*prepared.columns(Advisor))[:1],
+    user_id=int,
+)
+
+
+def advisor_of(user) -> Advisor | None:
+    """`user.advisor`, or None: read by a statement compiled once, and kept on the user as the ORM keeps it (a
+    second `user.advisor` reads nothing)."""
+    if user.pk is None:
+        return None
+    relation = Advisor._meta.get_field("user")
+    if not relation.remote_field.is_cached(user):
+        row = _ADVISOR_OF_USER.first(user_id=user.pk)
+        advisor = prepared.instance(Advisor, row) if row else None
+        relation.remote_field.set_cached_value(user, advisor)
+        if advisor is not None:
+            relation.set_cached_value(advisor, user)
+    return getattr(user, "advisor", None)

@@ -102,6 +102,17 @@ def _read(scope: Scope) -> tuple[int, int, int]:
     return tuple(found.get(key, 0) for key in wanted)
 
 
+def registry_key() -> tuple[int, int]:
+    """(generation, registry) versions, in one query: what the rollups read beside the activities (the structures'
+    territories, hubs and networks, the advisors' teams) is unchanged while they are."""
+    found = dict(
+        ScopeVersion.objects.filter(
+            Q(scope_kind=GENERATION[0], scope_code=GENERATION[1]) | Q(scope_kind=REGISTRY[0], scope_code=REGISTRY[1])
+        ).values_list("scope_kind", "version")
+    )
+    return found.get(GENERATION[0], 0), found.get(REGISTRY[0], 0)
+
+
 def read_codes(kind: str, codes: Iterable[str]) -> tuple[int, dict[str, int]]:
     """(generation, {code: version}) for many scopes of one kind (a map's départements), in one query; a scope never
     written has version 0."""

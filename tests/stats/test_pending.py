@@ -21,6 +21,7 @@ from cnum.stats.scopes import Scope, ScopeKind
 from tests.activities.factories import ActivityFactory, BeneficiaryFactory
 from tests.activities.test_services import data
 from tests.advisors.factories import ContractFactory
+from tests.territories.factories import CommuneFactory
 
 pytestmark = pytest.mark.django_db
 MONTH = datetime.date(2025, 3, 1)
@@ -72,7 +73,7 @@ def test_the_task_worker_counts_what_a_dead_process_left_when_it_starts(advisor,
 def test_a_drain_that_fails_keeps_the_queue_and_a_later_one_counts_it(advisor, monkeypatch):
     services.activity_record(advisor=advisor, data=anonymous(), by=None)
 
-    def broken(ids):
+    def broken(ids, **kwargs):
         rollups.apply(
             rollups.Tally(
                 cells={("national", "", MONTH, "individuel", "lieu_activite", "public"): [1] * len(rollups.MEASURES)}
@@ -156,4 +157,23 @@ def test_one_drain_at_a_time_and_none_counts_twice(advisor, monkeypatch):
     results.append(pending.drain())
     assert results == [0, 2]
     assert counted(advisor) == 2
+    verify_exits_clean()
+
+
+def test_the_drains_keep_the_scopes_until_the_registry_changes(advisor, django_assert_num_queries):
+    """A drain reads the structures' scopes and the teams once; a later one reads only the registry's version, and
+    reads them again once a structure changed (here it moves to another département): nothing counted in the old
+    one (issue #20, cnum.stats.pending._scope_context)."""
+    services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    pending.drain()
+    services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    with django_assert_num_queries(15) as kept:  # the scopes kept: no hub, network, structure or team read
+        pending.drain()
+    assert not [q for q in kept.captured_queries if "structures_" in q["sql"] or "teammembership" in q["sql"]]
+    structure = advisor.contracts.get().structure
+    structure.commune = CommuneFactory(code="13055", name="Marseille", departement__code="13")
+    structure.save()
+    services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    pending.drain()
+    assert StatCell.objects.filter(scope_kind=ScopeKind.DEPARTEMENT, scope_code="13", month=MONTH).exists()
     verify_exits_clean()
