@@ -146,7 +146,11 @@ def apply_created(activity_ids: Iterable[int], *, context: rollups.ScopeContext 
     rollups.add_contributions(tally, ids, context)
     for distinct in DISTINCTS:
         new = rollups.distinct_keys(distinct, context, activities=ids)
-        rest = rollups.distinct_keys(distinct, context, entities=new.keys(), excluding=ids, counted_only=True)
+        # Only the cells of the new activities matter: their years' periods, and all time.
+        years = {int(period[:4]) for keys in new.values() for _, _, period, _ in keys if period != "all"}
+        rest = rollups.distinct_keys(
+            distinct, context, entities=new.keys(), excluding=ids, counted_only=True, years=years
+        )
         for entity, keys in new.items():
             for key in keys - rest.get(entity, set()):
                 tally.people[(*key, distinct.column)] += 1

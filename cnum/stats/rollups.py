@@ -241,11 +241,16 @@ def distinct_keys(
     activities: Iterable[int] | None = None,
     excluding: Iterable[int] = (),
     counted_only: bool = False,
+    years: Iterable[int] | None = None,
 ) -> dict[int, set[tuple]]:
     """For each entity `distinct` counts (a person, an advisor), the (scope kind, scope code, period, type) cells of
     StatPeople it counts in once: from its rows among `entities`' (all but those of the activities `excluding`, and
     with `counted_only` but those of the activities pending in StatPending), or among the rows of `activities`
     (None: every row).
+
+    `years`: only the cells of these years' periods and of all time are wanted: the months are read in these years
+    only, and all time from one row per (entity, type, structure, advisor) — an advisor's whole history is ≈ 1,000
+    activities, read again by every drain that counts one more (issue #20). Other periods' cells are left out.
 
     The scopes but the teams are listed once per month (an advisor's years of activities are a few hundred months);
     the teams, by day, only for advisors who were ever in one."""
@@ -267,13 +272,21 @@ def distinct_keys(
             rows, left_out = rows.exclude(**{f"{distinct.path('id')}__in": sorted(excluding)}), set()
         else:
             left_out = excluding
-        monthly = _rows(distinct, rows, left_out, by_month=True)
-        context.load({row[3] for row in monthly}, {row[4] for row in monthly})
+        if years is None:
+            monthly = _rows(distinct, rows, left_out, by_month=True)
+            whole = set()
+        else:
+            monthly = _rows(distinct, rows.filter(**_within(distinct, years)), left_out, by_month=True)
+            whole = _rows(distinct, rows, left_out, by_month=None)
+        context.load({row[3] for row in monthly | whole}, {row[4] for row in monthly | whole})
         for entity, month, kind, structure_id, advisor_id in monthly:
             periods = periods_of(month)
             for scope in context.fixed_scopes(structure_id, advisor_id):
                 _add(keys[entity], scope, periods, kind)
-        members = sorted({row[4] for row in monthly if context.memberships.get(row[4])})
+        for entity, _, kind, structure_id, advisor_id in whole:
+            for scope in context.fixed_scopes(structure_id, advisor_id):
+                _add(keys[entity], scope, ALL_TIME, kind)
+        members = sorted({row[4] for row in monthly | whole if context.memberships.get(row[4])})
         if members:
             daily = _rows(distinct, rows.filter(**{f"{distinct.path('advisor_id')}__in": members}), left_out)
             for entity, day, kind, _, advisor_id in daily:
@@ -282,20 +295,38 @@ def distinct_keys(
     return keys
 
 
-def _rows(distinct: Distinct, rows: QuerySet, left_out: set[int], *, by_month: bool = False) -> set[tuple]:
+#: The periods of all time alone (`distinct_keys` with `years`).
+ALL_TIME = ("all",)
+
+
+def _within(distinct: Distinct, years: Iterable[int]) -> dict:
+    years = sorted(set(years))
+    if not years:
+        return {f"{distinct.path('date')}__isnull": True}  # no year: no month wanted (the date is never empty)
+    first, last = datetime.date(years[0], 1, 1), datetime.date(years[-1] + 1, 1, 1)
+    return {f"{distinct.path('date')}__gte": first, f"{distinct.path('date')}__lt": last}
+
+
+def _rows(distinct: Distinct, rows: QuerySet, left_out: set[int], *, by_month: bool | None = False) -> set[tuple]:
     """Distinct (entity, day or first of the month, type, structure, advisor) of the rows, but those of the
     activities `left_out`. Months are cut from the ISO date by the database (a few hundred rows for an advisor's
-    thousands of activities)."""
+    thousands of activities); `by_month=None`: no date at all (None in its place), one row per (entity, type,
+    structure, advisor)."""
+    attributes = tuple(distinct.path(name) for name in ("type", "structure_id", "advisor_id"))
+    if by_month is None:
+        found = _distinct(distinct, rows, (distinct.entity, *attributes), left_out)
+        return {(entity, None, *rest) for entity, *rest in found}
     day = Substr(Cast(distinct.path("date"), CharField()), 1, 7) if by_month else F(distinct.path("date"))
-    rows = rows.annotate(cnum_day=day)
-    fields = (distinct.entity, "cnum_day", *(distinct.path(name) for name in ("type", "structure_id", "advisor_id")))
-    if left_out:
-        found = {row[1:] for row in rows.values_list(distinct.path("id"), *fields) if row[0] not in left_out}
-    else:
-        found = set(rows.values_list(*fields).distinct())
+    found = _distinct(distinct, rows.annotate(cnum_day=day), (distinct.entity, "cnum_day", *attributes), left_out)
     if by_month:
         return {(entity, _first_of(month), *rest) for entity, month, *rest in found}
     return found
+
+
+def _distinct(distinct: Distinct, rows: QuerySet, fields: tuple, left_out: set[int]) -> set[tuple]:
+    if left_out:
+        return {row[1:] for row in rows.values_list(distinct.path("id"), *fields) if row[0] not in left_out}
+    return set(rows.values_list(*fields).distinct())
 
 
 def _first_of(month: str) -> datetime.date:
