@@ -178,13 +178,7 @@ class RowPlan:
         for position in self.converted:
             value = row[position]
             if value.__class__ is list:
-                key = repr(value)  # tells [1], [True] and ["1"] apart, as their JSON does
-                text = self._texts.get(key)
-                if text is None:
-                    text = json.dumps(value)
-                    if len(self._texts) < 10_000:
-                        self._texts[key] = text
-                row[position] = text
+                row[position] = self._json(value)
             elif value.__class__ is not str and value is not None:
                 row[position] = plain(value)
         return tuple(row)
