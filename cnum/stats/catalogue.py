@@ -71,6 +71,9 @@ class Distinct:
     activity: str
     #: Add the workshops' anonymous participants who came for the first time (people who cannot be told apart).
     with_anonymous_first_time: bool = False
+    #: An entity has many rows (an advisor: ≈ 1,000 activities, a person a few): a drain looks for its earlier rows
+    #: in the new activities' months first, and reads wider only for the cells still not found (`rollups.WINDOWS`).
+    many_rows: bool = False
 
     def path(self, name: str) -> str:
         """The path of an activity field seen from the source rows."""
@@ -84,7 +87,7 @@ PEOPLE = Distinct(
     activity="activity__",
     with_anonymous_first_time=True,
 )
-ADVISORS = Distinct(column="advisors", source="activity", entity="advisor_id", activity="")
+ADVISORS = Distinct(column="advisors", source="activity", entity="advisor_id", activity="", many_rows=True)
 #: Every distinct count, in StatPeople's column order. A new one: an entry here, its Measure, a migration.
 DISTINCTS = (PEOPLE, ADVISORS)
 

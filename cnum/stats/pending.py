@@ -146,13 +146,22 @@ def apply_created(activity_ids: Iterable[int], *, context: rollups.ScopeContext 
     rollups.add_contributions(tally, ids, context)
     for distinct in DISTINCTS:
         new = rollups.distinct_keys(distinct, context, activities=ids)
-        # Only the cells of the new activities matter: their years' periods, and all time.
-        years = {int(period[:4]) for keys in new.values() for _, _, period, _ in keys if period != "all"}
-        rest = rollups.distinct_keys(
-            distinct, context, entities=new.keys(), excluding=ids, counted_only=True, years=years
-        )
-        for entity, keys in new.items():
-            for key in keys - rest.get(entity, set()):
+        # Only the cells of the new activities matter: looked for in the narrowest window first, wider for the
+        # entities with cells still not found (rollups.windows).
+        periods = {period for keys in new.values() for _, _, period, _ in keys}
+        wanted = {entity: set(keys) for entity, keys in new.items()}
+        for window in rollups.windows(distinct, periods):
+            if not wanted:
+                break
+            rest = rollups.distinct_keys(
+                distinct, context, entities=wanted.keys(), excluding=ids, counted_only=True, within=window
+            )
+            for entity, keys in rest.items():
+                wanted[entity] -= keys
+                if not wanted[entity]:
+                    del wanted[entity]
+        for keys in wanted.values():
+            for key in keys:
                 tally.people[(*key, distinct.column)] += 1
     rollups.apply(tally)
     rollups.bump_versions(tally)  # the cached dashboards of these scopes (cnum.stats.versions)

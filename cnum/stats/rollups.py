@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.db.models import CharField, F, Q, QuerySet
@@ -233,6 +234,22 @@ def _add_activity(tally: Tally, row: dict, people: list, context: ScopeContext, 
 SQL_EXCLUSION = 1_000
 
 
+@dataclass(frozen=True)
+class Window:
+    """Dates an entity's earlier rows are looked for in: [first, end) ranges (none: all time). `whole`: only the
+    cells of all time are still wanted (the narrower windows read every row of the shorter periods)."""
+
+    ranges: tuple[tuple[datetime.date, datetime.date], ...] = ()
+    whole: bool = False
+
+    def condition(self, distinct: Distinct) -> Q:
+        date = distinct.path("date")
+        condition = Q()
+        for first, end in self.ranges:
+            condition |= Q(**{f"{date}__gte": first, f"{date}__lt": end})
+        return condition
+
+
 def distinct_keys(
     distinct: Distinct,
     context: ScopeContext,
@@ -241,16 +258,15 @@ def distinct_keys(
     activities: Iterable[int] | None = None,
     excluding: Iterable[int] = (),
     counted_only: bool = False,
-    years: Iterable[int] | None = None,
+    within: Window | None = None,
 ) -> dict[int, set[tuple]]:
     """For each entity `distinct` counts (a person, an advisor), the (scope kind, scope code, period, type) cells of
     StatPeople it counts in once: from its rows among `entities`' (all but those of the activities `excluding`, and
     with `counted_only` but those of the activities pending in StatPending), or among the rows of `activities`
     (None: every row).
 
-    `years`: only the cells of these years' periods and of all time are wanted: the months are read in these years
-    only, and all time from one row per (entity, type, structure, advisor) — an advisor's whole history is ≈ 1,000
-    activities, read again by every drain that counts one more (issue #20). Other periods' cells are left out.
+    `within`: only the rows of these dates (a drain's `WINDOWS`); with its `whole`, the cells of all time alone, from
+    one row per (entity, type, structure, advisor).
 
     The scopes but the teams are listed once per month (an advisor's years of activities are a few hundred months);
     the teams, by day, only for advisors who were ever in one."""
@@ -272,39 +288,46 @@ def distinct_keys(
             rows, left_out = rows.exclude(**{f"{distinct.path('id')}__in": sorted(excluding)}), set()
         else:
             left_out = excluding
-        if years is None:
-            monthly = _rows(distinct, rows, left_out, by_month=True)
-            whole = set()
-        else:
-            monthly = _rows(distinct, rows.filter(**_within(distinct, years)), left_out, by_month=True)
-            whole = _rows(distinct, rows, left_out, by_month=None)
-        context.load({row[3] for row in monthly | whole}, {row[4] for row in monthly | whole})
-        for entity, month, kind, structure_id, advisor_id in monthly:
-            periods = periods_of(month)
+        if within is not None and within.ranges:
+            rows = rows.filter(within.condition(distinct))
+        whole = within is not None and within.whole
+        found = _rows(distinct, rows, left_out, by_month=None if whole else True)
+        context.load({row[3] for row in found}, {row[4] for row in found})
+        for entity, month, kind, structure_id, advisor_id in found:
+            periods = ALL_TIME if whole else periods_of(month)
             for scope in context.fixed_scopes(structure_id, advisor_id):
                 _add(keys[entity], scope, periods, kind)
-        for entity, _, kind, structure_id, advisor_id in whole:
-            for scope in context.fixed_scopes(structure_id, advisor_id):
-                _add(keys[entity], scope, ALL_TIME, kind)
-        members = sorted({row[4] for row in monthly | whole if context.memberships.get(row[4])})
+        members = sorted({row[4] for row in found if context.memberships.get(row[4])})
         if members:
             daily = _rows(distinct, rows.filter(**{f"{distinct.path('advisor_id')}__in": members}), left_out)
             for entity, day, kind, _, advisor_id in daily:
                 for scope in context.teams(advisor_id, day):
-                    _add(keys[entity], scope, periods_of(day), kind)
+                    _add(keys[entity], scope, ALL_TIME if whole else periods_of(day), kind)
     return keys
 
 
-#: The periods of all time alone (`distinct_keys` with `years`).
+#: The periods of all time alone (a `whole` window).
 ALL_TIME = ("all",)
 
 
-def _within(distinct: Distinct, years: Iterable[int]) -> dict:
-    years = sorted(set(years))
-    if not years:
-        return {f"{distinct.path('date')}__isnull": True}  # no year: no month wanted (the date is never empty)
-    first, last = datetime.date(years[0], 1, 1), datetime.date(years[-1] + 1, 1, 1)
-    return {f"{distinct.path('date')}__gte": first, f"{distinct.path('date')}__lt": last}
+def windows(distinct: Distinct, periods: Iterable[str]) -> list[Window]:
+    """Where a drain looks for the earlier rows of the entities of new activities whose cells are of `periods`: for
+    an entity of many rows, the months of those periods, then their years, then all time from one row per (entity,
+    type, structure, advisor) — each read only for the entities with cells still not found, so that an advisor
+    recording again in a month reads that month of theirs, not their history (issue #20); else all time at once."""
+    if not distinct.many_rows:
+        return [Window()]
+    months = sorted({_first_of(period) for period in periods if len(period) == 7 and period[5] != "T"})
+    years = sorted({int(period) for period in periods if len(period) == 4})
+    narrower = (
+        Window(tuple((month, _next_month(month)) for month in months)),
+        Window(tuple((datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)) for year in years)),
+    )
+    return [*(window for window in narrower if window.ranges), Window(whole=True)]
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _rows(distinct: Distinct, rows: QuerySet, left_out: set[int], *, by_month: bool | None = False) -> set[tuple]:
@@ -373,8 +396,11 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
     table = quote(model._meta.db_table)
     columns = [*key_fields, *measures]
     updates = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
-    if connection.vendor == "postgresql" and len(rows) * len(columns) > COPY_UPSERT_AFTER:
-        _upsert_copied(table, columns, key_fields, updates, rows)
+    if connection.vendor == "postgresql":
+        if len(rows) * len(columns) > COPY_UPSERT_AFTER:
+            _upsert_copied(table, columns, key_fields, updates, rows)
+        else:
+            _upsert_arrays(model, table, columns, key_fields, updates, rows)
         return
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     size = max(1, 30_000 // len(columns))
@@ -396,6 +422,30 @@ def _upsert(model, key_fields: tuple[str, ...], measures: tuple[str, ...], rows:
 #: parameters on the client (a 30,000-value statement costs ≈ 50 ms of CPU before it is sent; an import of 100,000
 #: activities spent 5 of its 22 s there).
 COPY_UPSERT_AFTER = 5_000
+
+
+def _upsert_arrays(model, table: str, columns: list[str], key_fields, updates: str, rows: list[tuple]) -> None:
+    """The additive upsert of a drain's or a write's cells on PostgreSQL: one array a column, unnested. The text does
+    not depend on the rows: psycopg reads it once, not once per value (client-side binding read a drain's
+    4,000-value VALUES list again at each drain: a quarter of a form recording's CPU, issue #20), the arrays go in
+    binary, and the server parses and plans it once per connection (prepared)."""
+    import psycopg  # PostgreSQL only
+
+    connection.ensure_connection()
+    # A cursor binding on the server (Django's binds on the client): the arrays go as parameters.
+    with psycopg.Cursor(connection.connection) as cursor:
+        statement = _unnested(model, table, tuple(columns), tuple(key_fields), updates)
+        cursor.execute(statement, [list(values) for values in zip(*rows, strict=True)], prepare=True)
+
+
+@lru_cache(maxsize=16)
+def _unnested(model, table: str, columns: tuple[str, ...], key_fields: tuple[str, ...], updates: str) -> str:
+    quote = connection.ops.quote_name
+    arrays = ", ".join(f"%b::{model._meta.get_field(name).db_type(connection)}[]" for name in columns)
+    return (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) SELECT * FROM unnest({arrays}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in key_fields)}) DO UPDATE SET {updates}"
+    )
 
 
 def _upsert_copied(table: str, columns: list[str], key_fields, updates: str, rows: list[tuple]) -> None:

@@ -170,9 +170,9 @@ def test_the_drains_keep_the_scopes_until_the_registry_changes(advisor, django_a
     services.activity_record(advisor=advisor, data=anonymous(), by=None)
     pending.drain()
     services.activity_record(advisor=advisor, data=anonymous(), by=None)
-    # The scopes kept: no hub, network, structure or team read (PostgreSQL takes the drains' lock too); for each
-    # distinct count, the months of the new activities' years and one row per (entity, type, structure, advisor).
-    with django_assert_num_queries(17 + (connection.vendor == "postgresql")) as kept:
+    # The scopes kept: no hub, network, structure or team read (PostgreSQL takes the drains' lock too); the advisor
+    # found in the new activity's month (rollups.windows), the people in one read of their rows.
+    with django_assert_num_queries(15 + (connection.vendor == "postgresql")) as kept:
         pending.drain()
     assert not [q for q in kept.captured_queries if "structures_" in q["sql"] or "teammembership" in q["sql"]]
     structure = advisor.contracts.get().structure
@@ -184,14 +184,15 @@ def test_the_drains_keep_the_scopes_until_the_registry_changes(advisor, django_a
     verify_exits_clean()
     with transaction.atomic():
         services.activity_record(advisor=advisor, data=anonymous(), by=None)
-        with django_assert_num_queries(22 + (connection.vendor == "postgresql")):  # nested: the scopes read again
+        with django_assert_num_queries(20 + (connection.vendor == "postgresql")):  # nested: the scopes read again
             pending.drain()
 
 
 def test_a_drain_counts_an_advisor_again_only_in_the_cells_new_to_them_across_years_and_teams(advisor):
-    """A drain reads an advisor's earlier rows only in the new activities' years, and all time from one row per
-    type and structure (rollups.distinct_keys with `years`): an advisor counted in 2025, in a team, is counted in
-    2026's cells once and not again in all time's, whatever the order of the years recorded."""
+    """A drain reads an advisor's earlier rows in the new activities' months, then years, then all time from one row
+    per type and structure, each only while some of their cells are not found (rollups.windows): an advisor counted
+    in 2025, in a team, is counted in 2026's cells once and not again in all time's, whatever the order of the years
+    recorded."""
     from tests.advisors.factories import TeamMembershipFactory
 
     TeamMembershipFactory(advisor=advisor, team__structure=advisor.contracts.get().structure)
@@ -200,7 +201,9 @@ def test_a_drain_counts_an_advisor_again_only_in_the_cells_new_to_them_across_ye
         (datetime.date(2026, 3, 10), "individuel"),
         (datetime.date(2026, 3, 12), "individuel"),
         (datetime.date(2024, 11, 20), "individuel"),
+        (datetime.date(2026, 2, 2), "individuel"),  # a new month, its quarter and year found in the year's rows
         (datetime.date(2026, 9, 1), "collectif"),
+        (datetime.date(2026, 9, 15), "individuel"),  # the month found for all types, not for this one
     ):
         changes = {"type": kind, "anonymous_participants": 4} if kind == "collectif" else {}
         services.activity_record(advisor=advisor, data=anonymous(date=day, **changes), by=None)
