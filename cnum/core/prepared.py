@@ -9,9 +9,9 @@ its columns as the queryset would have (booleans, dates, JSON).
     TOKEN = Prepared(lambda digest: ApiToken.objects.filter(secret_hash=digest).values_list("pk", "name"), digest=str)
     TOKEN.first(digest=hash_secret(secret))  # a tuple, or None
 
-Parameters are ints, strings or dates, each passed to one lookup (`=`, `<=`…; not `__in`, whose list the SQL would
-spell out). A parameter the compiled SQL does not hold, or holds where the sentinel cannot be told apart, raises
-at the first call: the read would otherwise run with a value of its first build.
+Parameters are ints, strings, dates or aware datetimes, each passed to one lookup (`=`, `<=`…; not `__in`, whose
+list the SQL would spell out). A parameter the compiled SQL does not hold, or holds where the sentinel cannot be told
+apart, raises at the first call: the read would otherwise run with a value of its first build.
 """
 
 import datetime
@@ -26,6 +26,7 @@ _SENTINELS = {
     int: lambda index: -7_350_981_000 - index,
     str: lambda index: f"\x1fcnum-parametre-{index}\x1f",
     datetime.date: lambda index: datetime.date(1001, 1, 1 + index),
+    datetime.datetime: lambda index: datetime.datetime(1001, 1, 1, 0, 0, index, tzinfo=datetime.UTC),
 }
 
 
@@ -49,9 +50,13 @@ class Prepared:
         sql, params = compiler.as_sql()
         slots, found = [], set()
         for value in params:
-            name = next((name for name, sample in samples.items() if _same(value, sample)), None)
-            # A date parameter is compared as text on SQLite: pass it in the form the ORM gave it.
-            slots.append((name, value.__class__ is str) if name else (None, value))
+            name = next((name for name, sample in samples.items() if _same(value, sample, connection)), None)
+            # A date or a time is compared as text on SQLite: pass it in the form the ORM gave it.
+            slots.append(
+                (name, _as_text(samples[name], connection) if value.__class__ is str else None)
+                if name
+                else (None, value)
+            )
             found.add(name)
         missing = set(samples) - found
         if missing:
@@ -72,8 +77,7 @@ class Prepared:
             if name is None:
                 params.append(extra)  # a value of the queryset itself
             else:
-                value = values[name]
-                params.append(value.isoformat() if extra and isinstance(value, datetime.date) else value)
+                params.append(extra(values[name]) if extra else values[name])
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -97,10 +101,20 @@ class Prepared:
         return rows[0] if rows else None
 
 
-def _same(value, sample) -> bool:
-    if value.__class__ is not sample.__class__ and not (isinstance(sample, datetime.date) and isinstance(value, str)):
-        return False
-    return value == sample or (isinstance(sample, datetime.date) and value == sample.isoformat())
+def _same(value, sample, connection) -> bool:
+    if value.__class__ is sample.__class__:
+        return value == sample
+    text = _as_text(sample, connection)
+    return value.__class__ is str and text is not None and value == text(sample)
+
+
+def _as_text(sample, connection) -> Callable | None:
+    """How the ORM spells a date or a time of this kind as text (SQLite), or None."""
+    if isinstance(sample, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(sample, datetime.date):
+        return datetime.date.isoformat
+    return None
 
 
 def columns(model, prefix: str = "") -> list[str]:

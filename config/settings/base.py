@@ -156,6 +156,8 @@ LOGOUT_REDIRECT_URL = "core:home"
 # every CNUM_SESSION_REFRESH_SECONDS (cnum.core.sessions.SessionMiddleware), not at every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = False
+#: Django's database sessions, each request's read compiled once (issue #20).
+SESSION_ENGINE = "cnum.core.session_store"
 CNUM_SESSION_REFRESH_SECONDS = int(os.environ.get("CNUM_SESSION_REFRESH_SECONDS", 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

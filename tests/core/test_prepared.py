@@ -79,3 +79,24 @@ def test_an_object_inserted_raw_reads_back_as_the_orm_wrote_it():
     )
     insert_object(event)
     assert AuditEvent.objects.get(pk=event.pk).changes == {"é": [None, "à"]}
+
+
+def test_a_prepared_read_compares_aware_datetimes_as_its_queryset():
+    """On SQLite the ORM spells a datetime as text in UTC: the prepared read passes it the same way."""
+    joined = timezone.now().replace(microsecond=0)
+    user = User.objects.create(email="dominique@exemple.fr", date_joined=joined)
+    since = Prepared(
+        lambda pk, moment: User.objects.filter(pk=pk, date_joined__gt=moment).values_list("pk"),
+        pk=int,
+        moment=datetime.datetime,
+    )
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    for moment in (
+        joined - datetime.timedelta(seconds=1),
+        joined,
+        joined.astimezone(paris) - datetime.timedelta(hours=1),
+    ):
+        expected = list(User.objects.filter(pk=user.pk, date_joined__gt=moment).values_list("pk"))
+        assert since.rows(pk=user.pk, moment=moment) == expected
+    assert since.rows(pk=user.pk, moment=joined - datetime.timedelta(seconds=1)) == [(user.pk,)]
+    assert since.rows(pk=user.pk, moment=joined) == []
