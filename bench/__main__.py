@@ -28,6 +28,8 @@ NAIVE_RUNS = {"smoke": 1, "quick": 3, "national": 1}
 POSTS_PER_CLIENT = {"smoke": 1, "quick": 5, "national": 10}
 #: Concurrent clients of the recording measure; the smoke only checks the harness, with fewer sign-ins.
 LEVELS = {"smoke": (1, 2, 4), "quick": (1, 8, 32), "national": (1, 8, 32)}
+#: How long the most clients post at the target's rate (bench.recording: the paced level).
+PACED_SECONDS = {"smoke": 0.2, "quick": 10, "national": 10}
 IMPORT_ROWS = {"smoke": 300, "quick": 20_000, "national": 1_000_000}
 #: The web import's file (bench/web_import.py: gunicorn, a real task worker killed part-way); none at smoke scale.
 WEB_IMPORT_ROWS = {"smoke": 0, "quick": 100_000, "national": 100_000}
@@ -108,13 +110,15 @@ def measure(
         report["results"] = resumed["results"]
     else:
         report["results"] = territories.run(scale=scale) if scale != "smoke" else []
+    # The recording's latency at the target's rate of this engine, besides the closed loops' capacity.
+    paced = {"paced": targets.RECORDING_PER_SECOND.get(report["engine"], 100), "paced_seconds": PACED_SECONDS[scale]}
     steps = [
         ("dataset", lambda: dataset(activities or ACTIVITIES[scale])),
         ("dashboards", lambda: dashboards.run(runs=RUNS[scale])),
         ("public", lambda: public_pages.run(runs=RUNS[scale])),
         ("naive", lambda: naive.run(scopes=scopes(report), runs=NAIVE_RUNS[scale])),
         ("columnar", lambda: columnar.run(scopes=scopes(report), runs=RUNS[scale], workdir=workdir)),
-        ("recording", lambda: recording.run(per_client=POSTS_PER_CLIENT[scale], levels=LEVELS[scale])),
+        ("recording", lambda: recording.run(per_client=POSTS_PER_CLIENT[scale], levels=LEVELS[scale], **paced)),
         ("import", lambda: activities_import(int(os.environ.get("BENCH_IMPORT_ROWS", IMPORT_ROWS[scale])), workdir)),
     ]
     if WEB_IMPORT_ROWS[scale]:

@@ -135,14 +135,23 @@ def api_post(poster: Poster, site: int, n: int, secret: str) -> int:
     return poster.post("/api/v1/activities", body, headers)
 
 
-def _level(base, kind, clients, sessions, per_client, prober) -> dict:
+def _level(base, kind, clients, sessions, per_client, prober, rate: float | None = None) -> dict:
+    """`rate`: the clients together post `rate` times a second, each at its own regular pace (an open loop), and a
+    post's time runs from when it was due, so that a server falling behind shows in the latencies; else each client
+    posts again as soon as it is answered (a closed loop: the server's capacity)."""
     timings, errors, lock = [], [], threading.Lock()
+    interval = len(clients) / rate if rate else 0
+    begin = time.perf_counter() + 0.05
 
     def client(index: int) -> None:
         email, site, secret, _ = clients[index]
         poster = Poster(base, sessions[index] if kind == "form" else None)
         for n in range(per_client):
             start = time.perf_counter()
+            if interval:  # due at its place in the schedule, the clients spread over one interval
+                due = begin + interval * (n + index / len(clients))
+                time.sleep(max(0.0, due - start))
+                start = due
             try:
                 status = form_post(poster, site, n) if kind == "form" else api_post(poster, site, n, secret)
             except (OSError, http.client.HTTPException) as error:
@@ -164,6 +173,8 @@ def _level(base, kind, clients, sessions, per_client, prober) -> dict:
     done.set()
     probe.join()
     result = {"requests": len(timings), "errors": len(errors), "per_second": round(len(timings) / elapsed, 1)}
+    if rate:
+        result["offered_per_second"] = rate
     if errors:  # what the server answered instead, so that an error can be looked into
         result["error_answers"] = dict(Counter(errors))
     # The probe's posts are few (one at a time, each waiting for its count) and counted in the server's CPU.
@@ -204,7 +215,12 @@ def _probe(base: str, prober: tuple, done: threading.Event, delays: list) -> Non
 PROBE_MONTH = datetime.date(2025, 6, 1)  # api_post's activities are in June 2025
 
 
-def run(*, per_client: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
+def run(
+    *, per_client: int, levels: tuple[int, ...] = LEVELS, paced: float | None = None, paced_seconds: float = 10
+) -> list[dict]:
+    """`paced`: after the closed loops, the most clients again, posting this many times a second together for
+    `paced_seconds` at least (`_level`): the latency at the target's load, which a closed loop cannot show (its
+    clients always waiting, p95 ≥ clients / capacity)."""
     people = advisors(max(levels) + 1)
     prober, people = people[-1], people[:-1]
     # The production model by default (config/gunicorn.conf.py: 2 processes × 4 threads).
@@ -221,6 +237,11 @@ def run(*, per_client: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
         for kind in ("form", "api"):
             for level in levels:
                 result, durations = _level(base, kind, people[:level], sessions[:level], per_client, prober)
+                rows.append({"kind": kind, "clients": level, **result, **quantiles_ms(durations)})
+            if paced:
+                level = max(levels)
+                posts = max(per_client, round(paced * paced_seconds / level))
+                result, durations = _level(base, kind, people[:level], sessions[:level], posts, prober, paced)
                 rows.append({"kind": kind, "clients": level, **result, **quantiles_ms(durations)})
         server = {"workers": workers, "threads": threads}
     return [{**row, **server} for row in rows]

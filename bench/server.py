@@ -29,14 +29,16 @@ class Served(str):
 
 @contextlib.contextmanager
 def gunicorn(workers: int = 2, threads: int = 1) -> Iterator[Served]:
-    """gunicorn serving cnum on 127.0.0.1 with this process's environment (same database) and cnum's gunicorn
-    settings (config/gunicorn.conf.py: the statistics' drainer thread); yields its base URL. Stopped (the process it
-    started, by id) when the block ends."""
+    """gunicorn serving cnum on 127.0.0.1 with this process's environment (same database, DEBUG off) and cnum's
+    gunicorn settings (config/gunicorn.conf.py: the statistics' drainer thread); yields its base URL. Stopped (the
+    process it started, by id) when the block ends."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--config", "config/gunicorn.conf.py", "--access-logfile", "/dev/null"]
     command += ["--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+    # Served as in production and `make run`: DEBUG off (config.settings.dev reads DEBUG=0), else Django's debug cursor
+    # formats and keeps every statement (≈ 10 % of a recording's CPU: issue #20).
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DEBUG": "0"})
     base = Served(f"http://127.0.0.1:{port}")
     base.pid = process.pid
     try:
