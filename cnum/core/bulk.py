@@ -1,18 +1,23 @@
 """Raw bulk writing, for loads of hundreds of thousands of rows (the national demo, the activity importers).
 
 Rows are tuples in a table's column order, written on the database's own cursor: `COPY … FROM STDIN` on PostgreSQL
-(psycopg 3), `executemany` on SQLite, inside the caller's transaction. Ids are assigned by the caller
+(psycopg 3), INSERTs of many rows each on SQLite, inside the caller's transaction, by the caller's thread or by a
+thread of its own beside it (`background_writes`). Ids are assigned by the caller
 (`reserve_ids`), so no row is read back. Raw SQL bypasses the write gateway (cnum.core.writes, docs/adr/0006): a
 caller writing rows that other layers aggregate must announce them itself.
 """
 
+import concurrent.futures
 import datetime
+import functools
+import gc
 import itertools
 import json
 import operator
+import sys
 import weakref
-from collections.abc import Iterable, Iterator, Sequence, Sized
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager, suppress
 
 from django.db import IntegrityError, connection
 from django.utils import timezone
@@ -23,16 +28,7 @@ def write_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> N
     if isinstance(rows, Sized) and not rows:
         return
     connection.ensure_connection()
-    quote = connection.ops.quote_name  # "end", "start"… are reserved words
-    table, names = quote(table), ", ".join(quote(column) for column in columns)
-    raw = connection.connection
-    if connection.vendor == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        placeholders = ", ".join("?" * len(columns))
-        raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+    _raw_writer(table, columns)(connection.connection, rows)
 
 
 def write_checked(model, plan: "RowPlan", columns: dict[str, Sequence], count: int, *, own=()) -> None:
@@ -45,15 +41,67 @@ def write_checked(model, plan: "RowPlan", columns: dict[str, Sequence], count: i
 
     `own`: the models whose referenced rows this transaction wrote itself (no one else sees them: looked up, not
     locked)."""
+    checked_write(model, plan, columns, count, own=own)()
+
+
+def checked_write(model, plan: "RowPlan", columns: dict[str, Sequence], count: int, *, own=()) -> Callable[[], None]:
+    """`write_checked`, prepared in this thread (the rows' values converted, the references' queries written) and
+    run when called, on the connection of this thread, by this thread or another (`BackgroundWrites`): what it runs
+    goes through the DB-API connection, never through Django's (per-thread) connection."""
+    connection.ensure_connection()
+    raw, rows = connection.connection, plan.rows(columns, count)
+    write = _raw_writer(plan.table, plan.columns)
     if not checks_by_batch():
-        write_rows(plan.table, plan.columns, plan.rows(columns, count))
-        return
-    _check_references(model, columns, own)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        write_rows(plan.table, plan.columns, plan.rows(columns, count))
-        # Not in a `finally`: after an error the transaction (or savepoint) is rolled back, and the setting with it.
-        cursor.execute("SET LOCAL session_replication_role = origin")
+        return functools.partial(write, raw, rows)
+    checks = _reference_checks(model, columns, own)
+
+    def run() -> None:
+        with raw.cursor() as cursor:
+            _check_references(cursor, checks)
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            write(raw, rows)
+            # Not in a `finally`: after an error the transaction (or savepoint) is rolled back, the setting with it.
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+    return run
+
+
+#: Parameters of one SQLite INSERT at most (SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32).
+SQLITE_VARIABLES = 32_766
+#: Rows of one SQLite INSERT at most.
+SQLITE_ROWS = 512
+
+
+def _raw_writer(table: str, columns: tuple[str, ...]) -> Callable:
+    """A function writing rows into `table` on a DB-API connection: COPY on PostgreSQL; on SQLite INSERTs of as many
+    rows as SQLITE_VARIABLES parameters allow, each run by SQLite without the GIL from its binding to its end (row
+    by row, `executemany` takes the GIL back for each row: a thread writing beside another would wait for it at
+    every row)."""
+    quote = connection.ops.quote_name  # "end", "start"… are reserved words
+    table, names = quote(table), ", ".join(quote(column) for column in columns)
+    if connection.vendor == "postgresql":
+
+        def copy(raw, rows: Iterable[tuple]) -> None:
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+        return copy
+    width = len(columns)
+    values = "(" + ", ".join("?" * width) + ")"
+    # Statements of a few fixed sizes only (SQLite keeps them prepared: its statement cache holds 128).
+    sizes = [2**power for power in range(SQLITE_ROWS.bit_length()) if 2**power * width <= SQLITE_VARIABLES]
+    inserts = {size: f"INSERT INTO {table} ({names}) VALUES " + ", ".join([values] * size) for size in sizes}
+
+    def insert_rows(raw, rows: Iterable[tuple]) -> None:
+        flat = list(itertools.chain.from_iterable(rows))
+        start, count = 0, len(flat) // width
+        while count:
+            size = next(size for size in reversed(sizes) if size <= count)
+            raw.execute(inserts[size], flat[start : start + size * width])
+            start, count = start + size * width, count - size
+
+    return insert_rows
 
 
 def checks_by_batch() -> bool:
@@ -84,28 +132,36 @@ def may_set_replication_role() -> bool:
 _ALLOWED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _check_references(model, columns: dict[str, Sequence], own) -> None:
-    """Raise IntegrityError, as the database's own check would at the commit, if a reference names no row."""
+def _reference_checks(model, columns: dict[str, Sequence], own) -> list[tuple]:
+    """For each foreign key the columns give: the query finding its distinct values (locking them unless `own`
+    wrote them), those values, and how to name it in an error."""
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for field in model._meta.concrete_fields:
-            if not field.many_to_one or not field.db_constraint or field.attname not in columns:
-                continue
-            wanted = list(set(columns[field.attname]) - {None})
-            if not wanted:
-                continue
-            target = field.target_field
-            table, column = quote(target.model._meta.db_table), quote(target.column)
-            lock = "" if target.model in own else " FOR KEY SHARE"
-            found = f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)"
-            cursor.execute(f"SELECT count(*) FROM ({found}{lock}) AS found", [wanted])
-            if cursor.fetchone()[0] != len(wanted):
-                cursor.execute(found, [wanted])
-                missing = set(wanted) - {row[0] for row in cursor.fetchall()}
-                raise IntegrityError(
-                    f"{model._meta.db_table}.{field.column}: {len(missing)} reference(s) to no row of "
-                    f"{target.model._meta.db_table} (e.g. {sorted(missing)[:3]})."
-                )
+    checks = []
+    for field in model._meta.concrete_fields:
+        if not field.many_to_one or not field.db_constraint or field.attname not in columns:
+            continue
+        wanted = list(set(columns[field.attname]) - {None})
+        if not wanted:
+            continue
+        target = field.target_field
+        table, column = quote(target.model._meta.db_table), quote(target.column)
+        lock = "" if target.model in own else " FOR KEY SHARE"
+        found = f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)"
+        name = f"{model._meta.db_table}.{field.column}"
+        checks.append((found, lock, wanted, name, target.model._meta.db_table))
+    return checks
+
+
+def _check_references(cursor, checks: list[tuple]) -> None:
+    """Raise IntegrityError, as the database's own check would at the commit, if a reference names no row."""
+    for found, lock, wanted, name, target in checks:
+        cursor.execute(f"SELECT count(*) FROM ({found}{lock}) AS found", [wanted])
+        if cursor.fetchone()[0] != len(wanted):
+            cursor.execute(found, [wanted])
+            missing = set(wanted) - {row[0] for row in cursor.fetchall()}
+            raise IntegrityError(
+                f"{name}: {len(missing)} reference(s) to no row of {target} (e.g. {sorted(missing)[:3]})."
+            )
 
 
 #: Rows written by one load past which PostgreSQL's statistics of its tables are gathered again at its end.
@@ -256,6 +312,97 @@ def load_cache():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+#: The garbage collector's thresholds during a bulk load (Python's: 700, 10, 10).
+LOAD_GC_THRESHOLDS = (100_000, 50, 1_000)
+
+
+@contextmanager
+def fewer_collections():
+    """Fewer runs of the cyclic garbage collector during a bulk load, then as before. A batch of 2,000 rows allocates
+    some 100,000 tuples, lists and dicts that live until the batch is written: with Python's thresholds the collector
+    ran every 700 of them and went through them again and again (≈ 15 µs a row, a quarter of the import's CPU time,
+    profiled by py-spy, which sees it where cProfile does not). It still runs (memory stays bounded whatever cycles
+    the load leaves behind), every 100,000 allocations; what existed before the load (Django, the modules) is left
+    out of its runs (`gc.freeze`) until the end, unless the process froze objects itself (it is then its to undo)."""
+    previous, freeze = gc.get_threshold(), not gc.get_freeze_count()
+    if freeze:
+        gc.freeze()
+    gc.set_threshold(*LOAD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        if freeze:
+            gc.unfreeze()
+
+
+# --- writes beside the load's Python work --------------------------------------------------------------------------
+
+#: The interpreter's switch interval while a load writes in a thread of its own, in seconds. The writing thread needs
+#: the GIL back between two statements (SQLite) or two packets (PostgreSQL's COPY) and waits for the reading thread to
+#: give it up, which it does only every switch interval (5 ms by default: longer than a statement of rows).
+SWITCH_INTERVAL = 0.000_5
+
+
+class BackgroundWrites:
+    """Runs a load's raw writes (`checked_write`) on a thread of its own, one job at a time, while the load's thread
+    reads and checks the next batch: the database's work (SQLite's inserts and index upkeep, PostgreSQL's COPY and
+    its network waits) runs without the GIL, so the two overlap on two cores.
+
+    The jobs use the load's own DB-API connection, so they write in its transaction (a second connection would not
+    see its uncommitted rows, nor would the tests' transaction see theirs). Every query the load's thread makes
+    through Django on that connection first waits for the job in flight (`connection.execute_wrapper`): it sees the
+    rows written so far and never runs beside a write. A job's error is raised in the load's thread, as Django's
+    database error, at its next query, its next job, or the end of the load (`background_writes`). One job is in
+    flight at most: memory holds the batch being written and the one being read, as it did without the thread."""
+
+    def __init__(self):
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnum-bulk-writes")
+        self._pending: concurrent.futures.Future | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run `job` in the writing thread once the previous one is done (its error, if any, raised here)."""
+        self.wait()
+        self._pending = self._executor.submit(job)
+
+    def wait(self) -> None:
+        """Wait for the job in flight; raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            with connection.wrap_database_errors:
+                pending.result()
+
+    def _gate(self, execute, sql, params, many, context):
+        self.wait()
+        return execute(sql, params, many, context)
+
+    def _stop(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+@contextmanager
+def background_writes():
+    """A `BackgroundWrites` for the duration of a load, inside its transaction: at the end every job is done (its
+    error raised) before the caller commits or rolls back; after an error in the load, the job in flight is waited
+    for (its own error dropped: the load's is the one raised) before the rollback."""
+    connection.ensure_connection()
+    writes = BackgroundWrites()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+    try:
+        with connection.execute_wrapper(writes._gate):
+            try:
+                yield writes
+            except BaseException:
+                with suppress(Exception):
+                    writes.wait()
+                raise
+            writes.wait()
+    finally:
+        writes._stop()
+        sys.setswitchinterval(previous)
 
 
 # --- one row at a time, for the hot paths ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import tracemalloc
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from cnum.activities.importers import pipeline
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
@@ -270,3 +270,29 @@ def test_the_progress_bar_knows_the_rows_to_come_so_it_can_say_the_time_left(tmp
     report = run_import(format_name="cnum-csv", path=path, dry_run=False, progress=progress)
     (bar,) = bars
     assert report.created == bar.total == bar.done == 2_345 and bar.closed
+
+
+def test_an_error_of_the_writing_thread_stops_the_import_and_leaves_nothing_of_the_file(
+    tmp_path, advisor, site, monkeypatch
+):
+    """The rows are written by a thread beside the one reading the file (cnum.core.bulk.background_writes): a write
+    failing there, here on an id already taken in the third batch, is raised by the import, and nothing of the
+    file stays, the first two batches included."""
+    taken = ActivityFactory(advisor=advisor)
+    counts = (Activity.objects.count(), Beneficiary.objects.count(), Accompaniment.objects.count())
+    reserve, batches = pipeline.reserve_ids, []
+
+    def reserve_ids(model, count):
+        ids = reserve(model, count)
+        if model is Activity:
+            batches.append(ids)
+            if len(batches) == 3:
+                ids[-1] = taken.pk
+        return ids
+
+    monkeypatch.setattr(pipeline, "reserve_ids", reserve_ids)
+    path = write_csv(tmp_path / "a.csv", [row(n, site, collective=n % 3 == 0) for n in range(1, 2001)])
+    with pytest.raises(IntegrityError):
+        run_import(format_name="cnum-csv", path=path, dry_run=False, batch_size=500)
+    assert len(batches) == 3
+    assert (Activity.objects.count(), Beneficiary.objects.count(), Accompaniment.objects.count()) == counts

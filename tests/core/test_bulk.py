@@ -1,6 +1,10 @@
 """The raw bulk writer (cnum.core.bulk) the importers and the national generator share."""
 
 import datetime
+import gc
+import sys
+import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -123,3 +127,52 @@ def test_the_tables_written_with_the_checks_by_batch_have_no_trigger_of_their_ow
             "SELECT tgname FROM pg_trigger WHERE tgrelid::regclass::text = ANY(%s) AND NOT tgisinternal", [tables]
         )
         assert cursor.fetchall() == []
+
+
+def test_rows_are_written_whatever_their_number_in_statements_of_a_few_sizes():
+    # SQLite: INSERTs of 512, 256… 1 rows (1,000 = 512 + 256 + 128 + 64 + 32 + 8); PostgreSQL: one COPY.
+    advisor_id = ActivityFactory().advisor_id
+    plan = RowPlan(Beneficiary)
+    ids = reserve_ids(Beneficiary, 1_000)
+    write_rows(plan.table, plan.columns, plan.rows({"id": ids, "advisor_id": [advisor_id] * 1_000}, 1_000))
+    assert Beneficiary.objects.filter(pk__in=ids, advisor_id=advisor_id).count() == 1_000
+
+
+def test_a_query_of_the_loading_thread_waits_for_the_write_in_flight_and_sees_its_rows():
+    columns = _columns(ActivityFactory())
+    job = bulk.checked_write(Activity, RowPlan(Activity), columns, 2)
+    writers, switch = [], sys.getswitchinterval()
+
+    def slow_job():
+        writers.append(threading.get_ident())
+        time.sleep(0.2)  # the query below is made meanwhile
+        job()
+
+    with bulk.background_writes() as writes:
+        writes.submit(slow_job)
+        assert Activity.objects.filter(pk__in=columns["id"]).count() == 2
+    assert writers and writers != [threading.get_ident()]
+    assert sys.getswitchinterval() == switch
+
+
+def test_an_error_of_a_background_write_is_raised_in_the_loading_thread_as_a_database_error():
+    existing = ActivityFactory()
+    columns = _columns(existing)
+    columns["id"] = [columns["id"][0], existing.pk]  # an id already taken
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.background_writes() as writes:
+        writes.submit(bulk.checked_write(Activity, RowPlan(Activity), columns, 2))
+        Activity.objects.count()  # raised here, before the query runs
+    assert not Activity.objects.filter(pk=columns["id"][0]).exists()
+    # Raised at the end of the load as well when no query comes after.
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.background_writes() as writes:
+        writes.submit(bulk.checked_write(Activity, RowPlan(Activity), columns, 2))
+    assert not Activity.objects.filter(pk=columns["id"][0]).exists()
+
+
+def test_a_load_runs_the_garbage_collector_less_often_then_as_before():
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with pytest.raises(ValueError), bulk.fewer_collections():
+        assert gc.get_threshold() == bulk.LOAD_GC_THRESHOLDS
+        assert gc.get_freeze_count() >= frozen
+        raise ValueError
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)

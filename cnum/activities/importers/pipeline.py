@@ -14,6 +14,7 @@ before is counted unchanged and left as it is; when the file says something else
 names the fields that differ (nothing is changed silently, nothing is ignored silently).
 """
 
+import functools
 import operator
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -29,7 +30,17 @@ from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.activities.signals import activities_appended
 from cnum.activities.validation import RULES, validate_columns
 from cnum.core import audit
-from cnum.core.bulk import ANALYZE_AFTER, RowPlan, analyze, load_cache, reserve_ids, write_checked
+from cnum.core.bulk import (
+    ANALYZE_AFTER,
+    BackgroundWrites,
+    RowPlan,
+    analyze,
+    background_writes,
+    checked_write,
+    fewer_collections,
+    load_cache,
+    reserve_ids,
+)
 from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
@@ -144,8 +155,17 @@ class ActivityImportReport(ImportReport):
 
 
 class BatchWriter:
-    def __init__(self, *, source: str, report: ActivityImportReport, batch_size: int = BATCH_SIZE):
+    def __init__(
+        self,
+        *,
+        source: str,
+        report: ActivityImportReport,
+        batch_size: int = BATCH_SIZE,
+        background: BackgroundWrites | None = None,
+    ):
         self.source, self.report, self.batch_size = source, report, batch_size
+        #: Where the rows are written: a thread beside this one (`background_writes`), or this one.
+        self.background = background
         self.write = True
         now = timezone.now()
         self.plans = {model: RowPlan(model, now) for model in (Activity, Beneficiary, Accompaniment)}
@@ -222,14 +242,25 @@ class BatchWriter:
         people["activity_id"] = [activity_ids[row] for row in batch.people["row"]]
         beneficiaries = {**people, "id": reserve_ids(Beneficiary, persons)}
         accompaniments = {**people, "id": reserve_ids(Accompaniment, persons), "beneficiary_id": beneficiaries["id"]}
-        for model, columns, rows in (
-            (Activity, activities, count),
-            (Beneficiary, beneficiaries, persons),
-            (Accompaniment, accompaniments, persons),
-        ):
-            if rows:
-                write_checked(model, self.plans[model], columns, rows, own=(Activity, Beneficiary))
+        jobs = [
+            checked_write(model, self.plans[model], columns, rows, own=(Activity, Beneficiary))
+            for model, columns, rows in (
+                (Activity, activities, count),
+                (Beneficiary, beneficiaries, persons),
+                (Accompaniment, accompaniments, persons),
+            )
+            if rows
+        ]
+        if self.background is None:
+            _run_all(jobs)
+        else:  # written while the statistics are counted and the next batch is read (their queries wait for it)
+            self.background.submit(functools.partial(_run_all, jobs))
         activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
+
+
+def _run_all(jobs: list[Callable[[], None]]) -> None:
+    for job in jobs:
+        job()
 
 
 def _columns(rows: list[dict], defaults: dict) -> dict[str, list]:
@@ -268,8 +299,8 @@ def run_pipeline(
         parse = make_parser(header, report)
     except UnreadableFile as error:
         return _refuse(report, str(error))
-    with load_cache(), transaction.atomic():
-        writer = BatchWriter(source=source, report=report, batch_size=batch_size)
+    with load_cache(), fewer_collections(), transaction.atomic(), background_writes() as background:
+        writer = BatchWriter(source=source, report=report, batch_size=batch_size, background=background)
         bar = progress(total=estimated_rows(path), desc="Activités") if progress else None
         _consume(rows, parse, Checker(writer, report, allow_partial), report, bar)
         writer.close()
