@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection
 
 from cnum.activities.importers import pipeline
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
+from cnum.core import bulk
 from cnum.core.imports import formats, run_import
 from cnum.structures.models import Structure
 from tests.activities.factories import ActivityFactory
@@ -280,19 +281,19 @@ def test_an_error_of_the_writing_thread_stops_the_import_and_leaves_nothing_of_t
     file stays, the first two batches included."""
     taken = ActivityFactory(advisor=advisor)
     counts = (Activity.objects.count(), Beneficiary.objects.count(), Accompaniment.objects.count())
-    reserve, batches = pipeline.reserve_ids, []
+    reserve, batches = bulk.IdDraws.reserve, []
 
-    def reserve_ids(model, count):
-        ids = reserve(model, count)
+    def reserve_ids(self, model, count):
+        ids = reserve(self, model, count)
         if model is Activity:
             batches.append(ids)
             if len(batches) == 3:
                 ids[-1] = taken.pk
         return ids
 
-    monkeypatch.setattr(pipeline, "reserve_ids", reserve_ids)
+    monkeypatch.setattr(bulk.IdDraws, "reserve", reserve_ids)
     path = write_csv(tmp_path / "a.csv", [row(n, site, collective=n % 3 == 0) for n in range(1, 2001)])
     with pytest.raises(IntegrityError):
         run_import(format_name="cnum-csv", path=path, dry_run=False, batch_size=500)
-    assert len(batches) == 3
+    assert len(batches) >= 3  # the ids of the next batch may be drawn while the third is written
     assert (Activity.objects.count(), Beneficiary.objects.count(), Accompaniment.objects.count()) == counts

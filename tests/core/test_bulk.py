@@ -140,7 +140,7 @@ def test_rows_are_written_whatever_their_number_in_statements_of_a_few_sizes():
 
 def test_a_query_of_the_loading_thread_waits_for_the_write_in_flight_and_sees_its_rows():
     columns = _columns(ActivityFactory())
-    job = bulk.checked_write(Activity, RowPlan(Activity), columns, 2)
+    job = bulk.checked_writes([(Activity, RowPlan(Activity), columns, 2)])
     writers, switch = [], sys.getswitchinterval()
 
     def slow_job():
@@ -160,12 +160,12 @@ def test_an_error_of_a_background_write_is_raised_in_the_loading_thread_as_a_dat
     columns = _columns(existing)
     columns["id"] = [columns["id"][0], existing.pk]  # an id already taken
     with pytest.raises(IntegrityError), transaction.atomic(), bulk.background_writes() as writes:
-        writes.submit(bulk.checked_write(Activity, RowPlan(Activity), columns, 2))
+        writes.submit(bulk.checked_writes([(Activity, RowPlan(Activity), columns, 2)]))
         Activity.objects.count()  # raised here, before the query runs
     assert not Activity.objects.filter(pk=columns["id"][0]).exists()
     # Raised at the end of the load as well when no query comes after.
     with pytest.raises(IntegrityError), transaction.atomic(), bulk.background_writes() as writes:
-        writes.submit(bulk.checked_write(Activity, RowPlan(Activity), columns, 2))
+        writes.submit(bulk.checked_writes([(Activity, RowPlan(Activity), columns, 2)]))
     assert not Activity.objects.filter(pk=columns["id"][0]).exists()
 
 

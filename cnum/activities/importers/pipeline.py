@@ -14,7 +14,6 @@ before is counted unchanged and left as it is; when the file says something else
 names the fields that differ (nothing is changed silently, nothing is ignored silently).
 """
 
-import functools
 import operator
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -33,11 +32,13 @@ from cnum.core import audit
 from cnum.core.bulk import (
     ANALYZE_AFTER,
     BackgroundWrites,
+    IdDraws,
     RowPlan,
     analyze,
     background_writes,
-    checked_write,
+    checked_writes,
     fewer_collections,
+    id_draws,
     load_cache,
     reserve_ids,
 )
@@ -162,10 +163,14 @@ class BatchWriter:
         report: ActivityImportReport,
         batch_size: int = BATCH_SIZE,
         background: BackgroundWrites | None = None,
+        ids: IdDraws | None = None,
     ):
         self.source, self.report, self.batch_size = source, report, batch_size
         #: Where the rows are written: a thread beside this one (`background_writes`), or this one.
         self.background = background
+        self.reserve = ids.reserve if ids is not None else reserve_ids
+        #: The references found and locked by this load's writes (`checked_writes`), for its transaction.
+        self.held: dict = {}
         self.write = True
         now = timezone.now()
         self.plans = {model: RowPlan(model, now) for model in (Activity, Beneficiary, Accompaniment)}
@@ -237,13 +242,13 @@ class BatchWriter:
         self.report.batches += 1
         count, persons = len(batch), len(batch.people["row"])
         activities = batch.full(DEFAULTS, batch.values, count)
-        activities["id"] = activity_ids = reserve_ids(Activity, count)
+        activities["id"] = activity_ids = self.reserve(Activity, count)
         people = batch.full(PERSON_DEFAULTS, batch.people, persons)
         people["activity_id"] = [activity_ids[row] for row in batch.people["row"]]
-        beneficiaries = {**people, "id": reserve_ids(Beneficiary, persons)}
-        accompaniments = {**people, "id": reserve_ids(Accompaniment, persons), "beneficiary_id": beneficiaries["id"]}
-        jobs = [
-            checked_write(model, self.plans[model], columns, rows, own=(Activity, Beneficiary))
+        beneficiaries = {**people, "id": self.reserve(Beneficiary, persons)}
+        accompaniments = {**people, "id": self.reserve(Accompaniment, persons), "beneficiary_id": beneficiaries["id"]}
+        tables = [
+            (model, self.plans[model], columns, rows)
             for model, columns, rows in (
                 (Activity, activities, count),
                 (Beneficiary, beneficiaries, persons),
@@ -251,16 +256,13 @@ class BatchWriter:
             )
             if rows
         ]
+        written = {Activity: activity_ids, Beneficiary: beneficiaries["id"]}
+        job = checked_writes(tables, own=(Activity, Beneficiary), written=written, held=self.held)
         if self.background is None:
-            _run_all(jobs)
+            job()
         else:  # written while the statistics are counted and the next batch is read (their queries wait for it)
-            self.background.submit(functools.partial(_run_all, jobs))
+            self.background.submit(job)
         activities_appended.send(sender=Activity, activities=activities, people=people, state=self.state)
-
-
-def _run_all(jobs: list[Callable[[], None]]) -> None:
-    for job in jobs:
-        job()
 
 
 def _columns(rows: list[dict], defaults: dict) -> dict[str, list]:
@@ -299,8 +301,8 @@ def run_pipeline(
         parse = make_parser(header, report)
     except UnreadableFile as error:
         return _refuse(report, str(error))
-    with load_cache(), fewer_collections(), transaction.atomic(), background_writes() as background:
-        writer = BatchWriter(source=source, report=report, batch_size=batch_size, background=background)
+    with load_cache(), fewer_collections(), id_draws() as ids, transaction.atomic(), background_writes() as background:
+        writer = BatchWriter(source=source, report=report, batch_size=batch_size, background=background, ids=ids)
         bar = progress(total=estimated_rows(path), desc="Activités") if progress else None
         _consume(rows, parse, Checker(writer, report, allow_partial), report, bar)
         writer.close()
