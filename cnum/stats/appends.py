@@ -33,7 +33,6 @@ STATE_KEY = "stats-appends"
 ADVISOR_CACHE = 2_000
 #: Counted keys and distinct cells held before they are applied (≈ 150 bytes each).
 CELLS_PENDING = 200_000
-PEOPLE_SUM = "people"
 VECTORS = 100_000
 # Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
 assert set(DISTINCTS) == {PEOPLE, ADVISORS}, "cnum.stats.appends: say how appended activities count the new distinct"
@@ -164,33 +163,31 @@ def _row(activities: dict[str, list], index: int) -> dict:
 def _hashable_column(values: list) -> list:
     """The values made hashable, a list or dict met again as the same object (shared by the rows of one parsed
     text) converted once."""
-    converted, by_object = [], {}
-    for value in values:
-        if value.__class__ is list or value.__class__ is dict:
-            key = by_object.get(id(value))
-            if key is None:
-                key = by_object[id(value)] = _hashable(value)
-            converted.append(key)
-        else:
-            converted.append(value)
-    return converted
+    ids = list(map(id, values))
+    hashable = {identity: _hashable(value) for identity, value in dict(zip(ids, values, strict=True)).items()}
+    return list(map(hashable.__getitem__, ids))
 
 
 def _spread(load: _Load) -> None:
     """Sum the counted activities per group, then add the groups' sums to the tally, in each scope of the group: the
     cells, and the new people, counted once in each (scope, period, type) cell of StatPeople their activity reaches
     (they have no other activity)."""
-    groups: defaultdict[tuple, Counter] = defaultdict(Counter)
+    # A group's sums in a list, one place per measure and the people's number last: a Counter's missing key goes
+    # through Python (`__missing__`), and most keys counted are met once.
+    width = len(rollups.MEASURES)
+    groups: dict[tuple, list[int]] = {}
     vectors, added = load.vectors, load.people
     for (group, content, people), count in load.counts.items():
-        sums = groups[group]
+        sums = groups.get(group)
+        if sums is None:
+            sums = groups[group] = [0] * (width + 1)
         for index, value in vectors[content]:
             sums[index] += value * count
         if people:
             for person in people:
                 for index, value in added[person]:
                     sums[index] += value * count
-            sums[PEOPLE_SUM] += len(people) * count
+            sums[width] += len(people) * count
     load.counts.clear()
     context, tally = load.context, load.tally
     for (structure_id, advisor_id, team_day, month, kind, place), sums in groups.items():
@@ -198,10 +195,11 @@ def _spread(load: _Load) -> None:
         scopes = context.fixed_scopes(structure_id, advisor_id)
         if team_day:
             scopes += context.teams(advisor_id, team_day)
-        people = sums.pop(PEOPLE_SUM, 0)
+        people = sums.pop()
+        summed = [(index, value) for index, value in enumerate(sums) if value]
         for scope in scopes:
             cell = tally.cells[(*scope, *suffix)]
-            for index, value in sums.items():
+            for index, value in summed:
                 cell[index] += value
             if people:
                 for period in periods_of(team_day or month):
