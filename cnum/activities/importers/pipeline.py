@@ -6,8 +6,10 @@ gathered into a batch). A Batch holds the rows' values by columns: it is checked
 (cnum.activities.validation.validate_columns: the rules of the form and the API, each evaluated once per distinct
 combination of values in the batch), and written with its anonymous beneficiaries and accompaniments by the raw
 writer (cnum.core.bulk: ids reserved, COPY on PostgreSQL with the references checked once per batch where the role
-may, executemany on SQLite), which announces them to the statistics by columns (`activities_appended`); only the
-source ids already seen are kept, to reject duplicates within the file. Everything runs in one transaction: by
+may, INSERTs of many rows on SQLite), which announces them to the statistics by columns (`activities_appended`); only
+the source ids already seen are kept, to reject duplicates within the file. The writes run on a thread of their own
+(`background_writes`), on the load's connection and in its transaction, while this one counts the statistics of the
+batch and reads the next; its queries wait for the write in flight, whose error is raised here. Everything runs in one transaction: by
 default (atomic), if any row is rejected the transaction is rolled back at the end and every rejected row is
 reported; with allow_partial the valid rows are kept. Idempotent by (source, source_id): a row whose id was imported
 before is counted unchanged and left as it is; when the file says something else than what is recorded, a warning
