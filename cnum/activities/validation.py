@@ -62,21 +62,36 @@ def validate_activity(data: dict, *, today: datetime.date | None = None) -> dict
     return validate_activities([data], today=today)[0]
 
 
-def validate_activities(rows: Sequence[dict], *, today: datetime.date | None = None) -> list[dict[str, list[str]]]:
-    """`validate_activity` of each row, each rule evaluated once per distinct combination of the values it reads."""
+def validate_activities(
+    rows: Sequence[dict], *, today: datetime.date | None = None, known: dict | None = None
+) -> list[dict[str, list[str]]]:
+    """`validate_activity` of each row, each rule evaluated once per distinct combination of the values it reads
+    (`known`: see `validate_columns`)."""
     names = {name.rstrip("?") for rule in RULES for name in rule.fields}
-    return validate_columns({name: [data.get(name) for data in rows] for name in names}, len(rows), today=today)
+    columns = {name: [data.get(name) for data in rows] for name in names}
+    return validate_columns(columns, len(rows), today=today, known=known)
 
 
 def validate_columns(
-    columns: Mapping[str, Sequence], count: int, *, today: datetime.date | None = None
+    columns: Mapping[str, Sequence],
+    count: int,
+    *,
+    today: datetime.date | None = None,
+    known: dict | None = None,
 ) -> list[dict[str, list[str]]]:
     """`validate_activities` of `count` activities given by columns (field name → its values, a missing column read
-    as None): the keys of each column are computed once and shared by the rules reading it (the importers)."""
+    as None): the keys of each column are computed once and shared by the rules reading it (the importers).
+
+    `known`: kept by the caller from batch to batch (an importer, for its file), the messages of each rule by key
+    already evaluated, so that a file's thousand dates are each checked once, not once per batch. A rule's messages
+    are a function of its values and of `today` alone (`Rule`); they are kept for one `today`."""
     today = today or timezone.localdate()
     results: list[dict[str, list[str]]] = [{} for _ in range(count)]
     keys: dict[str, list] = {}
-    for rule in RULES:
+    if known is not None and (known.get("today") != today or known.get("size", 0) > KNOWN):
+        known.clear()
+        known.update(today=today, size=0)
+    for position, rule in enumerate(RULES):
         fields = [name.rstrip("?") for name in rule.fields]
         for name in rule.fields:
             if name not in keys:
@@ -88,8 +103,13 @@ def validate_columns(
         except TypeError:  # an unsaved object: the rule is run for each row
             failing = ((index, _messages(rule, fields, columns, index, today)) for index in range(count))
         else:
-            found = {key: _messages(rule, fields, columns, index, today) for key, index in holders.items()}
-            failed = {key for key, messages in found.items() if messages}
+            found = {} if known is None else known.setdefault(position, {})
+            new = [(key, index) for key, index in holders.items() if key not in found]
+            for key, index in new:
+                found[key] = _messages(rule, fields, columns, index, today)
+            if known is not None:
+                known["size"] += len(new)
+            failed = {key for key in holders if found[key]}
             failing = ((index, found[key]) for index, key in enumerate(rows) if key in failed) if failed else ()
         for index, messages in failing:
             if messages:
@@ -97,6 +117,11 @@ def validate_columns(
                 for field, message in messages:
                     errors.setdefault(field, []).append(message)
     return results
+
+
+#: Keys `validate_columns` keeps from batch to batch, about (then it starts again): a few MB (workshop titles, free
+#: text, may make most rows' keys distinct).
+KNOWN = 50_000
 
 
 def _messages(rule: Rule, fields: list[str], columns: Mapping[str, Sequence], index: int, today) -> list:

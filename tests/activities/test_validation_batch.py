@@ -59,3 +59,22 @@ def test_rows_sharing_values_share_the_evaluation_but_not_the_messages_lists():
     assert "themes" in first and "themes" not in second
     first["date"].append("changed")
     assert second["date"] == too_early
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(rows, min_size=1, max_size=20), min_size=2, max_size=4))
+def test_batches_sharing_what_they_met_give_each_row_the_messages_it_gets_alone(batches):
+    # An importer keeps the rules' verdicts from batch to batch of its file (`known`).
+    known = {}
+    for batch in batches:
+        alone = [validate_activity(row, today=TODAY) for row in batch]
+        assert validate_activities(batch, today=TODAY, known=known) == alone
+
+
+def test_what_batches_met_is_forgotten_when_the_day_changes():
+    known, tomorrow = {}, TODAY + datetime.timedelta(days=1)
+    row = {"type": "individuel", "date": tomorrow, "duration_minutes": 45, "place_type": "a_distance"}
+    (today,) = validate_activities([row], today=TODAY, known=known)
+    assert today["date"] == ["La date de l'activité ne peut pas être dans le futur."]
+    (next_day,) = validate_activities([row], today=tomorrow, known=known)
+    assert "date" not in next_day

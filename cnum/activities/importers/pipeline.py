@@ -9,11 +9,11 @@ writer (cnum.core.bulk: ids reserved, COPY on PostgreSQL with the references che
 may, INSERTs of many rows on SQLite), which announces them to the statistics by columns (`activities_appended`); only
 the source ids already seen are kept, to reject duplicates within the file. The writes run on a thread of their own
 (`background_writes`), on the load's connection and in its transaction, while this one counts the statistics of the
-batch and reads the next; its queries wait for the write in flight, whose error is raised here. Everything runs in one transaction: by
-default (atomic), if any row is rejected the transaction is rolled back at the end and every rejected row is
-reported; with allow_partial the valid rows are kept. Idempotent by (source, source_id): a row whose id was imported
-before is counted unchanged and left as it is; when the file says something else than what is recorded, a warning
-names the fields that differ (nothing is changed silently, nothing is ignored silently).
+batch and reads the next; its queries wait for the write in flight, whose error is raised here. Everything runs in
+one transaction: by default (atomic), if any row is rejected the transaction is rolled back at the end and every
+rejected row is reported; with allow_partial the valid rows are kept. Idempotent by (source, source_id): a row whose
+id was imported before is counted unchanged and left as it is; when the file says something else than what is
+recorded, a warning names the fields that differ (nothing is changed silently, nothing is ignored silently).
 """
 
 import operator
@@ -337,6 +337,8 @@ class Checker:
         self.writer, self.report, self.allow_partial = writer, report, allow_partial
         self.drafts: list[Draft] = []
         self.seen: dict[str, int] = {}
+        #: The national rules' messages by values met in the file (`validate_columns`).
+        self.known: dict = {}
 
     def add(self, draft: Draft) -> None:
         self.drafts.append(draft)
@@ -354,7 +356,7 @@ class Checker:
             self.check(Batch.of(drafts))
 
     def check(self, batch: Batch) -> None:
-        errors = validate_columns(_rule_columns(batch.values, len(batch)), len(batch))
+        errors = validate_columns(_rule_columns(batch.values, len(batch)), len(batch), known=self.known)
         kept, seen = [], self.seen
         for index, (line, problems, source_id) in enumerate(
             zip(batch.lines, errors, batch.values["source_id"], strict=True)
