@@ -11,7 +11,8 @@ its columns as the queryset would have (booleans, dates, JSON).
 
 Parameters are ints, strings, dates or aware datetimes, each passed to one lookup (`=`, `<=`…; not `__in`, whose
 list the SQL would spell out). A parameter the compiled SQL does not hold, or holds where the sentinel cannot be told
-apart, raises at the first call: the read would otherwise run with a value of its first build.
+apart, raises at the first call: the read would otherwise run with a value of its first build. So does a statement
+holding today's date as a constant (a `current()` without `on=`): it would keep the day of its first call.
 """
 
 import datetime
@@ -20,6 +21,7 @@ from collections.abc import Callable
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 
 #: The sentinel of each parameter type, offset by the parameter's position: values no real query compares with.
 _SENTINELS = {
@@ -61,6 +63,9 @@ class Prepared:
         missing = set(samples) - found
         if missing:
             raise ValueError(f"Paramètres absents de la requête compilée : {sorted(missing)}")
+        frozen = [value for name, value in slots if name is None and _of_today(value)]
+        if frozen:  # e.g. `current()` without `on=`: the day of the first call would stay in the statement
+            raise ValueError(f"La requête compilée garde la date du jour {frozen[0]!r} : passez-la en paramètre.")
         columns = compiler.select[: compiler.col_count] if compiler.col_count else compiler.select
         converters = compiler.get_converters([column[0] for column in columns])
         return sql, tuple(slots), tuple(converters.items()), connection.vendor
@@ -106,6 +111,15 @@ def _same(value, sample, connection) -> bool:
         return value == sample
     text = _as_text(sample, connection)
     return value.__class__ is str and text is not None and value == text(sample)
+
+
+def _of_today(value) -> bool:
+    """Whether a constant of a compiled statement is today's date or a moment of today (as an object, or as the text
+    SQLite is given), local or UTC."""
+    days = {timezone.localdate(), timezone.now().date()}
+    if isinstance(value, datetime.date):
+        return (value.date() if isinstance(value, datetime.datetime) else value) in days
+    return isinstance(value, str) and any(value.startswith(day.isoformat()) for day in days)
 
 
 def _as_text(sample, connection) -> Callable | None:

@@ -100,3 +100,14 @@ def test_a_prepared_read_compares_aware_datetimes_as_its_queryset():
         assert since.rows(pk=user.pk, moment=moment) == expected
     assert since.rows(pk=user.pk, moment=joined - datetime.timedelta(seconds=1)) == [(user.pk,)]
     assert since.rows(pk=user.pk, moment=joined) == []
+
+
+def test_a_read_keeping_todays_date_is_refused():
+    """`current()` without `on=` compiles today's date into the statement, which would then answer with the day of
+    the first call for ever: refused at that call, the day must be a parameter (as CURRENT's)."""
+    today = Prepared(
+        lambda advisor_id: Contract.objects.current().filter(advisor_id=advisor_id).values_list("pk"), advisor_id=int
+    )
+    with pytest.raises(ValueError, match="date du jour"):
+        today.rows(advisor_id=1)
+    assert CURRENT.rows(advisor_id=1, day=timezone.localdate()) == []
