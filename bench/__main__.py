@@ -25,7 +25,7 @@ ACTIVITIES = {"smoke": 2_000, "quick": 100_000, "national": 4_500_000}
 RUNS = {"smoke": 3, "quick": 20, "national": 20}
 #: The naive path takes minutes a run at national scale (live COUNT DISTINCT over 4 million accompaniments).
 NAIVE_RUNS = {"smoke": 1, "quick": 3, "national": 1}
-POSTS_PER_CLIENT = {"smoke": 1, "quick": 5, "national": 10}
+POSTS_PER_CLIENT = {"smoke": 1, "quick": 5, "national": 40}
 #: Concurrent clients of the recording measure; the smoke only checks the harness, with fewer sign-ins.
 LEVELS = {"smoke": (1, 2, 4), "quick": (1, 8, 32), "national": (1, 8, 32)}
 #: How long the most clients post at the target's rate (bench.recording: the paced level).

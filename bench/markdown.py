@@ -101,13 +101,17 @@ def recording(report: dict) -> list[str]:
         "",
         "## Enregistrement (HTTP, gunicorn)",
         "",
-        "| type | clients | requêtes | erreurs | req/s | p50 ms | p95 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "Sans rythme : chaque client poste dès qu'il a sa réponse (la capacité). Au rythme demandé : les clients "
+        "postent ensemble tant de fois par seconde, le temps compté depuis l'instant prévu (la latence à cette "
+        "charge).",
+        "",
+        "| type | clients | rythme demandé /s | requêtes | erreurs | req/s | p50 ms | p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["recording"]:
         lines.append(
-            f"| {row['kind']} | {row['clients']} | {row['requests']} | {row['errors']} "
-            f"| {row.get('per_second', '–')} | {row['p50_ms']} | {row['p95_ms']} |"
+            f"| {row['kind']} | {row['clients']} | {row.get('offered_per_second', '–')} | {row['requests']} "
+            f"| {row['errors']} | {row.get('per_second', '–')} | {row['p50_ms']} | {row['p95_ms']} |"
         )
     return lines
 
