@@ -22,6 +22,8 @@ from contextlib import contextmanager, suppress
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from cnum.core.prepared import server_bound
+
 
 def write_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """Insert `rows` (tuples of plain values: JSON as text, dates as ISO text or dates) into `table`."""
@@ -512,7 +514,7 @@ def insert_object(obj) -> None:
         if values[attname] is not None:
             values[attname] = connection.ops.adapt_datetimefield_value(values[attname])
     row = plan.row(values)
-    with connection.cursor() as cursor:
+    with server_bound(connection) as cursor:
         cursor.execute(sql, kept(row))
         obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias

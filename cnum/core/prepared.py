@@ -84,7 +84,7 @@ class Prepared:
             else:
                 params.append(extra(values[name]) if extra else values[name])
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with server_bound(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not converters:
@@ -104,6 +104,21 @@ class Prepared:
         """The first row (build the queryset with its order and `[:1]`), or None."""
         rows = self.rows(using, **values)
         return rows[0] if rows else None
+
+
+def server_bound(connection):
+    """A cursor of `connection` (Django's wrapper: its execute wrappers and query log), binding its parameters on the
+    server on PostgreSQL: Django's cursors bind them on the client, so that the server parses and plans each statement
+    with its values written in. For the hot paths' few fixed statements (a recording's reads and INSERTs), measured
+    on a read of a user's roles: 37 µs of the server's CPU and 29 of the client's a statement, against 13 and 18."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 def _same(value, sample, connection) -> bool:

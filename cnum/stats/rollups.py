@@ -428,14 +428,15 @@ def _upsert_arrays(model, table: str, columns: list[str], key_fields, updates: s
     """The additive upsert of a drain's or a write's cells on PostgreSQL: one array a column, unnested. The text does
     not depend on the rows: psycopg reads it once, not once per value (client-side binding read a drain's
     4,000-value VALUES list again at each drain: a quarter of a form recording's CPU, issue #20), the arrays go in
-    binary, and the server parses and plans it once per connection (prepared)."""
+    binary."""
     import psycopg  # PostgreSQL only
 
     connection.ensure_connection()
     # A cursor binding on the server (Django's binds on the client): the arrays go as parameters.
     with psycopg.Cursor(connection.connection) as cursor:
         statement = _unnested(model, table, tuple(columns), tuple(key_fields), updates)
-        cursor.execute(statement, [list(values) for values in zip(*rows, strict=True)], prepare=True)
+        # Not prepared by name: a connection pooler in transaction mode (PgBouncer) would lose it between transactions.
+        cursor.execute(statement, [list(values) for values in zip(*rows, strict=True)])
 
 
 @lru_cache(maxsize=16)
