@@ -265,7 +265,7 @@ def distinct_keys(
     with `counted_only` but those of the activities pending in StatPending), or among the rows of `activities`
     (None: every row).
 
-    `within`: only the rows of these dates (a drain's `WINDOWS`); with its `whole`, the cells of all time alone, from
+    `within`: only the rows of these dates (a drain's `windows()`); with its `whole`, the cells of all time alone, from
     one row per (entity, type, structure, advisor).
 
     The scopes but the teams are listed once per month (an advisor's years of activities are a few hundred months);
