@@ -110,7 +110,9 @@ def server_bound(connection):
     """A cursor of `connection` (Django's wrapper: its execute wrappers and query log), binding its parameters on the
     server on PostgreSQL: Django's cursors bind them on the client, so that the server parses and plans each statement
     with its values written in. For the hot paths' few fixed statements (a recording's reads and INSERTs), measured
-    on a read of a user's roles: 37 µs of the server's CPU and 29 of the client's a statement, against 13 and 18."""
+    on a read of a user's roles: 37 µs of the server's CPU and 29 of the client's a statement, against 13 and 18.
+    Once a statement has run `CNUM_PG_PREPARE_THRESHOLD` times on the connection, psycopg prepares it: the server
+    plans it once, not at each run (a recording's server CPU at national scale: 3.6 → 2.4 ms)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from cnum.core.models import RateCounter
+from cnum.core.prepared import server_bound
 
 PERIODS = {"s": 1, "sec": 1, "min": 60, "m": 60, "hour": 3600, "h": 3600, "day": 86400, "d": 86400}
 RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*")
@@ -64,7 +65,7 @@ def count(key: str, rate: str) -> float | None:
     limit, period = parse_rate(rate)
     now = time.time()
     start = int(now // period * period)
-    with connection.cursor() as cursor:
+    with server_bound(connection) as cursor:  # prepared after a few requests: planned once per connection
         cursor.execute(_COUNT, [key, start])
         (hits,) = cursor.fetchone()
         if hits == 1:  # a new window for this client: forget the clients gone for a day

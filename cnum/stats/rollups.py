@@ -435,7 +435,7 @@ def _upsert_arrays(model, table: str, columns: list[str], key_fields, updates: s
     # A cursor binding on the server (Django's binds on the client): the arrays go as parameters.
     with psycopg.Cursor(connection.connection) as cursor:
         statement = _unnested(model, table, tuple(columns), tuple(key_fields), updates)
-        # Not prepared by name: a connection pooler in transaction mode (PgBouncer) would lose it between transactions.
+        # Prepared by psycopg after a few drains, as every server-bound statement (CNUM_PG_PREPARE_THRESHOLD).
         cursor.execute(statement, [list(values) for values in zip(*rows, strict=True)])
 
 

@@ -122,7 +122,15 @@ def database_config() -> dict:
     # (Django registers its SQL functions, the PRAGMAs run), a round trip and an authentication on PostgreSQL.
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        return dj_database_url.parse(url, conn_max_age=CNUM_CONN_MAX_AGE, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=CNUM_CONN_MAX_AGE, conn_health_checks=True)
+        # The statements bound on the server (a recording's reads and writes, the drains' upserts: cnum.core.prepared)
+        # are prepared by psycopg once run this many times on a connection, then planned once instead of at each
+        # run (issue #20: a third of the server's CPU per recording). Django leaves it off for connection poolers in
+        # transaction mode: empty turns it off behind a pooler that does not keep prepared statements (PgBouncer
+        # before 1.21, or without max_prepared_statements).
+        threshold = os.environ.get("CNUM_PG_PREPARE_THRESHOLD", "5").strip()
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold) if threshold else None
+        return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(SQLITE_PATH),
@@ -293,9 +301,10 @@ CNUM_TASKS_PROGRESS_DIR = Path(os.environ.get("CNUM_TASKS_PROGRESS_DIR", VAR_DIR
 CNUM_TASKS_ROWS_THRESHOLD = int(os.environ.get("CNUM_TASKS_ROWS_THRESHOLD", 2000))
 #: How long a web worker's drainer gathers recorded activities into one batch before counting them in the rollup
 #: tables (cnum.stats.pending, docs/adr/0009-deferred-rollups.md): the rollup tables lag the writes by about this (a
-#: dashboard read counts what is pending first). A drain costs ≈ 7 ms of CPU plus ≈ 0.3 ms per activity: 200 ms
-#: rather than 50 makes batches 4× larger, ≈ 3 ms of CPU less per recording at one client (docs/performance.md).
-CNUM_STATS_DRAIN_DELAY_MS = int(os.environ.get("CNUM_STATS_DRAIN_DELAY_MS", 200))
+#: dashboard read counts what is pending first). A drain's cost is mostly per batch, not per activity: 1 s rather
+#: than 200 ms made a recording's share of the drains 2.6 → 1.0 ms of CPU at national scale on PostgreSQL (batches
+#: of 64 activities rather than 16; docs/performance.md).
+CNUM_STATS_DRAIN_DELAY_MS = int(os.environ.get("CNUM_STATS_DRAIN_DELAY_MS", 1000))
 #: Local hour (0-23) at which the worker regenerates the open data each night; empty turns the schedule off.
 CNUM_OPENDATA_HOUR = os.environ.get("CNUM_OPENDATA_HOUR", "3")
 

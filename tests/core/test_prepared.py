@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 
 from cnum.accounts.models import User
@@ -111,3 +112,19 @@ def test_a_read_keeping_todays_date_is_refused():
     with pytest.raises(ValueError, match="date du jour"):
         today.rows(advisor_id=1)
     assert CURRENT.rows(advisor_id=1, day=timezone.localdate()) == []
+
+
+def test_a_statement_bound_on_the_server_is_prepared_after_a_few_runs_and_keeps_answering():
+    """PostgreSQL: psycopg prepares a server-bound statement once it has run `CNUM_PG_PREPARE_THRESHOLD` times on the
+    connection (config/settings/base.py), so that the server plans it once; its answers stay each run's own."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    people = [User.objects.create(email=f"personne{n}@exemple.fr") for n in range(threshold + 3)]
+    read = Prepared(lambda pk: User.objects.filter(pk=pk).values_list("email"), pk=int)
+    for person in people:
+        assert read.rows(pk=person.pk) == [(person.email,)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement and '"email"' in statement for statement in prepared)

@@ -132,3 +132,15 @@ def test_the_demo_settings_hide_the_debug_page_and_answer_the_dsfr_404(tmp_path)
     key_file = tmp_path / "secret_key"
     assert key == key_file.read_text().strip() and len(key) >= 50
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 5), ("", None), ("2", 2)])
+def test_postgresql_statements_bound_on_the_server_are_prepared_unless_turned_off(monkeypatch, given, expected):
+    from config.settings.base import database_config
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://cnum@127.0.0.1:5432/cnum")
+    if given is None:
+        monkeypatch.delenv("CNUM_PG_PREPARE_THRESHOLD", raising=False)
+    else:
+        monkeypatch.setenv("CNUM_PG_PREPARE_THRESHOLD", given)
+    assert database_config()["OPTIONS"]["prepare_threshold"] == expected
