@@ -20,7 +20,7 @@ import requests
 from django.db import close_old_connections
 from django.db.models import Sum
 
-from bench.server import cpu_seconds, gunicorn, quantiles_ms, user_with_role
+from bench.server import cpu_seconds, gunicorn, machine_ticks, quantiles_ms, user_with_role
 from cnum.accounts.enums import Role
 from cnum.advisors.models import Contract, SiteAssignment
 from cnum.stats.models import StatCell
@@ -165,6 +165,7 @@ def _level(base, kind, clients, sessions, per_client, prober, rate: float | None
 
     done = threading.Event()
     probe = threading.Thread(target=_probe, args=(base, prober, done, delays := []), daemon=True)
+    ticks = machine_ticks()
     cpu, start, own = cpu_seconds(base.pid), time.perf_counter(), time.process_time()
     probe.start()
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
@@ -181,6 +182,10 @@ def _level(base, kind, clients, sessions, per_client, prober, rate: float | None
     result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, len(timings) + len(delays)), 2)
     # What the bench's clients and probe took of the same cores (the probe's reads of the tables included).
     result["clients_cpu_ms_per_request"] = round(own * 1000 / max(1, len(timings) + len(delays)), 2)
+    # The whole machine's CPU a request (the server, PostgreSQL, the clients), and the share the host stole.
+    busy, stolen, total = (after - before for after, before in zip(machine_ticks(), ticks, strict=True))
+    result["machine_cpu_ms_per_request"] = round(busy * 1000 / os.sysconf("SC_CLK_TCK") / max(1, len(timings)), 2)
+    result["stolen_percent"] = round(100 * stolen / max(1, total), 1)
     if delays:
         result |= {f"dashboard_delay_{key}": value for key, value in quantiles_ms(delays).items()}
     return result, timings

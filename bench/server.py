@@ -74,6 +74,15 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
+def machine_ticks() -> tuple[int, int, int]:
+    """The whole machine's CPU ticks so far, from /proc/stat: (busy, stolen, total). Busy counts every process (the
+    server, the database, the clients); stolen is what the host gave other machines while this one wanted to run —
+    on a shared host, the part of a slow measure that is not the code's."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + irq + softirq, steal, sum(fields[:8])
+
+
 def quantiles_ms(timings_s: list[float]) -> dict:
     """p50 and p95 in milliseconds (inclusive method: both within the measured range, p50 ≤ p95)."""
     values = [t * 1000 for t in timings_s]

@@ -64,6 +64,9 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     recording = written["recording"]
     assert {row["kind"] for row in recording} == {"login", "form", "api"}
     assert all(quantiles_ok(row) and row["errors"] == 0 for row in recording)
+    posted = [row for row in recording if row["kind"] != "login"]
+    assert all(row["machine_cpu_ms_per_request"] > 0 for row in posted)
+    assert all(0 <= row["stolen_percent"] <= 100 for row in posted)
     paced = [row for row in recording if row.get("offered_per_second")]
     assert {row["kind"] for row in paced} == {"form", "api"}
     assert all(row["offered_per_second"] == targets.RECORDING_PER_SECOND["sqlite"] for row in paced)
