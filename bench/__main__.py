@@ -98,12 +98,18 @@ def measure(
     import django
 
     from bench import columnar, dashboards, naive, public_pages, recording, targets, territories
+    from bench.server import python_speed
 
     report = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "scale": scale,
         "engine": territories.connection.vendor,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "python_loop_seconds": python_speed(),
+        },
         "versions": {"django": django.get_version(), "database": territories.database_version()},
     }
     if resumed is not None and "results" in resumed:

@@ -15,7 +15,12 @@ def render(report: dict) -> str:
         f"# cnum benchmark — {report['engine']} — {report['scale']} — {report['date']}",
         "",
         f"Machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}; "
-        f"Django {versions['django']}; {versions['database']}",
+        f"Django {versions['django']}; {versions['database']}"
+        + (
+            f"; vitesse : {machine['python_loop_seconds']} s de CPU pour 5 millions d'additions en Python"
+            if "python_loop_seconds" in machine
+            else ""
+        ),
         "",
         "## Cibles",
         "",

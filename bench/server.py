@@ -83,6 +83,19 @@ def machine_ticks() -> tuple[int, int, int]:
     return user + nice + system + irq + softirq, steal, sum(fields[:8])
 
 
+def python_speed(additions: int = 5_000_000) -> float:
+    """Seconds of CPU a fixed pure-Python loop takes, the best of three: this machine's speed at the time of a run,
+    so that reports taken on different machines, or in a shared host's slower hours, can be compared (the recording
+    of 2026-12-03 evening ran 30–50 % slower than the morning's on the same code: docs/performance.md)."""
+    best = float("inf")
+    for _ in range(3):
+        start, total = time.process_time(), 0
+        for number in range(additions):
+            total += number
+        best = min(best, time.process_time() - start)
+    return round(best, 3)
+
+
 def quantiles_ms(timings_s: list[float]) -> dict:
     """p50 and p95 in milliseconds (inclusive method: both within the measured range, p50 ≤ p95)."""
     values = [t * 1000 for t in timings_s]
