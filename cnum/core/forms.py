@@ -124,7 +124,7 @@ def quick_copy(field: forms.Field, memo: dict) -> forms.Field:
 
 class QuickCopiedFields(dict):
     """A form class's `base_fields`, which each form copies (`BaseForm.__init__`), field by field through
-    `quick_copy`: for a form built at every request with dozens of fields (the recording form's 45 cost ≈ 1 ms a
+    `quick_copy`: for a form built at every request with dozens of fields (the recording form's 44 cost ≈ 1 ms a
     request through `copy.deepcopy`: issue #20)."""
 
     def __deepcopy__(self, memo):
