@@ -230,7 +230,7 @@ def invitation(request, token):
             account.last_name = form.cleaned_data["last_name"]
             account.set_password(form.cleaned_data["password1"])
             account.save()
-            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account, backend="cnum.accounts.backends.ModelBackend")
             return _accepted(request, found, account)
     context = {
         "title": "Invitation",

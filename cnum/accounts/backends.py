@@ -1,4 +1,40 @@
+"""Authentication backends: Django's password backend and ProConnect's, whose user read at each request is compiled
+once; the role backend that answers permissions."""
+
+import functools
+
+from django.contrib.auth import backends, get_user_model
+from django.core.exceptions import ValidationError
+
 from cnum.accounts.perms import role_permissions
+from cnum.core.prepared import Prepared, columns, instance
+
+
+@functools.cache
+def _user_read() -> Prepared:
+    model = get_user_model()
+    fields = columns(model)
+    return Prepared(lambda pk: model._default_manager.filter(pk=pk).order_by().values_list(*fields)[:1], pk=int)
+
+
+def read_user(user_id):
+    """The user of this id, or None, as `User.objects.get(pk=…)` gives it, by a statement compiled once: the session's
+    user is read at every request, and building and compiling the ORM's `get()` cost more than the read (issue #20)."""
+    model = get_user_model()
+    try:
+        pk = model._meta.pk.to_python(user_id)
+    except ValidationError:  # a session of another kind of key: no such user
+        return None
+    row = _user_read().first(pk=pk)
+    return None if row is None else instance(model, row)
+
+
+class ModelBackend(backends.ModelBackend):
+    """Django's password backend; the user of a session read by `read_user`."""
+
+    def get_user(self, user_id):
+        user = read_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class RoleBackend:

@@ -25,6 +25,8 @@ from django.utils.crypto import get_random_string
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from cnum.accounts.backends import read_user
+
 logger = logging.getLogger(__name__)
 
 #: Session key of the random `state` sent to the provider's end_session endpoint, checked on the way back.
@@ -46,6 +48,9 @@ def proconnect_enabled() -> bool:
 
 class ProConnectBackend(OIDCAuthenticationBackend):
     """Finds the agent by e-mail (lower case), or creates their account without any role."""
+
+    def get_user(self, user_id):
+        return read_user(user_id)
 
     def authenticate(self, request, **kwargs):
         if not proconnect_enabled():

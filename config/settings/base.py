@@ -146,7 +146,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cnum.accounts.backends.ModelBackend",
     "cnum.accounts.oidc.ProConnectBackend",
     "cnum.accounts.backends.RoleBackend",
 ]
