@@ -459,6 +459,49 @@ def test_a_lost_last_character_or_two_accepted_spellings_are_not_guessed(tmp_pat
 
 
 @pytest.mark.parametrize(
+    ("name", "web", "repaired", "note"),
+    [
+        # four words fit "P�le"; the row's own web address writes one of them, without its accent
+        (
+            "P\ufffdle Culturel Camille Claudel",
+            "https://www.sorgues.fr/actualites/pole-culturel-un-acces",
+            "Pôle Culturel Camille Claudel",
+            "« P\ufffdle » → « Pôle » (mot que l'adresse web ou électronique de la ligne écrit sans accent).",
+        ),
+        # the address writes the word, glued to the one before it, with no letter after it: the lost one was a sign
+        (
+            "Coworking By Adezio\ufffd- Cavaillon",
+            "http://www.coworkingbyadezio.fr/",
+            "Coworking By Adezio- Cavaillon",
+            "« Adezio\ufffd » → « Adezio » (signe perdu retiré",
+        ),
+    ],
+)
+def test_the_rows_own_web_address_decides_a_word_or_shows_a_lost_sign(tmp_path, name, web, repaired, note):
+    path = write(tmp_path, f"nom;adresse;cp;ville;site_web\n{name};1 place;04000;Digne-les-Bains;{web}\n")
+    report = run(path)
+    assert Site.objects.get().name == repaired
+    assert any(note in problem.reason for problem in report.normalised if problem.reason.startswith("nom :"))
+    assert report.still_damaged == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "web"),
+    [
+        ("P\ufffdle Culturel", "https://www.pale-pole.fr"),  # two of the words that fit written
+        ("Coworking By Adezio\ufffd", "https://www.xadezio.fr"),  # the word inside another word
+        ("Adezio\ufffd", "https://www.xadezio.fr"),  # the same, no word before it
+        ("Coworking By Adezio\ufffd", "https://www.adezio.fr/adezioe"),  # a letter after it too: an é lost?
+        ("Espace Caf\ufffd", "https://www.caf.fr"),  # too short to tell, and "café" fits anyway
+    ],
+)
+def test_a_web_address_that_does_not_decide_leaves_the_text_as_it_is(tmp_path, name, web):
+    path = write(tmp_path, f"nom;adresse;cp;ville;site_web\n{name};1 place;04000;Digne-les-Bains;{web}\n")
+    run(path)
+    assert Site.objects.get().name == (name.replace("\ufffd", "é") if "Caf" in name else name)
+
+
+@pytest.mark.parametrize(
     ("commune", "postal_code", "found"),
     [
         ("LE LUC-EN-PROVENCE", "83340", "83073"),  # a commune's name followed by more: Le Luc

@@ -21,12 +21,15 @@ from cnum.sites.importers import base, vocabularies
 from cnum.sites.importers.repair import (
     DAMAGED,
     FROM_ACCENT_BLIND,
+    FROM_ADDRESSES,
     FROM_FILE,
     FROM_LOST_SPACES,
     FROM_NATIONAL_LISTS,
     FROM_SPELLING,
     FROM_STRUCTURES,
+    LOST_SIGN,
     Lexicon,
+    addresses,
     repair,
 )
 from cnum.sites.importers.vocabulary import map_free_text
@@ -82,6 +85,10 @@ WHERE = {
     FROM_SPELLING: " (seule lettre que l'orthographe française admet à cette place)",
     FROM_NATIONAL_LISTS: " (mot d'un nom ou d'une adresse des listes nationales de lieux)",
     FROM_LOST_SPACES: " (espaces insécables perdues, rendues comme espaces)",
+    FROM_ADDRESSES: " (mot que l'adresse web ou électronique de la ligne écrit sans accent)",
+    LOST_SIGN: (
+        " (signe perdu retiré : l'adresse web ou électronique de la ligne écrit ce mot sans lettre à cette place)"
+    ),
 }
 
 
@@ -89,8 +96,9 @@ def repair_record(row: AutoRow, record: dict, lexicon: Lexicon | None = None) ->
     """Every value with its mojibake undone and its lost characters restored where one French word fits
     (importers.repair, with the import's own `lexicon`); each repair noted on the row, and counted."""
     repaired = {}
+    spelled = addresses(record.values())
     for column, value in record.items():
-        result = repair(value, lexicon)
+        result = repair(value, lexicon, spelled)
         repaired[column] = result.text
         if result.mojibake:
             row.repairs += 1

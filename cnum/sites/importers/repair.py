@@ -35,6 +35,10 @@
 - One character of two or three bytes in UTF-8 may be lost as two or three "�" ("Biblioth��que",
   "l���arrondissement"): a run is read both ways, and when both readings give a word and not the same ("C��ur":
   "C’œur" or "Cœur"), none is taken.
+- The row's own web and e-mail addresses spell its words without accents ("pole-culturel"): among several words that
+  fit ("P�le": pâle, pèle, pêle, pôle), the one the addresses write as a word of their own is taken ("pôle"); a lost
+  last character of a word the addresses write with no letter after it ("Coworking By Adezio�",
+  "coworkingbyadezio.fr") was a sign, not a letter (an accent stays in an address as its letter): it is removed.
 
 The lexicon ships inside the wordfreq package (data files, nothing downloaded), and is read once per process, as are
 the national lists (on the first lost character that needs them); the file's words and the structures' names are
@@ -84,6 +88,13 @@ NATIONAL_LISTS = {CNFS_FILE: ("nom", "adresse"), FRANCE_SERVICES_FILE: ("lib_fs"
 
 FROM_FILE, FROM_STRUCTURES, FROM_ACCENT_BLIND, FROM_SPELLING = "fichier", "structures", "sans accents", "orthographe"
 FROM_NATIONAL_LISTS, FROM_LOST_SPACES = "listes nationales", "espaces perdues"
+FROM_ADDRESSES, LOST_SIGN = "adresses de la ligne", "signe perdu"
+#: A web address (with its scheme or "www.") or an e-mail address, in any value of a row.
+ADDRESSES = re.compile(r"(?:https?://|www\.)[^\s;,]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+#: The last word of a text (letters only), with what follows it up to the text's end.
+PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[\W\d_]*$")
+#: The shortest stem a lost last character is removed after (a short one is found in addresses by chance).
+SIGN_STEM_MIN = 4
 
 
 @dataclass
@@ -317,9 +328,46 @@ def _word_of(damaged: str, lexicon: Lexicon | None) -> tuple[str | None, tuple[s
     return (_cased(candidates[0], damaged) if len(candidates) == 1 else None), candidates, where
 
 
-def _decide(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: bool):
+def addresses(values) -> str:
+    """The web and e-mail addresses among a row's `values`, in lower case, one after the other (for `repair`)."""
+    return " ".join(match.lower() for value in values if value for match in ADDRESSES.findall(str(value)))
+
+
+def _ascii(word: str) -> str:
+    """The word as an address writes it: without accents, "œ" and "æ" in two letters."""
+    word = word.lower().replace("œ", "oe").replace("æ", "ae")
+    return "".join(char for char in unicodedata.normalize("NFD", word) if not unicodedata.combining(char))
+
+
+def _spelled(word: str, spelled: str) -> bool:
+    return bool(re.search(rf"(?<![a-z0-9]){re.escape(_ascii(word))}(?![a-z0-9])", spelled))
+
+
+def _by_addresses(damaged: str, candidates: tuple[str, ...], spelled: str) -> str | None:
+    """The one word of several that fit that the row's addresses write as a word of their own ("pole-culturel")."""
+    written = [word for word in candidates if _spelled(word, spelled)]
+    return _cased(written[0], damaged) if len(written) == 1 else None
+
+
+def _lost_sign(damaged: str, spelled: str, before: str) -> str | None:
+    """The word without its lost last character when the row's addresses write the word with no letter after it, as
+    a word of its own or glued to the word `before` it ("coworkingbyadezio.fr"), never inside another word, and never
+    with a letter after it."""
+    stem = damaged[:-1]
+    if not damaged.endswith(DAMAGED) or DAMAGED in stem or len(stem) < SIGN_STEM_MIN:
+        return None
+    glued = f"|{re.escape(_ascii(before))}" if before else ""
+    start = rf"(?:(?<![a-z0-9]){glued}){re.escape(_ascii(stem))}"
+    if re.search(rf"{start}(?![a-z0-9])", spelled) and not re.search(rf"{start}[a-z]", spelled):
+        return stem
+    return None  # not written, or written with a letter after it too (the lost one may be that letter, accented)
+
+
+def _decide(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: bool, spelled: str, before: str):
     """(the word, or None; the words that fit; where they were found) by the first rule that decides (see module)."""
     word, candidates, where = _word_of(damaged, lexicon)
+    if word is None and len(candidates) > 1 and spelled and (written := _by_addresses(damaged, candidates, spelled)):
+        word, where = written, FROM_ADDRESSES
     if word is None and (elided := ELISION.fullmatch(damaged)):
         rest = elided["rest"]
         rest_word, rest_candidates, rest_where = _word_of(rest, lexicon) if DAMAGED in rest else (rest, (), "")
@@ -336,12 +384,16 @@ def _decide(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: 
     if word is None and not candidates and unspaced and (words := _lost_spaces(damaged)):
         word = " ".join(_restore(part, lexicon, result, unspaced=False) if DAMAGED in part else part for part in words)
         where = FROM_LOST_SPACES
-    if word is None and not candidates and (spelled := _by_spelling(damaged)):
-        word, where = spelled, FROM_SPELLING
+    if word is None and not candidates and (by_spelling := _by_spelling(damaged)):
+        word, where = by_spelling, FROM_SPELLING
+    if word is None and not candidates and spelled and (stem := _lost_sign(damaged, spelled, before)):
+        word, where = stem, LOST_SIGN
     return word, candidates, where
 
 
-def _restore(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: bool) -> str:
+def _restore(
+    damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced: bool, spelled: str = "", before: str = ""
+) -> str:
     """The damaged word restored, the repair or the indecision written on `result`. Each "�" stands for one
     character, or each run of two or three "�" for one character of two or three bytes ("Biblioth��que",
     "l���arrondissement"): when both readings give a word and not the same ("C��ur": "C’œur" or "Cœur"), two words
@@ -349,7 +401,8 @@ def _restore(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced:
     readings = []
     for form in dict.fromkeys((damaged, BYTES_OF_ONE.sub(DAMAGED, damaged))):
         inner = Repair("")  # the repairs of the words of a value that lost its spaces, kept if this reading is
-        readings.append((*_decide(form, lexicon, inner, unspaced=unspaced), inner))
+        decided = _decide(form, lexicon, inner, unspaced=unspaced, spelled=spelled, before=before)
+        readings.append((*decided, inner))
     decided = {reading[0]: reading for reading in readings if reading[0] is not None}
     if len(decided) == 1:
         word, _candidates, where, inner = next(iter(decided.values()))
@@ -362,9 +415,9 @@ def _restore(damaged: str, lexicon: Lexicon | None, result: Repair, *, unspaced:
     return damaged
 
 
-def repair(value, lexicon: Lexicon | None = None) -> Repair:
+def repair(value, lexicon: Lexicon | None = None, spelled: str = "") -> Repair:
     """The text with its mojibake undone and its lost characters restored where one French word fits (the words of
-    `lexicon`, the import's own, first)."""
+    `lexicon`, the import's own, first; `spelled`: the row's `addresses`)."""
     text = str(value or "").replace(DAMAGED_READ_TWICE, DAMAGED)
     fixed = fix_mojibake(text)
     result = Repair(fixed, mojibake=fixed != unicodedata.normalize("NFC", text))
@@ -378,5 +431,11 @@ def repair(value, lexicon: Lexicon | None = None) -> Repair:
 
     fixed = ORDINAL.sub(ordinal, fixed)
     unspaced = not SPACED_WORDS.search(fixed)
-    result.text = WORD.sub(lambda match: _restore(match[0], lexicon, result, unspaced=unspaced), fixed)
+
+    def restored(match: re.Match) -> str:
+        previous = PREVIOUS_WORD.search(fixed, 0, match.start()) if spelled else None
+        before = previous[1] if previous else ""
+        return _restore(match[0], lexicon, result, unspaced=unspaced, spelled=spelled, before=before)
+
+    result.text = WORD.sub(restored, fixed)
     return result
