@@ -128,8 +128,9 @@ def database_config() -> dict:
         # run (issue #20: a third of the server's CPU per recording). Django leaves it off for connection poolers in
         # transaction mode: empty turns it off behind a pooler that does not keep prepared statements (PgBouncer
         # before 1.21, or without max_prepared_statements).
-        threshold = os.environ.get("CNUM_PG_PREPARE_THRESHOLD", "5").strip()
-        config.setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold) if threshold else None
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            threshold = os.environ.get("CNUM_PG_PREPARE_THRESHOLD", "5").strip()
+            config.setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold) if threshold else None
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",

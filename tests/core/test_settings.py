@@ -144,3 +144,13 @@ def test_postgresql_statements_bound_on_the_server_are_prepared_unless_turned_of
     else:
         monkeypatch.setenv("CNUM_PG_PREPARE_THRESHOLD", given)
     assert database_config()["OPTIONS"]["prepare_threshold"] == expected
+
+
+def test_a_sqlite_database_url_gets_no_postgresql_option(monkeypatch, tmp_path):
+    """`DATABASE_URL=sqlite:///…` is a valid address: sqlite3's connection would refuse psycopg's option."""
+    from config.settings.base import database_config
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cnum.sqlite3'}")
+    config = database_config()
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert "prepare_threshold" not in config.get("OPTIONS", {})
