@@ -109,18 +109,19 @@ def recording(report: dict) -> list[str]:
         "Sans rythme : chaque client poste dès qu'il a sa réponse (la capacité). Au rythme demandé : les clients "
         "postent ensemble tant de fois par seconde, le temps compté depuis l'instant prévu (la latence à cette "
         "charge). CPU : celui de gunicorn, puis celui de toute la machine (serveur, base, clients) par requête ; "
-        "volé : la part du temps que l'hôte a donnée à d'autres machines pendant la mesure.",
+        "volé : la part du temps que l'hôte a donnée à d'autres machines pendant la mesure ; étalon : le CPU de "
+        "gunicorn pour une page de connexion, mesuré juste avant (la vitesse de la machine à ce moment-là).",
         "",
         "| type | clients | rythme demandé /s | requêtes | erreurs | req/s | p50 ms | p95 ms | CPU gunicorn ms "
-        "| CPU machine ms | volé % |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU machine ms | volé % | étalon ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["recording"]:
         lines.append(
             f"| {row['kind']} | {row['clients']} | {row.get('offered_per_second', '–')} | {row['requests']} "
             f"| {row['errors']} | {row.get('per_second', '–')} | {row['p50_ms']} | {row['p95_ms']} "
             f"| {row.get('server_cpu_ms_per_request', '–')} | {row.get('machine_cpu_ms_per_request', '–')} "
-            f"| {row.get('stolen_percent', '–')} |"
+            f"| {row.get('stolen_percent', '–')} | {row.get('reference_cpu_ms', '–')} |"
         )
     return lines
 

@@ -23,6 +23,7 @@ from django.db.models import Sum
 from bench.server import cpu_seconds, gunicorn, machine_ticks, quantiles_ms, user_with_role
 from cnum.accounts.enums import Role
 from cnum.advisors.models import Contract, SiteAssignment
+from cnum.stats import pending
 from cnum.stats.models import StatCell
 
 PASSWORD = "mesure-bench-2025"
@@ -163,6 +164,7 @@ def _level(base, kind, clients, sessions, per_client, prober, rate: float | None
                     errors.append(str(status))
         poster.close()
 
+    reference = reference_cpu_ms(base)
     done = threading.Event()
     probe = threading.Thread(target=_probe, args=(base, prober, done, delays := []), daemon=True)
     ticks = machine_ticks()
@@ -186,9 +188,34 @@ def _level(base, kind, clients, sessions, per_client, prober, rate: float | None
     busy, stolen, total = (after - before for after, before in zip(machine_ticks(), ticks, strict=True))
     result["machine_cpu_ms_per_request"] = round(busy * 1000 / os.sysconf("SC_CLK_TCK") / max(1, len(timings)), 2)
     result["stolen_percent"] = round(100 * stolen / max(1, total), 1)
+    result["reference_cpu_ms"] = reference
     if delays:
         result |= {f"dashboard_delay_{key}": value for key, value in quantiles_ms(delays).items()}
     return result, timings
+
+
+#: The yardstick of the machine's speed at a level: gunicorn's CPU for one GET of the sign-in page (a template, the
+#: middlewares, no database write), asked this many times from one client just before the level.
+REFERENCE_PATH, REFERENCE_REQUESTS = "/connexion/", 100
+
+
+def reference_cpu_ms(base) -> float:
+    """gunicorn's CPU (ms) for one GET of `REFERENCE_PATH`, measured now, the statistics' queue drained first so that
+    no drain runs beside it. On a shared host the same code's CPU a request moved by ×2 within minutes, the host
+    stealing < 1 % (docs/performance.md): a level's CPU a recording is read against the same moment's yardstick."""
+    pending.drain()
+    address = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    cpu = cpu_seconds(base.pid)
+    for _ in range(REFERENCE_REQUESTS):
+        connection.request("GET", REFERENCE_PATH)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{REFERENCE_PATH} a répondu {response.status}")
+    cpu = cpu_seconds(base.pid) - cpu
+    connection.close()
+    return round(cpu * 1000 / REFERENCE_REQUESTS, 2)
 
 
 def _counted(advisor_id: int) -> int:

@@ -67,6 +67,7 @@ def test_smoke_run_measures_every_part_and_writes_json_and_markdown(output):
     posted = [row for row in recording if row["kind"] != "login"]
     assert all(row["machine_cpu_ms_per_request"] > 0 for row in posted)
     assert all(0 <= row["stolen_percent"] <= 100 for row in posted)
+    assert all(row["reference_cpu_ms"] > 0 for row in posted) and "étalon ms" in markdown.read_text()
     assert written["machine"]["python_loop_seconds"] > 0 and "millions d'additions" in markdown.read_text()
     paced = [row for row in recording if row.get("offered_per_second")]
     assert {row["kind"] for row in paced} == {"form", "api"}
