@@ -20,6 +20,7 @@ from cnum.sites import opening_hours, schema
 from cnum.sites.importers import base, vocabularies
 from cnum.sites.importers.repair import (
     DAMAGED,
+    DAMAGED_READ_TWICE,
     FROM_ACCENT_BLIND,
     FROM_ADDRESSES,
     FROM_FILE,
@@ -96,7 +97,9 @@ def repair_record(row: AutoRow, record: dict, lexicon: Lexicon | None = None) ->
     """Every value with its mojibake undone and its lost characters restored where one French word fits
     (importers.repair, with the import's own `lexicon`); each repair noted on the row, and counted."""
     repaired = {}
-    spelled = addresses(record.values())
+    texts = [str(value) for value in record.values() if value]
+    # The row's addresses are evidence for a lost character only: read when the row has one.
+    spelled = addresses(texts) if any(DAMAGED in text or DAMAGED_READ_TWICE in text for text in texts) else ""
     for column, value in record.items():
         result = repair(value, lexicon, spelled)
         repaired[column] = result.text
