@@ -19,7 +19,6 @@ from tests.activities.factories import ActivityFactory, CoordinationActivityFact
 from tests.advisors.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def signed_in(client, role, scope=None):
@@ -40,7 +39,7 @@ def coordinator(client, team):
 def valid(**changes):
     data = {
         "kind": CoordinationKind.PARTNER_MEETING,
-        "date": (TODAY - datetime.timedelta(days=1)).isoformat(),
+        "date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
         "duration_minutes": "90",
         "participants": "8",
         "partners": "CAF, Mission locale",
@@ -70,7 +69,7 @@ def test_the_record_is_audited_without_its_free_text(coordinator):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"date": (TODAY + datetime.timedelta(days=1)).isoformat()}, "date", "dans le futur"),
+        ({"date": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()}, "date", "dans le futur"),
         ({"duration_minutes": "0"}, "duration_minutes", "entre 1 et 600 minutes"),
         ({"kind": ""}, "kind", "obligatoire"),
     ],
@@ -126,7 +125,7 @@ def stats_json() -> dict:
 def test_coordination_activities_never_count_as_accompaniments(coordinator, team):
     """Recorded through the page, a coordination activity changes no figure of `stats --json`, creates no Activity,
     and the rollups still equal a recount (stats_verify exits 0)."""
-    ActivityFactory(date=TODAY)
+    ActivityFactory(date=timezone.localdate())
     call_command("stats_rebuild", verbosity=0, stdout=io.StringIO())
     before = stats_json()
     for kind in CoordinationKind.values:
@@ -138,9 +137,11 @@ def test_coordination_activities_never_count_as_accompaniments(coordinator, team
 
 
 def test_the_coordinator_home_counts_its_records_by_kind(coordinator, team):
-    CoordinationActivityFactory.create_batch(3, team=team, date=TODAY, kind=CoordinationKind.TRAINING)
-    CoordinationActivityFactory(team=team, date=TODAY, kind=CoordinationKind.EVENT, duration_minutes=120)
-    CoordinationActivityFactory(date=TODAY, kind=CoordinationKind.TRAINING)  # another team's
+    CoordinationActivityFactory.create_batch(3, team=team, date=timezone.localdate(), kind=CoordinationKind.TRAINING)
+    CoordinationActivityFactory(
+        team=team, date=timezone.localdate(), kind=CoordinationKind.EVENT, duration_minutes=120
+    )
+    CoordinationActivityFactory(date=timezone.localdate(), kind=CoordinationKind.TRAINING)  # another team's
     panels = coordinator.get(reverse("core:dashboard")).context["panels"]
     panel = next(panel for panel in panels if panel.title == "Activités de coordination")
     figures = {figure.label: figure.value for figure in panel.figures}
@@ -151,8 +152,10 @@ def test_the_coordinator_home_counts_its_records_by_kind(coordinator, team):
 
 
 def test_the_programme_team_home_counts_every_team_by_kind(client):
-    CoordinationActivityFactory.create_batch(2, date=TODAY, kind=CoordinationKind.TEAM_MEETING)
-    CoordinationActivityFactory(date=TODAY - datetime.timedelta(days=400), kind=CoordinationKind.TEAM_MEETING)
+    CoordinationActivityFactory.create_batch(2, date=timezone.localdate(), kind=CoordinationKind.TEAM_MEETING)
+    CoordinationActivityFactory(
+        date=timezone.localdate() - datetime.timedelta(days=400), kind=CoordinationKind.TEAM_MEETING
+    )
     panels = signed_in(client, Role.PROGRAMME_TEAM).get(reverse("core:dashboard")).context["panels"]
     panel = next(panel for panel in panels if panel.title == "Coordination dans le programme")
     figures = {figure.label: figure.value for figure in panel.figures}
@@ -180,8 +183,8 @@ def test_a_structure_manager_home_counts_its_teams_records_when_there_are_some(c
     signed_in(client, Role.STRUCTURE_MANAGER, team.structure)
     titles = [panel.title for panel in client.get(reverse("core:dashboard")).context["panels"]]
     assert "Coordination des équipes" not in titles
-    CoordinationActivityFactory(team=team, date=TODAY, kind=CoordinationKind.EVENT)
-    CoordinationActivityFactory(date=TODAY, kind=CoordinationKind.EVENT)  # a team of another structure
+    CoordinationActivityFactory(team=team, date=timezone.localdate(), kind=CoordinationKind.EVENT)
+    CoordinationActivityFactory(date=timezone.localdate(), kind=CoordinationKind.EVENT)  # a team of another structure
     panels = client.get(reverse("core:dashboard")).context["panels"]
     panel = next(panel for panel in panels if panel.title == "Coordination des équipes")
     assert {figure.label: figure.value for figure in panel.figures}["animation ou événement"] == "1"

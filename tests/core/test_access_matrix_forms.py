@@ -40,8 +40,6 @@ from tests.structures.factories import valid_siret
 
 world = pytest.fixture(scope="module")(module_world)
 
-TODAY = timezone.localdate()
-
 
 @pytest.fixture(scope="module")
 def callers(world, django_db_blocker):
@@ -96,7 +94,11 @@ def advisor_create_body(world, caller):
         prefix="contrat", user=as_programme(world), required=True, structure=world["in"]["structure"]
     )
     identity = {"first_name": "Noa", "last_name": "Nouvelle", "email": "noa.nouvelle@exemple.fr"}
-    return identity | form_body(contract) | {"contrat-kind": ContractKind.CDD, "contrat-start": TODAY.isoformat()}
+    return (
+        identity
+        | form_body(contract)
+        | {"contrat-kind": ContractKind.CDD, "contrat-start": timezone.localdate().isoformat()}
+    )
 
 
 def advisor_edit_body(world, caller):
@@ -107,7 +109,7 @@ def contract_create_body(world, caller):
     form = advisor_forms.ContractStartForm(
         user=as_programme(world), advisor=world["in"]["advisor"], structure=world["in"]["structure"]
     )
-    return form_body(form) | {"kind": ContractKind.CDD, "start": TODAY.isoformat()}
+    return form_body(form) | {"kind": ContractKind.CDD, "start": timezone.localdate().isoformat()}
 
 
 def contract_edit_body(world, caller):
@@ -116,11 +118,11 @@ def contract_edit_body(world, caller):
 
 
 def contract_end_body(world, caller):
-    return {"end": TODAY.isoformat(), "end_reason": ContractEndReason.RESIGNATION}
+    return {"end": timezone.localdate().isoformat(), "end_reason": ContractEndReason.RESIGNATION}
 
 
 def site_assignment_body(world, caller):
-    return {"site": world["in"]["site2"].pk, "start": TODAY.isoformat()}
+    return {"site": world["in"]["site2"].pk, "start": timezone.localdate().isoformat()}
 
 
 def site_assignment_edit_body(world, caller):
@@ -131,7 +133,7 @@ def site_assignment_edit_body(world, caller):
 def coordination_body(world, caller):
     return {
         "kind": CoordinationKind.EVENT,
-        "date": TODAY.isoformat(),
+        "date": timezone.localdate().isoformat(),
         "duration_minutes": "120",
         "participants": "30",
         "partners": "Médiathèque",
@@ -168,20 +170,20 @@ def team_edit_body(world, caller):
 
 
 def membership_body(world, caller):
-    return {"advisor": world["in"]["recruit"].pk, "start": TODAY.isoformat()}
+    return {"advisor": world["in"]["recruit"].pk, "start": timezone.localdate().isoformat()}
 
 
 def membership_edit_body(world, caller):
     membership = world["in"]["membership"]
     form = advisor_forms.TeamMembershipForm(instance=membership, user=as_programme(world), team=membership.team)
-    return form_body(form) | {"end": TODAY.isoformat()}
+    return form_body(form) | {"end": timezone.localdate().isoformat()}
 
 
 def activity_body(world, caller):
     form = ActivityForm(advisor=world["in"]["advisor"])
     return form_body(form) | {
         "type": ActivityType.INDIVIDUAL,
-        "date": TODAY.isoformat(),
+        "date": timezone.localdate().isoformat(),
         "duration_preset": "30",
         "place_type": PlaceType.SITE,
         "site": world["in"]["site"].pk,
@@ -214,7 +216,7 @@ def beneficiary_body(world, caller):
     return form_body(BeneficiaryForm()) | {
         "first_name": "Yanis",
         "last_name": "Nouveau",
-        "consent_date": TODAY.isoformat(),
+        "consent_date": timezone.localdate().isoformat(),
     }
 
 
@@ -222,8 +224,8 @@ def campaign_body(world, caller):
     return {
         "name": "Renouvellement 2027",
         "terms": "Nouvelles conditions.",
-        "deadline": (TODAY + datetime.timedelta(30)).isoformat(),
-        "ending_before": (TODAY + datetime.timedelta(365)).isoformat(),
+        "deadline": (timezone.localdate() + datetime.timedelta(30)).isoformat(),
+        "ending_before": (timezone.localdate() + datetime.timedelta(365)).isoformat(),
     }
 
 
@@ -286,7 +288,7 @@ def invitation_accept_body(world, caller):
 def decide_open_amendments(world) -> None:
     """A structure asks for one amendment at a time: those of the world are decided first."""
     open_ones = PostAmendment.objects.filter(structure=world["in"]["structure"], decision=Decision.PENDING)
-    open_ones.update(decision=Decision.REFUSED, decided_on=TODAY)
+    open_ones.update(decision=Decision.REFUSED, decided_on=timezone.localdate())
 
 
 # --- the table --------------------------------------------------------------------------------------------------

@@ -17,24 +17,22 @@ from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.usefixtures("reference")
 
-TODAY = timezone.localdate()
-
 
 def ending(days: int, **kwargs):
     """A signed phase 2 convention ending `days` from today (36 months long)."""
-    end = TODAY + datetime.timedelta(days=days)
+    end = timezone.localdate() + datetime.timedelta(days=days)
     start = end.replace(year=end.year - 3, day=1) + datetime.timedelta(days=0)
     return signed_convention(start=start, **kwargs)
 
 
 def campaign_for(conventions, *, deadline_days=20, send=True):
-    candidates = campaigns.campaign_candidates(ending_before=TODAY + datetime.timedelta(days=400))
+    candidates = campaigns.campaign_candidates(ending_before=timezone.localdate() + datetime.timedelta(days=400))
     candidates = [c for c in candidates if c.structure.pk in {conv.structure_id for conv in conventions}]
     campaign = campaigns.campaign_create(
         name="Renouvellement 2027",
         terms="Conditions de test.",
         scheme=None,
-        deadline=TODAY + datetime.timedelta(days=deadline_days),
+        deadline=timezone.localdate() + datetime.timedelta(days=deadline_days),
         candidates=candidates,
     )
     if send:
@@ -48,10 +46,12 @@ def test_candidates_are_structures_whose_conventions_end_by_the_date_without_a_l
     renewed = ending(50)
     signed_convention(structure=renewed.structure, start=renewed.end + datetime.timedelta(days=1))
     marseille = ending(60, in_marseille=True)
-    found = campaigns.campaign_candidates(ending_before=TODAY + datetime.timedelta(days=365))
+    found = campaigns.campaign_candidates(ending_before=timezone.localdate() + datetime.timedelta(days=365))
     assert {c.structure.pk: c.posts for c in found} == {soon.structure_id: 2, marseille.structure_id: 1}
     assert later.structure_id not in {c.structure.pk for c in found}
-    in_13 = campaigns.campaign_candidates(ending_before=TODAY + datetime.timedelta(days=365), departement="13")
+    in_13 = campaigns.campaign_candidates(
+        ending_before=timezone.localdate() + datetime.timedelta(days=365), departement="13"
+    )
     assert [c.structure.pk for c in in_13] == [marseille.structure_id]
 
 
@@ -113,7 +113,7 @@ def test_after_the_deadline_the_answer_is_read_only(manager_client):
     campaign = campaign_for([manager_client.convention])
     url = reverse("funding:campaign_answer", args=[campaign.pk])
     manager_client.post(url, {"decision": "renew", "posts_requested": "3", "advisor_choice": "keep"})
-    Campaign.objects.filter(pk=campaign.pk).update(deadline=TODAY - datetime.timedelta(days=1))
+    Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))
     page = manager_client.post(url, {"decision": "not_renew", "reason": "cost"})
     assert "ne peut plus être modifiée" in page.content.decode()
     assert '<form method="post" aria-label="Répondre' not in page.content.decode()
@@ -195,14 +195,14 @@ def test_dashboard_rates_posts_per_departement_csv_and_prefecture_territory(clie
 def test_the_programme_team_previews_creates_and_sends_a_campaign(client, db):
     convention = ending(100, contact_email="contact@commune.fr")
     client.force_login(UserFactory(programme_team=True))
-    before = (TODAY + datetime.timedelta(days=200)).isoformat()
+    before = (timezone.localdate() + datetime.timedelta(days=200)).isoformat()
     preview = client.get(reverse("funding:campaign_create"), {"ending_before": before})
     assert convention.structure.name in preview.content.decode()
     assert not Campaign.objects.exists()  # GET never writes
     data = {"ending_before": before, "name": "Campagne A", "terms": "Conditions", "deadline": "2020-01-01"}
     page = client.post(reverse("funding:campaign_create"), data)
     assert "ne peut être passée" in page.content.decode() and "Campagne A" in page.content.decode()
-    data["deadline"] = (TODAY + datetime.timedelta(days=30)).isoformat()
+    data["deadline"] = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     created = client.post(reverse("funding:campaign_create"), data)
     campaign = Campaign.objects.get()
     assert created.url == campaign.get_absolute_url() and campaign.targets.count() == 1
