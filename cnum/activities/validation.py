@@ -4,7 +4,7 @@ One rule set, `RULES`, used by the recording form, the partner API and the impor
 the same rules wherever it comes from. Each rule reads a few fields (model field names as keys) and adds French
 messages per field. `validate_activities` evaluates the rules over a batch of activities, each rule once per
 distinct combination of the fields it reads (an import's 2,000 rows share a few dates, durations and theme lists);
-`validate_activity`, for the form and the API, is the same evaluation on a batch of one.
+`validate_activity`, for the form and the API, runs the same rules on one activity.
 """
 
 import datetime
@@ -59,7 +59,16 @@ def validate_activity(data: dict, *, today: datetime.date | None = None) -> dict
     many followed beneficiaries a collective activity lists. `site`, `commune` and `redirection_site` only need
     to be present (an object or an id); dates may be ISO strings, numbers strings of digits.
     """
-    return validate_activities([data], today=today)[0]
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    # The rules one after the other, as `validate_columns` runs them for a row (without its keys, of no use for one).
+    for rule, fields in _RULE_FIELDS:
+        rule.check({name: data.get(name) for name in fields}, add, today)
+    return errors
 
 
 def validate_activities(
@@ -317,3 +326,6 @@ RULES = (
     Rule(("type", *COUNTS, "followed_participants", "anonymous_breakdown"), _check_counts),
     Rule(("redirection_category", "redirection_site?", "redirection_other"), _check_redirection),
 )
+
+#: Each rule and the names of the fields it reads ("site?" reads the value of "site", as `_messages` does).
+_RULE_FIELDS = tuple((rule, tuple(name.rstrip("?") for name in rule.fields)) for rule in RULES)
