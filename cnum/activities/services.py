@@ -22,7 +22,7 @@ from cnum.activities.signals import creating, tracking
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Contract
 from cnum.core import audit
-from cnum.core.bulk import insert_object
+from cnum.core.bulk import folded_inserts, insert_object
 from cnum.core.prepared import Prepared
 
 #: Activity fields copied from `data` as they are.
@@ -202,8 +202,9 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
     declared = _declared_people(data)
     if not declared:
         # Only new rows (the activity, an anonymous person, whose one accompaniment is their first): nothing to read
-        # before the write, the statistics count it just after the commit (cnum.activities.signals: creating).
-        with creating() as change:
+        # before the write, the statistics count it just after the commit (cnum.activities.signals: creating). Its
+        # rows, their audit events and its place in the statistics' queue go in one statement (PostgreSQL).
+        with folded_inserts(f"activity_record:{activity.type}"), creating() as change:
             _insert(activity)
             _tag(activity, data, new=True)
             concerned = _accompany(activity, data, previous=[], new=True)

@@ -15,6 +15,7 @@ import itertools
 import json
 import operator
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager, suppress
@@ -509,15 +510,131 @@ def insert_object(obj) -> None:
     now = timezone.now()
     for attname in stamped:
         setattr(obj, attname, now)
+    fold = getattr(_folding, "fold", None)
+    drawn = fold.take(model) if fold is not None else None
+    if drawn is not None:
+        obj.pk = drawn
     values = {field.attname: getattr(obj, field.attname) for field in model._meta.concrete_fields}
     for attname in moments:  # stored as the ORM stores them (SQLite: UTC text with a space, as compared in lookups)
         if values[attname] is not None:
             values[attname] = connection.ops.adapt_datetimefield_value(values[attname])
-    row = plan.row(values)
-    with server_bound(connection) as cursor:
-        cursor.execute(sql, kept(row))
-        obj.pk = cursor.fetchone()[0]
+    if drawn is not None:
+        fold.queued.append((model, _as_json(model, values)))
+    else:
+        with server_bound(connection) as cursor:
+            cursor.execute(sql, kept(plan.row(values)))
+            obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
+
+
+#: The fold open in this thread (`folded_inserts`), if any.
+_folding = threading.local()
+#: Per fold's key: the models its last block wrote by `insert_object`, in order (the next block draws their ids).
+_fold_plans: dict[str, tuple] = {}
+#: Per model: its key's sequence (PostgreSQL), read once.
+_sequences: dict[type, str] = {}
+
+
+@contextmanager
+def folded_inserts(key: str):
+    """On PostgreSQL, inside a transaction: the rows `insert_object` writes within the block sent together, in one
+    statement, when the block ends or before any other statement runs on the connection (a read sees them). Their ids
+    are drawn beforehand from the tables' sequences, in one statement, for the models the previous block of the same
+    `key` wrote (the first block of a key in a process writes its rows one by one and learns them); a model not
+    expected is written at once, as outside a fold. A recording wrote its six new rows in six statements, ≈ 130 µs of
+    the client's and the server's CPU each (issue #20): two now. Ids drawn and not used are lost, as a rolled back
+    insert's are. Elsewhere (SQLite, autocommit, a fold already open), the block runs as it is."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or getattr(_folding, "fold", None):
+        yield
+        return
+    fold = _Fold(key)
+    _folding.fold = fold
+    try:
+        with connection.execute_wrapper(fold.flush_before):
+            yield
+            fold.flush()
+    finally:
+        _folding.fold = None
+    _fold_plans[key] = tuple(fold.seen)
+
+
+class _Fold:
+    def __init__(self, key: str):
+        self.key = key
+        self.seen: list[type] = []
+        self.ids: dict[type, list[int]] | None = None
+        self.queued: list[tuple[RowPlan, tuple]] = []
+
+    def take(self, model) -> int | None:
+        """An id drawn for `model`, or None (the row is written at once)."""
+        self.seen.append(model)
+        if self.ids is None:
+            self.ids = self._draw(_fold_plans.get(self.key, ()))
+        pool = self.ids.get(model)
+        return pool.pop(0) if pool else None
+
+    def _draw(self, models: tuple) -> dict[type, list[int]]:
+        if not models:
+            return {}
+        for model in set(models) - _sequences.keys():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+                _sequences[model] = cursor.fetchone()[0]
+        with server_bound(connection) as cursor:
+            cursor.execute(_draw_statement(len(models)), [_sequences[model] for model in models])
+            drawn = cursor.fetchone()
+        ids: dict[type, list[int]] = {}
+        for model, pk in zip(models, drawn, strict=True):
+            ids.setdefault(model, []).append(pk)
+        return ids
+
+    def flush_before(self, execute, sql, params, many, context):
+        if self.queued:
+            self.flush()
+        return execute(sql, params, many, context)
+
+    def flush(self) -> None:
+        queued, self.queued = self.queued, []
+        if queued:
+            with server_bound(connection) as cursor:
+                cursor.execute(_folded_statement(tuple(model for model, _ in queued)), [row for _, row in queued])
+
+
+@functools.lru_cache(maxsize=64)
+def _draw_statement(count: int) -> str:
+    return "SELECT " + ", ".join(["nextval(%s::regclass)"] * count)
+
+
+@functools.lru_cache(maxsize=64)
+def _folded_statement(models: tuple) -> str:
+    """One statement inserting a row of each model's table, each given as a JSON object (one parameter a row: psycopg
+    parses a statement's text again at each run past 50 parameters or 4,096 characters), the rows but the last in
+    data-modifying WITH queries (PostgreSQL runs them all; the foreign keys, deferred, are checked at the commit)."""
+    quote = connection.ops.quote_name
+
+    def insert(model) -> str:
+        table = quote(model._meta.db_table)
+        return f"INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, %s::json)"
+
+    *first, last = models
+    if not first:
+        return insert(last)
+    folded = ", ".join(f"folded_{n} AS ({insert(model)})" for n, model in enumerate(first))
+    return f"WITH {folded} {insert(last)}"
+
+
+def _as_json(model, values: dict) -> str:
+    """A row as the JSON object `json_populate_record` reads: column → value (JSON fields as JSON; dates, moments
+    and decimals as their text, which PostgreSQL reads as the column's type)."""
+    return json.dumps(
+        {field.column: values[field.attname] for field in model._meta.concrete_fields}, default=_json_text
+    )
+
+
+def _json_text(value) -> str:
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return str(value)  # Decimal, UUID
 
 
 def _stamped(field) -> bool:

@@ -345,6 +345,7 @@ class Answer:
 
 
 WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+FOLDED = re.compile(r'\bINSERT\s+INTO\s+"?(\w+)"?', re.IGNORECASE)
 
 
 def send(client: Client, method: str, url: str, data=None, *, as_json: bool = False, prepare=None) -> Answer:
@@ -357,6 +358,8 @@ def send(client: Client, method: str, url: str, data=None, *, as_json: bool = Fa
     def record(execute, sql, params, many, context):
         if match := WRITE.match(sql):
             writes.add((match.group(1).split()[0].upper(), match.group(2)))
+        elif sql.lstrip().upper().startswith("WITH"):  # rows written together (cnum.core.bulk.folded_inserts)
+            writes.update(("INSERT", table) for table in FOLDED.findall(sql))
         return execute(sql, params, many, context)
 
     with transaction.atomic():
