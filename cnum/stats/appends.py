@@ -2,10 +2,11 @@
 writer, which bypasses the write gateway of docs/adr/0006), kept exact without reading the new rows back.
 
 Cells: each activity's contribution is the one function of cnum.stats.rollups (`_add_activity`), computed once per
-distinct content (the activity's fields, then what each kind of person adds). The activities arrive by columns; they
-are counted per (structure, advisor, month, type, place, day of a team member, content, people) in one C-level
-Counter update, the vectors multiplied by those counts and summed per group, and only then spread over that group's
-scopes (a dozen each); the counts of the batches are applied together (`CELLS_PENDING`).
+distinct content (the activity's fields, then what its anonymous participants and each kind of person add). The
+activities arrive by columns; they are counted per (structure, advisor, month, type, place, day of a team member,
+content, anonymous participants, people) in one C-level Counter update, the vectors multiplied by those counts and
+summed per group, and only then spread over that group's scopes (a dozen each); the counts of the batches are
+applied together (`CELLS_PENDING`).
 
 Distinct counts (cnum.stats.catalogue.DISTINCTS):
 - people: an appended activity's people are new anonymous people, each with this one accompaniment, so each is
@@ -49,13 +50,17 @@ class _Load:
         self.counted: set[tuple] = set()
         self.tally = Tally()
         #: How many activities share a (structure, advisor, day of a team member or None, month, type, place,
-        #: content number, people): applied as their vector times that number (`_spread`).
+        #: content number, anonymous participants, people): applied as their vectors times that number (`_spread`).
         self.counts: Counter = Counter()
-        #: An activity's content (what its vector depends on, its people aside) → its number in `vectors`, its
-        #: vector as (column index, value) pairs; a person's fields → what they add to their activity's vector.
+        #: An activity's content (what its vector depends on, its people and anonymous participants aside) → its
+        #: number in `vectors`, its vector as (column index, value) pairs; a person's fields → what they add to their
+        #: activity's vector.
         self.contents: dict[tuple, int] = {}
         self.vectors: list[list[tuple[int, int]]] = []
         self.people: dict[tuple, list[tuple[int, int]]] = {}
+        #: A collective activity's anonymous participants (its type and ANONYMOUS fields) → what they add to its
+        #: vector (None: nothing, an individual activity's or a workshop without anonymous participants).
+        self.anonymous: dict[tuple, list[tuple[int, int]] | None] = {}
 
 
 class _OneScope:
@@ -71,11 +76,27 @@ class _OneScope:
 #: The periods of a day, formatted once per day (strftime is slow).
 periods_of = lru_cache(maxsize=4_096)(_periods_of)
 
-#: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor), read at
-#: once; JSON values (lists, the breakdown) made hashable one by one.
-CONTENT = tuple(
-    name for name in dict.fromkeys(rollups.ACTIVITY_FIELDS) if name not in ("pk", "date", "advisor_id", "structure_id")
+#: What a collective activity's anonymous participants add to its vector depends on them alone (`_add_activity` adds
+#: them to its counts and breakdowns whatever its other fields): their vectors apart, a file's workshops share a few
+#: hundred contents instead of one each.
+ANONYMOUS = (
+    "anonymous_participants",
+    "anonymous_first_time",
+    "anonymous_progressed",
+    "anonymous_asked",
+    "anonymous_breakdown",
 )
+#: What an activity's vector depends on (rollups.ACTIVITY_FIELDS but its keys: id, date, structure, advisor; and its
+#: anonymous participants, apart), read at once; JSON values (lists, the breakdown) made hashable one by one.
+CONTENT = tuple(
+    name
+    for name in dict.fromkeys(rollups.ACTIVITY_FIELDS)
+    if name not in ("pk", "date", "advisor_id", "structure_id", *ANONYMOUS)
+)
+#: An activity's vector with no anonymous participant.
+NOBODY = {"anonymous_participants": 0, "anonymous_first_time": 0, "anonymous_progressed": 0, "anonymous_asked": 0}
+NOBODY["anonymous_breakdown"] = {}
+assert set(NOBODY) == set(ANONYMOUS) and set(ANONYMOUS) <= set(rollups.ACTIVITY_FIELDS)
 _JSON = {field.attname for field in Activity._meta.concrete_fields if field.get_internal_type() == "JSONField"}
 #: The (advisor, structure, period, type) combinations remembered as counted, at most (then forgotten: counting one
 #: again finds its cells in the advisors' sets, or in the database for an advisor read again).
@@ -99,13 +120,17 @@ def on_activities_appended(sender, activities, people, state, final=False, **kwa
         _advisors(load.tally, activities, load, months)
     # The sums of several batches fall in the same cells (a month of an advisor): they are applied together, at the
     # end of the load or once they fill CELLS_PENDING keys (memory stays bounded), always in its transaction.
-    if final or len(load.counts) + len(load.tally.people) > CELLS_PENDING or len(load.contents) > VECTORS:
+    if (
+        final
+        or len(load.counts) + len(load.tally.people) > CELLS_PENDING
+        or len(load.contents) + len(load.anonymous) > VECTORS
+    ):
         _spread(load)
         rollups.apply(load.tally)
         rollups.bump_versions(load.tally)  # the cached dashboards of these scopes (cnum.stats.versions)
         load.tally = Tally()
-        if len(load.contents) > VECTORS:
-            load.contents, load.vectors, load.people = {}, [], {}
+        if len(load.contents) + len(load.anonymous) > VECTORS:
+            load.contents, load.vectors, load.people, load.anonymous = {}, [], {}, {}
 
 
 def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], months: dict) -> None:
@@ -121,6 +146,7 @@ def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], mo
     ids, dates, advisors = activities["id"], activities["date"], activities["advisor_id"]
     mine = [persons.get(activity_id, ()) for activity_id in ids] if persons else [()] * len(ids)
     contents = _contents(load, activities, mine)
+    anonymous = _anonymous(load, activities)
     memberships = load.context.memberships
     team_days = [day if memberships.get(advisor_id) else None for advisor_id, day in zip(advisors, dates, strict=True)]
     groups = zip(
@@ -132,7 +158,7 @@ def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], mo
         activities["place_type"],
         strict=True,
     )
-    load.counts.update(zip(groups, contents, mine, strict=True))
+    load.counts.update(zip(groups, contents, anonymous, mine, strict=True))
 
 
 def _contents(load: _Load, activities: dict[str, list], mine: list[tuple]) -> list[int]:
@@ -146,14 +172,31 @@ def _contents(load: _Load, activities: dict[str, list], mine: list[tuple]) -> li
     new = {key: index for index, key in enumerate(keys) if key not in load.contents}
     for key, index in new.items():
         load.contents[key] = len(load.vectors)
-        load.vectors.append(_vector(_row(activities, index), []))
+        load.vectors.append(_vector({**_row(activities, index), **NOBODY}, []))
     if any(mine):
         for people, index in dict(zip(mine, range(len(mine)), strict=True)).items():
             for person in people:
                 if person not in load.people:
-                    row = _row(activities, index)
+                    row = {**_row(activities, index), **NOBODY}
                     load.people[person] = _added(row, person, load.vectors[load.contents[keys[index]]])
     return list(map(load.contents.__getitem__, keys))
+
+
+def _anonymous(load: _Load, activities: dict[str, list]) -> list[tuple]:
+    """Each activity's anonymous participants as a key of `load.anonymous`, their addition computed once a key."""
+    keys = list(
+        zip(
+            activities["type"],
+            *(_hashable_column(activities[name]) if name in _JSON else activities[name] for name in ANONYMOUS),
+            strict=True,
+        )
+    )
+    for key, index in dict(zip(keys, range(len(keys)), strict=True)).items():
+        if key not in load.anonymous:
+            row = _row(activities, index)
+            alone = _vector({**row, **NOBODY}, [])
+            load.anonymous[key] = _added(row, None, alone) or None
+    return keys
 
 
 def _row(activities: dict[str, list], index: int) -> dict:
@@ -176,13 +219,17 @@ def _spread(load: _Load) -> None:
     # through Python (`__missing__`), and most keys counted are met once.
     width = len(rollups.MEASURES)
     groups: dict[tuple, list[int]] = {}
-    vectors, added = load.vectors, load.people
-    for (group, content, people), count in load.counts.items():
+    vectors, added, anonymous = load.vectors, load.people, load.anonymous
+    for (group, content, nameless, people), count in load.counts.items():
         sums = groups.get(group)
         if sums is None:
             sums = groups[group] = [0] * (width + 1)
         for index, value in vectors[content]:
             sums[index] += value * count
+        more = anonymous[nameless]
+        if more:
+            for index, value in more:
+                sums[index] += value * count
         if people:
             for person in people:
                 for index, value in added[person]:
@@ -214,10 +261,11 @@ def _vector(row: dict, people: list) -> list[tuple[int, int]]:
     return [(index, value) for index, value in enumerate(vector) if value]
 
 
-def _added(row: dict, person: tuple, alone: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _added(row: dict, person: tuple | None, alone: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """What one person adds to their activity's vector: `_add_activity` sums its people one by one (counts and
-    their breakdowns), so it is the same whatever the activity (the property tests hold it to that)."""
-    added = Counter(dict(_vector(row, [person])))
+    their breakdowns), so it is the same whatever the activity (the property tests hold it to that). Without a
+    person: what the row has more than `alone` (its anonymous participants)."""
+    added = Counter(dict(_vector(row, [] if person is None else [person])))
     added.subtract(dict(alone))
     return [(index, value) for index, value in added.items() if value]
 
