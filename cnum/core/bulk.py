@@ -559,11 +559,14 @@ def folded_inserts(key: str):
 
 
 class _Fold:
+    """One `folded_inserts` block: the models written (`seen`), the ids drawn for them, the rows waiting (model,
+    JSON object)."""
+
     def __init__(self, key: str):
         self.key = key
         self.seen: list[type] = []
         self.ids: dict[type, list[int]] | None = None
-        self.queued: list[tuple[RowPlan, tuple]] = []
+        self.queued: list[tuple[type, str]] = []
 
     def take(self, model) -> int | None:
         """An id drawn for `model`, or None (the row is written at once)."""
