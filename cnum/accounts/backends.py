@@ -4,29 +4,39 @@ once; the role backend that answers permissions."""
 import functools
 
 from django.contrib.auth import backends, get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
+from cnum.accounts.models import RoleAssignment, assignments_of
 from cnum.accounts.perms import role_permissions
 from cnum.core.prepared import Prepared, columns, instance
 
 
 @functools.cache
 def _user_read() -> Prepared:
+    """The user of a key and their role assignments with their scopes' types: one row each (one row of NULLs for a
+    user without a role)."""
     model = get_user_model()
     fields = columns(model)
-    return Prepared(lambda pk: model._default_manager.filter(pk=pk).order_by().values_list(*fields)[:1], pk=int)
+    roles = (*columns(RoleAssignment, "roles__"), *columns(ContentType, "roles__scope_type__"))
+    return Prepared(lambda pk: model._default_manager.filter(pk=pk).order_by().values_list(*fields, *roles), pk=int)
 
 
 def read_user(user_id):
-    """The user of this id, or None, as `User.objects.get(pk=…)` gives it, by a statement compiled once: the session's
-    user is read at every request, and building and compiling the ORM's `get()` cost more than the read (issue #20)."""
+    """The user of this id, or None, as `User.objects.get(pk=…)` gives it, with their role assignments
+    (`User.role_assignments`), by a statement compiled once: the session's user and their roles are read at every
+    request, and building and compiling the ORM's `get()` cost more than the read (issue #20)."""
     model = get_user_model()
     try:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:  # a session of another kind of key: no such user
         return None
-    row = _user_read().first(pk=pk)
-    return None if row is None else instance(model, row)
+    rows = _user_read().rows(pk=pk)
+    if not rows:
+        return None
+    user = instance(model, rows[0])
+    user.__dict__["role_assignments"] = assignments_of(rows, len(model._meta.concrete_fields))
+    return user
 
 
 class ModelBackend(backends.ModelBackend):

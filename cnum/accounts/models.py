@@ -113,15 +113,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def role_assignments(self) -> list["RoleAssignment"]:
-        """The user's roles, widest scope first (read at every request: one statement compiled once)."""
-        assignments = []
-        width = len(ROLE_COLUMNS)
-        for row in _ROLES.rows(user_id=self.pk):
-            assignment = prepared.instance(RoleAssignment, row)
-            # As select_related("scope_type") would: the scope's type from the same row.
-            assignment.scope_type = prepared.instance(ContentType, row, width)
-            assignments.append(assignment)
-        return sorted(assignments, key=lambda a: (ROLE_ORDER.index(a.role), a.pk))
+        """The user's roles, widest scope first (read at every request: one statement compiled once; the session's
+        user comes with them, read in the same statement: cnum.accounts.backends.read_user)."""
+        return assignments_of(_ROLES.rows(user_id=self.pk))
 
     def has_perm(self, perm, obj=None):
         """A role's permissions (accounts.perms.ROLE_PERMISSIONS) come from the active role only, never from
@@ -220,6 +214,21 @@ class RoleAssignment(models.Model):
         self.scope_type = ContentType.objects.get_for_model(model)
         if not model._default_manager.filter(pk=self.scope_id).exists():
             raise ValidationError({"scope_id": f"Périmètre introuvable : {self.scope_id}."})
+
+
+def assignments_of(rows: list[tuple], start: int = 0) -> list[RoleAssignment]:
+    """Role assignments read from rows holding their columns (`ROLE_COLUMNS`) from `start` then their scope's type's,
+    widest scope first; a row whose assignment is NULL (a user without a role, read with a LEFT JOIN) gives none."""
+    assignments = []
+    width = len(ROLE_COLUMNS)
+    for row in rows:
+        assignment = prepared.instance(RoleAssignment, row, start)
+        if assignment is None:
+            continue
+        # As select_related("scope_type") would: the scope's type from the same row.
+        assignment.scope_type = prepared.instance(ContentType, row, start + width)
+        assignments.append(assignment)
+    return sorted(assignments, key=lambda a: (ROLE_ORDER.index(a.role), a.pk))
 
 
 ROLE_COLUMNS = prepared.columns(RoleAssignment)

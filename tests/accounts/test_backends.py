@@ -1,14 +1,19 @@
 """The session's user read by a statement compiled once (cnum.accounts.backends.read_user): the user Django's `get()`
-gives, refused when Django would refuse them, and no query compiled by the ORM at a signed-in request."""
+gives, with their role assignments in the same statement, refused when Django would refuse them, and no query
+compiled by the ORM at a signed-in request."""
 
 import pytest
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cnum.accounts.backends import ModelBackend, read_user
+from cnum.accounts.enums import Role
 from cnum.accounts.models import User
 from cnum.accounts.oidc import ProConnectBackend
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import RoleAssignmentFactory, UserFactory
+from tests.territories.factories import DepartementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +57,29 @@ def test_a_signed_in_request_compiles_no_query_of_the_orm(client, monkeypatch):
     assert response.status_code == 200 and response.wsgi_request.user.pk == user.pk
     assert User not in compiled
     assert User.objects.filter(pk=user.pk).exists() and User in compiled  # the spy sees the ORM's reads
+
+
+def _roles(user) -> list[tuple]:
+    return [
+        (a.pk, a.role, a.scope_type_id, a.scope_id, a.scope_type and a.scope_type.model) for a in user.role_assignments
+    ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_the_user_comes_with_their_roles_read_in_the_same_statement(count):
+    user = UserFactory()
+    for role, scope in [(Role.PROGRAMME_TEAM, None), (Role.PREFECTURE_DEPARTEMENT, "69"), (Role.ADVISOR, None)][
+        :count
+    ]:
+        if scope:
+            RoleAssignmentFactory(user=user, role=role, scope=DepartementFactory(code=scope))
+        else:
+            RoleAssignmentFactory(user=user, role=role)
+    read_user(user.pk)  # compiled once
+    with CaptureQueriesContext(connection) as queries:
+        found = read_user(user.pk)
+        roles = _roles(found)
+    assert len(queries.captured_queries) == 1
+    assert roles == _roles(User.objects.get(pk=user.pk))
+    assert len(found.role_assignments) == count
+    assert _columns(found) == _columns(User.objects.get(pk=user.pk))
