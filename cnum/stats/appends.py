@@ -94,8 +94,13 @@ CONTENT = tuple(
     if name not in ("pk", "date", "advisor_id", "structure_id", *ANONYMOUS)
 )
 #: An activity's vector with no anonymous participant.
-NOBODY = {"anonymous_participants": 0, "anonymous_first_time": 0, "anonymous_progressed": 0, "anonymous_asked": 0}
-NOBODY["anonymous_breakdown"] = {}
+NOBODY = {
+    "anonymous_participants": 0,
+    "anonymous_first_time": 0,
+    "anonymous_progressed": 0,
+    "anonymous_asked": 0,
+    "anonymous_breakdown": {},
+}
 assert set(NOBODY) == set(ANONYMOUS) and set(ANONYMOUS) <= set(rollups.ACTIVITY_FIELDS)
 _JSON = {field.attname for field in Activity._meta.concrete_fields if field.get_internal_type() == "JSONField"}
 #: The (advisor, structure, period, type) combinations remembered as counted, at most (then forgotten: counting one
@@ -146,7 +151,7 @@ def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], mo
     ids, dates, advisors = activities["id"], activities["date"], activities["advisor_id"]
     mine = [persons.get(activity_id, ()) for activity_id in ids] if persons else [()] * len(ids)
     contents = _contents(load, activities, mine)
-    anonymous = _anonymous(load, activities)
+    anonymous = _anonymous(load, activities, contents)
     memberships = load.context.memberships
     team_days = [day if memberships.get(advisor_id) else None for advisor_id, day in zip(advisors, dates, strict=True)]
     groups = zip(
@@ -182,8 +187,9 @@ def _contents(load: _Load, activities: dict[str, list], mine: list[tuple]) -> li
     return list(map(load.contents.__getitem__, keys))
 
 
-def _anonymous(load: _Load, activities: dict[str, list]) -> list[tuple]:
-    """Each activity's anonymous participants as a key of `load.anonymous`, their addition computed once a key."""
+def _anonymous(load: _Load, activities: dict[str, list], contents: list[int]) -> list[tuple]:
+    """Each activity's anonymous participants as a key of `load.anonymous`, their addition computed once a key (the
+    row's vector without them is its content's, `contents`)."""
     keys = list(
         zip(
             activities["type"],
@@ -193,9 +199,7 @@ def _anonymous(load: _Load, activities: dict[str, list]) -> list[tuple]:
     )
     for key, index in dict(zip(keys, range(len(keys)), strict=True)).items():
         if key not in load.anonymous:
-            row = _row(activities, index)
-            alone = _vector({**row, **NOBODY}, [])
-            load.anonymous[key] = _added(row, None, alone) or None
+            load.anonymous[key] = _added(_row(activities, index), None, load.vectors[contents[index]]) or None
     return keys
 
 
