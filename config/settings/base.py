@@ -129,6 +129,9 @@ def database_config() -> dict:
         # transaction mode: empty turns it off behind a pooler that does not keep prepared statements (PgBouncer
         # before 1.21, or without max_prepared_statements).
         if config["ENGINE"] == "django.db.backends.postgresql":
+            # Django's backend with a health check that sends nothing while the server has said nothing
+            # (cnum/core/postgresql/base.py).
+            config["ENGINE"] = "cnum.core.postgresql"
             threshold = os.environ.get("CNUM_PG_PREPARE_THRESHOLD", "5").strip()
             config.setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold) if threshold else None
         return config
