@@ -123,15 +123,15 @@ def database_config() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         config = dj_database_url.parse(url, conn_max_age=CNUM_CONN_MAX_AGE, conn_health_checks=True)
-        # The statements bound on the server (a recording's reads and writes, the drains' upserts: cnum.core.prepared)
-        # are prepared by psycopg once run this many times on a connection, then planned once instead of at each
-        # run (issue #20: a third of the server's CPU per recording). Django leaves it off for connection poolers in
-        # transaction mode: empty turns it off behind a pooler that does not keep prepared statements (PgBouncer
-        # before 1.21, or without max_prepared_statements).
         if config["ENGINE"] == "django.db.backends.postgresql":
             # Django's backend with a health check that sends nothing while the server has said nothing
             # (cnum/core/postgresql/base.py).
             config["ENGINE"] = "cnum.core.postgresql"
+            # The statements bound on the server (a recording's reads and writes, the drains' upserts:
+            # cnum.core.prepared) are prepared by psycopg once run this many times on a connection, then planned once
+            # instead of at each run (issue #20: a third of the server's CPU per recording). Django leaves it off for
+            # connection poolers in transaction mode: empty turns it off behind a pooler that does not keep prepared
+            # statements (PgBouncer before 1.21, or without max_prepared_statements).
             threshold = os.environ.get("CNUM_PG_PREPARE_THRESHOLD", "5").strip()
             config.setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold) if threshold else None
         return config

@@ -19,8 +19,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
             return False
+        # poll(), not select(): a gunicorn worker may hold more than 1,024 descriptors, beyond what select() takes.
+        poller = select.poll()
         try:
-            pending, _, _ = select.select([connection.fileno()], [], [], 0)
-        except (OSError, ValueError):
-            return False
+            poller.register(connection.fileno(), select.POLLIN)
+            pending = poller.poll(0)
+        except OSError:
+            pending = True  # the socket cannot be looked at: Django's own check decides
         return not pending or super().is_usable()
