@@ -71,6 +71,24 @@ def drain(*, batch: int = BATCH) -> int:
     return total
 
 
+def drain_snapshot(*, batch: int = BATCH) -> int:
+    """Count the activities pending now, and no more: batch after batch while they come full (a backlog: rows a dead
+    process left, a burst), then stop. The drainer thread's step: what commits meanwhile waits for its next step, a
+    delay later, so that under a steady load each batch gathers a delay's worth of writes. Draining until the queue
+    is empty, as `drain` does, never stopped under such a load and counted each time the few activities committed
+    during the previous batch: batches of a few dozen, whose fixed cost made the drains take a quarter of the
+    machine (issue #20: 1.1 ms of CPU per activity against 0.2 in batches of a second's writes)."""
+    total = 0
+    while waiting():
+        done = _drain_batch(batch)
+        if done is None:  # another drain holds the lock: it counts them
+            break
+        total += done
+        if done < batch:
+            break
+    return total
+
+
 def catch_up() -> None:
     """Before reading the tables: count what is pending, so that a page never shows figures older than the writes
     it can see (one indexed look at an empty queue when nothing waits). Nothing within `caught_up()`."""
@@ -172,7 +190,8 @@ def apply_created(activity_ids: Iterable[int], *, context: rollups.ScopeContext 
 
 class Drainer(threading.Thread):
     """Drains in the background of a web worker: woken by each commit that queued activities, it waits
-    `delay` seconds so that the writes of that moment make one batch, then drains."""
+    `delay` seconds so that the writes of that moment make one batch, then counts what is pending then
+    (`drain_snapshot`); the commits of meanwhile wake it for the next step."""
 
     def __init__(self, delay: float):
         super().__init__(name="cnum-stats-drainer", daemon=True)
@@ -185,7 +204,7 @@ class Drainer(threading.Thread):
     def run(self) -> None:
         while True:
             try:
-                drain()  # at start, what a process that died left
+                drain_snapshot()  # at start, also what a process that died left
             except Exception:  # the next wake or sweep retries; the rows stay queued
                 logger.exception("Le décompte des activités en attente a échoué.")
             close_old_connections()

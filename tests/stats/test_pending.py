@@ -209,3 +209,50 @@ def test_a_drain_counts_an_advisor_again_only_in_the_cells_new_to_them_across_ye
         services.activity_record(advisor=advisor, data=anonymous(date=day, **changes), by=None)
         pending.drain()
         verify_exits_clean()
+
+
+def test_the_drainer_counts_what_is_pending_when_it_starts_and_leaves_the_later_writes_to_its_next_step(
+    advisor, monkeypatch
+):
+    """The drainer thread's step (`drain_snapshot`) counts the queue as it finds it, batch after batch while they
+    come full, and stops there: an activity committed during its batch waits for the next step, a delay later, so
+    that under a steady load a batch gathers a delay's worth of writes (issue #20). `drain` goes on until the queue
+    is empty (a dashboard's read, a command)."""
+    recorded = [services.activity_record(advisor=advisor, data=anonymous(), by=None) for _ in range(5)]
+    apply_created, later = pending.apply_created, []
+
+    def written_meanwhile(ids, **kwargs):  # another worker's recording commits during the batch
+        apply_created(ids, **kwargs)
+        if not later:
+            later.append(services.activity_record(advisor=advisor, data=anonymous(), by=None))
+
+    monkeypatch.setattr(pending, "apply_created", written_meanwhile)
+    assert pending.drain_snapshot(batch=10) == len(recorded)
+    assert list(StatPending.objects.values_list("activity", flat=True)) == [later[0].pk]
+    assert counted(advisor) == 5
+    assert pending.drain_snapshot(batch=10) == 1  # the next step
+    assert counted(advisor) == 6
+    verify_exits_clean()
+
+
+def test_the_drainer_goes_on_through_a_backlog(advisor):
+    """Full batches mean more was waiting than a batch takes (rows a dead process left, a burst): counted at once."""
+    for _ in range(5):
+        services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    assert pending.drain_snapshot(batch=2) == 5  # 2, 2 (full: go on), 1 (the queue as found: stop)
+    assert not StatPending.objects.exists()
+    assert counted(advisor) == 5
+
+
+def test_a_drain_goes_on_until_the_queue_is_empty(advisor, monkeypatch):
+    services.activity_record(advisor=advisor, data=anonymous(), by=None)
+    apply_created, later = pending.apply_created, []
+
+    def written_meanwhile(ids, **kwargs):
+        apply_created(ids, **kwargs)
+        if not later:
+            later.append(services.activity_record(advisor=advisor, data=anonymous(), by=None))
+
+    monkeypatch.setattr(pending, "apply_created", written_meanwhile)
+    assert pending.drain() == 2
+    assert not StatPending.objects.exists()
