@@ -211,6 +211,19 @@ def test_a_drain_counts_an_advisor_again_only_in_the_cells_new_to_them_across_ye
         verify_exits_clean()
 
 
+def recorded_during_the_next_batch(advisor, monkeypatch) -> list:
+    """Another worker's recording, committed while the next drain's batch is counted: the list holds it then."""
+    apply_created, later = pending.apply_created, []
+
+    def written_meanwhile(ids, **kwargs):
+        apply_created(ids, **kwargs)
+        if not later:
+            later.append(services.activity_record(advisor=advisor, data=anonymous(), by=None))
+
+    monkeypatch.setattr(pending, "apply_created", written_meanwhile)
+    return later
+
+
 def test_the_drainer_counts_what_is_pending_when_it_starts_and_leaves_the_later_writes_to_its_next_step(
     advisor, monkeypatch
 ):
@@ -219,14 +232,7 @@ def test_the_drainer_counts_what_is_pending_when_it_starts_and_leaves_the_later_
     that under a steady load a batch gathers a delay's worth of writes (issue #20). `drain` goes on until the queue
     is empty (a dashboard's read, a command)."""
     recorded = [services.activity_record(advisor=advisor, data=anonymous(), by=None) for _ in range(5)]
-    apply_created, later = pending.apply_created, []
-
-    def written_meanwhile(ids, **kwargs):  # another worker's recording commits during the batch
-        apply_created(ids, **kwargs)
-        if not later:
-            later.append(services.activity_record(advisor=advisor, data=anonymous(), by=None))
-
-    monkeypatch.setattr(pending, "apply_created", written_meanwhile)
+    later = recorded_during_the_next_batch(advisor, monkeypatch)
     assert pending.drain_snapshot(batch=10) == len(recorded)
     assert list(StatPending.objects.values_list("activity", flat=True)) == [later[0].pk]
     assert counted(advisor) == 5
@@ -246,13 +252,6 @@ def test_the_drainer_goes_on_through_a_backlog(advisor):
 
 def test_a_drain_goes_on_until_the_queue_is_empty(advisor, monkeypatch):
     services.activity_record(advisor=advisor, data=anonymous(), by=None)
-    apply_created, later = pending.apply_created, []
-
-    def written_meanwhile(ids, **kwargs):
-        apply_created(ids, **kwargs)
-        if not later:
-            later.append(services.activity_record(advisor=advisor, data=anonymous(), by=None))
-
-    monkeypatch.setattr(pending, "apply_created", written_meanwhile)
+    recorded_during_the_next_batch(advisor, monkeypatch)
     assert pending.drain() == 2
     assert not StatPending.objects.exists()
