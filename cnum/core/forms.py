@@ -1,5 +1,6 @@
 import copy
 import datetime
+from collections.abc import MutableMapping
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -26,14 +27,36 @@ class BaseForm(DsfrBaseForm):
         # (`visible_fields()`): the recording form's 44 took ≈ 0.3 ms a request (issue #20). The same classes, given
         # to the fields themselves, after the same initialisation.
         super(DsfrBaseForm, self).__init__(*args, **kwargs)
+        if isinstance(self.fields, CopiedWhenUsed):
+            return  # its declared fields carry their DSFR classes (QuickCopiedFields), and so do their copies
         for field in self.fields.values():
             if not field.widget.is_hidden:
                 dsfr_input_class_attr(_Visible(self, field))
+
+    def _clean_fields(self):
+        """Django's, but a field this form has not copied yet (CopiedWhenUsed) cleans its posted value itself, through
+        a bound field made for the cleaning and not kept: cleaning reads a field, never changes it."""
+        fields = self.fields
+        if not isinstance(fields, CopiedWhenUsed):
+            return super()._clean_fields()
+        for name in fields:
+            field = fields.declared_or_own(name)
+            bound = self[name] if fields.is_own(name) else field.get_bound_field(self, name)
+            try:
+                self.cleaned_data[name] = field._clean_bound_field(bound)
+                if hasattr(self, f"clean_{name}"):
+                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+            except ValidationError as error:
+                self.add_error(name, error)
 
     def get_context(self):
         context = forms.Form.get_context(self)
         context["DSFR_MARK_OPTIONAL_FIELDS"] = False
         return context
+
+
+class _NotValidated:
+    _errors = None
 
 
 class _Visible:
@@ -143,12 +166,65 @@ def quick_copy(field: forms.Field, memo: dict) -> forms.Field:
 
 
 class QuickCopiedFields(dict):
-    """A form class's `base_fields`, which each form copies (`BaseForm.__init__`), field by field through
-    `quick_copy`: for a form built at every request with dozens of fields (the recording form's 44 cost ≈ 1 ms a
-    request through `copy.deepcopy`: issue #20)."""
+    """A form class's `base_fields`, which each form copies (`BaseForm.__init__`) field by field through
+    `quick_copy`, each when the form first hands it out (`CopiedWhenUsed`): for a form built at every request with
+    dozens of fields (the recording form's 44 cost ≈ 1 ms a request through `copy.deepcopy`, then ≈ 0.8 ms copied
+    all at once by `quick_copy`: issue #20). The DSFR classes that `BaseForm.__init__` gives each form's visible
+    fields are given once to the declared ones, and so to every copy."""
+
+    def __init__(self, fields):
+        super().__init__(fields)
+        for field in self.values():
+            if not field.widget.is_hidden:
+                dsfr_input_class_attr(_Visible(_NotValidated(), field))
 
     def __deepcopy__(self, memo):
-        return {name: quick_copy(field, memo) for name, field in self.items()}
+        return CopiedWhenUsed(self)
+
+
+class CopiedWhenUsed(MutableMapping):
+    """A form's fields, each copied from the declared one (`quick_copy`) the first time the form hands it out:
+    `form.fields[name]`, `.get()`, `.values()`, `.items()`, a bound field (`form[name]`, rendering). Nothing outside
+    this class ever gets a declared field, which the class and every other form share. Only the form's own cleaning
+    (`BaseForm._clean_fields`) cleans a posted value with the declared field when the form has not copied it: a
+    recording posted valid copies only the fields its form's `__init__` sets up (the recording form: 5 of 44)."""
+
+    def __init__(self, declared: dict):
+        self._declared = declared
+        self._names = dict.fromkeys(declared)  # the fields' order, names added or removed by the form included
+        self._own: dict = {}
+        self._memo: dict = {}
+
+    def __getitem__(self, name):
+        own = self._own.get(name)
+        if own is None:
+            own = self._own[name] = quick_copy(self._declared[name], self._memo)
+        return own
+
+    def __setitem__(self, name, field):
+        self._own[name] = field
+        self._names[name] = None
+
+    def __delitem__(self, name):
+        del self._names[name]
+        self._own.pop(name, None)
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+    def __contains__(self, name):
+        return name in self._names
+
+    def is_own(self, name) -> bool:
+        return name in self._own
+
+    def declared_or_own(self, name) -> forms.Field:
+        """The form's copy if it made one, else the declared field: for cleaning a value only."""
+        own = self._own.get(name)
+        return self._declared[name] if own is None else own
 
 
 class FixedMultipleChoiceField(FixedChoicesMixin, forms.MultipleChoiceField):
