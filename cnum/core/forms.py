@@ -34,16 +34,19 @@ class BaseForm(DsfrBaseForm):
                 dsfr_input_class_attr(_Visible(self, field))
 
     def _clean_fields(self):
-        """Django's, but a field this form has not copied yet (CopiedWhenUsed) cleans its posted value itself, through
-        a bound field made for the cleaning and not kept: cleaning reads a field, never changes it."""
+        """Django's, but a field this form has not copied yet (CopiedWhenUsed) cleans its posted value itself, read as
+        its bound field would read it (`Field._clean_bound_field`, `BoundField.data`): cleaning reads a field, never
+        changes it. A field disabled or cleaned its own way (a file's) is copied, then cleaned by its bound field."""
         fields = self.fields
         if not isinstance(fields, CopiedWhenUsed):
             return super()._clean_fields()
         for name in fields:
             field = fields.declared_or_own(name)
-            bound = self[name] if fields.is_own(name) else field.get_bound_field(self, name)
             try:
-                self.cleaned_data[name] = field._clean_bound_field(bound)
+                if fields.is_own(name) or field.disabled or type(field)._clean_bound_field is not _PLAIN_CLEANING:
+                    self.cleaned_data[name] = field._clean_bound_field(self[name])
+                else:  # what a bound field's `data` reads, without making one for each of the form's fields
+                    self.cleaned_data[name] = field.clean(self._widget_data_value(field.widget, self.add_prefix(name)))
                 if hasattr(self, f"clean_{name}"):
                     self.cleaned_data[name] = getattr(self, f"clean_{name}")()
             except ValidationError as error:
@@ -53,6 +56,9 @@ class BaseForm(DsfrBaseForm):
         context = forms.Form.get_context(self)
         context["DSFR_MARK_OPTIONAL_FIELDS"] = False
         return context
+
+
+_PLAIN_CLEANING = forms.Field._clean_bound_field
 
 
 class _NotValidated:
