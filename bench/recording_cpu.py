@@ -16,6 +16,7 @@ import pstats
 import statistics
 import sys
 import time
+import urllib.parse
 
 
 def main(argv=None) -> int:
@@ -71,7 +72,14 @@ def main(argv=None) -> int:
         return response
 
     posts = {
-        "form": lambda n: shown(client.post("/activites/nouvelle/", form_post_data(site, n))),
+        # URL-encoded, as a browser posts a form without a file (the test client's default is multipart).
+        "form": lambda n: shown(
+            client.post(
+                "/activites/nouvelle/",
+                urllib.parse.urlencode(form_post_data(site, n), doseq=True),
+                content_type="application/x-www-form-urlencoded",
+            )
+        ),
         "api": lambda n: partner.post(
             "/api/v1/activities",
             api_post_payload(site, n),
