@@ -34,19 +34,21 @@ class BaseForm(DsfrBaseForm):
                 dsfr_input_class_attr(_Visible(self, field))
 
     def _clean_fields(self):
-        """Django's, but a field this form has not copied yet (CopiedWhenUsed) cleans its posted value itself, read as
-        its bound field would read it (`Field._clean_bound_field`, `BoundField.data`): cleaning reads a field, never
-        changes it. A field disabled or cleaned its own way (a file's) is copied, then cleaned by its bound field."""
+        """Django's, but a plain field this form has not copied yet (`CopiedWhenUsed.shared`) cleans its posted value
+        itself, read as its bound field would read it (`Field._clean_bound_field`, `BoundField.data`): cleaning
+        reads such a field, never changes it. Any other field is copied, then cleaned through its bound field."""
         fields = self.fields
         if not isinstance(fields, CopiedWhenUsed):
             return super()._clean_fields()
         for name in fields:
-            field = fields.declared_or_own(name)
+            shared = fields.shared(name)
             try:
-                if fields.is_own(name) or field.disabled or type(field)._clean_bound_field is not _PLAIN_CLEANING:
-                    self.cleaned_data[name] = field._clean_bound_field(self[name])
+                if shared is None:
+                    bound = self[name]
+                    self.cleaned_data[name] = bound.field._clean_bound_field(bound)
                 else:  # what a bound field's `data` reads, without making one for each of the form's fields
-                    self.cleaned_data[name] = field.clean(self._widget_data_value(field.widget, self.add_prefix(name)))
+                    value = self._widget_data_value(shared.widget, self.add_prefix(name))
+                    self.cleaned_data[name] = shared.clean(value)
                 if hasattr(self, f"clean_{name}"):
                     self.cleaned_data[name] = getattr(self, f"clean_{name}")()
             except ValidationError as error:
@@ -227,10 +229,19 @@ class CopiedWhenUsed(MutableMapping):
     def is_own(self, name) -> bool:
         return name in self._own
 
-    def declared_or_own(self, name) -> forms.Field:
-        """The form's copy if it made one, else the declared field: for cleaning a value only."""
-        own = self._own.get(name)
-        return self._declared[name] if own is None else own
+    def shared(self, name) -> forms.Field | None:
+        """The declared field, for cleaning a posted value only, when the form has not copied it and it is plain:
+        copied the plain way (`quick_copy`: no copy of its own, such as a queryset's), enabled, cleaned by Django's
+        `Field._clean_bound_field`. None otherwise: the form's own copy is to be used."""
+        if name in self._own:
+            return None
+        field = self._declared[name]
+        plain = (
+            type(field).__deepcopy__ in _PLAIN_FIELD_COPIES
+            and type(field.widget).__deepcopy__ in _PLAIN_WIDGET_COPIES
+            and type(field)._clean_bound_field is _PLAIN_CLEANING
+        )
+        return field if plain and not field.disabled else None
 
 
 class FixedMultipleChoiceField(FixedChoicesMixin, forms.MultipleChoiceField):

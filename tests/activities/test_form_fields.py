@@ -6,12 +6,13 @@ import copy
 import datetime
 
 import pytest
+from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from cnum.activities.forms import ActivityForm
-from cnum.core.forms import CopiedWhenUsed
+from cnum.core.forms import CopiedWhenUsed, QuickCopiedFields
 from tests.activities.test_views import minimal_post
 from tests.core.test_quick_copy import _state
 
@@ -71,3 +72,13 @@ def test_rendering_a_form_with_errors_leaves_the_declared_fields_as_they_were(ad
     assert advisor_client.post(reverse("activities:create"), minimal_post(advisor)).status_code == 302
     assert 'aria-invalid="true"' not in advisor_client.get(reverse("activities:create")).content.decode()
     assert _declared_states() == before
+
+
+def test_only_a_plain_enabled_field_not_copied_yet_cleans_as_declared():
+    fields = CopiedWhenUsed(ActivityForm.base_fields)
+    assert fields.shared("date") is ActivityForm.base_fields["date"]
+    assert fields.shared("site") is None  # a field with a copy of its own (its queryset): always the form's copy
+    copied = fields["date"]
+    assert fields.shared("date") is None and fields["date"] is copied
+    disabled = CopiedWhenUsed(QuickCopiedFields({"note": forms.CharField(disabled=True)}))
+    assert disabled.shared("note") is None
