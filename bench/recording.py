@@ -109,10 +109,14 @@ class Poster:
         self.connection.close()
 
 
+def form_post_body(site: int, n: int, **extra) -> str:
+    """`form_post_data` URL-encoded, as a browser posts a form without a file."""
+    return urllib.parse.urlencode({**extra, **form_post_data(site, n)}, doseq=True)
+
+
 def form_post(poster: Poster, site: int, n: int) -> int:
     """The status of the form's answer (302: recorded)."""
-    data = {"csrfmiddlewaretoken": poster.cookies["csrftoken"], **form_post_data(site, n)}
-    body = urllib.parse.urlencode(data, doseq=True).encode()
+    body = form_post_body(site, n, csrfmiddlewaretoken=poster.cookies["csrftoken"]).encode()
     return poster.post("/activites/nouvelle/", body, {"Content-Type": "application/x-www-form-urlencoded"})
 
 

@@ -16,7 +16,6 @@ import pstats
 import statistics
 import sys
 import time
-import urllib.parse
 
 
 def main(argv=None) -> int:
@@ -43,7 +42,7 @@ def main(argv=None) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.recording import advisors, api_post_payload, form_post_data
+    from bench.recording import advisors, api_post_payload, form_post_body
     from cnum.stats import pending
 
     class Asleep:  # a drainer that never runs: the commits only queue
@@ -75,9 +74,7 @@ def main(argv=None) -> int:
         # URL-encoded, as a browser posts a form without a file (the test client's default is multipart).
         "form": lambda n: shown(
             client.post(
-                "/activites/nouvelle/",
-                urllib.parse.urlencode(form_post_data(site, n), doseq=True),
-                content_type="application/x-www-form-urlencoded",
+                "/activites/nouvelle/", form_post_body(site, n), content_type="application/x-www-form-urlencoded"
             )
         ),
         "api": lambda n: partner.post(

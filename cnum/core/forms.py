@@ -152,15 +152,17 @@ _PLAIN_FIELD_COPIES = frozenset({forms.Field.__deepcopy__, FixedChoicesMixin.__d
 _PLAIN_WIDGET_COPIES = frozenset({forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__})
 
 
+def _plain(field: forms.Field) -> bool:
+    """Whether the field and its widget are copied the plain way (no copy of their own, such as a queryset's)."""
+    return type(field).__deepcopy__ in _PLAIN_FIELD_COPIES and type(field.widget).__deepcopy__ in _PLAIN_WIDGET_COPIES
+
+
 def quick_copy(field: forms.Field, memo: dict) -> forms.Field:
     """A form's own copy of a declared field, as `copy.deepcopy(field)` makes it (Django's `Field.__deepcopy__` and
     `Widget.__deepcopy__`: the field and its widget copied, their attributes, error messages, validators and the
     widget's choices list their own), ≈ 3× faster. A field or widget with a copy of its own (a model choice field's
     queryset, a multi-value field's fields) is copied by it."""
-    if (
-        type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES
-        or type(field.widget).__deepcopy__ not in _PLAIN_WIDGET_COPIES
-    ):
+    if not _plain(field):
         return copy.deepcopy(field, memo)
     result, widget = _shallow(field), _shallow(field.widget)
     memo[id(field)], memo[id(field.widget)] = result, widget
@@ -236,11 +238,7 @@ class CopiedWhenUsed(MutableMapping):
         if name in self._own:
             return None
         field = self._declared[name]
-        plain = (
-            type(field).__deepcopy__ in _PLAIN_FIELD_COPIES
-            and type(field.widget).__deepcopy__ in _PLAIN_WIDGET_COPIES
-            and type(field)._clean_bound_field is _PLAIN_CLEANING
-        )
+        plain = _plain(field) and type(field)._clean_bound_field is _PLAIN_CLEANING
         return field if plain and not field.disabled else None
 
 
