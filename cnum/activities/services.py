@@ -22,7 +22,7 @@ from cnum.activities.signals import creating, tracking
 from cnum.activities.validation import validate_activity
 from cnum.advisors.models import Contract
 from cnum.core import audit
-from cnum.core.bulk import folded_inserts, insert_object
+from cnum.core.bulk import folded_transaction, insert_object
 from cnum.core.prepared import Prepared
 
 #: Activity fields copied from `data` as they are.
@@ -189,12 +189,12 @@ def _accompany(activity: Activity, data: dict, previous: list[Beneficiary], *, n
     return {person.pk for person in people}
 
 
-@transaction.atomic
 def activity_record(*, advisor, data: dict, by=None) -> Activity:
     """Record an activity of `advisor`, for the structure that employs them now, with its accompaniments.
 
     Raises ValidationError (messages per field) when the data breaks the national rules or the advisor has no
-    current contract.
+    current contract. The checks and the employer are read before the write's transaction (they read committed rows
+    either way), so that a recording of new rows only is one statement (cnum.core.bulk.folded_transaction).
     """
     _check(data, advisor)
     activity = Activity(advisor=advisor, structure_id=_current_employer_id(advisor), created_by=by)
@@ -204,13 +204,13 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
         # Only new rows (the activity, an anonymous person, whose one accompaniment is their first): nothing to read
         # before the write, the statistics count it just after the commit (cnum.activities.signals: creating). Its
         # rows, their audit events and its place in the statistics' queue go in one statement (PostgreSQL).
-        with folded_inserts(f"activity_record:{activity.type}"), creating() as change:
+        with folded_transaction(f"activity_record:{activity.type}"), creating() as change:
             _insert(activity)
             _tag(activity, data, new=True)
             concerned = _accompany(activity, data, previous=[], new=True)
             change.add(activity_ids=[activity.pk], beneficiary_ids=concerned)
         return activity
-    with tracking(beneficiary_ids=declared) as change:
+    with transaction.atomic(), tracking(beneficiary_ids=declared) as change:
         activity.save()
         _tag(activity, data, new=True)
         concerned = _accompany(activity, data, previous=[])

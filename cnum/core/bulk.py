@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager, suppress
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cnum.core.prepared import server_bound
@@ -529,83 +529,132 @@ def insert_object(obj) -> None:
 
 #: The fold open in this thread (`folded_inserts`), if any.
 _folding = threading.local()
-#: Per fold's key: the models its last block wrote by `insert_object`, in order (the next block draws their ids).
-_fold_plans: dict[str, tuple] = {}
-#: Per model: its key's sequence (PostgreSQL), read once.
-_sequences: dict[type, str] = {}
+#: Per model: its key's sequence (PostgreSQL), read once; None when its key has none.
+_sequences: dict[type, str | None] = {}
+#: Ids a thread drew ahead, per sequence (`_IdPool`).
+_pools = threading.local()
+#: Ids a thread draws at once from a sequence for its folds.
+POOL_SIZE = 64
 
 
 @contextmanager
-def folded_inserts(key: str):
+def folded_inserts(key: str, *, alone: bool = False):
     """On PostgreSQL, inside a transaction: the rows `insert_object` writes within the block sent together, in one
     statement, when the block ends or before any other statement runs on the connection (a read sees them). Their ids
-    are drawn beforehand from the tables' sequences, in one statement, for the models the previous block of the same
-    `key` wrote (the first block of a key in a process writes its rows one by one and learns them); a model not
-    expected is written at once, as outside a fold. A recording wrote its six new rows in six statements, ≈ 130 µs of
-    the client's and the server's CPU each (issue #20): two now. Ids drawn and not used are lost, as a rolled back
-    insert's are. Elsewhere (SQLite, autocommit, a fold already open), the block runs as it is."""
+    come from the thread's pool (`_IdPool`: drawn from the tables' sequences `POOL_SIZE` at a time), so a recording's
+    six new rows, six statements of ≈ 130 µs of the client's and the server's CPU each (issue #20), are one. Ids drawn
+    and not used are lost, as a rolled back insert's are. Elsewhere (SQLite, autocommit, a fold already open), the
+    block runs as it is.
+
+    `alone`: the block ends its transaction, which it opened (`folded_transaction`); when the fold's statement is then
+    the only one the transaction runs, it is sent without BEGIN and COMMIT."""
     if connection.vendor != "postgresql" or not connection.in_atomic_block or getattr(_folding, "fold", None):
         yield
         return
-    fold = _Fold(key)
+    fold = _Fold(key, alone=alone)
     _folding.fold = fold
     try:
         with connection.execute_wrapper(fold.flush_before):
             yield
-            fold.flush()
+            fold.flush(last=True)
     finally:
         _folding.fold = None
-    _fold_plans[key] = tuple(fold.seen)
+
+
+@contextmanager
+def folded_transaction(key: str):
+    """`transaction.atomic()` around `folded_inserts(key)`, for a write of new rows only. On PostgreSQL, when the
+    fold's statement is the only one of the transaction (nothing read or written in it before, and the block is the
+    outermost: nothing can follow it), it is sent on its own, the connection in autocommit for that statement:
+    PostgreSQL runs a lone statement as a transaction of its own, all or nothing, and the BEGIN and COMMIT round trips
+    (with Django's bookkeeping ≈ 0.26 ms of the machine's CPU a recording, issue #20) are saved. The callbacks of
+    `transaction.on_commit` run after it, as after any commit. Otherwise, a transaction as any other."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), folded_inserts(key, alone=outermost):
+        yield
 
 
 class _Fold:
-    """One `folded_inserts` block: the models written (`seen`), the ids drawn for them, the rows waiting (model,
-    JSON object)."""
+    """One `folded_inserts` block: the rows waiting (model, JSON object)."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, *, alone: bool = False):
         self.key = key
-        self.seen: list[type] = []
-        self.ids: dict[type, list[int]] | None = None
+        self.alone = alone
         self.queued: list[tuple[type, str]] = []
 
     def take(self, model) -> int | None:
-        """An id drawn for `model`, or None (the row is written at once)."""
-        self.seen.append(model)
-        if self.ids is None:
-            self.ids = self._draw(_fold_plans.get(self.key, ()))
-        pool = self.ids.get(model)
-        return pool.pop(0) if pool else None
-
-    def _draw(self, models: tuple) -> dict[type, list[int]]:
-        if not models:
-            return {}
-        for model in set(models) - _sequences.keys():
-            with connection.cursor() as cursor:
+        """An id for a row of `model`, or None when its key has no sequence (the row is written at once)."""
+        if model not in _sequences:
+            with server_bound(connection) as cursor:  # once per model and process
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
                 _sequences[model] = cursor.fetchone()[0]
-        with server_bound(connection) as cursor:
-            cursor.execute(_draw_statement(len(models)), [_sequences[model] for model in models])
-            drawn = cursor.fetchone()
-        ids: dict[type, list[int]] = {}
-        for model, pk in zip(models, drawn, strict=True):
-            ids.setdefault(model, []).append(pk)
-        return ids
+        sequence = _sequences[model]
+        return _IdPool.of_thread().take(sequence) if sequence else None
 
     def flush_before(self, execute, sql, params, many, context):
         if self.queued:
             self.flush()
         return execute(sql, params, many, context)
 
-    def flush(self) -> None:
+    def flush(self, *, last: bool = False) -> None:
         queued, self.queued = self.queued, []
-        if queued:
-            with server_bound(connection) as cursor:
-                cursor.execute(_folded_statement(tuple(model for model, _ in queued)), [row for _, row in queued])
+        if not queued:
+            return
+        statement, rows = _folded_statement(tuple(model for model, _ in queued)), [row for _, row in queued]
+        with server_bound(connection) as cursor, _alone_if(last and self.alone and _idle()):
+            cursor.execute(statement, rows)
 
 
-@functools.lru_cache(maxsize=64)
-def _draw_statement(count: int) -> str:
-    return "SELECT " + ", ".join(["nextval(%s::regclass)"] * count)
+def _idle() -> bool:
+    """Whether the connection's transaction has run nothing yet (psycopg sends BEGIN with its first statement)."""
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status == TransactionStatus.IDLE
+
+
+@contextmanager
+def _alone_if(alone: bool):
+    """The connection in autocommit for the block's statements, when `alone`: each is a transaction of its own."""
+    if not alone:
+        yield
+        return
+    raw = connection.connection
+    raw.autocommit = True
+    try:
+        yield
+    finally:
+        raw.autocommit = False
+
+
+class _IdPool:
+    """Ids a thread drew ahead from sequences, `POOL_SIZE` at a time, for its folds: a recording draws none of its
+    own (one statement fewer, issue #20). A sequence is outside any transaction: what one session draws no other ever
+    gets, whether the draw's transaction commits or not, so the draw runs outside the transaction when it has not
+    begun. Ids are given in increasing order within a thread; across threads and processes a row's id tells nothing of
+    when it was written (nor did it: ids drawn before a commit). Unused ids are lost when the thread ends."""
+
+    def __init__(self):
+        self.ids: dict[str, list[int]] = {}
+
+    @classmethod
+    def of_thread(cls) -> "_IdPool":
+        pool = getattr(_pools, "pool", None)
+        if pool is None:
+            pool = _pools.pool = cls()
+        return pool
+
+    def take(self, sequence: str) -> int:
+        ids = self.ids.get(sequence)
+        if not ids:
+            connection.ensure_connection()
+            raw = connection.connection  # not through Django's cursor: no fold's flush before a draw
+            with _alone_if(_idle() and not raw.autocommit), raw.cursor() as cursor:
+                cursor.execute(_DRAW_AHEAD, [sequence, POOL_SIZE])
+                ids = self.ids[sequence] = sorted((row[0] for row in cursor.fetchall()), reverse=True)
+        return ids.pop()
+
+
+_DRAW_AHEAD = "SELECT nextval(%s::regclass) FROM generate_series(1, %s)"
 
 
 @functools.lru_cache(maxsize=64)
