@@ -133,7 +133,8 @@ def test_a_read_in_a_fold_sees_its_rows_and_an_error_writes_none():
 
 @postgresql_only
 def test_threads_draw_ids_of_their_own_in_increasing_order():
-    sequence = bulk._Fold("essai").take(StatPending) and bulk._sequences[StatPending]
+    with connection.cursor() as cursor:
+        sequence = bulk.sequence_of(StatPending, cursor)
     mine = [bulk._IdPool.of_thread().take(sequence) for _ in range(bulk.POOL_SIZE + 3)]
     theirs = []
 
