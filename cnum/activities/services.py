@@ -204,7 +204,7 @@ def activity_record(*, advisor, data: dict, by=None) -> Activity:
         # Only new rows (the activity, an anonymous person, whose one accompaniment is their first): nothing to read
         # before the write, the statistics count it just after the commit (cnum.activities.signals: creating). Its
         # rows, their audit events and its place in the statistics' queue go in one statement (PostgreSQL).
-        with folded_transaction(f"activity_record:{activity.type}"), creating() as change:
+        with folded_transaction(), creating() as change:
             _insert(activity)
             _tag(activity, data, new=True)
             concerned = _accompany(activity, data, previous=[], new=True)

@@ -548,7 +548,7 @@ POOL_SIZE = 64
 
 
 @contextmanager
-def folded_inserts(key: str, *, alone: bool = False):
+def folded_inserts(*, alone: bool = False):
     """On PostgreSQL, inside a transaction: the rows `insert_object` writes within the block sent together, in one
     statement, when the block ends or before any other statement runs on the connection (a read sees them). Their ids
     come from the thread's pool (`_IdPool`: drawn from the tables' sequences `POOL_SIZE` at a time), so a recording's
@@ -561,7 +561,7 @@ def folded_inserts(key: str, *, alone: bool = False):
     if connection.vendor != "postgresql" or not connection.in_atomic_block or getattr(_folding, "fold", None):
         yield
         return
-    fold = _Fold(key, alone=alone)
+    fold = _Fold(alone=alone)
     _folding.fold = fold
     try:
         with connection.execute_wrapper(fold.flush_before):
@@ -572,23 +572,22 @@ def folded_inserts(key: str, *, alone: bool = False):
 
 
 @contextmanager
-def folded_transaction(key: str):
-    """`transaction.atomic()` around `folded_inserts(key)`, for a write of new rows only. On PostgreSQL, when the
+def folded_transaction():
+    """`transaction.atomic()` around `folded_inserts()`, for a write of new rows only. On PostgreSQL, when the
     fold's statement is the only one of the transaction (nothing read or written in it before, and the block is the
     outermost: nothing can follow it), it is sent on its own, the connection in autocommit for that statement:
     PostgreSQL runs a lone statement as a transaction of its own, all or nothing, and the BEGIN and COMMIT round trips
     (with Django's bookkeeping ≈ 0.26 ms of the machine's CPU a recording, issue #20) are saved. The callbacks of
     `transaction.on_commit` run after it, as after any commit. Otherwise, a transaction as any other."""
     outermost = not connection.in_atomic_block
-    with transaction.atomic(), folded_inserts(key, alone=outermost):
+    with transaction.atomic(), folded_inserts(alone=outermost):
         yield
 
 
 class _Fold:
     """One `folded_inserts` block: the rows waiting (model, JSON object)."""
 
-    def __init__(self, key: str, *, alone: bool = False):
-        self.key = key
+    def __init__(self, *, alone: bool = False):
         self.alone = alone
         self.queued: list[tuple[type, str]] = []
 
@@ -658,7 +657,7 @@ class _IdPool:
         if not ids:
             connection.ensure_connection()
             raw = connection.connection  # not through Django's cursor: no fold's flush before a draw
-            with _alone_if(_idle() and not raw.autocommit), raw.cursor() as cursor:
+            with connection.wrap_database_errors, _alone_if(_idle() and not raw.autocommit), raw.cursor() as cursor:
                 cursor.execute(_DRAW, [sequence, POOL_SIZE])
                 ids = self.ids[sequence] = sorted((row[0] for row in cursor.fetchall()), reverse=True)
         return ids.pop()

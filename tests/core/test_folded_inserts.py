@@ -59,7 +59,7 @@ def written(activity: Activity) -> dict:
 
 def unfolded(monkeypatch) -> None:
     """Recordings written row by row, as outside PostgreSQL."""
-    monkeypatch.setattr(bulk, "folded_inserts", lambda key, alone=False: contextlib.nullcontext())
+    monkeypatch.setattr(bulk, "folded_inserts", lambda alone=False: contextlib.nullcontext())
 
 
 def test_a_collective_recording_writes_the_same_rows_folded_or_not(monkeypatch):
@@ -116,16 +116,16 @@ def test_a_recording_writes_its_new_rows_in_one_statement(monkeypatch):
 
 @postgresql_only
 def test_a_read_in_a_fold_sees_its_rows_and_an_error_writes_none():
-    with transaction.atomic(), bulk.folded_inserts("essai"):
+    with transaction.atomic(), bulk.folded_inserts():
         bulk.insert_object(StatPending(activity=1))
-    with transaction.atomic(), bulk.folded_inserts("essai"):
+    with transaction.atomic(), bulk.folded_inserts():
         queued = StatPending(activity=2)
         bulk.insert_object(queued)
         assert queued.pk is not None
         with CaptureQueriesContext(connection) as queries:
             assert StatPending.objects.filter(pk=queued.pk).exists()
         assert len(queries.captured_queries) == 2  # the fold's rows, then the read
-    with pytest.raises(RuntimeError), transaction.atomic(), bulk.folded_inserts("essai"):
+    with pytest.raises(RuntimeError), transaction.atomic(), bulk.folded_inserts():
         bulk.insert_object(StatPending(activity=3))
         raise RuntimeError("interrompu")
     assert sorted(StatPending.objects.values_list("activity", flat=True)) == [1, 2]
@@ -189,7 +189,7 @@ def test_a_transaction_of_the_fold_alone_is_sent_without_begin_and_commit(monkey
     record(advisor, values)  # sequences looked up, ids drawn ahead
     committed = []
     with protocol() as sent:
-        with bulk.folded_transaction("essai"):
+        with bulk.folded_transaction():
             bulk.insert_object(StatPending(activity=41))
             transaction.on_commit(lambda: committed.append(StatPending.objects.filter(activity=41).exists()))
     assert not any('"BEGIN"' in line or '"COMMIT"' in line for line in sent), sent
@@ -205,13 +205,13 @@ def test_a_transaction_of_the_fold_alone_is_sent_without_begin_and_commit(monkey
 
     # A read before the fold's rows: a transaction as any other, all or nothing.
     with protocol() as sent:
-        with bulk.folded_transaction("essai"):
+        with bulk.folded_transaction():
             StatPending.objects.exists()
             bulk.insert_object(StatPending(activity=42))
     assert any('"BEGIN"' in line for line in sent) and any('"COMMIT"' in line for line in sent)
 
     # Alone, an error writes none of the rows and leaves the connection as it was.
-    with pytest.raises(IntegrityError), bulk.folded_transaction("essai"):
+    with pytest.raises(IntegrityError), bulk.folded_transaction():
         bulk.insert_object(StatPending(activity=43))
         bulk.insert_object(Accompaniment(activity_id=activity.pk, beneficiary_id=10**12))  # no such person
     assert not StatPending.objects.filter(activity=43).exists()
@@ -222,7 +222,7 @@ def test_a_transaction_of_the_fold_alone_is_sent_without_begin_and_commit(monkey
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="a fold folds on PostgreSQL")
 def test_elsewhere_a_fold_writes_each_row_at_once():
     for round_ in range(2):
-        with transaction.atomic(), bulk.folded_inserts("essai"):
+        with transaction.atomic(), bulk.folded_inserts():
             with CaptureQueriesContext(connection) as queries:
                 bulk.insert_object(StatPending(activity=7 + round_))
             assert len(queries.captured_queries) == 1
