@@ -609,13 +609,21 @@ def unfollowed(rebuild):
     rebuild()
 
 
+def empty(*models) -> None:
+    """Delete every row of the rollups' tables, one DELETE each: a queryset's delete() reads every row first and
+    sends their signals (post_delete has receivers for any model: cnum.stats.versions), millions of rows at national
+    scale (a rebuild's process reached ≈ 7 GB). Nothing follows the rows of these tables one by one."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
 @transaction.atomic
 def rebuild(progress=None) -> dict[str, int]:
     """Empty the tables and sum every activity and person again, the pending ones included; return the number of
     rows of each table."""
     lock_drains()
-    for model in (StatCell, StatPeople, StatTag, StatPending):
-        model.objects.all().delete()
+    empty(StatCell, StatPeople, StatTag, StatPending)
     context = ScopeContext()
     ids = list(Activity.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK * 5):

@@ -23,7 +23,7 @@ from cnum.advisors.enums import MembershipStatus
 from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
 from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPending, StatPeople, StatTag, column_name
-from cnum.stats.rollups import Tally, apply, lock_drains, source_rows
+from cnum.stats.rollups import Tally, apply, empty, lock_drains, source_rows
 from cnum.stats.scopes import ScopeKind
 from cnum.structures.enums import StructureType
 from cnum.structures.models import Hub, Structure
@@ -546,7 +546,7 @@ EMPTIED = (StatCell, StatPeople, StatTag, StatPending)
 #: The rebuild's steps, in order (their names are shown as it goes).
 STEPS = [
     # The pending activities are counted with the others: their queue goes (docs/adr/0009-deferred-rollups.md).
-    ("vidage", lambda cursor: [model.objects.all().delete() for model in EMPTIED]),
+    ("vidage", lambda cursor: empty(*EMPTIED)),
     ("table fine", _create_fine),
     ("territoires", _create_scopes),
     ("cellules", _insert_cells),
