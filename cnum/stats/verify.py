@@ -4,7 +4,7 @@ The recount is independent of the incremental update (cnum.stats.rollups' `apply
 loop over the activities of the scope and dates (`python`, the same contribution functions, summed from scratch),
 or the database's own rebuild (`sql`, cnum.stats.rollups_sql) run in a transaction that is rolled back: the stored
 rows are copied aside first, and the database itself compares them with the rebuilt ones, so that only the rows that
-differ are read (the whole national tables read into the process took ≈ 10 GB of its memory at national scale).
+differ are read (at national scale, the two whole tables read into the process took gigabytes of its memory).
 
 Only the cells a date range covers whole are compared: the StatCell months and the StatPeople calendar periods
 (month, quarter, year; "all" when no date is given) that lie inside [since, until].
