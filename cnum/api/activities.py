@@ -163,7 +163,7 @@ def decode_cursor(cursor: str) -> tuple[datetime.date, int] | None:
     try:
         day, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return datetime.date.fromisoformat(day), int(pk)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
         return None
 
 

@@ -1,3 +1,4 @@
+import base64
 import datetime
 import re
 
@@ -179,9 +180,10 @@ def test_a_structure_token_lists_the_structure_activities(client, structure_toke
     assert [item["id"] for item in response.json()["items"]] == [colleague.pk]
 
 
-def test_a_bad_cursor_is_a_french_422(client, advisor_token):
+@pytest.mark.parametrize("cursor", ["nimportequoi", base64.urlsafe_b64encode(b"[" * 100_000).decode()])
+def test_a_bad_cursor_is_a_french_422(client, advisor_token, cursor):
     _, secret = advisor_token
-    response = client.get(f"{URL}?cursor=nimportequoi", headers=bearer(secret))
+    response = client.get(f"{URL}?cursor={cursor}", headers=bearer(secret))
     assert response.status_code == 422
     assert "cursor" in response.json()["errors"]
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from cnum.core import imports
 from cnum.sites.importers import mapping
+from cnum.sites.importers.files import UnreadableFile
 from cnum.sites.models import Site
 from tests.structures.factories import StructureFactory
 
@@ -88,6 +89,15 @@ def test_the_mapping_file_expresses_a_composition(tmp_path):
     run(path, mapping_file=given)
     site = Site.objects.get()
     assert (site.address, site.emails) == ("3 rue Haute", ["a@b.fr", "c@d.fr"])
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a": ' + "9" * 5_000 + "}", "{pas du JSON"])
+def test_an_unreadable_mapping_file_is_a_french_error(tmp_path, text):
+    """Nested deeper than Python's stack, a number too long to read, invalid JSON: refused, never a crash."""
+    given = tmp_path / "correspondance.json"
+    given.write_text(text)
+    with pytest.raises(UnreadableFile, match="Fichier de correspondance illisible"):
+        mapping.read_mapping_file(given)
 
 
 def test_two_columns_for_a_column_that_is_not_composed_are_still_refused():

@@ -51,3 +51,13 @@ def test_unknown_region_or_departement_rejects_the_file(cog, tmp_path):
     assert "Hub « A » : région inconnue « Atlantide »." in str(error.value)
     assert "Hub « B » : département inconnu « 00 »." in str(error.value)
     assert not Hub.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "[" + "9" * 5_000 + "]", "{pas du JSON"])
+def test_an_unreadable_file_is_a_french_error(cog, tmp_path, text):
+    """Lists nested deeper than Python's stack, a number too long to read, invalid JSON: refused, never a crash."""
+    path = tmp_path / "hubs.json"
+    path.write_text(text)
+    with pytest.raises(CommandError, match="Fichier des hubs illisible"):
+        load("--file", str(path))
+    assert not Hub.objects.exists()

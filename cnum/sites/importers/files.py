@@ -86,13 +86,21 @@ def read_json_records(path: Path) -> list:
         raise UnreadableFile(f"JSON invalide (ligne {error.lineno}, colonne {error.colno}) : {error.msg}.") from None
     except ValueError:  # a number of more than 4,300 digits, refused by Python's integer conversion
         raise UnreadableFile("JSON invalide : un nombre y est trop long pour être lu.") from None
+    except RecursionError:  # lists or objects nested deeper than Python's stack: "[[[[…"
+        raise UnreadableFile(TOO_DEEP) from None
     if isinstance(data, dict):
         lists = [value for value in data.values() if isinstance(value, list)]
         if len(lists) == 1:
             data = lists[0]
     if not isinstance(data, list):
         raise UnreadableFile("JSON inattendu : une liste de lieux est attendue.")
-    return _without_nul(data)
+    try:
+        return _without_nul(data)
+    except RecursionError:
+        raise UnreadableFile(TOO_DEEP) from None
+
+
+TOO_DEEP = "JSON invalide : trop de listes ou d'objets imbriqués les uns dans les autres pour être lu."
 
 
 def _without_nul(value):

@@ -247,8 +247,10 @@ def read_mapping_file(path: Path) -> tuple[dict[str, str | None], dict[str, dict
     `{"colonnes": {…}, "valeurs": {"typologie": {"texte du fichier": "valeur du schéma" ou null}}}`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: invalid JSON, a number too long
         raise UnreadableFile(f"Fichier de correspondance illisible : {error}.") from None
+    except RecursionError:  # "[[[[…" deeper than Python's stack
+        raise UnreadableFile("Fichier de correspondance illisible : trop de niveaux imbriqués.") from None
     expected = 'Correspondance attendue : {"colonne du fichier": "colonne du schéma" ou null}'
     if isinstance(data, dict) and set(data) <= {"colonnes", "valeurs"} and isinstance(data.get("colonnes"), dict):
         data, values = data["colonnes"], data.get("valeurs") or {}

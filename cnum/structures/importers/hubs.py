@@ -49,8 +49,10 @@ def hubs_read(path: Path) -> list[HubEntry]:
         records = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise HubFileError(f"Fichier des hubs introuvable : {path}.") from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError) as error:  # ValueError: invalid JSON, a number too long to read
         raise HubFileError(f"Fichier des hubs illisible ({path}) : {error}.") from error
+    except RecursionError:  # "[[[[…" deeper than Python's stack
+        raise HubFileError(f"Fichier des hubs illisible ({path}) : trop de niveaux imbriqués.") from None
     if not isinstance(records, list):
         raise HubFileError("Le fichier des hubs doit contenir une liste.")
     regions = {normalize_name(name): code for code, name in Region.objects.values_list("code", "name")}
