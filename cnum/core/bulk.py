@@ -224,8 +224,7 @@ def reserve_ids(model, count: int) -> list[int]:
     column = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_DRAW, [sequence_of(model, cursor), count])
-            return sorted(row[0] for row in cursor.fetchall())
+            return drawn(cursor, sequence_of(model, cursor), count)
         cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
         largest = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
@@ -251,8 +250,7 @@ class IdDraws:
             self._side = connection.get_new_connection(connection.get_connection_params())
             self._side.autocommit = True
         with self._side.cursor() as cursor:
-            cursor.execute(_DRAW, [sequence_of(model, cursor), count])
-            return sorted(row[0] for row in cursor.fetchall())
+            return drawn(cursor, sequence_of(model, cursor), count)
 
     def close(self) -> None:
         if self._side is not None:
@@ -265,6 +263,12 @@ class IdDraws:
 _DRAW = "SELECT nextval(%s::regclass) FROM generate_series(1, %s)"
 #: Per model: its key's sequence (PostgreSQL), read once; None when its key has none.
 _sequences: dict[type, str | None] = {}
+
+
+def drawn(cursor, sequence: str, count: int) -> list[int]:
+    """`count` ids drawn from `sequence` by `cursor`, in increasing order."""
+    cursor.execute(_DRAW, [sequence, count])
+    return sorted(row[0] for row in cursor.fetchall())
 
 
 def sequence_of(model, cursor) -> str | None:
@@ -658,8 +662,7 @@ class _IdPool:
             connection.ensure_connection()
             raw = connection.connection  # not through Django's cursor: no fold's flush before a draw
             with connection.wrap_database_errors, _alone_if(_idle() and not raw.autocommit), raw.cursor() as cursor:
-                cursor.execute(_DRAW, [sequence, POOL_SIZE])
-                ids = self.ids[sequence] = sorted((row[0] for row in cursor.fetchall()), reverse=True)
+                ids = self.ids[sequence] = drawn(cursor, sequence, POOL_SIZE)[::-1]
         return ids.pop()
 
 

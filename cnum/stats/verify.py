@@ -196,23 +196,10 @@ def _any(table) -> str:
 
 
 def _reader(table):
-    """A key read by the raw cursor, as the ORM gives it (SQLite returns dates as text)."""
-    dates = [
-        index
-        for index, name in enumerate(table.KEY_FIELDS)
-        if table._meta.get_field(name).get_internal_type() == "DateField"
-    ]
-
-    def read(key: tuple) -> tuple:
-        if not dates:
-            return tuple(key)
-        key = list(key)
-        for index in dates:
-            if isinstance(key[index], str):
-                key[index] = datetime.date.fromisoformat(key[index])
-        return tuple(key)
-
-    return read
+    """A key read by the raw cursor, as the ORM gives it (SQLite returns dates as text): each value through its
+    field's `to_python`."""
+    fields = [table._meta.get_field(name) for name in table.KEY_FIELDS]
+    return lambda key: tuple(field.to_python(value) for field, value in zip(fields, key, strict=True))
 
 
 def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
