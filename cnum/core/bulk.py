@@ -68,10 +68,16 @@ def checked_writes(
     a `held` must not outlive the savepoint (or transaction) its load runs in."""
     connection.ensure_connection()
     raw = connection.connection
-    writes = [
-        (_raw_writer(plan.table, plan.columns), plan.rows(columns, count), model, columns)
-        for model, plan, columns, count in tables
-    ]
+    if connection.vendor == "sqlite":
+        writes = [
+            (_column_writer(plan.table, plan.columns), plan.by_columns(columns, count), model, columns)
+            for model, plan, columns, count in tables
+        ]
+    else:
+        writes = [
+            (_raw_writer(plan.table, plan.columns), plan.rows(columns, count), model, columns)
+            for model, plan, columns, count in tables
+        ]
     if not checks_by_batch():
         return functools.partial(_run_writes, raw, writes)
     held = {} if held is None else held
@@ -134,6 +140,59 @@ def _raw_writer(table: str, columns: tuple[str, ...]) -> Callable:
             start, count = start + size * width, count - size
 
     return insert_rows
+
+
+@functools.cache
+def _column_writer(table: str, columns: tuple[str, ...]) -> Callable:
+    """SQLite: a function writing the rows of `table` given by columns (`RowPlan.by_columns`) on a DB-API
+    connection. A column whose rows all hold one value (the optional fields a file leaves empty, the load's source
+    and stamps: half the columns of an activity, most of a person's) is bound once per statement, NULL written as
+    such, the others row by row: `INSERT INTO t (…) SELECT column1, ?, NULL, … FROM (VALUES (…), …)`. SQLite binds
+    each parameter holding the GIL, and a NULL or a boolean through the adapters' look-up (≈ 0.3 µs against 0.03
+    for an integer): the writing thread took that time from the reading one."""
+    quote = connection.ops.quote_name
+    into = f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)}) SELECT "
+    statements: dict[tuple, str] = {}
+
+    def statement(size: int, shape: tuple) -> str:
+        sql = statements.get((size, shape))
+        if sql is None:
+            positions = itertools.count(1)
+            chosen = [f"column{next(positions)}" if kind is _VARYING else kind for kind in shape]
+            width = shape.count(_VARYING)
+            values = "(" + ", ".join("?" * width) + ")"
+            sql = statements[(size, shape)] = (
+                into + ", ".join(chosen) + " FROM (VALUES " + ", ".join([values] * size) + ")"
+            )
+        return sql
+
+    def insert_columns(raw, built: list) -> None:
+        if all(column.__class__ is Same for column in built):  # one row: its values are its own
+            built = [[built[0].value], *built[1:]]
+        shape = tuple(
+            _VARYING if column.__class__ is not Same else "NULL" if column.value is None else "?" for column in built
+        )
+        bound = [_bindable(column.value) for column in built if column.__class__ is Same and column.value is not None]
+        varying = [column for column in built if column.__class__ is not Same]
+        width, count = len(varying), len(varying[0])
+        flat = list(itertools.chain.from_iterable(zip(*varying, strict=True)))
+        most = min(SQLITE_ROWS, (SQLITE_VARIABLES - len(bound)) // width)
+        start = 0
+        while count:
+            size = 1 << (min(count, most).bit_length() - 1)
+            raw.execute(statement(size, shape), bound + flat[start : start + size * width])
+            start, count = start + size * width, count - size
+
+    return insert_columns
+
+
+#: A column of `_column_writer`'s statement given row by row.
+_VARYING = ""
+
+
+def _bindable(value):
+    """A value bound once for a whole column: booleans as SQLite stores them (0, 1)."""
+    return int(value) if value.__class__ is bool else value
 
 
 def checks_by_batch() -> bool:
@@ -237,15 +296,21 @@ class IdDraws:
     """Where a load takes its new ids (`reserve`). On PostgreSQL, from a connection of its own, opened at the first
     draw: the server draws them from the sequences in a process of its own while the load's connection writes the
     previous batch (a sequence is outside any transaction: what one session draws, no other ever gets), where on the
-    load's connection the draws waited for the write and the write for them (≈ 10 µs a row for 2.75 ids). Elsewhere
-    `reserve_ids` on the load's connection."""
+    load's connection the draws waited for the write and the write for them (≈ 10 µs a row for 2.75 ids). On SQLite,
+    `reserve_ids` on the load's connection at the first draw of a model, then on from the last id given: the load is
+    the only writer until its commit, and its next batch need not wait for the write in flight to learn its ids."""
 
     def __init__(self):
         self._side = None
+        self._next: dict[type, int] = {}
 
     def reserve(self, model, count: int) -> list[int]:
-        if count <= 0 or connection.vendor != "postgresql":
-            return reserve_ids(model, count)
+        if count <= 0:
+            return []
+        if connection.vendor != "postgresql":
+            start = self._next.get(model) or reserve_ids(model, 1)[0]
+            self._next[model] = start + count
+            return list(range(start, start + count))
         if self._side is None:
             self._side = connection.get_new_connection(connection.get_connection_params())
             self._side.autocommit = True
@@ -339,6 +404,20 @@ class RowPlan:
                 built.append(values)
         return zip(*built, strict=True)
 
+    def by_columns(self, columns: dict[str, Sequence], count: int) -> list:
+        """The columns of the rows `rows` builds, in the table's order: a list of values each, or `Same` for a
+        column whose `count` rows all hold one value (a field left out, or given the same in every row)."""
+        built = []
+        for position, (name, default) in enumerate(self.defaults.items()):
+            values = columns.get(name)
+            if values is None:
+                built.append(Same(default))
+                continue
+            if position in self.converted:
+                values = self._converted(values)
+            built.append(Same(values[0]) if _same(values, count) else values)
+        return built
+
     def _converted(self, values: Sequence) -> list:
         """The values as written, each distinct one converted once: texts, dates and choices by value; lists and
         dicts (JSON) by object, the rows of one parsed text sharing theirs."""
@@ -361,6 +440,24 @@ class RowPlan:
             if len(self._texts) < 10_000:
                 self._texts[key] = text
         return text
+
+
+class Same:
+    """A column whose every row holds `value` (`RowPlan.by_columns`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _same(values: Sequence, count: int) -> bool:
+    """Whether the `count` values are one and the same: equal and of one type (True == 1 == 1.0, as SQLite would
+    not store them)."""
+    if count < 2:
+        return False
+    first = values[0]
+    return values.count(first) == count and (first is None or len(set(map(type, values))) == 1)
 
 
 #: Converted by object: JSON values (unhashable), and numbers (True, 1 and 1.0 are one key in a dict, not in JSON).
@@ -398,6 +495,62 @@ def load_cache():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+#: The fewest rows a load must bring for SQLite's indexes to be set aside during it (`indexes_set_aside`): below,
+#: the indexes fit in the load's page cache and their upkeep row by row costs less than building them again.
+SET_ASIDE_FROM = 100_000
+#: The helper threads SQLite may sort with while it builds an index again (its default: none).
+SORTING_THREADS = 2
+
+
+@contextmanager
+def indexes_set_aside(models, *, rows: int | None, keep=()):
+    """SQLite: during a load of `rows` rows into tables that hold fewer (the first import of a history), the indexes
+    of `models`' tables that no constraint needs (not UNIQUE) and no query of the load reads (`keep`: index names)
+    are dropped in the load's transaction, then created again by their own SQL, in one sorted pass each, before it
+    ends. Inserted row by row, keys that come in random order (an advisor, a date, a site) dirty index pages all
+    over trees larger than the page cache, which SQLite spills to the WAL again and again (61 % of the writing
+    thread's time at 1,000,000 rows, docs/performance.md).
+
+    Must run inside the load's `transaction.atomic()`: SQLite's DDL is transactional, so a rollback (an error, a
+    rejected row, a dry run) brings the indexes back as they were, and other connections keep reading the committed
+    schema with its indexes until the commit (a write waits for the load's lock either way). When the transaction
+    is marked for rollback at the end, nothing is rebuilt: the rollback restores them. PostgreSQL: nothing done
+    (`DROP INDEX` would lock the table against every reader for the load's length)."""
+    if connection.vendor != "sqlite" or not rows or rows < SET_ASIDE_FROM:
+        yield []
+        return
+    with connection.cursor() as cursor:
+        tables = [model._meta.db_table for model in models]
+        largest = max(cursor.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables)
+        if rows <= largest:
+            yield []
+            return
+        marks = ", ".join("%s" for _ in tables)
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})"
+            " ORDER BY name",
+            tables,
+        )
+        aside = [(name, sql) for name, sql in cursor.fetchall() if name not in keep and not _unique(sql)]
+        for name, _sql in aside:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield [name for name, _sql in aside]
+    if transaction.get_rollback():
+        return
+    with connection.cursor() as cursor:
+        previous = cursor.execute("PRAGMA threads").fetchone()[0]
+        cursor.execute(f"PRAGMA threads = {SORTING_THREADS}")
+        try:
+            for _name, sql in aside:
+                cursor.execute(sql)
+        finally:
+            cursor.execute(f"PRAGMA threads = {int(previous)}")
+
+
+def _unique(sql: str) -> bool:
+    return sql.lstrip().upper().startswith("CREATE UNIQUE")
 
 
 #: The garbage collector's thresholds during a bulk load (Python's: 700, 10, 10).

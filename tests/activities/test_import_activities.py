@@ -105,6 +105,36 @@ def test_a_large_load_gathers_the_planner_statistics_of_its_tables(tmp_path, adv
         assert cursor.fetchone()[0] == Activity.objects.count() == 60  # -1 (never analysed) without the ANALYZE
 
 
+def _index_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [Activity._meta.db_table]
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's indexes set aside during a load")
+@pytest.mark.parametrize("bad", [False, True], ids=["written", "rolled back"])
+def test_a_first_large_import_builds_the_indexes_again_at_its_end_with_its_rows(
+    tmp_path, advisor, site, monkeypatch, bad
+):
+    monkeypatch.setattr(bulk, "SET_ASIDE_FROM", 50)  # a large load, in small
+    before, during = _index_names(), []
+    original = pipeline.Checker.check
+
+    def watched(checker, batch):
+        during.append(_index_names())
+        original(checker, batch)
+
+    monkeypatch.setattr(pipeline.Checker, "check", watched)
+    path = write_csv(tmp_path / "a.csv", [row(n, site, bad=bad and n == 59) for n in range(60)])
+    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    assert during and all(pipeline.READ_BY_THE_LOAD[0] in names and names < before for names in during)
+    assert _index_names() == before
+    assert Activity.objects.filter(date=datetime.date(2025, 3, 15)).count() == (0 if bad else 60)
+    assert report.rolled_back == bad
+
+
 def test_a_thousand_rows_with_three_bad_ones(tmp_path, advisor, site):
     bad = {10, 500, 999}
     rows = [row(n, site, bad=n in bad) for n in range(1, 1001)]

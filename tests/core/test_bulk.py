@@ -8,7 +8,9 @@ import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from cnum.activities.importers import pipeline
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
 from cnum.core import bulk
 from cnum.core.bulk import RowPlan, reserve_ids, write_checked, write_rows
@@ -176,3 +178,142 @@ def test_a_load_runs_the_garbage_collector_less_often_then_as_before():
         assert gc.get_freeze_count() >= frozen
         raise ValueError
     assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+
+def _people(advisor_id: int, count: int, ids: list[int] | None = None, **given) -> dict[str, list]:
+    """A person's columns: some varying (ids, birth years, booleans), the others left out (one value each)."""
+    return {
+        "id": ids or reserve_ids(Beneficiary, count),
+        "advisor_id": [advisor_id] * count,
+        "birth_year": [None if index % 3 else 1950 + index % 40 for index in range(count)],
+        "is_followed": [bool(index % 2) for index in range(count)],
+        "first_name": [f"P{index % 7}" for index in range(count)],
+    } | given
+
+
+def _stored(model, ids) -> list[tuple]:
+    fields = [field.attname for field in model._meta.concrete_fields if field.attname not in ("id", "created_at")]
+    return list(model.objects.filter(pk__in=ids).order_by("pk").values_list(*fields))
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 1_000])
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"is_followed": "same"},
+        {"birth_year": "same", "first_name": "same"},
+        {"phone": "varying", "notes": "same"},
+    ],
+    ids=["defaults", "one boolean", "given the same", "text"],
+)
+def test_rows_written_by_columns_are_the_rows_written_one_by_one(count, given):
+    """`checked_writes` (SQLite: one value of a column bound once per statement) and `write_rows` (row by row)
+    store the same rows, whatever the columns given the same in every row, left out, or varying."""
+    advisor_id = ActivityFactory().advisor_id
+    plan = RowPlan(Beneficiary)
+    values = {
+        "is_followed": [True] * count,
+        "birth_year": [1960] * count,
+        "first_name": ["Léa 'l'"] * count,
+        "notes": ["a\nb"] * count,
+        "phone": [f"06{index:08d}" for index in range(count)],
+    }
+    extra = {name: values[name] for name in given}
+    ids = reserve_ids(Beneficiary, 2 * count)
+    by_columns, one_by_one = (_people(advisor_id, count, part, **extra) for part in (ids[:count], ids[count:]))
+    bulk.checked_writes([(Beneficiary, plan, by_columns, count)])()
+    write_rows(plan.table, plan.columns, list(plan.rows(one_by_one, count)))
+    written = _stored(Beneficiary, by_columns["id"])
+    assert len(written) == count and written == _stored(Beneficiary, one_by_one["id"])
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's statements of rows given by columns")
+def test_a_column_of_one_value_is_bound_once_per_statement_and_null_written_as_such():
+    advisor_id = ActivityFactory().advisor_id
+    plan, count = RowPlan(Beneficiary), 600
+    columns = _people(advisor_id, count)
+    statements = []
+    raw = connection.connection
+
+    class Recording:
+        def execute(self, sql, params):
+            statements.append((sql, len(params)))
+            return raw.execute(sql, params)
+
+    built = plan.by_columns(columns, count)
+    bulk._column_writer(plan.table, plan.columns)(Recording(), built)
+    # 600 = 512 + 64 + 16 + 8 rows: id, birth_year, is_followed and first_name given row by row; the advisor, the
+    # stamp and the texts left empty bound once; the NULLs written in the statement.
+    once = [column.value for column in built if isinstance(column, bulk.Same)]
+    assert None in once and advisor_id in once and "" in once
+    bound = len([value for value in once if value is not None])
+    assert [params for _, params in statements] == [bound + 4 * size for size in (512, 64, 16, 8)]
+    assert all("NULL" in sql and "FROM (VALUES" in sql for sql, _ in statements)
+    assert Beneficiary.objects.filter(pk__in=columns["id"], commune_id=None, is_followed=True).count() == count // 2
+
+
+def test_a_load_s_ids_on_sqlite_go_on_from_its_first_draw_without_a_query():
+    last = ActivityFactory().pk
+    with bulk.id_draws() as draws:
+        first = draws.reserve(Activity, 3)
+        with CaptureQueriesContext(connection) as queries:
+            second = draws.reserve(Activity, 2)
+        assert draws.reserve(Activity, 0) == []
+    assert first[0] > last and first + second == list(range(first[0], first[0] + 5))
+    if connection.vendor == "sqlite":
+        assert len(queries) == 0
+
+
+def _indexes() -> set[tuple[str, str]]:
+    tables = [model._meta.db_table for model in (Activity, Beneficiary, Accompaniment)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN (%s, %s, %s)",
+            tables,
+        )
+        return set(cursor.fetchall())
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's indexes set aside during a load")
+MODELS = (Activity, Beneficiary, Accompaniment)
+
+
+@sqlite_only
+def test_a_load_larger_than_its_tables_sets_their_indexes_aside_and_builds_them_again(monkeypatch):
+    monkeypatch.setattr(bulk, "SET_ASIDE_FROM", 10)
+    model = ActivityFactory()
+    before = _indexes()
+    (kept,) = pipeline.READ_BY_THE_LOAD
+    unique = {name for name, sql in before if sql.startswith("CREATE UNIQUE")}
+    assert unique and kept
+    with transaction.atomic(), bulk.indexes_set_aside(MODELS, rows=50, keep=(kept,)) as aside:
+        during = _indexes()
+        write_checked(Activity, RowPlan(Activity), _columns(model), 2)
+    assert set(aside) == {name for name, _ in before} - unique - {kept}
+    assert {name for name, _ in during} == unique | {kept}
+    assert _indexes() == before
+
+
+@sqlite_only
+@pytest.mark.parametrize("ending", ["rolled back", "error"])
+def test_indexes_set_aside_come_back_when_the_load_writes_nothing(monkeypatch, ending):
+    monkeypatch.setattr(bulk, "SET_ASIDE_FROM", 10)
+    before = _indexes()
+    with pytest.raises(ValueError) if ending == "error" else transaction.atomic():
+        with transaction.atomic(), bulk.indexes_set_aside(MODELS, rows=50) as aside:
+            assert aside and len(_indexes()) < len(before)
+            if ending == "error":
+                raise ValueError
+            transaction.set_rollback(True)
+    assert _indexes() == before
+
+
+@sqlite_only
+@pytest.mark.parametrize("rows", [None, 9, 2], ids=["rows unknown", "fewer than the threshold", "fewer than held"])
+def test_indexes_stay_for_a_load_smaller_than_its_tables_or_the_threshold(monkeypatch, rows):
+    monkeypatch.setattr(bulk, "SET_ASIDE_FROM", 10 if rows == 9 else 2)
+    ActivityFactory.create_batch(3)
+    with transaction.atomic(), bulk.indexes_set_aside(MODELS, rows=rows) as aside:
+        assert aside == []

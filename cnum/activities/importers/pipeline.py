@@ -41,6 +41,7 @@ from cnum.core.bulk import (
     checked_writes,
     fewer_collections,
     id_draws,
+    indexes_set_aside,
     load_cache,
     reserve_ids,
 )
@@ -48,6 +49,10 @@ from cnum.core.imports import ImportReport
 from cnum.sites.importers.files import UnreadableFile
 
 BATCH_SIZE = 2_000
+#: The tables a load writes, and the indexes of theirs its own queries read (the advisors' past activities, by
+#: cnum.stats.appends): kept while a large load sets the others aside (cnum.core.bulk.indexes_set_aside).
+WRITTEN = (Activity, Beneficiary, Accompaniment)
+READ_BY_THE_LOAD = tuple(index.name for index in Activity._meta.indexes if index.fields == ["advisor", "-date"])
 #: The progress bar moves by this many rows (a call per row would cost more than reading the row).
 PROGRESS_STEP = 1_000
 #: What a re-imported row is compared with: every field the importers fill (not the keys nor the bookkeeping).
@@ -175,7 +180,7 @@ class BatchWriter:
         self.held: dict = {}
         self.write = True
         now = timezone.now()
-        self.plans = {model: RowPlan(model, now) for model in (Activity, Beneficiary, Accompaniment)}
+        self.plans = {model: RowPlan(model, now) for model in WRITTEN}
         #: Kept for the whole file by the listeners of `activities_appended`.
         self.state: dict = {}
         #: Whether this source has any row recorded before this file: if not, no batch needs looking up (the
@@ -303,9 +308,17 @@ def run_pipeline(
         parse = make_parser(header, report)
     except UnreadableFile as error:
         return _refuse(report, str(error))
-    with load_cache(), fewer_collections(), id_draws() as ids, transaction.atomic(), background_writes() as background:
+    expected = estimated_rows(path)
+    with (
+        load_cache(),
+        fewer_collections(),
+        id_draws() as ids,
+        transaction.atomic(),
+        indexes_set_aside(WRITTEN, rows=expected, keep=READ_BY_THE_LOAD),
+        background_writes() as background,
+    ):
         writer = BatchWriter(source=source, report=report, batch_size=batch_size, background=background, ids=ids)
-        bar = progress(total=estimated_rows(path), desc="Activités") if progress else None
+        bar = progress(total=expected, desc="Activités") if progress else None
         _consume(rows, parse, Checker(writer, report, allow_partial), report, bar)
         writer.close()
         report.rolled_back = bool(report.fatal or (report.rejected and not allow_partial))
@@ -357,7 +370,12 @@ class Checker:
 
     def check(self, batch: Batch) -> None:
         errors = validate_columns(_rule_columns(batch.values, len(batch)), len(batch), known=self.known)
-        kept, seen = [], self.seen
+        source_ids, seen = batch.values["source_id"], self.seen
+        if not any(errors) and len(set(source_ids)) == len(source_ids) and seen.keys().isdisjoint(source_ids):
+            seen.update(zip(source_ids, batch.lines, strict=True))  # the usual batch: every row new and valid
+            self.writer.add(batch)
+            return
+        kept = []
         for index, (line, problems, source_id) in enumerate(
             zip(batch.lines, errors, batch.values["source_id"], strict=True)
         ):
