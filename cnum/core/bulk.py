@@ -157,6 +157,8 @@ def _column_writer(table: str, columns: tuple[str, ...]) -> Callable:
     def statement(size: int, shape: tuple) -> str:
         sql = statements.get((size, shape))
         if sql is None:
+            if len(statements) >= COLUMN_STATEMENTS:  # a file whose empty columns change from batch to batch
+                statements.clear()
             positions = itertools.count(1)
             chosen = [f"column{next(positions)}" if kind is _VARYING else kind for kind in shape]
             width = shape.count(_VARYING)
@@ -186,6 +188,8 @@ def _column_writer(table: str, columns: tuple[str, ...]) -> Callable:
     return insert_columns
 
 
+#: The texts of statements `_column_writer` keeps per table (a few sizes for each set of columns of one value).
+COLUMN_STATEMENTS = 64
 #: A column of `_column_writer`'s statement given row by row.
 _VARYING = ""
 
