@@ -19,6 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager, suppress
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -168,9 +169,10 @@ def _column_writer(table: str, columns: tuple[str, ...]) -> Callable:
             )
         return sql
 
-    def insert_columns(raw, built: list) -> None:
-        if all(column.__class__ is Same for column in built):  # one row: its values are its own
-            built = [[built[0].value], *built[1:]]
+    def insert_columns(raw, given: "ByColumns") -> None:
+        built = given.columns
+        if all(column.__class__ is Same for column in built):  # every row alike but for nothing: still written
+            built = [[built[0].value] * given.count, *built[1:]]
         shape = tuple(
             _VARYING if column.__class__ is not Same else "NULL" if column.value is None else "?" for column in built
         )
@@ -408,7 +410,7 @@ class RowPlan:
                 built.append(values)
         return zip(*built, strict=True)
 
-    def by_columns(self, columns: dict[str, Sequence], count: int) -> list:
+    def by_columns(self, columns: dict[str, Sequence], count: int) -> "ByColumns":
         """The columns of the rows `rows` builds, in the table's order: a list of values each, or `Same` for a
         column whose `count` rows all hold one value (a field left out, or given the same in every row)."""
         built = []
@@ -420,7 +422,7 @@ class RowPlan:
             if position in self.converted:
                 values = self._converted(values)
             built.append(Same(values[0]) if _same(values, count) else values)
-        return built
+        return ByColumns(built, count)
 
     def _converted(self, values: Sequence) -> list:
         """The values as written, each distinct one converted once: texts, dates and choices by value; lists and
@@ -446,6 +448,13 @@ class RowPlan:
         return text
 
 
+class ByColumns(NamedTuple):
+    """`count` rows given by `columns`, each a list of values or a `Same` (`RowPlan.by_columns`)."""
+
+    columns: list
+    count: int
+
+
 class Same:
     """A column whose every row holds `value` (`RowPlan.by_columns`)."""
 
@@ -456,8 +465,8 @@ class Same:
 
 
 def _same(values: Sequence, count: int) -> bool:
-    """Whether the `count` values are one and the same: equal and of one type (True == 1 == 1.0, as SQLite would
-    not store them)."""
+    """Whether the `count` values are one and the same: equal and of one type (1 and 1.0 are equal, and stored
+    apart by SQLite)."""
     if count < 2:
         return False
     first = values[0]
@@ -522,26 +531,9 @@ def indexes_set_aside(models, *, rows: int | None, keep=()):
     schema with its indexes until the commit (a write waits for the load's lock either way). When the transaction
     is marked for rollback at the end, nothing is rebuilt: the rollback restores them. PostgreSQL: nothing done
     (`DROP INDEX` would lock the table against every reader for the load's length)."""
-    if connection.vendor != "sqlite" or not rows or rows < SET_ASIDE_FROM:
-        yield []
-        return
-    with connection.cursor() as cursor:
-        tables = [model._meta.db_table for model in models]
-        largest = max(cursor.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables)
-        if rows <= largest:
-            yield []
-            return
-        marks = ", ".join("%s" for _ in tables)
-        cursor.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})"
-            " ORDER BY name",
-            tables,
-        )
-        aside = [(name, sql) for name, sql in cursor.fetchall() if name not in keep and not _unique(sql)]
-        for name, _sql in aside:
-            cursor.execute(f'DROP INDEX "{name}"')
+    aside = _drop_indexes(models, rows, keep) if connection.vendor == "sqlite" else []
     yield [name for name, _sql in aside]
-    if transaction.get_rollback():
+    if not aside or transaction.get_rollback():
         return
     with connection.cursor() as cursor:
         previous = cursor.execute("PRAGMA threads").fetchone()[0]
@@ -551,6 +543,26 @@ def indexes_set_aside(models, *, rows: int | None, keep=()):
                 cursor.execute(sql)
         finally:
             cursor.execute(f"PRAGMA threads = {int(previous)}")
+
+
+def _drop_indexes(models, rows: int | None, keep) -> list[tuple[str, str]]:
+    """`indexes_set_aside`'s rule and drops: (name, SQL) of the indexes dropped."""
+    if not rows or rows < SET_ASIDE_FROM:
+        return []
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        if rows <= max(cursor.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables):
+            return []
+        marks = ", ".join("%s" for _ in tables)
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})"
+            " ORDER BY name",
+            tables,
+        )
+        aside = [(name, sql) for name, sql in cursor.fetchall() if name not in keep and not _unique(sql)]
+        for name, _sql in aside:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return aside
 
 
 def _unique(sql: str) -> bool:

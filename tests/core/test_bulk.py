@@ -245,7 +245,7 @@ def test_a_column_of_one_value_is_bound_once_per_statement_and_null_written_as_s
     bulk._column_writer(plan.table, plan.columns)(Recording(), built)
     # 600 = 512 + 64 + 16 + 8 rows: id, birth_year, is_followed and first_name given row by row; the advisor, the
     # stamp and the texts left empty bound once; the NULLs written in the statement.
-    once = [column.value for column in built if isinstance(column, bulk.Same)]
+    once = [column.value for column in built.columns if isinstance(column, bulk.Same)]
     assert None in once and advisor_id in once and "" in once
     bound = len([value for value in once if value is not None])
     assert [params for _, params in statements] == [bound + 4 * size for size in (512, 64, 16, 8)]
@@ -317,3 +317,13 @@ def test_indexes_stay_for_a_load_smaller_than_its_tables_or_the_threshold(monkey
     ActivityFactory.create_batch(3)
     with transaction.atomic(), bulk.indexes_set_aside(MODELS, rows=rows) as aside:
         assert aside == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's statements of rows given by columns")
+def test_a_row_given_only_by_values_of_one_column_each_is_written():
+    advisor_id = ActivityFactory().advisor_id
+    plan = RowPlan(Beneficiary)
+    built = plan.by_columns(_people(advisor_id, 1), 1)
+    alike = [column if isinstance(column, bulk.Same) else bulk.Same(column[0]) for column in built.columns]
+    bulk._column_writer(plan.table, plan.columns)(connection.connection, bulk.ByColumns(alike, 1))
+    assert Beneficiary.objects.filter(pk=built.columns[0][0], advisor_id=advisor_id).exists()
