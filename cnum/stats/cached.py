@@ -3,7 +3,9 @@
 
 - `by_code`: a figure of each scope of one kind (the map's départements), each under its own scope's version;
 - `programme_figures`: the registry's figures of a scope, under the registry's version (a recording does not move
-  them).
+  them);
+- `national`: what is computed from the rollups of every département (the public pages' secrecy), under the
+  national scope's versions, which every write counted anywhere moves.
 
 `one_reading()` holds what a page reads first for the whole page: the pending activities are counted once (not
 once per part of the page that reads the tables) and each scope's versions are read once.
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from cnum.stats import pending, programme, versions
-from cnum.stats.scopes import Scope
+from cnum.stats.scopes import Scope, ScopeKind
 
 #: The format of the entries is part of their keys: entries of an earlier release are never read, they expire.
 PREFIX = "stats:dashboard:2:"
@@ -70,3 +72,16 @@ def programme_figures(scope: Scope, on: datetime.date) -> dict:
         figures = programme.programme_figures(scope, on=on)
         cache.set(name, figures, settings.CNUM_STATS_CACHE_SECONDS)
     return figures
+
+
+def national(kind: str, compute: Callable[[], object]):
+    """`compute()`, a value read from the rollup tables of the whole country (every département's cells), cached
+    under the national scope's versions: every write of the rollups, wherever it counts, moves the national
+    figures and so their version (cnum.stats.versions); the registry's version too, for the names it may read."""
+    generation, registry, figures = versions.read(Scope(ScopeKind.NATIONAL))
+    name = hashed(kind, (generation, registry, figures))
+    value = cache.get(name)
+    if value is None:
+        value = compute()
+        cache.set(name, value, settings.CNUM_STATS_CACHE_SECONDS)
+    return value

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Sum
 
-from cnum.stats import disclosure, engine, opendata
+from cnum.stats import cached, disclosure, engine, opendata
 from cnum.stats.catalogue import COLUMN_BREAKDOWNS
 from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
 from cnum.stats.models import BREAKDOWNS, StatCell, column_name
@@ -37,6 +37,8 @@ PUBLIC_KINDS = (ScopeKind.NATIONAL, ScopeKind.REGION, ScopeKind.DEPARTEMENT, Sco
 TOTALS_ONLY = (ScopeKind.EPCI, ScopeKind.COMMUNE)
 #: Figure key of a breakdown → the rollup dimension it is read from.
 DIMENSIONS = {breakdown.key: breakdown.dimension for breakdown in COLUMN_BREAKDOWNS}
+#: The rollup columns of a territory's shares (employers public or private, place types).
+SHARE_COLUMNS = ("employer_kind", "place_type")
 
 
 def public_scope(text: str) -> Scope:
@@ -68,13 +70,14 @@ def secrecy(scope: Scope, figures: dict) -> Secrecy:
         return Secrecy(withheld=True)
     if scope.kind in TOTALS_ONLY:
         return Secrecy(withheld=scope.code in _secret_communes(scope))
-    codes = _departements_of(scope)
+    codes = departements_of(scope)
     if codes & national_secret():
         return Secrecy(withheld=True)
+    secrets = national_secrets()
     result = Secrecy()
-    result.months = {month for code, month in _open_data_secret_months() if code in codes}
-    for key, dimension in DIMENSIONS.items():
-        result.values[key] = {value for code, value in _departement_secret_values(dimension) if code in codes}
+    result.months = {month for code, month in secrets.months if code in codes}
+    for key in DIMENSIONS:
+        result.values[key] = {value for code, value in secrets.values[key] if code in codes}
     return _own(figures, result)
 
 
@@ -97,10 +100,38 @@ def national_secret() -> frozenset[str]:
     return frozenset(code for code, _ in disclosure.suppress(table, THRESHOLD, (COLUMNS,)))
 
 
-def _departements_of(scope: Scope) -> set[str]:
+def departements_of(scope: Scope) -> set[str]:
+    """The départements of a département's or a région's page."""
     if scope.kind == ScopeKind.DEPARTEMENT:
         return {scope.code}
     return set(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
+
+
+@dataclass(frozen=True)
+class NationalSecrets:
+    """The secret cells of the national tables every département's and région's page follows: the (département,
+    "AAAA-MM") months of the open-data file; by breakdown key, the (département, value) cells of the national
+    département × value tables; by share column (`SHARE_COLUMNS`), the same for the shares."""
+
+    months: frozenset[tuple[str, str]]
+    values: dict[str, frozenset[tuple[str, str]]]
+    shares: dict[str, frozenset[tuple[str, str]]]
+
+
+def national_secrets() -> NationalSecrets:
+    """The national tables' secret cells, computed once per version of the national figures
+    (cnum.stats.cached.national): they read every département's rollups (≈ 0.6 s at national scale on SQLite), and
+    any write counted in a département moves the national figures' version, so that an entry is never read after
+    the figures it was computed from have changed."""
+    return cached.national("public-secrets", _national_secrets)
+
+
+def _national_secrets() -> NationalSecrets:
+    return NationalSecrets(
+        months=frozenset(_open_data_secret_months()),
+        values={key: frozenset(_departement_secret_values(dimension)) for key, dimension in DIMENSIONS.items()},
+        shares={column: frozenset(_departement_share_secret(column)) for column in SHARE_COLUMNS},
+    )
 
 
 def _open_data_secret_months() -> set[tuple[str, str]]:
@@ -127,6 +158,23 @@ def _departement_secret_values(dimension: str) -> set[tuple[str, str]]:
         themes = opendata.departement_themes(opendata.Period())
         hidden |= {(row["departement"], row["thematique"]) for row in themes if row[opendata.SECRET]}
     return hidden
+
+
+def _departement_share_secret(column: str) -> set[tuple[str, str]]:
+    """(département, value) cells of the national département × `column` table left secret (under 5 activities or
+    accompaniments, and enough others that none is a row's or a column's total minus the rest)."""
+    rows = (
+        StatCell.objects.filter(scope_kind=ScopeKind.DEPARTEMENT)
+        .order_by()
+        .values("scope_code", column)
+        .annotate(activities=Sum("activities"), accompaniments=Sum("accompaniments"))
+    )
+    table = {
+        (row["scope_code"], row[column]): min(row["activities"], row["accompaniments"])
+        for row in rows
+        if row["activities"]
+    }
+    return suppress(table, THRESHOLD, (ROWS, COLUMNS))
 
 
 def _secret_communes(scope: Scope) -> set[str]:

@@ -4,7 +4,7 @@ commune), aggregates only, under the secret statistique of cnum.stats.public; a 
 
 from urllib.parse import urlencode
 
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,13 +15,15 @@ from cnum.advisors.models import Contract
 from cnum.stats import charts, engine, indicators, presenter, sharing
 from cnum.stats import views as stats_views
 from cnum.stats.catalogue import BREAKDOWN
-from cnum.stats.disclosure import COLUMNS, ROWS, THRESHOLD, suppress
-from cnum.stats.models import StatCell
+from cnum.stats.disclosure import ROWS, THRESHOLD, suppress
 from cnum.stats.programme import programme_figures
 from cnum.stats.public import (
     DIMENSIONS,
+    SHARE_COLUMNS,
     TOTALS_ONLY,
     Secrecy,
+    departements_of,
+    national_secrets,
     progressed_asked,
     public_scope,
     secrecy,
@@ -39,8 +41,8 @@ TOTALS_TILES = ("activities", "accompaniments", "beneficiaries", "advisors_in_po
 SHARED_TILES = ("activities", "accompaniments", "beneficiaries", "progressed_rate", "hours")
 #: Shares of a département's or région's page → (the rollup column they are read from, title, labels).
 SHARES = {
-    "by_employer_type": ("employer_kind", "Employeur public ou privé", EMPLOYER_KINDS),
-    "by_place_type": ("place_type", "Lieu des activités", dict(PlaceType.choices)),
+    "by_employer_type": (SHARE_COLUMNS[0], "Employeur public ou privé", EMPLOYER_KINDS),
+    "by_place_type": (SHARE_COLUMNS[1], "Lieu des activités", dict(PlaceType.choices)),
 }
 SEARCH_MIN, SEARCH_RESULTS = 2, 10
 
@@ -208,11 +210,12 @@ def _shares(scope: Scope, figures: dict) -> list[dict]:
     """The page's shares, each value secret where the national département × value table (the national page
     publishes each value's total, every département page its own total) makes it secret for one of the scope's
     départements, and under the page's own suppression (docs/statistics.md)."""
-    codes = _departements_of(scope)
+    codes = departements_of(scope)
+    secrets = national_secrets().shares
     sections = []
     for key, (column, title, labels) in SHARES.items():
         counts = _counts(figures[key])
-        secret = {value for code, value in _departement_secret(column) if code in codes}
+        secret = {value for code, value in secrets[column] if code in codes}
         own = {(key, value): min(pair.values()) for value, pair in counts.items() if min(pair.values())}
         secret |= {value for _, value in suppress(own, THRESHOLD, (ROWS,))}
         sections.append(_share_section(key, title, labels, counts, secret))
@@ -229,29 +232,6 @@ def _counts(figure: dict) -> dict[str, dict[str, int]]:
         for value, count in figure.items()
         if (count["activities"] if isinstance(count, dict) else count)
     }
-
-
-def _departements_of(scope: Scope) -> set[str]:
-    if scope.kind == ScopeKind.DEPARTEMENT:
-        return {scope.code}
-    return set(Departement.objects.filter(region_id=scope.code).values_list("code", flat=True))
-
-
-def _departement_secret(column: str) -> set[tuple[str, str]]:
-    """(département, value) cells of the national département × `column` table left secret (under 5 activities or
-    accompaniments, and enough others that none is a row's or a column's total minus the rest)."""
-    rows = (
-        StatCell.objects.filter(scope_kind=ScopeKind.DEPARTEMENT)
-        .order_by()
-        .values("scope_code", column)
-        .annotate(activities=Sum("activities"), accompaniments=Sum("accompaniments"))
-    )
-    table = {
-        (row["scope_code"], row[column]): min(row["activities"], row["accompaniments"])
-        for row in rows
-        if row["activities"]
-    }
-    return suppress(table, THRESHOLD, (ROWS, COLUMNS))
 
 
 def _share_section(key: str, title: str, labels: dict, counts: dict, secret: set[str]) -> dict:

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from cnum.activities.enums import PlaceType, Theme
-from cnum.stats import indicators, opendata
+from cnum.activities.models import Activity
+from cnum.stats import indicators, opendata, public
 from cnum.stats.presenter import month_label
+from cnum.structures.models import Structure
 from cnum.territories.models import Commune, Epci, PostalCode
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import AdvisorFactory
@@ -152,7 +154,9 @@ def test_a_small_breakdown_value_is_secret_with_the_one_that_would_give_it_away(
 
 def test_the_territory_pages_make_a_bounded_number_of_queries(client, world, django_assert_max_num_queries):
     for scope in ("departement:69", "region:84", "commune:69123", ""):
-        with django_assert_max_num_queries(45):
+        with django_assert_max_num_queries(46):
+            page(client, scope)
+        with django_assert_max_num_queries(30):  # the national tables' secret cells from the cache
             page(client, scope)
 
 
@@ -197,3 +201,27 @@ def test_a_territory_is_found_by_name_or_postal_code_and_leads_to_its_page(clien
     nothing = client.get(URL, {"recherche": "Zzyzx"}).content.decode()
     assert "Aucune commune ni intercommunalité ne correspond à « Zzyzx »" in nothing
     assert "Tapez au moins 2 caractères" in client.get(URL, {"recherche": "V"}).content.decode()
+
+
+def test_the_national_secret_cells_are_read_once_per_version_of_the_national_figures(client, world, monkeypatch):
+    """They read every département's rollups: computed for the first page, then read from the cache by every
+    page until a write counted anywhere moves the national figures — the pages then follow the new figures."""
+    computed = []
+    original = public._national_secrets
+
+    def counting():
+        computed.append(1)
+        return original()
+
+    monkeypatch.setattr(public, "_national_secrets", counting)
+    april = f'<th scope="row">{month_label("2025-04")}</th>'
+    assert f"{april}<td>Secret statistique</td>" in page(client, "departement:69")  # 3 activities
+    page(client, "region:84")
+    page(client, "departement:69")
+    assert len(computed) == 1
+    rhone = Structure.objects.filter(departement_id="69").first()
+    advisor, site = Activity.objects.filter(structure=rhone).values_list("advisor", "site").first()
+    for _ in range(2):
+        ActivityFactory(advisor_id=advisor, site_id=site, structure=rhone, date=datetime.date(2025, 4, 11))
+    assert f"{april}<td>5</td>" in page(client, "departement:69")
+    assert len(computed) == 2
