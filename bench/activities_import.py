@@ -108,7 +108,14 @@ COLUMNS += ["genre", "tranche_age", "statut_social", "progression", "participant
 
 
 def registry(Advisor, Contract, Site, Structure, Team, TeamMembership) -> dict:
-    """Structures (half public), advisors (a few in a team), sites: what the rows name."""
+    """Structures (half public), advisors (a few in a team), sites: what the rows name. Those of an earlier bench
+    in the same database (PostgreSQL: the import, then the web import) are named again, not created twice."""
+    emails = [f"bench{n}@exemple.fr" for n in range(ADVISORS)]
+    if Advisor.objects.filter(email=emails[0]).exists():
+        sites = list(
+            Site.objects.filter(name__startswith="Bench ", address="1 rue").order_by("pk").values_list("pk", flat=True)
+        )
+        return {"advisors": emails, "sites": sites[:SITES]}
     start = datetime.date(2022, 1, 1)
     structures = [
         Structure.objects.create(name=f"Bench {n}", type="commune" if n % 2 else "association")
@@ -134,9 +141,10 @@ def registry(Advisor, Contract, Site, Structure, Team, TeamMembership) -> dict:
     return {"advisors": [advisor.email for advisor in advisors], "sites": sites}
 
 
-def write_file(path: Path, rows: int, names: dict) -> None:
+def write_file(path: Path, rows: int, names: dict, prefix: str = "B") -> None:
     """Rows shaped like a year of a programme's records: dates over 2023–2025, durations, themes, places,
-    individual people described or not, workshops of a few people; the same seed gives the same file."""
+    individual people described or not, workshops of a few people; the same seed gives the same file. Each row's id
+    is `prefix` and its number: two benches in one database import rows of their own."""
     rng = random.Random(20)
     first = datetime.date(2023, 1, 1)
     with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -147,7 +155,7 @@ def write_file(path: Path, rows: int, names: dict) -> None:
             remote = rng.random() < 0.2
             site = "" if remote else rng.choice(names["sites"])
             themes = "|".join(rng.sample(THEMES, rng.randint(1, 2)))
-            row = [f"B{n}", day.isoformat(), "", rng.choice((15, 30, 45, 60, 90, 120)), "", site, themes]
+            row = [f"{prefix}{n}", day.isoformat(), "", rng.choice((15, 30, 45, 60, 90, 120)), "", site, themes]
             row[4] = "a_distance" if remote else "lieu_activite"
             row.append(rng.choice(names["advisors"]))
             if rng.random() < 0.25:

@@ -85,7 +85,7 @@ def run(*, rows: int, kill_at: float, workdir: Path) -> dict:
     call_command("migrate", verbosity=0)
     (workdir / "var" / "static").mkdir(parents=True, exist_ok=True)  # whitenoise serves the apps' files
     path = workdir / "activites.csv"
-    write_file(path, rows, registry(Advisor, Contract, Site, Structure, Team, TeamMembership))
+    write_file(path, rows, registry(Advisor, Contract, Site, Structure, Team, TeamMembership), prefix="W")
     email = "bench-import@exemple.fr"
     user_with_role(email, Role.PROGRAMME_TEAM, password=PASSWORD)
     before = Activity.objects.count()
