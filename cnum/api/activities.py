@@ -28,6 +28,7 @@ from cnum.advisors.models import Advisor, Contract
 from cnum.api.auth import TokenAuth, acting_as_token
 from cnum.api.models import ApiToken
 from cnum.api.validation import has_nul
+from cnum.core import jsontext
 from cnum.sites.models import Site
 from cnum.territories.lookup import commune_by_insee
 
@@ -161,9 +162,9 @@ def encode_cursor(activity: Activity) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime.date, int] | None:
     try:
-        day, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        day, pk = jsontext.parse(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return datetime.date.fromisoformat(day), int(pk)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):  # UnreadableJson is a ValueError
         return None
 
 

@@ -128,19 +128,29 @@ def _raw_writer(table: str, columns: tuple[str, ...]) -> Callable:
         return copy
     width = len(columns)
     values = "(" + ", ".join("?" * width) + ")"
-    # Statements of a few fixed sizes only (SQLite keeps them prepared: its statement cache holds 128).
-    sizes = [2**power for power in range(SQLITE_ROWS.bit_length()) if 2**power * width <= SQLITE_VARIABLES]
-    inserts = {size: f"INSERT INTO {table} ({names}) VALUES " + ", ".join([values] * size) for size in sizes}
+    inserts: dict[int, str] = {}
 
     def insert_rows(raw, rows: Iterable[tuple]) -> None:
         flat = list(itertools.chain.from_iterable(rows))
-        start, count = 0, len(flat) // width
-        while count:
-            size = next(size for size in reversed(sizes) if size <= count)
+        start = 0
+        for size in _statement_sizes(len(flat) // width, width):
+            if size not in inserts:
+                inserts[size] = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([values] * size)
             raw.execute(inserts[size], flat[start : start + size * width])
-            start, count = start + size * width, count - size
+            start += size * width
 
     return insert_rows
+
+
+def _statement_sizes(count: int, width: int, bound: int = 0) -> Iterator[int]:
+    """The rows of each SQLite INSERT writing `count` rows of `width` parameters (and `bound` bound once): the
+    largest power of two that fits, again and again (1,000 = 512 + 256 + 128 + 64 + 32 + 8). Statements of a few
+    fixed sizes only: SQLite keeps them prepared (its statement cache holds 128)."""
+    most = min(SQLITE_ROWS, (SQLITE_VARIABLES - bound) // width)
+    while count:
+        size = 1 << (min(count, most).bit_length() - 1)
+        yield size
+        count -= size
 
 
 @functools.cache
@@ -178,14 +188,12 @@ def _column_writer(table: str, columns: tuple[str, ...]) -> Callable:
         )
         bound = [_bindable(column.value) for column in built if column.__class__ is Same and column.value is not None]
         varying = [column for column in built if column.__class__ is not Same]
-        width, count = len(varying), len(varying[0])
+        width = len(varying)
         flat = list(itertools.chain.from_iterable(zip(*varying, strict=True)))
-        most = min(SQLITE_ROWS, (SQLITE_VARIABLES - len(bound)) // width)
         start = 0
-        while count:
-            size = 1 << (min(count, most).bit_length() - 1)
+        for size in _statement_sizes(len(varying[0]), width, len(bound)):
             raw.execute(statement(size, shape), bound + flat[start : start + size * width])
-            start, count = start + size * width, count - size
+            start += size * width
 
     return insert_columns
 

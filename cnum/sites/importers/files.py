@@ -3,11 +3,12 @@ semicolons, tabs or pipes; headers in any case, with accents or spaces."""
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+
+from cnum.core import jsontext
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -81,13 +82,9 @@ def read_csv(path: Path, *, required: tuple[str, ...], aliases: dict[str, str] |
 def read_json_records(path: Path) -> list:
     """The records of a JSON export: a list of objects, or an object holding one such list."""
     try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as error:
-        raise UnreadableFile(f"JSON invalide (ligne {error.lineno}, colonne {error.colno}) : {error.msg}.") from None
-    except ValueError:  # a number of more than 4,300 digits, refused by Python's integer conversion
-        raise UnreadableFile("JSON invalide : un nombre y est trop long pour être lu.") from None
-    except RecursionError:  # lists or objects nested deeper than Python's stack: "[[[[…"
-        raise UnreadableFile(TOO_DEEP) from None
+        data = jsontext.parse(read_text(path))
+    except jsontext.UnreadableJson as error:
+        raise UnreadableFile(str(error)) from None
     if isinstance(data, dict):
         lists = [value for value in data.values() if isinstance(value, list)]
         if len(lists) == 1:
@@ -96,11 +93,8 @@ def read_json_records(path: Path) -> list:
         raise UnreadableFile("JSON inattendu : une liste de lieux est attendue.")
     try:
         return _without_nul(data)
-    except RecursionError:
-        raise UnreadableFile(TOO_DEEP) from None
-
-
-TOO_DEEP = "JSON invalide : trop de listes ou d'objets imbriqués les uns dans les autres pour être lu."
+    except RecursionError:  # the walk goes as deep as the lists and objects nest
+        raise UnreadableFile(jsontext.TOO_DEEP) from None
 
 
 def _without_nul(value):

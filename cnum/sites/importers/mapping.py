@@ -10,11 +10,11 @@ street name give `adresse`, several phone or e-mail columns give one list. Mappi
 composition, not a conflict. One column holding "latitude, longitude" maps to the pseudo-column `coordonnees`.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnum.core import jsontext
 from cnum.sites import schema
 from cnum.sites.importers import required
 from cnum.sites.importers.files import UnreadableFile, header_key
@@ -246,11 +246,9 @@ def read_mapping_file(path: Path) -> tuple[dict[str, str | None], dict[str, dict
     """(columns, values) of a mapping file: `{"colonne du fichier": "colonne du schéma" ou null}`, or
     `{"colonnes": {…}, "valeurs": {"typologie": {"texte du fichier": "valeur du schéma" ou null}}}`."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: invalid JSON, a number too long
-        raise UnreadableFile(f"Fichier de correspondance illisible : {error}.") from None
-    except RecursionError:  # "[[[[…" deeper than Python's stack
-        raise UnreadableFile("Fichier de correspondance illisible : trop de niveaux imbriqués.") from None
+        data = jsontext.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, jsontext.UnreadableJson) as error:
+        raise UnreadableFile(f"Fichier de correspondance illisible : {error}") from None
     expected = 'Correspondance attendue : {"colonne du fichier": "colonne du schéma" ou null}'
     if isinstance(data, dict) and set(data) <= {"colonnes", "valeurs"} and isinstance(data.get("colonnes"), dict):
         data, values = data["colonnes"], data.get("valeurs") or {}

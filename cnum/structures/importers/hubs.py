@@ -5,13 +5,12 @@ AGPL-3.0): each hub has a `name` and either `region_names` (names of COG région
 The whole file is checked against the loaded territories before anything is written.
 """
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 
-from cnum.core import audit
+from cnum.core import audit, jsontext
 from cnum.structures.models import Hub
 from cnum.territories.models import Departement, Region
 from cnum.territories.normalization import normalize_name
@@ -46,13 +45,11 @@ class HubLoadReport:
 def hubs_read(path: Path) -> list[HubEntry]:
     """The hubs of the file, their régions and départements resolved; HubFileError on any problem."""
     try:
-        records = json.loads(Path(path).read_text(encoding="utf-8"))
+        records = jsontext.parse(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise HubFileError(f"Fichier des hubs introuvable : {path}.") from error
-    except (UnicodeDecodeError, ValueError) as error:  # ValueError: invalid JSON, a number too long to read
-        raise HubFileError(f"Fichier des hubs illisible ({path}) : {error}.") from error
-    except RecursionError:  # "[[[[…" deeper than Python's stack
-        raise HubFileError(f"Fichier des hubs illisible ({path}) : trop de niveaux imbriqués.") from None
+    except (UnicodeDecodeError, jsontext.UnreadableJson) as error:
+        raise HubFileError(f"Fichier des hubs illisible ({path}) : {error}") from None
     if not isinstance(records, list):
         raise HubFileError("Le fichier des hubs doit contenir une liste.")
     regions = {normalize_name(name): code for code, name in Region.objects.values_list("code", "name")}
