@@ -113,3 +113,33 @@ def test_bad_rows_are_reported_precisely_and_reimport_is_idempotent(tmp_path):
     again = run_import(format_name="cnfs-v1-csv", path=path, dry_run=False, allow_partial=True)
     assert (again.created, again.unchanged, Activity.objects.count()) == (0, 1, 1)
     assert not [warning for warning in again.warnings if "déjà importée" in warning.reason]
+
+
+def test_rows_sharing_their_texts_each_get_their_own_warnings_and_reasons(tmp_path):
+    """The type, counts, place and themes of a row are parsed once per distinct text (RowParser's caches): every row
+    still gets the warnings and reasons its own texts call for, at its own line, and a row after a rejected one of
+    the same texts is read alike."""
+    shared = {"n": "2", "rec": "5", "themes": '"{internet,astrologie}"', "code_commune": "99999"}
+    path = write(
+        tmp_path,
+        v1_row("1", **shared),
+        v1_row("2", **shared),
+        v1_row("3", **shared, date_accompagnement="hier"),
+        v1_row("4", **shared),
+        v1_row("5", n="1.5"),
+        v1_row("6", n="1.5"),
+    )
+    report = run_import(format_name="cnfs-v1-csv", path=path, dry_run=False, allow_partial=True)
+    warned = {}
+    for warning in report.warnings:
+        warned.setdefault(warning.line, []).append(warning.reason)
+    for line in (2, 3, 5):
+        assert any("astrologie" in reason for reason in warned[line]), line
+        assert "5 participants récurrents pour 2 : ramené à 2." in warned[line]
+        assert "Accompagnement individuel à 2 participants : importé en collectif." in warned[line]
+    assert not any("ramené" in reason for reason in warned.get(4, []))  # rejected: its date
+    reasons = {problem.line: problem.reason for problem in report.rejected}
+    assert set(reasons) == {4, 6, 7} and "hier" in reasons[4]
+    assert reasons[6] == reasons[7] == "nb_participants « 1.5 » : un nombre entier entre 0 et 100 est attendu."
+    workshops = Activity.objects.filter(source_id__in=["1", "2", "4"])
+    assert [(a.type, a.anonymous_participants, a.anonymous_first_time) for a in workshops] == [("collectif", 2, 0)] * 3

@@ -4,7 +4,10 @@ Every mapping decision (themes, canal, durations, age buckets, structures, place
 justified in docs/activities-mapping.md. Streaming, atomicity and idempotency: cnum.activities.importers.pipeline.
 """
 
+import datetime
 import functools
+import operator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -26,7 +29,7 @@ from cnum.activities.importers.pipeline import (
     RowRejected,
     run_pipeline,
 )
-from cnum.activities.importers.reading import cell, header_columns
+from cnum.activities.importers.reading import header_columns
 from cnum.activities.importers.values import Memo, is_null, parse_count, parse_date, split_values
 from cnum.advisors.models import Advisor
 from cnum.sites.importers.files import UnreadableFile
@@ -116,83 +119,117 @@ def run(
     )
 
 
+#: The columns that say an activity's type and how many people it counts: their texts, read together, are parsed
+#: once per distinct combination (`Shape`); a v1 export repeats a few thousand of them over millions of rows.
+SHAPED = ("activite", "nb_participants", "nb_participants_recurrents", *AGES, *STATUSES, "accompagnement_redirection")
+#: The columns that say where an activity took place, parsed once per structure and distinct texts (`_place`).
+PLACED = ("canal", "code_commune", "code_postal", "nom_commune")
+#: The other columns read, one value at a time.
+COLUMNS_READ = ("id", "date_accompagnement", "duree", "themes", "structure_siret", "structure_id", "structure_nom")
+COLUMNS_READ += ("structure_type", "structure_code_commune", "structure_code_postal", "structure_nom_commune")
+#: Distinct combinations kept per file at most (past that, parsed again at each row: slower, never different).
+KEPT = 200_000
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the SHAPED columns of a row say. `kind_problem` and `problems` are the French reasons the row is refused
+    for (the type's, then the counts', in the order a row's reasons are listed); the rest holds when there is none:
+    the activity's fields those columns decide (`values`), its one person's (`person`, `accompaniment`, for an
+    individual activity), and the warnings the row gets."""
+
+    kind_problem: str | None
+    problems: tuple[str, ...]
+    participants: int
+    participants_text: str
+    values: dict
+    person: dict | None = None
+    accompaniment: dict | None = None
+    warnings: tuple[str, ...] = ()
+
+
 class RowParser:
     def __init__(self, columns: dict[str, int], report: ActivityImportReport):
         missing = [name for name in REQUIRED if name not in columns]
         if missing:
             raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête v1 : {', '.join(missing)}.")
-        self.columns, self.report, self.lookups = columns, report, Lookups()
+        self.report, self.lookups = report, Lookups()
         self.structures: dict[str, tuple[int, int, int | None, int | None]] = {}
-        self.memo = Memo()
+        self.memo = Memo(size=KEPT)
+        # A row is read at these positions; an absent column at `self.width - 1`, past every real one (rows are
+        # padded to `self.width`, so that a short row reads "" there too).
+        self.width = max(columns.values()) + 2
+        self.positions = {name: columns.get(name, self.width - 1) for name in (*SHAPED, *PLACED, *COLUMNS_READ)}
+        self.shaped = operator.itemgetter(*(self.positions[name] for name in SHAPED))
+        self.placed = operator.itemgetter(*(self.positions[name] for name in PLACED))
+        # The texts a row names its structure by (`_structure`'s key), and the structures they named.
+        self.named = operator.itemgetter(self.positions["structure_siret"], self.positions["structure_id"])
+        self.named_structures: dict[tuple[str, str], tuple] = {}
+        self.shapes: dict[tuple, Shape] = {}
+        self.places: dict[tuple, tuple[dict, bool] | str] = {}
+        self.themes: dict[str, tuple[list[str], list[str]] | str] = {}
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
-        get = functools.partial(_cell, cells, self.columns)
-        problems = RowProblems()
-        attempt = problems.attempt
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        positions = self.positions
 
+        def get(name: str) -> str:
+            return _clean(cells[positions[name]])
+
+        problems = RowProblems()
         source_id = get("id")
         if not source_id:
             problems.append("id manquant.")
         values = {"source": FORMAT_NAME, "source_id": source_id[:100], "notes": ""}
-        kind = TYPES.get(key(get("activite")))
-        if kind is None:
-            problems.append(f"activite « {get('activite')} » inconnue : individuel, ponctuel ou collectif attendu.")
-        values["date"] = attempt(self.memo, parse_date, get("date_accompagnement"))
-        values["duration_minutes"] = attempt(self.memo, _duration, get("duree"))
-        values["themes"] = attempt(self._themes, line, get("themes"), default=[])
-        count = functools.partial(attempt, self.memo, parse_count, default=0)
-        participants = count(get("nb_participants"), "nb_participants", 100)
-        recurrent = count(get("nb_participants_recurrents"), "nb_participants_recurrents", 100)
-        ages = {column: count(get(column), column, 100) for column in AGES}
-        statuses = {column: count(get(column), column, 100) for column in STATUSES}
-        redirected = count(get("accompagnement_redirection"), "accompagnement_redirection", 1000)
-        structure = attempt(self._structure, line, get)
+        texts = self.shaped(cells)
+        shape = self.shapes.get(texts)
+        if shape is None:
+            shape = _shape(*map(_clean, texts))
+            if len(self.shapes) < KEPT:
+                self.shapes[texts] = shape
+        if shape.kind_problem:
+            problems.append(shape.kind_problem)
+        # Parsed once per distinct text (`Memo`), read as the cell holds it.
+        date = cells[positions["date_accompagnement"]]
+        values["date"] = problems.attempt(self.memo.keyed, (parse_date, date), _cleaned_date, date)
+        duration = cells[positions["duree"]]
+        values["duration_minutes"] = problems.attempt(
+            self.memo.keyed, (_duration, duration), _cleaned_duration, duration
+        )
+        values["themes"] = problems.attempt(self._themes, line, get("themes"), default=[])
+        problems.extend(shape.problems)
+        named = self.named(cells)
+        structure = self.named_structures.get(named) or problems.attempt(self._structure, line, get)
+        if structure and len(self.named_structures) < KEPT:
+            self.named_structures[named] = structure
         if structure:
-            attempt(self._place, line, get, structure, values)
+            problems.attempt(self._place, line, cells, structure, values)
         if problems:
             raise RowRejected(problems, source_id)
-        if participants < 1:
-            raise RowRejected(["nb_participants doit valoir au moins 1."], get("nb_participants"))
-        if recurrent > participants:
-            self.report.warn(
-                line, f"{recurrent} participants récurrents pour {participants} : ramené à {participants}."
-            )
-            recurrent = participants
+        if shape.participants < 1:
+            raise RowRejected(["nb_participants doit valoir au moins 1."], shape.participants_text)
         values["structure_id"], values["advisor_id"] = structure[0], structure[1]
-        if redirected:
-            values["redirection_category"] = RedirectionCategory.OTHER
-            values["redirection_other"] = "Orientation enregistrée dans la plateforme v1"
-        raw_ages = {column: count for column, count in ages.items() if count and AGES[column] == AgeBracket.UNKNOWN}
-        if raw_ages:
-            values["notes"] = "Tranches d'âge v1 : " + ", ".join(
-                f"{column[4:]} = {n}" for column, n in raw_ages.items()
-            )
-        if kind == ActivityType.INDIVIDUAL and participants > 1:
-            self.report.warn(line, f"Accompagnement individuel à {participants} participants : importé en collectif.")
-            kind = ActivityType.COLLECTIVE
-        values["type"] = kind
-        if kind == ActivityType.COLLECTIVE:
-            values.update(_collective_counts(participants, recurrent, ages, statuses))
+        values.update(shape.values)
+        for warning in shape.warnings:
+            self.report.warn(line, warning)
+        if shape.person is None:
             return Draft(line=line, values=values)
-        beneficiary = {
-            "advisor_id": values["advisor_id"],
-            "genre": Genre.UNKNOWN,
-            "age_bracket": _single(ages, AGES),
-            "social_status": _single(statuses, STATUSES),
-        }
-        accompaniment = {"is_first": recurrent == 0, "progressed": Progress.NOT_ASKED}
-        return Draft(line=line, values=values, people=[(beneficiary, accompaniment)])
+        beneficiary = {"advisor_id": values["advisor_id"], **shape.person}
+        return Draft(line=line, values=values, people=[(beneficiary, dict(shape.accompaniment))])
 
     def _themes(self, line: int, value: str) -> list[str]:
-        themes, unknown = [], []
-        for item in split_values(value):
-            theme = THEMES.get(key(item))
-            (themes if theme else unknown).append(theme or item)
-        if unknown and not themes:
-            raise ValueError(f"Thème(s) v1 inconnu(s) : {', '.join(unknown)} ; aucun thème reconnu.")
+        found = self.themes.get(value)
+        if found is None:
+            found = _themes(value)
+            if len(self.themes) < KEPT:
+                self.themes[value] = found
+        if isinstance(found, str):
+            raise ValueError(found)
+        themes, unknown = found
         if unknown:
             self.report.warn(line, f"Thème(s) v1 inconnu(s), ignoré(s) : {', '.join(unknown)}.", value)
-        return list(dict.fromkeys(themes))
+        return themes  # one list for the rows of one text: checked and counted once (validation, stats.appends)
 
     def _structure(self, line: int, get) -> tuple[int, int, int | None, int | None]:
         """(structure id, placeholder advisor id, its site id if it has exactly one, its commune id)."""
@@ -253,27 +290,39 @@ class RowParser:
         self.report.warn(line, f"Structure « {structure.name} » inconnue du registre : créée (source {SOURCE}).")
         return structure
 
-    def _place(self, line: int, get, structure, values: dict) -> None:
+    def _place(self, line: int, cells: list[str], structure, values: dict) -> None:
+        texts = (structure, *self.placed(cells))
+        found = self.places.get(texts)
+        if found is None:
+            found = self._placed(structure, *map(_clean, texts[1:]))
+            if len(self.places) < KEPT:
+                self.places[texts] = found
+        if isinstance(found, str):
+            raise ValueError(found)
+        place, structure_commune = found
+        values.update(place)
+        if structure_commune:
+            self.report.warn(line, "Commune de l'activité inconnue : celle de la structure est retenue.")
+
+    def _placed(self, structure, canal: str, *commune: str) -> tuple[dict, bool] | str:
+        """The place fields of an activity of `structure` and whether its commune is the structure's, the one
+        named being unknown; or why there is none."""
         _, _, site_id, structure_commune_id = structure
-        place = CANALS.get(key(get("canal")))
+        place = CANALS.get(key(canal))
         if place is None:
-            raise ValueError(
-                f"canal « {get('canal')} » inconnu : rattachement, autre lieu, distance ou domicile attendu."
-            )
-        values["site_id"] = values["commune_id"] = None
+            return f"canal « {canal} » inconnu : rattachement, autre lieu, distance ou domicile attendu."
         if place == PlaceType.REMOTE:
-            values["place_type"] = place
-            return
+            return {"site_id": None, "commune_id": None, "place_type": place}, False
         if place == PlaceType.SITE and site_id:
-            values["place_type"], values["site_id"] = place, site_id
-            return
-        values["place_type"] = PlaceType.OTHER if place == PlaceType.SITE else place
-        commune = [get(c) for c in ("code_commune", "code_postal", "nom_commune")]
+            return {"site_id": site_id, "commune_id": None, "place_type": place}, False
         commune = ["" if is_null(part) else part for part in commune]
         commune_id = self.lookups.commune(*commune)[0] if any(commune) else None
-        values["commune_id"] = commune_id or structure_commune_id
-        if not commune_id and structure_commune_id:
-            self.report.warn(line, "Commune de l'activité inconnue : celle de la structure est retenue.")
+        place = {
+            "site_id": None,
+            "commune_id": commune_id or structure_commune_id,
+            "place_type": PlaceType.OTHER if place == PlaceType.SITE else place,
+        }
+        return place, bool(not commune_id and structure_commune_id)
 
 
 def _duration(value: str) -> int:
@@ -308,7 +357,68 @@ def _collective_counts(participants, recurrent, ages, statuses) -> dict:
     }
 
 
-def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
-    """The v1 export writes a missing value as `null`."""
-    value = cell(cells, columns, name)
+def _clean(text: str) -> str:
+    """A cell's value: stripped, and "" for the `null` the v1 export writes for a missing value."""
+    value = text.strip()
     return "" if value.lower() == "null" else value
+
+
+def _cleaned_date(text: str) -> datetime.date:
+    return parse_date(_clean(text))
+
+
+def _cleaned_duration(text: str) -> int:
+    return _duration(_clean(text))
+
+
+def _themes(value: str) -> tuple[list[str], list[str]] | str:
+    """The v2 themes of a v1 `themes` cell and its unknown items; or why it gives none."""
+    themes, unknown = [], []
+    for item in split_values(value):
+        theme = THEMES.get(key(item))
+        (themes if theme else unknown).append(theme or item)
+    if unknown and not themes:
+        return f"Thème(s) v1 inconnu(s) : {', '.join(unknown)} ; aucun thème reconnu."
+    return list(dict.fromkeys(themes)), unknown
+
+
+def _shape(activite: str, participants_text: str, recurrent_text: str, *texts: str) -> Shape:
+    """What the SHAPED columns' texts (cleaned, in that order) say of a row."""
+    kind = TYPES.get(key(activite))
+    kind_problem = None
+    if kind is None:
+        kind_problem = f"activite « {activite} » inconnue : individuel, ponctuel ou collectif attendu."
+    problems = RowProblems()
+
+    def count(text: str, column: str, maximum: int) -> int:
+        return problems.attempt(parse_count, text, column, maximum, default=0)
+
+    participants = count(participants_text, "nb_participants", 100)
+    recurrent = count(recurrent_text, "nb_participants_recurrents", 100)
+    counted = dict(zip((*AGES, *STATUSES, "accompagnement_redirection"), texts, strict=True))
+    ages = {column: count(counted[column], column, 100) for column in AGES}
+    statuses = {column: count(counted[column], column, 100) for column in STATUSES}
+    redirected = count(counted["accompagnement_redirection"], "accompagnement_redirection", 1000)
+    shape = functools.partial(Shape, kind_problem, tuple(problems), participants, participants_text)
+    if kind_problem or problems or participants < 1:
+        return shape({})
+    warnings, values = [], {}
+    if recurrent > participants:
+        warnings.append(f"{recurrent} participants récurrents pour {participants} : ramené à {participants}.")
+        recurrent = participants
+    if redirected:
+        values["redirection_category"] = RedirectionCategory.OTHER
+        values["redirection_other"] = "Orientation enregistrée dans la plateforme v1"
+    raw_ages = {column: count for column, count in ages.items() if count and AGES[column] == AgeBracket.UNKNOWN}
+    if raw_ages:
+        values["notes"] = "Tranches d'âge v1 : " + ", ".join(f"{column[4:]} = {n}" for column, n in raw_ages.items())
+    if kind == ActivityType.INDIVIDUAL and participants > 1:
+        warnings.append(f"Accompagnement individuel à {participants} participants : importé en collectif.")
+        kind = ActivityType.COLLECTIVE
+    values["type"] = kind
+    if kind == ActivityType.COLLECTIVE:
+        values.update(_collective_counts(participants, recurrent, ages, statuses))
+        return shape(values, warnings=tuple(warnings))
+    person = {"genre": Genre.UNKNOWN, "age_bracket": _single(ages, AGES), "social_status": _single(statuses, STATUSES)}
+    accompaniment = {"is_first": recurrent == 0, "progressed": Progress.NOT_ASKED}
+    return shape(values, person, accompaniment, tuple(warnings))
