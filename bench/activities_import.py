@@ -1,9 +1,11 @@
-"""Benchmark: import a generated 100,000-row cnum-csv file; rows/s and peak RSS to bench/results/.
+"""Benchmark: import a generated 100,000-row file; rows/s and peak RSS to bench/results/.
 
-    .venv/bin/python -m bench.activities_import [--rows 100000]
+    .venv/bin/python -m bench.activities_import [--rows 100000] [--format cnum-csv|xlsx|cnfs-v1-csv]
 
-The file: 60 advisors of 12 structures (a few in a team), dates over 2023–2025, a quarter of workshops, individual
-people described or not (`write_file`).
+cnum-csv and xlsx (the same rows in a workbook, `write_workbook`): 60 advisors of 12 structures (a few in a team),
+dates over 2023–2025, a quarter of workshops, individual people described or not (`write_file`). cnfs-v1-csv: an
+export of the first national platform shaped like the programme's history (`write_v1_file`): V1_STRUCTURES
+employers, each with its placeholder advisor, activities over 2021–2024 in communes of the COG (loaded first).
 
 Runs on a throw-away SQLite file unless DATABASE_URL is set. Peak RSS is the process's VmHWM (the whole
 process, Django included): it must stay flat when --rows grows, since the import streams.
@@ -28,6 +30,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--format", default="cnum-csv", choices=FORMATS)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--profile", type=Path, help="write the cProfile statistics of the import's reading thread (CPU time) here"
@@ -51,15 +54,26 @@ def main(argv=None) -> int:
     from cnum.structures.models import Structure
 
     call_command("migrate", verbosity=0)
-    path = workdir / "activities.csv"
-    write_file(path, args.rows, registry(Advisor, Contract, Site, Structure, Team, TeamMembership))
+    path = workdir / FORMATS[args.format]
+    if args.format == "cnfs-v1-csv":
+        from cnum.territories.models import PostalCode
+
+        call_command("load_territories", "--if-empty", verbosity=0)
+        communes = PostalCode.objects.order_by("pk").values_list("commune__code", "code")
+        write_v1_file(path, args.rows, list(communes))
+    else:
+        csv_path = workdir / FORMATS["cnum-csv"]
+        write_file(csv_path, args.rows, registry(Advisor, Contract, Site, Structure, Team, TeamMembership))
+        if args.format == "xlsx":
+            write_workbook(csv_path, path)
+            csv_path.unlink()
     rss_before = peak_rss_kib()
     # The reading thread's CPU time (the writes run on a thread of their own, which cProfile does not see).
     profiler = cProfile.Profile(time.thread_time) if args.profile else None
     start, cpu_start, thread_start = time.perf_counter(), time.process_time(), time.thread_time()
     if profiler:
         profiler.enable()
-    report = run_import(format_name="cnum-csv", path=path, dry_run=False)
+    report = run_import(format_name=args.format, path=path, dry_run=False)
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -69,7 +83,7 @@ def main(argv=None) -> int:
     extra = {}
     if args.again:
         start = time.perf_counter()
-        again = run_import(format_name="cnum-csv", path=path, dry_run=False)
+        again = run_import(format_name=args.format, path=path, dry_run=False)
         extra["second_import"] = {"created": again.created, "unchanged": again.unchanged}
         extra["second_import_seconds"] = round(time.perf_counter() - start, 1)
     if args.verify:
@@ -77,6 +91,7 @@ def main(argv=None) -> int:
 
         extra["stats_verify_differences"] = len(verify.differences(method="sql"))
     result = {
+        "format": args.format,
         "rows": args.rows,
         "created": report.created,
         "rejected": len(report.rejected),
@@ -94,14 +109,19 @@ def main(argv=None) -> int:
         **extra,
     }
     args.output.mkdir(parents=True, exist_ok=True)
-    output = args.output / f"{datetime.date.today()}-{connection.vendor}-activities-import-{args.rows}.json"
+    named = "" if args.format == "cnum-csv" else f"{args.format}-"
+    output = args.output / f"{datetime.date.today()}-{connection.vendor}-activities-import-{named}{args.rows}.json"
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     shutil.rmtree(workdir)
     return 0
 
 
+#: Each format's file name (its suffix tells the readers apart).
+FORMATS = {"cnum-csv": "activities.csv", "xlsx": "activities.xlsx", "cnfs-v1-csv": "v1.csv"}
 ADVISORS, STRUCTURES, SITES = 60, 12, 24
+#: The employers of a v1 export: the programme's (docs/glossary.md: about 2,900 structures).
+V1_STRUCTURES = 2_900
 THEMES = ("email", "sante", "bureautique", "navigation_sur_internet", "aide_aux_demarches_administratives")
 COLUMNS = ["id", "date", "type", "duree", "type_lieu", "lieu_id", "thematiques", "conseiller_email"]
 COLUMNS += ["genre", "tranche_age", "statut_social", "progression", "participants", "participants_progression"]
@@ -175,6 +195,56 @@ def write_file(path: Path, rows: int, names: dict, prefix: str = "B") -> None:
                     "",
                 ]
             writer.writerow(row)
+
+
+def write_workbook(source: Path, path: Path) -> None:
+    """The rows of the CSV file `source` in the first sheet of a workbook (openpyxl's streaming writer)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("activites")
+    with open(source, newline="", encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    workbook.save(path)
+
+
+V1_HEADER = ["id", "canal", "activite", "nb_participants", "nb_participants_recurrents", "age_moins_12_ans"]
+V1_HEADER += ["age_de_12_a_18_ans", "age_de_18_a_35_ans", "age_de_35_a_60_ans", "age_plus_60_ans", "statut_etudiant"]
+V1_HEADER += ["statut_sans_emploi", "statut_en_emploi", "statut_retraite", "statut_heterogene", "themes", "duree"]
+V1_HEADER += ["accompagnement_redirection", "code_postal", "code_commune", "date_accompagnement", "structure_id"]
+V1_HEADER += ["structure_type", "structure_nom", "structure_siret", "structure_code_postal", "structure_code_commune"]
+V1_THEMES = ("internet", "courriel", "smartphone", "demarche en ligne", "securite", "traitement texte", "sante")
+
+
+def write_v1_file(path: Path, rows: int, communes: list[tuple[str, str]]) -> None:
+    """A v1 export (the columns its importer reads, `null` where it had none): V1_STRUCTURES employers each in a
+    commune of `communes` ((INSEE code, postal code), the COG's), activities over 2021–2024 in their structure's
+    commune or another of its département's sample, a quarter of workshops, the people's age and status ticked."""
+    rng = random.Random(21)
+    first = datetime.date(2021, 6, 1)
+    homes = [rng.choice(communes) for _ in range(V1_STRUCTURES)]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(V1_HEADER)
+        for n in range(rows):
+            structure = rng.randrange(V1_STRUCTURES)
+            collective = rng.random() < 0.25
+            people = rng.randint(2, 12) if collective else 1
+            ages, statuses = [0] * 5, [0] * 5
+            ages[rng.randrange(5)] = people
+            statuses[rng.randrange(5)] = people
+            canal = rng.choice(("rattachement", "distance", "autrelieu", "domicile"))
+            insee, postal_code = homes[structure] if rng.random() < 0.8 else rng.choice(communes)
+            day = first + datetime.timedelta(days=rng.randrange(1_300))
+            writer.writerow(
+                [f"v1-{n}", canal, "collectif" if collective else rng.choice(("individuel", "ponctuel")), people]
+                + [rng.randint(0, people - 1) if collective else rng.randint(0, 1), *ages, *statuses]
+                + ["{" + ",".join(rng.sample(V1_THEMES, rng.randint(1, 3))) + "}"]
+                + [rng.choice(("0-30", "30-60", "60", "90", "120")), int(rng.random() < 0.05), postal_code, insee]
+                + [f"{day} 10:00:00+00", f"s{structure}", rng.choice(("PRIVATE", "COMMUNE", "DEPARTEMENT"))]
+                + [f"Structure v1 {structure}", "null", homes[structure][1], homes[structure][0]]
+            )
 
 
 def peak_rss_kib() -> int:
