@@ -113,6 +113,10 @@ def _extend(outer: ActivityChange, activity_ids, beneficiary_ids) -> None:
 #: Beneficiary's and Accompaniment's fields and `activity_id`; only new people: an appended activity never names an
 #: existing one) and `state` (a dict the sender keeps for the
 #: whole load, where listeners keep what they learn from one batch to the next). A load ends, still in its
-#: transaction, with one more signal with `final=True` (and no rows): listeners may hold sums until then. Listeners
-#: must account for the new rows exactly: nothing else will.
+#: transaction, with one more signal with `final=True` (and no rows): listeners may hold sums until then; it says
+#: `discarded=True` when the load's transaction is to be rolled back (a rejected row, a dry run). A load that brings
+#: more activities than are recorded (the first import of a history) says so in its state (`state[HISTORY]`):
+#: listeners may then count the whole table again at its end rather than follow each batch. Listeners must account
+#: for the new rows exactly: nothing else will.
 activities_appended = Signal()
+HISTORY = "history"

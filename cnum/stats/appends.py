@@ -8,6 +8,11 @@ content, anonymous participants, people) in one C-level Counter update, the vect
 summed per group, and only then spread over that group's scopes (a dozen each); the counts of the batches are
 applied together (`CELLS_PENDING`).
 
+A history whose activities share too few cells (`RECOUNT_BELOW`: a programme's, its thousands of
+employers and their advisors' months) is counted again by the database at its end instead (`rollups_sql.rebuild`,
+in the load's transaction), the load being larger than what was recorded before it (`signals.HISTORY`): its sums
+would fill CELLS_PENDING keys every few thousand rows, each application upserting hundreds of thousands of cells.
+
 Distinct counts (cnum.stats.catalogue.DISTINCTS):
 - people: an appended activity's people are new anonymous people, each with this one accompaniment, so each is
   counted once in every cell its activity reaches;
@@ -24,6 +29,7 @@ from django.db.models import CharField
 from django.db.models.functions import Cast, Substr
 
 from cnum.activities.models import Activity
+from cnum.activities.signals import HISTORY
 from cnum.stats import rollups
 from cnum.stats.catalogue import ADVISORS, DISTINCTS, PEOPLE, PERSON_BREAKDOWNS
 from cnum.stats.models import StatPending
@@ -35,6 +41,11 @@ ADVISOR_CACHE = 2_000
 #: Counted keys and distinct cells held before they are applied (≈ 150 bytes each).
 CELLS_PENDING = 200_000
 VECTORS = 100_000
+#: A history is counted again at its end (`_Load.recount`) when its sums fill CELLS_PENDING keys before
+#: RECOUNT_BELOW rows (or, applied already, in fewer rows a time on average): an activity then adds to cells of its
+#: own, a dozen each, which a SQL recount of the whole table sums faster (docs/performance.md, « Files shaped like
+#: the programme's »). Decided when they are full, before they are spread: nothing more is held.
+RECOUNT_BELOW = 50_000
 # Each distinct count needs its own reasoning here: a new one must say how it is kept for appended activities.
 assert set(DISTINCTS) == {PEOPLE, ADVISORS}, "cnum.stats.appends: say how appended activities count the new distinct"
 
@@ -61,6 +72,15 @@ class _Load:
         #: A collective activity's anonymous participants (its type and ANONYMOUS fields) → what they add to its
         #: vector (None: nothing, an individual activity's or a workshop without anonymous participants).
         self.anonymous: dict[tuple, list[tuple[int, int]] | None] = {}
+        #: Rows counted and sums applied so far; whether the load is counted again at its end instead.
+        self.rows = self.applied = 0
+        self.recount = False
+
+    def count_again_at_the_end(self) -> None:
+        """Stop following the load: nothing held any more (the sums applied so far are replaced by the recount)."""
+        self.recount = True
+        self.advisors, self.counted, self.tally, self.counts = OrderedDict(), set(), Tally(), Counter()
+        self.contents, self.vectors, self.people, self.anonymous = {}, [], {}, {}
 
 
 class _OneScope:
@@ -108,7 +128,7 @@ _JSON = {field.attname for field in Activity._meta.concrete_fields if field.get_
 COUNTED = 200_000
 
 
-def on_activities_appended(sender, activities, people, state, final=False, **kwargs):
+def on_activities_appended(sender, activities, people, state, final=False, discarded=False, **kwargs):
     """`activities`: the appended activities by columns (attnames, `id` included); `people`: their new people by
     columns (`activity_id`, `is_first`, `progressed`, `is_followed` and the person's breakdown fields)."""
     if rollups.suspended():
@@ -118,7 +138,14 @@ def on_activities_appended(sender, activities, people, state, final=False, **kwa
         # SQLite's write lock already serialises them): held until the file's transaction ends.
         rollups.lock_drains(shared=True)
     load = state.setdefault(STATE_KEY, _Load())
+    if load.recount:
+        if final and not discarded:
+            from cnum.stats import rollups_sql  # it counts with the catalogue this module serves
+
+            rollups_sql.rebuild()
+        return
     if activities and activities["id"]:
+        load.rows += len(activities["id"])
         load.context.load(set(activities["structure_id"]), set(activities["advisor_id"]))
         months = {day: month_of(day) for day in set(activities["date"])}
         _cells(load, activities, people, months)
@@ -130,12 +157,16 @@ def on_activities_appended(sender, activities, people, state, final=False, **kwa
         or len(load.counts) + len(load.tally.people) > CELLS_PENDING
         or len(load.contents) + len(load.anonymous) > VECTORS
     ):
+        if not final and state.get(HISTORY) and load.rows < RECOUNT_BELOW * (load.applied + 1):
+            load.count_again_at_the_end()  # before spreading sums the recount replaces
+            return
         _spread(load)
         rollups.apply(load.tally)
         rollups.bump_versions(load.tally)  # the cached dashboards of these scopes (cnum.stats.versions)
         load.tally = Tally()
         if len(load.contents) + len(load.anonymous) > VECTORS:
             load.contents, load.vectors, load.people, load.anonymous = {}, [], {}, {}
+        load.applied += 1
 
 
 def _cells(load: _Load, activities: dict[str, list], people: dict[str, list], months: dict) -> None:

@@ -12,9 +12,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from cnum.activities.importers import pipeline
 from cnum.activities.models import Activity
 from cnum.core.imports import run_import
-from cnum.stats import appends, rollups, verify
+from cnum.stats import appends, rollups, rollups_sql, verify
 from tests.activities.factories import ActivityFactory
 from tests.advisors.factories import ContractFactory, TeamFactory, TeamMembershipFactory
 from tests.stats.test_rollups import World
@@ -97,3 +98,40 @@ def imports(world, tmp_path, first, second, batch):
         assert not report.rejected, report.rejected
         assert [str(d) for d in verify.differences(method="sql")] == []
     assert Activity.objects.filter(source="cnum-csv").count() == len(first) + len(second)
+
+
+def _sparse_history(world, tmp_path, rows):
+    """A file whose sums are applied after each of its batches of 2 rows, taken for a history (any size is)."""
+    path = tmp_path / "histoire.csv"
+    write(path, world, rows, prefix="H")
+    return path, (
+        mock.patch.object(appends, "CELLS_PENDING", 0),
+        mock.patch.object(pipeline, "SET_ASIDE_FROM", 1),
+        mock.patch.object(rollups_sql, "rebuild", wraps=rollups_sql.rebuild),
+    )
+
+
+HISTORY_ROWS = [(n % 3, n * 7, n % 4 == 0, 1 + n % 3, "email") for n in range(12)]
+
+
+def test_a_history_whose_activities_share_few_cells_is_counted_again_at_its_end(world, tmp_path):
+    path, (pending, threshold, rebuild) = _sparse_history(world, tmp_path, HISTORY_ROWS)
+    with pending, threshold, rebuild as rebuilt, mock.patch.object(rollups, "apply", wraps=rollups.apply) as applied:
+        report = run_import(format_name="cnum-csv", path=path, dry_run=False, batch_size=2)
+    assert (report.created, report.rejected) == (12, [])
+    # The first batch's sums fill CELLS_PENDING (0 here) long before RECOUNT_BELOW rows: never applied, the load
+    # no longer followed, the table counted again once, at the end.
+    assert rebuilt.call_count == 1 and applied.call_count == 0
+    assert [str(d) for d in verify.differences(method="sql")] == []
+
+
+def test_a_history_rolled_back_or_smaller_than_what_is_recorded_is_not_counted_again(world, tmp_path):
+    path, (pending, threshold, rebuild) = _sparse_history(world, tmp_path, HISTORY_ROWS)
+    with pending, threshold, rebuild as rebuilt:
+        report = run_import(format_name="cnum-csv", path=path, dry_run=True, batch_size=2)
+        assert report.created == 12 and rebuilt.call_count == 0  # a dry run: its transaction is rolled back
+        for _ in range(20):  # more activities recorded than the file brings: not a history
+            ActivityFactory(advisor=world.advisors[0], structure=world.structures[0], date=FIRST)
+        report = run_import(format_name="cnum-csv", path=path, dry_run=False, batch_size=2)
+        assert report.created == 12 and rebuilt.call_count == 0
+    assert [str(d) for d in verify.differences(method="sql")] == []

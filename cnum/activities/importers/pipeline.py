@@ -28,11 +28,12 @@ from django.utils import timezone
 
 from cnum.activities.importers.reading import estimated_rows, iter_rows
 from cnum.activities.models import Accompaniment, Activity, Beneficiary
-from cnum.activities.signals import activities_appended
+from cnum.activities.signals import HISTORY, activities_appended
 from cnum.activities.validation import RULES, validate_columns
 from cnum.core import audit
 from cnum.core.bulk import (
     ANALYZE_AFTER,
+    SET_ASIDE_FROM,
     BackgroundWrites,
     IdDraws,
     RowPlan,
@@ -203,12 +204,15 @@ class BatchWriter:
         if self.write and new:
             self._write(batch.select(new))
 
-    def close(self) -> None:
-        """End the load for the listeners of `activities_appended`."""
-        if self.report.created >= ANALYZE_AFTER:
+    def close(self, *, discarded: bool) -> None:
+        """End the load for the listeners of `activities_appended` (`discarded`: its transaction will be rolled
+        back)."""
+        if self.report.created >= ANALYZE_AFTER and not discarded:
             analyze(Activity, Beneficiary, Accompaniment)
-        if self.state:
-            activities_appended.send(sender=Activity, activities={}, people={}, state=self.state, final=True)
+        if set(self.state) - {HISTORY}:  # a listener followed the load
+            activities_appended.send(
+                sender=Activity, activities={}, people={}, state=self.state, final=True, discarded=discarded
+            )
 
     def _recorded(self, source_ids: list[str]) -> dict[str, dict]:
         """The activities of this source already recorded under these ids: compared fields and number of people."""
@@ -318,10 +322,12 @@ def run_pipeline(
         background_writes() as background,
     ):
         writer = BatchWriter(source=source, report=report, batch_size=batch_size, background=background, ids=ids)
+        if _history(expected):
+            writer.state[HISTORY] = True
         bar = progress(total=expected, desc="Activités") if progress else None
         _consume(rows, parse, Checker(writer, report, allow_partial), report, bar)
-        writer.close()
         report.rolled_back = bool(report.fatal or (report.rejected and not allow_partial))
+        writer.close(discarded=report.rolled_back or dry_run)
         if report.rolled_back or dry_run:
             transaction.set_rollback(True)
         elif report.created:
@@ -340,6 +346,12 @@ def run_pipeline(
             "ou importez les seules lignes valides.",
         )
     return report
+
+
+def _history(expected: int | None) -> bool:
+    """Whether a load of `expected` rows is the first import of a history: at least SET_ASIDE_FROM rows, more than
+    the activities recorded (the statistics may then count the table again at its end: cnum.stats.appends)."""
+    return bool(expected and expected >= SET_ASIDE_FROM and expected > Activity.objects.order_by().count())
 
 
 class Checker:
