@@ -10,7 +10,7 @@ first use and kept for the life of the process; `reset_index()` drops it (tests,
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -96,12 +96,17 @@ class _Index:
     names_by_departement: dict[str, dict[str, list[int]]]
     names: dict[str, list[int]]
     postal_codes_of: dict[int, list[str]]  # current communes and arrondissements → their postal codes, sorted
+    #: (postal code, name) as given → `commune_by_postal_code_and_name`'s result, for up to PLACES_KEPT of them: a
+    #: file names the same few thousand postal codes again and again (a code serving several communes lists them all
+    #: in its reason, sorted by name).
+    places: dict[tuple, "LookupResult"] = field(default_factory=dict, compare=False)
 
     def municipality(self, entry: _Entry) -> _Entry:
         return self.entries[entry.parent_id] if entry.parent_id else entry
 
 
 _index: _Index | None = None
+PLACES_KEPT = 100_000
 _index_lock = threading.Lock()
 
 
@@ -292,6 +297,16 @@ def commune_by_postal_code_and_name(*, postal_code, name) -> LookupResult:
     if _blank(postal_code):
         return _failure(LookupStatus.INVALID, "Code postal manquant.")
     index = _get_index()
+    key = (postal_code, name)
+    found = index.places.get(key)
+    if found is None:
+        found = _by_postal_code_and_name(index, postal_code, name)
+        if len(index.places) < PLACES_KEPT:
+            index.places[key] = found
+    return found
+
+
+def _by_postal_code_and_name(index: _Index, postal_code, name) -> LookupResult:
     code = normalize_postal_code(postal_code)
     if code is None:
         return _failure(LookupStatus.INVALID, f"Code postal « {postal_code} » invalide : 5 chiffres attendus.")

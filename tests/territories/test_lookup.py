@@ -9,6 +9,7 @@ from cnum.territories.lookup import (
     commune_by_insee,
     commune_by_postal_code_and_name,
     find_commune,
+    reset_index,
 )
 from cnum.territories.models import Commune, PostalCode
 
@@ -315,3 +316,21 @@ def test_find_commune_with_nothing():
     result = find_commune(insee=" ", postal_code=None, name="")
     assert result.status == INVALID
     assert result.reason == "Ni code INSEE, ni code postal, ni nom de commune."
+
+
+def test_a_postal_code_and_name_looked_up_again_give_the_same_result_until_the_cog_changes(fresh_index):
+    """A file names the same postal codes again and again: their result is kept with the index, and forgotten with it
+    (`reset_index`, after `load_territories`), so that a commune added since is found."""
+    first = commune_by_postal_code_and_name(postal_code="69001", name="")
+    assert commune_by_postal_code_and_name(postal_code="69001", name="") is first
+    assert commune_by_postal_code_and_name(postal_code="69001", name="Lyon").ok
+    missing = commune_by_postal_code_and_name(postal_code="98999", name="Nouvelle")
+    assert not missing.ok
+    commune = Commune.objects.filter(kind=CommuneKind.CURRENT).first()
+    added = Commune.objects.create(
+        code="98999", name="Nouvelle", departement=commune.departement, region=commune.region, zone=commune.zone
+    )
+    PostalCode.objects.create(code="98999", commune=added)
+    assert commune_by_postal_code_and_name(postal_code="98999", name="Nouvelle") is missing
+    reset_index()
+    assert commune_by_postal_code_and_name(postal_code="98999", name="Nouvelle").commune_id == added.pk
