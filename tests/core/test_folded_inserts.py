@@ -186,6 +186,8 @@ def test_a_transaction_of_the_fold_alone_is_sent_without_begin_and_commit(monkey
     advisor = ContractFactory().advisor
     values = data(genre="feminin")
     monkeypatch.setattr(pending, "_drainer", Drainer())
+    # A pool of its own: one left by an earlier test of this thread could run dry at the second recording below.
+    monkeypatch.setattr(bulk._pools, "pool", bulk._IdPool(), raising=False)
     record(advisor, values)  # sequences looked up, ids drawn ahead
     committed = []
     with protocol() as sent:
