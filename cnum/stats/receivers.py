@@ -83,7 +83,11 @@ def _beneficiaries(write):
 
 
 def _structures(write):
-    return (_activities(structure_id__in=write.pks), set()) if write.may_change(STRUCTURE_FIELDS) else None
+    # A write touching no stored structure creates new ones, which no activity names yet: nothing to read (an
+    # importer creating the employers of a history would otherwise read the activities, as many as it has written).
+    if not write.pks or not write.may_change(STRUCTURE_FIELDS):
+        return None
+    return _activities(structure_id__in=write.pks), set()
 
 
 def _memberships(write):

@@ -278,3 +278,29 @@ def test_a_structure_reimported_as_an_association_moves_exactly_its_activities_t
     after = figures()
     assert (after["public"]["activities"], after["private"]["activities"]) == (3, 2)
     assert after["public"]["accompaniments"] == before["public"]["accompaniments"] - 2
+
+
+@pytest.mark.django_db
+def test_creating_a_structure_reads_nothing_back_for_the_statistics():
+    """A new structure has no activity yet: once written, its creation (an importer creating a history's
+    employers) reads neither the activities nor the structure back; an edit of a stored one reads what it moves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.structures.factories import StructureFactory
+
+    def reads_after_the_write(queries, table):
+        sqls = [query["sql"] for query in queries]
+        written = next(
+            n for n, sql in enumerate(sqls) if sql.startswith(('INSERT INTO "' + table, 'UPDATE "' + table))
+        )
+        tables = ('"' + table + '"', '"' + Activity._meta.db_table + '"')
+        return [sql for sql in sqls[written + 1 :] if sql.startswith("SELECT") and any(t in sql for t in tables)]
+
+    with CaptureQueriesContext(connection) as created:
+        structure = StructureFactory()
+    with CaptureQueriesContext(connection) as edited:
+        structure.type = StructureType.PRIVATE if structure.type != StructureType.PRIVATE else StructureType.EPCI
+        structure.save()
+    assert reads_after_the_write(created.captured_queries, Structure._meta.db_table) == []
+    assert reads_after_the_write(edited.captured_queries, Structure._meta.db_table)

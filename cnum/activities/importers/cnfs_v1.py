@@ -155,6 +155,7 @@ class RowParser:
             raise UnreadableFile(f"Colonne(s) obligatoire(s) absente(s) de l'en-tête v1 : {', '.join(missing)}.")
         self.report, self.lookups = report, Lookups()
         self.structures: dict[str, tuple[int, int, int | None, int | None]] = {}
+        self.registered: tuple[dict[str, Structure], dict[str, Structure]] | None = None
         self.memo = Memo(size=KEPT)
         # A row is read at these positions; an absent column at `self.width - 1`, past every real one (rows are
         # padded to `self.width`, so that a short row reads "" there too).
@@ -237,17 +238,33 @@ class RowParser:
         if not cache_key or is_null(cache_key):
             raise ValueError("Structure manquante : ni structure_siret ni structure_id.")
         if cache_key not in self.structures:
-            structure = self._find_or_create_structure(line, get)
+            structure, created = self._find_or_create_structure(line, get)
             advisor, _ = Advisor.objects.get_or_create(
                 email=PLACEHOLDER_EMAIL.format(pk=structure.pk),
                 defaults={"first_name": PLACEHOLDER_FIRST_NAME, "last_name": structure.name[:150]},
             )
-            sites = list(Site.objects.filter(structure=structure).values_list("pk", flat=True)[:2])
+            sites = [] if created else Site.objects.filter(structure=structure).values_list("pk", flat=True)[:2]
+            sites = list(sites)
             site_id = sites[0] if len(sites) == 1 else None
             self.structures[cache_key] = (structure.pk, advisor.pk, site_id, structure.commune_id)
         return self.structures[cache_key]
 
-    def _find_or_create_structure(self, line: int, get) -> Structure:
+    def _registered(self) -> tuple[dict[str, Structure], dict[str, Structure]]:
+        """The registry's structures by identifier and by v1 id (the lowest key first, as `.first()` would find
+        them), read once per file: a history names a few thousand employers, most of them unknown."""
+        if self.registered is None:
+            by_identifier, by_v1_id = {}, {}
+            for structure in Structure.objects.order_by("pk").only(
+                "pk", "name", "commune", "identifier", "source", "source_id"
+            ):
+                if structure.identifier:
+                    by_identifier.setdefault(structure.identifier, structure)
+                if structure.source == SOURCE:
+                    by_v1_id.setdefault(structure.source_id, structure)
+            self.registered = by_identifier, by_v1_id
+        return self.registered
+
+    def _find_or_create_structure(self, line: int, get) -> tuple[Structure, bool]:
         siret, v1_id = get("structure_siret"), get("structure_id")
         identifier = None
         if not is_null(siret):
@@ -255,13 +272,14 @@ class RowParser:
                 identifier = identify(siret)
             except ValidationError as error:
                 self.report.warn(line, f"SIRET de structure invalide, ignoré : {' '.join(error.messages)}", siret)
+        by_identifier, by_v1_id = self._registered()
         found = None
         if identifier is not None:
-            found = Structure.objects.filter(identifier=identifier.value).first()
+            found = by_identifier.get(identifier.value)
         if found is None and not is_null(v1_id):
-            found = Structure.objects.filter(source=SOURCE, source_id=v1_id).first()
+            found = by_v1_id.get(v1_id)
         if found is not None:
-            return found
+            return found, False
         name = get("structure_nom")
         if is_null(name):
             raise ValueError("Structure inconnue du registre et sans nom (structure_nom) : impossible de la créer.")
@@ -287,8 +305,12 @@ class RowParser:
             source_id="" if is_null(v1_id) else v1_id,
         )
         structure.save()
+        if structure.identifier:
+            by_identifier[structure.identifier] = structure
+        if structure.source_id:
+            by_v1_id[structure.source_id] = structure
         self.report.warn(line, f"Structure « {structure.name} » inconnue du registre : créée (source {SOURCE}).")
-        return structure
+        return structure, True
 
     def _place(self, line: int, cells: list[str], structure, values: dict) -> None:
         texts = (structure, *self.placed(cells))
