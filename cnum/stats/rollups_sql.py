@@ -13,9 +13,12 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, DateTimeField, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import TruncMonth as DjangoTruncMonth
+from django.db.models.functions import TruncQuarter as DjangoTruncQuarter
+from django.db.models.functions import TruncYear as DjangoTruncYear
 
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity, ActivityTag
@@ -109,6 +112,35 @@ def _person_sums() -> dict:
                 condition |= Q(**{f"beneficiary__{breakdown.field}": ""})
             sums[column_name(breakdown.dimension, value)] = Count("pk", filter=condition)
     return sums
+
+
+class _DayTrunc:
+    """Django's truncation of a date (not a datetime), on SQLite taken from the text the date is stored as
+    ("YYYY-MM-DD") rather than through the Python function Django registers there, which is called for each row
+    (4.3 million calls in the recount of a million-row history: a fifth of it). Elsewhere, Django's."""
+
+    TEXT = ""
+
+    def as_sqlite(self, compiler, connection):
+        if isinstance(self.lhs.output_field, DateTimeField):
+            return self.as_sql(compiler, connection)
+        sql, params = compiler.compile(self.lhs)
+        return f"({self.TEXT.format(day=sql)})", tuple(params) * self.TEXT.count("{day}")
+
+
+class TruncMonth(_DayTrunc, DjangoTruncMonth):
+    TEXT = "substr({day}, 1, 7) || '-01'"
+
+
+class TruncQuarter(_DayTrunc, DjangoTruncQuarter):
+    TEXT = (
+        "substr({day}, 1, 5) || CASE WHEN substr({day}, 6, 2) < '04' THEN '01' WHEN substr({day}, 6, 2) < '07' "
+        "THEN '04' WHEN substr({day}, 6, 2) < '10' THEN '07' ELSE '10' END || '-01'"
+    )
+
+
+class TruncYear(_DayTrunc, DjangoTruncYear):
+    TEXT = "substr({day}, 1, 4) || '-01-01'"
 
 
 def _keys(prefix: str = "") -> dict:
@@ -448,7 +480,13 @@ def _create_people(cursor) -> None:
             f"substr(CAST(p_day AS TEXT), 1, 7) AS p_month, p_kind FROM ({sql}) entities_{index}"
         )
         parameters += params
-    cursor.execute(f"CREATE TEMPORARY TABLE {PEOPLE} AS {' UNION ALL '.join(branches)}", parameters)
+    # p_once: the entity's only row of its count (most people of a history came once), first of every period.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {PEOPLE} AS SELECT entities.*, "
+        "CASE WHEN COUNT(*) OVER (PARTITION BY p_measure, p_person) = 1 THEN 1 ELSE 0 END AS p_once "
+        f"FROM ({' UNION ALL '.join(branches)}) entities",
+        parameters,
+    )
     _analyze(cursor, PEOPLE)
 
 
@@ -482,12 +520,13 @@ def _create_firsts(cursor) -> None:
         code = _code(family, structure="p.p_structure", advisor="p.p_advisor")
         scope, where, partition = "%s", "", "p.p_measure, p.p_person"
         if code is not None:
-            scope, where = f"CAST({code} AS TEXT)", f"WHERE {code} IS NOT NULL"
+            scope, where = f"CAST({code} AS TEXT)", f"AND {code} IS NOT NULL"
             partition = f"p.p_measure, {code}, p.p_person"
+        scope_values = [family.value, *([""] if code is None else [])]
         ordered = (
             f"SELECT p.p_measure AS measure, {scope} AS code, p.p_month AS month, p.p_kind AS kind, "
             f"MAX(p.p_month) OVER w AS previous, CASE p.p_kind {previous_of_type} END AS previous_kind "
-            f"FROM {PEOPLE} p {_joins(family, 'p', 'p_structure')} {where} "
+            f"FROM {PEOPLE} p {_joins(family, 'p', 'p_structure')} WHERE p.p_once = 0 {where} "
             f"WINDOW w AS (PARTITION BY {partition} ORDER BY p.p_month, p.p_kind "
             "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         )
@@ -499,7 +538,15 @@ def _create_firsts(cursor) -> None:
             f"INSERT INTO {FIRSTS} (measure, family, code, month, kind, {columns}) "
             f"SELECT measure, %s, code, month, kind, {sums} FROM ({flagged}) flagged "
             "GROUP BY measure, code, month, kind",
-            (family.value, *([""] if code is None else []), *[value for type_ in types for value in (type_, type_)]),
+            (*scope_values, *[value for type_ in types for value in (type_, type_)]),
+        )
+        # An entity's only row is its first of every period in every scope it falls in: no ordering needed.
+        cursor.execute(
+            f"INSERT INTO {FIRSTS} (measure, family, code, month, kind, {columns}) "
+            f"SELECT p.p_measure, %s, {scope}, p.p_month, p.p_kind, {', '.join('COUNT(*)' for _ in flags)} "
+            f"FROM {PEOPLE} p {_joins(family, 'p', 'p_structure')} WHERE p.p_once = 1 {where} "
+            f"GROUP BY p.p_measure, {'' if code is None else scope + ', '}p.p_month, p.p_kind",
+            scope_values,
         )
     _analyze(cursor, FIRSTS)
 

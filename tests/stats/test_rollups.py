@@ -326,3 +326,30 @@ def test_the_sql_rebuild_counts_a_person_once_per_period_across_months_years_and
     assert counts[("2025-T1", "")] == 2 and counts[("2025-T1", "individuel")] == 1
     assert counts[("2025-T1", "collectif")] == 2 and counts[("2025-T2", "")] == 1
     assert counts[("2025-01", "")] == 1 and counts[("2025-01", "individuel")] == 1
+
+
+@pytest.mark.django_db
+def test_the_rebuilds_truncations_of_a_date_agree_with_the_calendar():
+    """The rebuild truncates dates to their month, quarter and year in SQL (on SQLite from the stored text, not
+    through Django's Python function): every day of a leap year, read back, gives its calendar period's first day."""
+    from tests.activities.factories import ActivityFactory
+
+    first = datetime.date(2024, 1, 1)
+    days = [first + datetime.timedelta(days=n) for n in range(366)]
+    for day in days:
+        ActivityFactory(date=day)
+    rows = Activity.objects.annotate(
+        month=rollups_sql.TruncMonth("date"),
+        quarter=rollups_sql.TruncQuarter("date"),
+        year=rollups_sql.TruncYear("date"),
+    ).values_list("date", "month", "quarter", "year")
+    expected = {
+        (
+            day,
+            day.replace(day=1),
+            datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1),
+            datetime.date(day.year, 1, 1),
+        )
+        for day in days
+    }
+    assert set(rows) == expected
