@@ -506,7 +506,8 @@ def _create_firsts(cursor) -> None:
     One ordered pass per family instead of a COUNT(DISTINCT) per family, period and type: over each (count, scope,
     entity) ordered by month, a row is the entity's first of its year (quarter, month, all time) when its previous
     row — of any type (`any_*` flags), of the same type (`kind_*`) — is in another year or absent. Summed over the
-    months of a period, the flags count each entity once."""
+    months of a period, the flags count each entity once. An entity's only row (`p_once`: most of a history's
+    anonymous people) is its first of every period in every scope: summed without the ordered pass."""
     flags = [f"{variant}_{name}" for variant in ("any", "kind") for name in PERIOD_SQL]
     columns = ", ".join(flags)
     cursor.execute(
