@@ -64,7 +64,7 @@ def _memory(report: dict) -> dict:
         return _missing(name)
     # A resumed run's process did not generate the dataset: the generation's own peak counts too.
     peak = max(report["peak_rss_mb"], (report.get("dataset") or {}).get("generation_peak_rss_mb") or 0)
-    return _target(name, peak < 2048, f"{peak} Mio")
+    return _target(name, megabytes(peak) < 2000, _mebibytes(peak))
 
 
 def _dashboards(report: dict) -> list[dict]:
@@ -181,8 +181,17 @@ def _import(report: dict) -> list[dict]:
     rows = f" ({result['rows']:,} lignes)".replace(",", " ")
     return [
         _target(names[0], result["rows_per_second"] >= rate, f"{result['rows_per_second']} lignes/s{rows}"),
-        _target(names[1], result["peak_rss_mb"] <= IMPORT_PEAK_MB, f"{result['peak_rss_mb']} Mio"),
+        _target(names[1], megabytes(result["peak_rss_mb"]) <= IMPORT_PEAK_MB, _mebibytes(result["peak_rss_mb"])),
     ]
+
+
+def megabytes(mebibytes: float) -> float:
+    """The reports measure memory in MiB (2²⁰ bytes); the targets are in MB (10⁶ bytes)."""
+    return mebibytes * 2**20 / 10**6
+
+
+def _mebibytes(mebibytes: float) -> str:
+    return f"{mebibytes} Mio ({megabytes(mebibytes):.0f} Mo)"
 
 
 def _target(name: str, met: bool, measured: str) -> dict:

@@ -496,26 +496,36 @@ def plain(value):
     return value
 
 
+#: SQLite's page cache for the sorts of bulk work — building indexes again, the rollups' rebuild — in KiB (SQLite's
+#: default). Each sort holds up to the cache's size in memory before it spills to temporary files: in a load's larger
+#: cache, the recount of a million-row history held 120 MiB more for no gain, and building its indexes again 70 MiB
+#: more, slower (docs/performance.md).
+SQLITE_SORT_CACHE_KIB = 2_000
 #: SQLite's page cache during a bulk load, in KiB (its default, 2 MiB, makes every index insert of a large table a
 #: read from the file once the table outgrows it).
 SQLITE_LOAD_CACHE_KIB = 32_768
 
 
 @contextmanager
-def load_cache():
-    """A larger SQLite page cache for the duration of a bulk load (PostgreSQL: nothing to do), then the previous."""
+def sqlite_page_cache(kib: int):
+    """SQLite's page cache at `kib` KiB for the duration (PostgreSQL: nothing to do), then the previous."""
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def load_cache():
+    """A larger SQLite page cache for the duration of a bulk load, then the previous."""
+    return sqlite_page_cache(SQLITE_LOAD_CACHE_KIB)
 
 
 #: The fewest rows a load must bring for SQLite's indexes to be set aside during it (`indexes_set_aside`): below,
@@ -543,7 +553,7 @@ def indexes_set_aside(models, *, rows: int | None, keep=()):
     yield [name for name, _sql in aside]
     if not aside or transaction.get_rollback():
         return
-    with connection.cursor() as cursor:
+    with sqlite_page_cache(SQLITE_SORT_CACHE_KIB), connection.cursor() as cursor:
         previous = cursor.execute("PRAGMA threads").fetchone()[0]
         cursor.execute(f"PRAGMA threads = {SORTING_THREADS}")
         try:

@@ -23,6 +23,7 @@ from django.db.models.functions import TruncYear as DjangoTruncYear
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.enums import MembershipStatus
+from cnum.core.bulk import SQLITE_SORT_CACHE_KIB, sqlite_page_cache
 from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
 from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPending, StatPeople, StatTag, column_name
@@ -611,7 +612,7 @@ def rebuild(progress=None) -> dict[str, int]:
     """Empty the tables and fill them from the database's sums; return the number of rows of each table.
     `progress(step_name)` is called after each step."""
     lock_drains()
-    with connection.cursor() as cursor:
+    with sqlite_page_cache(SQLITE_SORT_CACHE_KIB), connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # sorts and hashes of millions of rows in memory, for this rebuild only
             cursor.execute("SET LOCAL work_mem = '256MB'")
         try:

@@ -38,3 +38,15 @@ def test_the_capacity_is_judged_on_the_closed_loop_only():
     rows = [row("api", 1, 80, 20), row("api", 32, 150, 180), row("api", 32, 200, 50, offered_per_second=200)]
     assert judged(rows)[LOADED]["verdict"] == "non atteint"  # 150/s at most
     assert judged(rows)["enregistrement à 1 client : p95 ≤ 50 ms"]["verdict"] == "atteint"
+
+
+def test_the_imports_memory_is_judged_in_megabytes_not_mebibytes():
+    """500 MB are 476.8 MiB: a peak of 482 MiB (505 MB) misses the target."""
+
+    def judged(peak):
+        report = {"engine": "sqlite", "import": {"rows": 1_000_000, "rows_per_second": 40_000, "peak_rss_mb": peak}}
+        return {verdict["target"]: verdict for verdict in targets._import(report)}["import : mémoire ≤ 500 Mo"]
+
+    assert judged(476)["verdict"] == "atteint"
+    assert judged(482)["verdict"] == "non atteint"
+    assert judged(482)["measured"] == "482 Mio (505 Mo)"

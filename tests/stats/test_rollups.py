@@ -353,3 +353,28 @@ def test_the_rebuilds_truncations_of_a_date_agree_with_the_calendar():
         for day in days
     }
     assert set(rows) == expected
+
+
+@pytest.mark.django_db
+def test_the_rebuild_sorts_in_sqlites_default_cache_even_inside_a_loads_larger_one(monkeypatch):
+    """Each sort of the rebuild may hold as much memory as SQLite's page cache: the recount of a history, at the end
+    of its import, runs in the default cache, not the load's, and the load gets its own back."""
+    from django.db import connection
+
+    from cnum.core import bulk
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache")
+    seen = []
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            return cursor.execute("PRAGMA cache_size").fetchone()[0]
+
+    monkeypatch.setattr(
+        rollups_sql, "STEPS", [*rollups_sql.STEPS, ("cache", lambda cursor: seen.append(cache_size()))]
+    )
+    with bulk.load_cache():
+        rollups_sql.rebuild()
+        assert cache_size() == -bulk.SQLITE_LOAD_CACHE_KIB
+    assert seen == [-bulk.SQLITE_SORT_CACHE_KIB]

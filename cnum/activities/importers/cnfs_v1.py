@@ -243,8 +243,8 @@ class RowParser:
                 email=PLACEHOLDER_EMAIL.format(pk=structure.pk),
                 defaults={"first_name": PLACEHOLDER_FIRST_NAME, "last_name": structure.name[:150]},
             )
-            sites = [] if created else Site.objects.filter(structure=structure).values_list("pk", flat=True)[:2]
-            sites = list(sites)
+            # A structure just created has no site yet.
+            sites = [] if created else list(Site.objects.filter(structure=structure).values_list("pk", flat=True)[:2])
             site_id = sites[0] if len(sites) == 1 else None
             self.structures[cache_key] = (structure.pk, advisor.pk, site_id, structure.commune_id)
         return self.structures[cache_key]
