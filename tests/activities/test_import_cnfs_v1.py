@@ -143,3 +143,22 @@ def test_rows_sharing_their_texts_each_get_their_own_warnings_and_reasons(tmp_pa
     assert reasons[6] == reasons[7] == "nb_participants « 1.5 » : un nombre entier entre 0 et 100 est attendu."
     workshops = Activity.objects.filter(source_id__in=["1", "2", "4"])
     assert [(a.type, a.anonymous_participants, a.anonymous_first_time) for a in workshops] == [("collectif", 2, 0)] * 3
+
+
+def test_one_place_named_in_other_words_is_held_once():
+    """The place of a row is kept per distinct texts naming it (RowParser's caches); texts naming the same place
+    share its fields (a history names a few thousand places in hundreds of thousands of combinations)."""
+    import csv
+
+    from cnum.activities.enums import PlaceType
+    from cnum.activities.importers.cnfs_v1 import RowParser
+    from cnum.activities.importers.pipeline import ActivityImportReport
+    from cnum.activities.importers.reading import header_columns
+
+    parser = RowParser(header_columns(HEADER.split(","), {}), ActivityImportReport(format="cnfs-v1-csv"))
+    spellings = ["distance", "Distance", "a distance"]
+    rows = csv.reader([v1_row(str(n), canal=canal) for n, canal in enumerate(spellings)])
+    drafts = [parser(line, cells) for line, cells in enumerate(rows, start=2)]
+    assert len(parser.places) == len(spellings)
+    assert len({id(found) for found in parser.places.values()}) == 1
+    assert {draft.values["place_type"] for draft in drafts} == {PlaceType.REMOTE}

@@ -168,6 +168,7 @@ class RowParser:
         self.named_structures: dict[tuple[str, str], tuple] = {}
         self.shapes: dict[tuple, Shape] = {}
         self.places: dict[tuple, tuple[dict, bool] | str] = {}
+        self.placings: dict[tuple, tuple[dict, bool]] = {}
         self.themes: dict[str, tuple[list[str], list[str]] | str] = {}
 
     def __call__(self, line: int, cells: list[str]) -> Draft:
@@ -317,6 +318,8 @@ class RowParser:
         found = self.places.get(texts)
         if found is None:
             found = self._placed(structure, *map(_clean, texts[1:]))
+            if not isinstance(found, str):  # one object per distinct place, whatever texts named it
+                found = self.placings.setdefault((*found[0].values(), found[1]), found)
             if len(self.places) < KEPT:
                 self.places[texts] = found
         if isinstance(found, str):
