@@ -13,17 +13,15 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, DateTimeField, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.functions import TruncMonth as DjangoTruncMonth
-from django.db.models.functions import TruncQuarter as DjangoTruncQuarter
-from django.db.models.functions import TruncYear as DjangoTruncYear
 
 from cnum.activities.enums import ActivityType, Progress
 from cnum.activities.models import Accompaniment, Activity, ActivityTag
 from cnum.advisors.enums import MembershipStatus
 from cnum.core.bulk import SQLITE_SORT_CACHE_KIB, sqlite_page_cache
+from cnum.core.dates_sql import MonthOf, QuarterOf, YearOf
 from cnum.stats import versions
 from cnum.stats.catalogue import ACTIVITY_BREAKDOWNS, BUCKET_BREAKDOWNS, DISTINCTS, PERSON_BREAKDOWNS, Distinct
 from cnum.stats.models import KEY, PEOPLE_KEY, StatCell, StatPending, StatPeople, StatTag, column_name
@@ -115,38 +113,9 @@ def _person_sums() -> dict:
     return sums
 
 
-class _DayTrunc:
-    """Django's truncation of a date (not a datetime), on SQLite taken from the text the date is stored as
-    ("YYYY-MM-DD") rather than through the Python function Django registers there, which is called for each row
-    (4.3 million calls in the recount of a million-row history: a fifth of it). Elsewhere, Django's."""
-
-    TEXT = ""
-
-    def as_sqlite(self, compiler, connection):
-        if isinstance(self.lhs.output_field, DateTimeField):
-            return self.as_sql(compiler, connection)
-        sql, params = compiler.compile(self.lhs)
-        return f"({self.TEXT.format(day=sql)})", tuple(params) * self.TEXT.count("{day}")
-
-
-class TruncMonth(_DayTrunc, DjangoTruncMonth):
-    TEXT = "substr({day}, 1, 7) || '-01'"
-
-
-class TruncQuarter(_DayTrunc, DjangoTruncQuarter):
-    TEXT = (
-        "substr({day}, 1, 5) || CASE WHEN substr({day}, 6, 2) < '04' THEN '01' WHEN substr({day}, 6, 2) < '07' "
-        "THEN '04' WHEN substr({day}, 6, 2) < '10' THEN '07' ELSE '10' END || '-01'"
-    )
-
-
-class TruncYear(_DayTrunc, DjangoTruncYear):
-    TEXT = "substr({day}, 1, 4) || '-01-01'"
-
-
 def _keys(prefix: str = "") -> dict:
     return {
-        "month": TruncMonth(f"{prefix}date"),
+        "month": MonthOf(f"{prefix}date"),
         "kind": F(f"{prefix}type"),
         "place": F(f"{prefix}place_type"),
         "employer": _employer(prefix),
@@ -220,9 +189,9 @@ def _hub_departements() -> dict[int, set[str]]:
 # --- distinct people ----------------------------------------------------------------------------------------------
 
 PERIODS = {
-    "month": (TruncMonth, lambda day: f"{day:%Y-%m}"),
-    "quarter": (TruncQuarter, lambda day: f"{day:%Y}-T{(day.month - 1) // 3 + 1}"),
-    "year": (TruncYear, lambda day: f"{day:%Y}"),
+    "month": (MonthOf, lambda day: f"{day:%Y-%m}"),
+    "quarter": (QuarterOf, lambda day: f"{day:%Y}-T{(day.month - 1) // 3 + 1}"),
+    "year": (YearOf, lambda day: f"{day:%Y}"),
     "all": (None, lambda day: "all"),
 }
 
@@ -302,7 +271,7 @@ def _fine_keys(prefix: str = "") -> dict:
     return {
         "f_advisor": F(f"{prefix}advisor_id"),
         "f_structure": F(f"{prefix}structure_id"),
-        "f_month": TruncMonth(f"{prefix}date"),
+        "f_month": MonthOf(f"{prefix}date"),
         "f_kind": F(f"{prefix}type"),
         "f_place": F(f"{prefix}place_type"),
         "f_employer": _employer(prefix),
@@ -472,7 +441,7 @@ def _create_people(cursor) -> None:
             "p_person": F(distinct.entity),
             "p_advisor": F(distinct.path("advisor_id")),
             "p_structure": F(distinct.path("structure_id")),
-            "p_day": TruncMonth(distinct.path("date")),
+            "p_day": MonthOf(distinct.path("date")),
             "p_kind": F(distinct.path("type")),
         }
         sql, params = _sql(source_rows(distinct).annotate(**keys).values(*keys).distinct())

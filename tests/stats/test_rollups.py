@@ -329,33 +329,6 @@ def test_the_sql_rebuild_counts_a_person_once_per_period_across_months_years_and
 
 
 @pytest.mark.django_db
-def test_the_rebuilds_truncations_of_a_date_agree_with_the_calendar():
-    """The rebuild truncates dates to their month, quarter and year in SQL (on SQLite from the stored text, not
-    through Django's Python function): every day of a leap year, read back, gives its calendar period's first day."""
-    from tests.activities.factories import ActivityFactory
-
-    first = datetime.date(2024, 1, 1)
-    days = [first + datetime.timedelta(days=n) for n in range(366)]
-    for day in days:
-        ActivityFactory(date=day)
-    rows = Activity.objects.annotate(
-        month=rollups_sql.TruncMonth("date"),
-        quarter=rollups_sql.TruncQuarter("date"),
-        year=rollups_sql.TruncYear("date"),
-    ).values_list("date", "month", "quarter", "year")
-    expected = {
-        (
-            day,
-            day.replace(day=1),
-            datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1),
-            datetime.date(day.year, 1, 1),
-        )
-        for day in days
-    }
-    assert set(rows) == expected
-
-
-@pytest.mark.django_db
 def test_the_rebuild_sorts_in_sqlites_default_cache_even_inside_a_loads_larger_one(monkeypatch):
     """Each sort of the rebuild may hold as much memory as SQLite's page cache: the recount of a history, at the end
     of its import, runs in the default cache, not the load's, and the load gets its own back."""
