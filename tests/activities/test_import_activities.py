@@ -303,6 +303,24 @@ def test_the_progress_bar_knows_the_rows_to_come_so_it_can_say_the_time_left(tmp
     assert report.created == bar.total == bar.done == 2_345 and bar.closed
 
 
+def test_the_progress_bar_knows_a_workbooks_rows_to_come_too(tmp_path, advisor, site):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for cells in [HEADER] + [row(n, site) for n in range(345)]:
+        workbook.active.append(cells)
+    workbook.save(tmp_path / "a.xlsx")
+    bars = []
+
+    def progress(**kwargs):
+        bars.append(Bar(**kwargs))
+        return bars[-1]
+
+    report = run_import(format_name="xlsx", path=tmp_path / "a.xlsx", dry_run=False, progress=progress)
+    (bar,) = bars
+    assert report.created == bar.total == bar.done == 345 and bar.closed
+
+
 def test_an_error_of_the_writing_thread_stops_the_import_and_leaves_nothing_of_the_file(
     tmp_path, advisor, site, monkeypatch
 ):
