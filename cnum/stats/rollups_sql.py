@@ -341,7 +341,7 @@ def _create_fine(cursor) -> None:
         columns = ", ".join(f"{expression} AS {_quote(name)}" for name, expression in measures.items())
         return f"SELECT {key_list}, {columns} FROM ({sql}) grouped"
 
-    sums = ", ".join(f"SUM({_quote(name)}) AS {_quote(name)}" for name in MEASURES)
+    sums = ", ".join(f"CAST(SUM({_quote(name)}) AS {_fine_type(name)}) AS {_quote(name)}" for name in MEASURES)
     cursor.execute(
         f"CREATE TEMPORARY TABLE {FINE} AS SELECT {key_list}, {sums} FROM ("
         f"{branch(activity_sql, _activity_measures())} UNION ALL {branch(person_sql, _person_measures())}"
@@ -349,6 +349,13 @@ def _create_fine(cursor) -> None:
         (*activity_params, *person_params),
     )
     _analyze(cursor, FINE)
+
+
+def _fine_type(measure: str) -> str:
+    """The SQL type of a measure in FINE: StatCell's (integer; bigint for the minutes). A count is a bigint on
+    PostgreSQL and a sum of bigints a numeric, summed again by each family in numeric arithmetic: the cells of a
+    million-row history took twice as long there as on SQLite."""
+    return "bigint" if StatCell._meta.get_field(measure).get_internal_type() == "BigIntegerField" else "integer"
 
 
 def _create_scopes(cursor) -> None:

@@ -351,3 +351,27 @@ def test_the_rebuild_sorts_in_sqlites_default_cache_even_inside_a_loads_larger_o
         rollups_sql.rebuild()
         assert cache_size() == -bulk.SQLITE_LOAD_CACHE_KIB
     assert seen == [-bulk.SQLITE_SORT_CACHE_KIB]
+
+
+@pytest.mark.django_db
+def test_the_rebuilds_fine_table_holds_its_measures_in_statcells_types():
+    """The families sum the fine table's measures again: as counts (integers; the minutes a bigint), not as the
+    numerics PostgreSQL gives a sum of counts, summed in numeric arithmetic (the cells twice as slow)."""
+    from django.db import connection
+
+    from tests.activities.factories import ActivityFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite declares a table's columns by their affinity (INT), whatever their sums")
+    ActivityFactory()
+    with transaction.atomic(), connection.cursor() as cursor:
+        rollups_sql._create_fine(cursor)
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0",
+            [rollups_sql.FINE],
+        )
+        types = dict(cursor.fetchall())
+        transaction.set_rollback(True)
+    assert {types[name].lower() for name in StatCell.MEASURES if name != "minutes"} == {"integer"}
+    assert types["minutes"].lower() == "bigint"
