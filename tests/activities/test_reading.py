@@ -145,3 +145,16 @@ def test_an_unreadable_workbooks_rows_are_unknown(tmp_path):
     (tmp_path / "faux.xlsx").write_bytes(b"PK\x03\x04 pas un classeur")
     assert workbook_rows(tmp_path / "faux.xlsx") is None
     assert workbook_rows(_without_its_sheet(tmp_path)) is None
+
+
+def test_rows_with_a_height_of_their_own_are_not_kept_once_read(tmp_path):
+    """openpyxl's parser keeps each row's own height or style (`row_dimensions`): a workbook whose every row has one
+    would be held whole."""
+    rows = "".join(f'<row r="{n}" ht="20" customHeight="1">{_inline(f"A{n}", "x")}</row>' for n in range(1, 101))
+    path = _with_sheet(tmp_path, rows)
+    reader, target = reading._first_worksheet(path)
+    with reader.archive.open(target) as source:
+        parser = reading._sheet_parser_class().of(reader, source)
+        assert sum(1 for _row in reading._sheet_rows(source, parser)) == 100
+    reader.archive.close()
+    assert parser.row_dimensions == {}

@@ -148,8 +148,10 @@ def workbook_rows(path: Path) -> int | None:
     finally:
         reader.archive.close()
     starts = [match.start() for match in ROW_START.finditer(head)]
-    if len(head) >= size or len(starts) < 2:
+    if len(head) >= size:
         return max(len(starts) - 1, 0)
+    if len(starts) < 2:  # rows longer than the sample: nothing to estimate them by
+        return None
     per_row = (starts[-1] - starts[0]) / (len(starts) - 1)
     return max(round((size - starts[0]) / per_row) - 1, 0)
 
@@ -222,6 +224,7 @@ def _sheet_rows(source, parser) -> Iterator[tuple[int, list[str]]]:
             continue
         number, parsed = parser.parse_row(element)
         element.clear()
+        parser.row_dimensions.clear()  # a row's height or style, kept by openpyxl for each row that has one
         if rows is not None and len(rows) and rows[0] is element:
             del rows[0]
         width = min(max((cell["column"] for cell in parsed), default=0), limit)
