@@ -185,6 +185,7 @@ class Paths(World):
         path = self.tmp_path / "structures.csv"
         call_command("export_structures", "--output", str(path), stdout=io.StringIO(), stderr=io.StringIO())
         target = self.structures[1]
+        target.refresh_from_db()  # other paths change its type by queryset: the type to change from is the stored one
         new_type = StructureType.COMMUNE.label if target.type == StructureType.ASSOCIATION else "Association"
         with path.open(encoding="utf-8-sig") as file:
             rows = list(csv.reader(file, delimiter=";"))
