@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cnum.activities.models import Activity
@@ -241,6 +241,8 @@ class Paths(World):
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
+# Found by the fuzzing: the structure's type changed twice by queryset between two re-imports.
+@example(ops=[("import_structures", 0, 0), ("structure_bulk_update", 0, 0), ("structure_bulk_update", 0, 0)] * 2)
 def test_every_write_path_keeps_the_rollups_equal_to_a_recount(client, tmp_path, ops):
     with transaction.atomic():
         paths = Paths(client, tmp_path)
