@@ -69,7 +69,7 @@ class BeneficiaryImportReport(ImportReport):
 
 
 def _parse_date(text: str) -> datetime.date | None:
-    # A spreadsheet's date cell reaches us as "2026-01-05" (cnum.activities.importers.reading._text); a CSV saved
+    # A spreadsheet's date cell reaches us as "2026-01-05" (cnum.activities.importers.workbook.cell_text); a CSV saved
     # from one may still hold "2026-01-05 00:00:00".
     for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
         try:
