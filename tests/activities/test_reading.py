@@ -12,6 +12,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 
 from cnum.activities.importers import workbook
@@ -181,10 +183,10 @@ def _styled_workbook():
     base.active.append(["texte", datetime.date(2025, 3, 4), datetime.datetime(2025, 3, 4, 9), datetime.timedelta(1)])
     whole = io.BytesIO()
     base.save(whole)
-    reader = workbook.ExcelReader(io.BytesIO(whole.getvalue()), read_only=True)
+    reader = ExcelReader(io.BytesIO(whole.getvalue()), read_only=True)
     reader.read_manifest()
     reader.read_workbook()
-    workbook.apply_stylesheet(reader.archive, reader.wb)
+    apply_stylesheet(reader.archive, reader.wb)
     durations = reader.wb._timedelta_formats
     return whole.getvalue(), sorted(reader.wb._date_formats - durations), sorted(durations)
 
@@ -258,13 +260,18 @@ def _cells(draw, strings):
         '{ref} t="e"><v>#N/A</v></c>',
         '{ref} t="str"><v>{text}</v></c>',
         '{ref} t="str"><f>A1</f><v>{text}</v></c>',
+        '{ref}><f t="shared" si="0"/><v>{number}</v></c>',
+        '{ref} t="b"><f t="shared" ref="A1:A3" si="0">A1=1</f><v>{bit}</v></c>',
+        "{ref}><f>1+1</f></c>",
+        '{ref} t="d"><v>{iso}</v></c>',
         '{ref} cm="1"><v>{number}</v></c>',
         "{ref}><v/></c>",
     ]
     form = draw(st.sampled_from(forms))
     index = draw(st.integers(0, len(strings)))  # len(strings): a shared string the workbook lacks
-    bit = draw(st.sampled_from(["0", "1"]))
-    return form.format(ref="{ref}", style=style, text=text, index=index, number=number, bit=bit)
+    bit = draw(st.sampled_from(["0", "1", "2", "x"]))
+    iso = draw(st.sampled_from(["2025-03-04", "2025-03-04T14:30:00", "14:30:00", "2025-13-01", "hier", ""]))
+    return form.format(ref="{ref}", style=style, text=text, index=index, number=number, bit=bit, iso=iso)
 
 
 @st.composite
@@ -326,7 +333,7 @@ PLAIN_TEXTS = st.text(st.sampled_from([*" a\t\n'\"é", "日"]), max_size=6) | st
 @st.composite
 def _plain_cells(draw, strings):
     """A cell of a form the pattern reads: text (spaces at its ends kept), a shared string, a number, a date, a
-    date-time or a duration, nothing."""
+    date-time or a duration, a boolean, an ISO date, a formula's result, nothing."""
     _source, dates, durations = STYLED
     style = draw(st.sampled_from(["", ' s="0"', f' s="{dates[0]}"', f' s="{dates[-1]}"', f' s="{durations[0]}"']))
     number = draw(st.one_of(st.integers(0, 80_000).map(str), st.floats(0, 80_000).map(repr)))
@@ -342,6 +349,9 @@ def _plain_cells(draw, strings):
                 '{ref} t="s"><v>' + str(draw(st.integers(0, max(len(strings) - 1, 0)))) + "</v></c>",
                 "{ref}" + style + "/>",
                 '{ref} t="inlineStr" />',
+                '{ref} t="b"><v>' + draw(st.sampled_from(["0", "1"])) + "</v></c>",
+                '{ref} t="d"><v>' + draw(st.sampled_from(["2025-03-04", "2025-03-04T14:30:00", "14:30"])) + "</v></c>",
+                '{ref}><f t="shared" si="0"/><v>' + number + "</v></c>",
             ]
         )
     )
@@ -389,12 +399,13 @@ def _rows_parsed(path, chunk=1 << 20):
 
 
 def test_rows_as_spreadsheet_tools_write_them_are_read_by_the_pattern(tmp_path):
-    """openpyxl's writers (shared strings, inline strings), numbers, dates, date-times, durations, empty cells,
-    columns left empty: no row goes through openpyxl's parser, the text is the same, at any chunk size."""
+    """openpyxl's writers (shared strings, inline strings), numbers, dates, date-times, durations, booleans, a
+    formula, an error, empty cells, columns left empty: no row goes through openpyxl's parser, the text is the
+    same, at any chunk size."""
     from openpyxl import load_workbook
 
     cells = ["B1", datetime.date(2025, 3, 4), datetime.datetime(2025, 3, 4, 14, 30), 30, 2.5, None, "a b", ""]
-    cells += [datetime.timedelta(hours=1), " espacé "]
+    cells += [datetime.timedelta(hours=1), " espacé ", True, "=1+1", "#N/A"]
     rows = [["id", "date"], *([f"B{n}", *cells[1:]] for n in range(40))]
     shared = _workbook(tmp_path, *rows, name="partage.xlsx")
     streamed = Workbook(write_only=True)
@@ -418,17 +429,18 @@ def test_a_row_the_pattern_does_not_describe_is_read_by_openpyxls_parser_and_the
     two_lines = _inline("A4", "deux\r\nlignes")
     rows = [
         f'<row r="1">{_inline("A1", "id")}</row>',
-        '<row r="2"><c r="A2" t="b"><v>1</v></c><c r="B2" t="inlineStr"><is><t>x</t></is></c></row>',
+        '<row r="2"><c r="A2" t="inlineStr"><is><r><t>ri</t></r><r><t>che</t></r></is></c><c t="b"><v>1</v></c></row>',
         f'<row r="3">{_inline("A3", "a &amp; b")}{_inline("B3", "&#233;t&#xE9;")}</row>',
         f'<row r="4">{two_lines}</row>',
         f'<row r="5">{_inline("A5", "x")}</row>',
         f'<!-- une remarque --><row r="7">{_inline("A7", "y")}</row>',
     ]
     read, parsed = _rows_parsed(_with_sheet(tmp_path, "".join(rows)))
-    assert read == [(1, ["id"]), (2, ["True", "x"]), (3, ["a & b", "été"]), (4, ["deux\nlignes"]), (5, ["x"])] + [
+    assert read == [(1, ["id"]), (2, ["riche", "True"]), (3, ["a & b", "été"]), (4, ["deux\nlignes"]), (5, ["x"])] + [
         (7, ["y"])
     ]
-    # a boolean, entities, a line break XML changes: openpyxl's parser; after the comment, the rest of the sheet
+    # rich text and a cell without reference, entities, a line break XML changes: openpyxl's parser; after the
+    # comment, the rest of the sheet
     assert parsed == ["2", "3", "4", "7"]
 
 

@@ -3,9 +3,9 @@
 The workbook's parts (its manifest, shared strings, date styles) are read by openpyxl's `ExcelReader`. Its sheet is
 read row by row to its end, whatever size it declares, in one of two ways that give the same text:
 
-- a row written as spreadsheet tools write nearly all of theirs (cells of text, shared text, numbers and dates,
-  attributes in the schema's order, double quotes, no entity, no formula) is read by a strict pattern over its bytes
-  (`FAST_CELL`): it must describe the row whole, or the row is not read by it;
+- a row written as spreadsheet tools write nearly all of theirs (cells of text, shared text, numbers, dates,
+  booleans, formulas' results, attributes in the schema's order, double quotes, no entity) is read by a strict
+  pattern over its bytes (`FAST_CELL`): it must describe the row whole, or the row is not read by it;
 - any other row is read by openpyxl's parser of a row (`SheetParser.parse_row`), and anything between rows that is
   not a row (a comment, a tag of another namespace, the end of the sheet's data, damaged XML) hands the rest of the
   sheet to openpyxl's parser of a sheet (`parsed_rows`), which reads it or refuses it as before.
@@ -27,7 +27,7 @@ from django.conf import settings
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import column_index_from_string
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.worksheet._reader import DATA_TAG, INLINE_STRING, ROW_TAG, WorkSheetParser, _cast_number
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
@@ -56,11 +56,13 @@ ROW_START_TAG = re.compile(rb'[ \t\r\n]*<row((?:[ \t\r\n]+[\w:.-]+="[^"<>&\x00-\
 ROW_END_TAG = b"</row>"
 ROW_NUMBER = re.compile(rb'[ \t\r\n]r="([1-9][0-9]*)"')
 ROW_ATTRIBUTE_R = re.compile(rb"[ \t\r\n]r=")
-#: A cell as spreadsheet tools write nearly all of theirs: its reference, then its style and type if any; an inline
-#: string of one text, or a value, or nothing. A row's cells are read by it when its matches cover them end to end.
+#: A cell as spreadsheet tools write nearly all of theirs: its reference, then its style and type if any; a formula
+#: (left out: its cached value is read, as openpyxl reads it with `data_only`), then an inline string of one text, or
+#: a value, or nothing. A row's cells are read by it when its matches cover them end to end.
 FAST_CELL = re.compile(
     r'(<c r="([A-Z]{1,3})[1-9][0-9]*"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
-    r'(?: ?/>|>(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>))'
+    r"(?: ?/>|>(?:<f(?: [^<>]*)?(?:/>|>[^<]*</f>))?"
+    r'(?:<v>([^<]*)</v>|<v ?/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>))'
 )
 #: Bytes XML would turn into other text (an entity, a carriage return) or refuse (a control character); "]]>" and
 #: U+FFFE, U+FFFF, which it refuses too, are looked for apart. A row holding one is read by openpyxl's parser.
@@ -272,9 +274,14 @@ def _fast_cells(cells: bytes, parser: "SheetParser", limit: int) -> list[str] | 
             except (ValueError, OverflowError):  # the parser refuses it, or warns of a date out of bounds
                 return None
             content = cell_text(number)
-        elif kind == "str":
+        elif kind == "str" or kind == "e":  # a formula's text, an error ("#N/A"): as written
             content = value
-        else:  # booleans, errors, ISO dates: rare, read by the parser
+        elif kind == "b" or kind == "d":
+            try:
+                content = cell_text(bool(int(value)) if kind == "b" else from_ISO8601(value))
+            except (ValueError, OverflowError):  # refused by the parser, with its reason
+                return None
+        else:  # a type openpyxl does not know: read by its parser
             return None
         if column == len(row) + 1:
             row.append(content)
