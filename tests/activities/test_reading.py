@@ -4,6 +4,7 @@ import datetime
 import io
 import re
 import zipfile
+from pathlib import Path
 from unittest import mock
 from xml.sax.saxutils import escape
 
@@ -128,11 +129,13 @@ def test_a_sheet_damaged_after_its_first_rows_is_refused_with_its_reason(tmp_pat
     assert report.created == 0
 
 
-def test_a_cell_naming_a_shared_string_the_workbook_lacks_is_refused_with_its_reason(tmp_path):
-    path = _with_sheet(
-        tmp_path, '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="s"><v>7</v></c></row>'
-    )
-    with pytest.raises(UnreadableFile, match="la cellule B1 renvoie au texte partagé n° 7, absent du classeur"):
+@pytest.mark.parametrize("index", ["7", "-1"])
+def test_a_cell_naming_a_shared_string_the_workbook_lacks_is_refused_with_its_reason(tmp_path, index):
+    """Its one shared string is n° 0: n° -1 is not read from the end of the list."""
+    row = f'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>{index}</v></c></row>'
+    path = _sheet_file(tmp_path, f"{ROOT}<sheetData>{row}</sheetData></worksheet>", ["id"])
+    reason = f"la cellule B1 renvoie au texte partagé n° {index}, absent du classeur"
+    with pytest.raises(UnreadableFile, match=reason):
         list(iter_rows(path))
 
 
@@ -195,16 +198,24 @@ STYLED = _styled_workbook()
 
 
 def _sheet_file(tmp_path, sheet: str, strings: list[str], name="motif.xlsx"):
+    """STYLED's workbook with `sheet` as its sheet and `strings` as its shared strings (a part openpyxl's writer
+    does not write: its strings are inline), declared in the package's manifest."""
     source, *_ = STYLED
-    shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
-    parts = {
-        "xl/worksheets/sheet1.xml": sheet.encode(),
-        "xl/sharedStrings.xml": f'<sst xmlns="{MAIN}" count="{len(strings)}">{shared}</sst>'.encode(),
-    }
+    shared = "".join(f'<si><t xml:space="preserve">{escape(text)}</t></si>' for text in strings)
     with zipfile.ZipFile(io.BytesIO(source)) as base, zipfile.ZipFile(tmp_path / name, "w") as written:
         for member in base.namelist():
-            written.writestr(member, parts.get(member) or base.read(member))
+            content = sheet.encode() if member == "xl/worksheets/sheet1.xml" else base.read(member)
+            if member == "[Content_Types].xml":
+                content = content.replace(b"</Types>", SHARED_STRINGS_TYPE + b"</Types>")
+            written.writestr(member, content)
+        written.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}" count="{len(strings)}">{shared}</sst>')
     return tmp_path / name
+
+
+SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
 
 
 def _read_both_ways(path):
@@ -452,3 +463,22 @@ def test_damage_found_after_rows_read_by_the_pattern_is_refused_with_the_last_ro
     assert str(refused.value) == (
         "Classeur XLSX illisible : sa feuille n'est pas un XML valide (mismatched tag), après sa ligne 3."
     )
+
+
+@pytest.mark.parametrize("name", ["xlsxwriter-3.3.1.xlsx", "libreoffice-calc-7.4.xlsx"])
+def test_workbooks_of_other_writers_are_read_by_the_pattern_alone(name):
+    """Workbooks written by XlsxWriter and by LibreOffice Calc (tests/activities/data/README.md): every row read by
+    the pattern, to the text openpyxl's parser gives, and openpyxl's full reader."""
+    from openpyxl import load_workbook
+
+    path = Path(__file__).parent / "data" / name
+    read, parsed = _rows_parsed(path)
+    assert parsed == []
+    assert [read] == _read_both_ways(path)[1:]
+    expected = [
+        (row[0].row, [cell_text(cell.value) for cell in row])
+        for row in load_workbook(path, data_only=True).active.iter_rows()
+    ]
+    assert [(line, cells + [""] * (len(expected[0][1]) - len(cells))) for line, cells in read] == expected
+    assert read[0] == (1, ["id", "date", "type", "duree", "texte", "nombre", "quand", "vide", "riche"])
+    assert len(read) == 201

@@ -239,6 +239,15 @@ def _at_row(buffer: bytes, position: int) -> bool:
     return b"<row".startswith(buffer[position : position + 4])
 
 
+def shared_string(strings: list, index: str) -> str:
+    """The workbook's shared string numbered `index`; IndexError when it has none of that number (a negative one
+    included, which a list would read from its end)."""
+    number = int(index)
+    if number < 0:
+        raise IndexError(number)
+    return strings[number]
+
+
 #: Column letters → their number, filled as met.
 _COLUMNS: dict[str, int] = {}
 
@@ -263,7 +272,7 @@ def _fast_cells(cells: bytes, parser: "SheetParser", limit: int) -> list[str] | 
             content = ""
         elif kind == "s":
             try:
-                content = parser.shared_strings[int(value)]
+                content = shared_string(parser.shared_strings, value)
             except (IndexError, ValueError):  # refused by the parser, with the cell
                 return None
         elif kind == "n" or not kind:
@@ -377,7 +386,7 @@ class SheetParser(WorkSheetParser):
         if kind == "s":
             index = element.findtext(VALUE_TAG)
             try:
-                return {"column": column, "value": self.shared_strings[int(index)] if index else None}
+                return {"column": column, "value": shared_string(self.shared_strings, index) if index else None}
             except (IndexError, ValueError):
                 raise UnreadableFile(
                     f"Classeur XLSX illisible : la cellule {coordinate or column} renvoie au texte partagé "
