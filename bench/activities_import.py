@@ -68,6 +68,7 @@ def main(argv=None) -> int:
             write_workbook(csv_path, path)
             csv_path.unlink()
     rss_before = peak_rss_kib()
+    server_start = backend_cpu_seconds(connection)
     # The reading thread's CPU time (the writes run on a thread of their own, which cProfile does not see).
     profiler = cProfile.Profile(time.thread_time) if args.profile else None
     start, cpu_start, thread_start = time.perf_counter(), time.process_time(), time.thread_time()
@@ -80,7 +81,7 @@ def main(argv=None) -> int:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     reading_cpu = time.thread_time() - thread_start
     peak = peak_rss_kib()
-    extra = {}
+    extra = server_ceiling(args.rows, server_start, backend_cpu_seconds(connection))
     if args.again:
         start = time.perf_counter()
         again = run_import(format_name=args.format, path=path, dry_run=False)
@@ -245,6 +246,35 @@ def write_v1_file(path: Path, rows: int, communes: list[tuple[str, str]]) -> Non
                 + [f"{day} 10:00:00+00", f"s{structure}", rng.choice(("PRIVATE", "COMMUNE", "DEPARTEMENT"))]
                 + [f"Structure v1 {structure}", "null", homes[structure][1], homes[structure][0]]
             )
+
+
+def backend_cpu_seconds(connection) -> float | None:
+    """The CPU seconds used so far by the PostgreSQL process serving `connection`, read from /proc when the server
+    runs on this machine (None on SQLite, or for a server elsewhere). A file is imported in one transaction, which
+    PostgreSQL runs in that one process: its CPU time bounds the import's speed whatever the client does."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_database()")
+        pid, database = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if not command.startswith("postgres: ") or f" {database} " not in command:  # another machine's process number
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in clock ticks
+
+
+def server_ceiling(rows: int, before: float | None, after: float | None) -> dict:
+    """The import's backend CPU seconds, and the rows/s no client could pass with it: rows / those seconds."""
+    if before is None or after is None or after <= before:
+        return {}
+    seconds = after - before
+    return {"server_cpu_seconds": round(seconds, 1), "rows_per_second_ceiling": round(rows / seconds)}
 
 
 def peak_rss_kib() -> int:

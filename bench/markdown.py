@@ -42,7 +42,7 @@ def render(report: dict) -> str:
         lines += [
             "",
             f"Import cnum-csv : {imported['rows']:,} lignes, {imported['rows_per_second']:,} lignes/s, "
-            f"mémoire maximale {imported['peak_rss_mb']} Mio.",
+            f"mémoire maximale {imported['peak_rss_mb']} Mio{ceiling(imported)}.",
         ]
     if "webimport" in report:
         web = report["webimport"]
@@ -143,3 +143,14 @@ def public(data: dict) -> list[str]:
         for row in data["rows"]
     ]
     return lines
+
+
+def ceiling(result: dict) -> str:
+    """What the database's process allowed the import (bench.activities_import.server_ceiling), when measured."""
+    if "rows_per_second_ceiling" not in result:
+        return ""
+    rate = f"{result['rows_per_second_ceiling']:,}".replace(",", " ")
+    return (
+        f" ; plafond de la base : {rate} lignes/s, {result['server_cpu_seconds']} s de CPU de son processus "
+        "(une transaction)"
+    )

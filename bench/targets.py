@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from bench.markdown import ceiling
 from cnum.demo.national import NATIONAL_ACTIVITIES as NATIONAL
 
 DASHBOARD_P95_MS = 50
@@ -180,7 +181,11 @@ def _import(report: dict) -> list[dict]:
         return [_missing(name) for name in names]
     rows = f" ({result['rows']:,} lignes)".replace(",", " ")
     return [
-        _target(names[0], result["rows_per_second"] >= rate, f"{result['rows_per_second']} lignes/s{rows}"),
+        _target(
+            names[0],
+            result["rows_per_second"] >= rate,
+            f"{result['rows_per_second']} lignes/s{rows}" + ceiling(result),
+        ),
         _target(names[1], megabytes(result["peak_rss_mb"]) <= IMPORT_PEAK_MB, _mebibytes(result["peak_rss_mb"])),
     ]
 
