@@ -260,13 +260,13 @@ def backend_cpu_seconds(connection) -> float | None:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             command = handle.read().replace(b"\0", b" ").decode(errors="replace")
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
     if not command.startswith("postgres: ") or f" {database} " not in command:  # another machine's process number
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in clock ticks
+    from bench.server import cpu_seconds
+
+    return cpu_seconds(pid)
 
 
 def server_ceiling(rows: int, before: float | None, after: float | None) -> dict:
