@@ -48,6 +48,7 @@ def main(argv=None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.server import backend_cpu_seconds
     from cnum.advisors.models import Advisor, Contract, Team, TeamMembership
     from cnum.core.imports import run_import
     from cnum.sites.models import Site
@@ -246,27 +247,6 @@ def write_v1_file(path: Path, rows: int, communes: list[tuple[str, str]]) -> Non
                 + [f"{day} 10:00:00+00", f"s{structure}", rng.choice(("PRIVATE", "COMMUNE", "DEPARTEMENT"))]
                 + [f"Structure v1 {structure}", "null", homes[structure][1], homes[structure][0]]
             )
-
-
-def backend_cpu_seconds(connection) -> float | None:
-    """The CPU seconds used so far by the PostgreSQL process serving `connection`, read from /proc when the server
-    runs on this machine (None on SQLite, or for a server elsewhere). A file is imported in one transaction, which
-    PostgreSQL runs in that one process: its CPU time bounds the import's speed whatever the client does."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid(), current_database()")
-        pid, database = cursor.fetchone()
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return None
-    if not command.startswith("postgres: ") or f" {database} " not in command:  # another machine's process number
-        return None
-    from bench.server import cpu_seconds
-
-    return cpu_seconds(pid)
 
 
 def server_ceiling(rows: int, before: float | None, after: float | None) -> dict:

@@ -74,6 +74,25 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
+def backend_cpu_seconds(connection) -> float | None:
+    """The CPU seconds used so far by the PostgreSQL process serving `connection`, read from /proc when the server
+    runs on this machine (None on SQLite, or for a server elsewhere). A file is imported in one transaction, which
+    PostgreSQL runs in that one process: its CPU time bounds the import's speed whatever the client does."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_database()")
+        pid, database = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    if not command.startswith("postgres: ") or f" {database} " not in command:  # another machine's process number
+        return None
+    return cpu_seconds(pid)
+
+
 def machine_ticks() -> tuple[int, int, int]:
     """The whole machine's CPU ticks so far, from /proc/stat: (busy, stolen, total). Busy counts every process (the
     server, the database, the clients); stolen is what the host gave other machines while this one wanted to run —

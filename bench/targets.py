@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.markdown import ceiling
+from bench import markdown
 from cnum.demo.national import NATIONAL_ACTIVITIES as NATIONAL
 
 DASHBOARD_P95_MS = 50
@@ -184,7 +184,7 @@ def _import(report: dict) -> list[dict]:
         _target(
             names[0],
             result["rows_per_second"] >= rate,
-            f"{result['rows_per_second']} lignes/s{rows}" + ceiling(result),
+            f"{result['rows_per_second']} lignes/s{rows}" + markdown.ceiling(result),
         ),
         _target(names[1], megabytes(result["peak_rss_mb"]) <= IMPORT_PEAK_MB, _mebibytes(result["peak_rss_mb"])),
     ]
@@ -208,8 +208,6 @@ def _missing(name: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from bench import markdown
-
     for name in argv if argv is not None else sys.argv[1:]:
         path = Path(name)
         report = json.loads(path.read_text())

@@ -1,12 +1,13 @@
 """The import bench's ceiling: the CPU time of the PostgreSQL process that runs the import's one transaction
-(bench.activities_import.backend_cpu_seconds), the rows/s it leaves any client, and what the reports say of it."""
+(bench.server.backend_cpu_seconds), the rows/s it leaves any client, and what the reports say of it."""
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from bench import markdown, targets
-from bench.activities_import import backend_cpu_seconds, server_ceiling
+from bench.activities_import import server_ceiling
+from bench.server import backend_cpu_seconds
 
 
 @pytest.mark.django_db
